@@ -1,0 +1,68 @@
+/*
+ * addr.h - RFC 5321 mailbox paths: parse, normalise, compare.
+ *
+ * An addr_t holds one mailbox as text ("local@domain", no angle brackets,
+ * no source route) in the spelling the client used, plus a folded key used
+ * for matching.  Everything lives inside the struct: nothing to free.
+ */
+#ifndef MAILSWITCH_ADDR_H
+#define MAILSWITCH_ADDR_H
+
+#include <stddef.h>
+
+#define ADDR_LOCAL_MAX	64	/* RFC 5321 4.5.3.1.1, octets */
+#define ADDR_DOMAIN_MAX	255	/* RFC 5321 4.5.3.1.2, octets */
+#define ADDR_TEXT_MAX	254	/* path of 256 octets less the two brackets */
+
+/* Results of addr_parse_path() and addr_parse(). */
+#define ADDR_OK		0	/* a mailbox */
+#define ADDR_NULL	1	/* the null path "<>" (only from addr_parse_path) */
+#define ADDR_BAD	(-1)	/* not a valid path; the error buffer says why */
+
+typedef struct addr {
+	char	text[ADDR_TEXT_MAX + 1];	/* local@domain, spelling kept */
+	char	key[ADDR_TEXT_MAX + 1];		/* the same, case folded */
+	size_t	local_len;			/* octets of the local part in text */
+} addr_t;
+
+/*
+ * Parses an SMTP path as given to MAIL FROM or RCPT TO ("<a@b>", also
+ * accepted without brackets, as Postfix and sendmail may pass it).  A source
+ * route ("<@x,@y:a@b>") is dropped.  Quoted local parts are kept quoted only
+ * where quoting is needed ("\"bob\"@x" becomes "bob@x").  UTF-8 local parts
+ * and domains are accepted when the UTF-8 is well formed.  Input over the
+ * RFC 5321 length limits is refused, never truncated.
+ * Returns ADDR_OK, ADDR_NULL or ADDR_BAD (with a message in err).
+ */
+int	addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen);
+
+/*
+ * Parses a bare addr-spec ("a@b", no brackets, no source route), as stored
+ * in a directory.  Returns ADDR_OK or ADDR_BAD (with a message in err).
+ */
+int	addr_parse(const char *text, addr_t *out, char *err, size_t errlen);
+
+/* Returns the domain part of a parsed address (inside a->text). */
+const char *addr_domain(const addr_t *a);
+
+/* Returns the folded domain part of a parsed address (inside a->key). */
+const char *addr_domain_key(const addr_t *a);
+
+/*
+ * Builds local@domain from a's local part and another domain into out.
+ * Returns ADDR_OK, or ADDR_BAD when the result would be too long or the
+ * domain is not valid.
+ */
+int	addr_with_domain(const addr_t *a, const char *domain, addr_t *out,
+	    char *err, size_t errlen);
+
+/* Returns non-zero when both addresses are the same mailbox (folded keys). */
+int	addr_equal(const addr_t *a, const addr_t *b);
+
+/*
+ * Folds ASCII letters of s to lower case in place (as Active Directory and
+ * Postfix compare addresses); UTF-8 bytes are left as they are.
+ */
+void	addr_fold(char *s);
+
+#endif /* MAILSWITCH_ADDR_H */

@@ -1,0 +1,110 @@
+/*
+ * config.h - the configuration file (libconfig syntax), parsed once into a
+ * validated, immutable struct that owns all its strings.
+ *
+ * Every key of the contract is known here, whether or not the running
+ * version uses it yet, so the file format is settled.  Unknown keys, wrong
+ * types and bad values are errors that name FILE:LINE.
+ */
+#ifndef MAILSWITCH_CONFIG_H
+#define MAILSWITCH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "domains.h"
+#include "netaddr.h"
+
+#define CONFIG_ERR_MAX	1024	/* size for error buffers */
+
+typedef enum dir_error_policy {
+	DIRERR_TEMPFAIL,		/* 451 4.3.0, the mail stays queued */
+	DIRERR_ACCEPT			/* pass unchanged, log it */
+} dir_error_policy_t;
+
+typedef enum dir_backend {
+	BACKEND_LDAP,
+	BACKEND_LDIF
+} dir_backend_t;
+
+typedef enum ldap_scope_kind {
+	SCOPE_BASE,
+	SCOPE_ONE,
+	SCOPE_SUB
+} ldap_scope_kind_t;
+
+typedef struct rewrite_rule {
+	char	*from;			/* folded; "*.x" for every subdomain of x */
+	char	*to;			/* the new domain */
+	int	 line;
+} rewrite_rule_t;
+
+typedef struct config {
+	char		*file;		/* the file it was read from */
+	char		*socket;
+	char		*user;
+	char		*pidfile;	/* "" = none */
+	int		 log_level;	/* syslog LOG_ERR .. LOG_DEBUG */
+	int		 syslog_facility; /* syslog LOG_MAIL, LOG_LOCAL0 ... */
+	dir_error_policy_t on_directory_error;
+	int		 max_hops;	/* >= 1 */
+	char		*trace_header;	/* "" = add none */
+
+	struct config_directory {
+		dir_backend_t	 backend;
+		char		*ldif_path;	/* absolute or relative to cwd, resolved */
+		struct config_ldap {
+			char	**uri;		/* NULL-terminated, >= 1 */
+			size_t	  nuri;
+			bool	  starttls;
+			char	 *tls_ca_file;	/* resolved; "" = none */
+			char	 *bind_dn;	/* "" = anonymous */
+			char	 *bind_password_file; /* resolved; "" = none */
+			char	 *base;
+			ldap_scope_kind_t scope;
+			double	  timeout;	/* seconds, > 0 */
+			int	  connections;	/* >= 1 */
+		} ldap;
+		char		*proxy_attribute;
+		char		*target_attribute;
+		struct config_cache {
+			long	entries;	/* 0 = no cache */
+			int	ttl;		/* seconds */
+			int	negative_ttl;	/* seconds */
+		} cache;
+	} directory;
+
+	domains_t	*domains;
+
+	struct config_outbound {
+		netaddr_t	*clients;
+		size_t		 nclients;
+		char		**daemons;	/* NULL-terminated */
+		size_t		 ndaemons;
+		bool		 authenticated;
+		bool		 lookup;
+		rewrite_rule_t	*rules;
+		size_t		 nrules;
+		char		**headers;	/* NULL-terminated */
+		size_t		 nheaders;
+	} outbound;
+} config_t;
+
+/*
+ * Reads and validates the configuration file at path.  Returns a new
+ * config_t (free with config_free()), or NULL with "FILE:LINE: message"
+ * (or "FILE: message" where there is no line) in err.  Relative paths in
+ * the file are resolved against the file's folder.  Thread-safe.
+ */
+config_t *config_load(const char *path, char *err, size_t errlen);
+
+/* Frees a configuration; NULL is a no-op. */
+void	config_free(config_t *cfg);
+
+/*
+ * Returns the first outbound rule whose domain matches domain (any case;
+ * exact names and "*." wildcards, in file order), or NULL.
+ */
+const rewrite_rule_t *config_outbound_rule(const config_t *cfg, const char *domain);
+
+#endif /* MAILSWITCH_CONFIG_H */
