@@ -1,0 +1,574 @@
+/*
+ * addr.c - RFC 5321 mailbox paths: parse, normalise, compare.
+ *
+ * The grammar is RFC 5321 section 4.1.2 (Path, Mailbox, Local-part, Domain,
+ * address-literal) with the SMTPUTF8 additions of RFC 6531 section 3.3:
+ * well-formed UTF-8 is allowed in atext, in qtextSMTP and in domain labels
+ * (U-labels, taken as letters; their 63-octet limit counts octets).
+ *
+ * Every function works on the caller's addr_t and a caller's error buffer:
+ * no allocation, no global state, so all of it is thread-safe.  Each input
+ * octet is looked at a bounded number of times, so parsing is linear.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+
+/*
+ * Cheap bound on the whole input, checked before anything else: an SMTP
+ * command line is at most 512 octets (RFC 5321 4.5.3.1.4), so no real path
+ * is longer.  The precise limits (local part, domain, address) are checked on
+ * the normalised form.
+ */
+#define ADDR_INPUT_MAX	512
+
+#define ADDR_LABEL_MAX	63	/* RFC 1035 2.3.4, octets */
+
+/* Clears *a to the empty (null) address. */
+static void
+addr_clear(addr_t *a)
+{
+	a->text[0] = '\0';
+	a->key[0] = '\0';
+	a->local_len = 0;
+}
+
+/* Copies prefix and msg into err (when there is one) and returns ADDR_BAD. */
+static int
+addr_error(char *err, size_t errlen, const char *prefix, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s%s", prefix, msg);
+	return ADDR_BAD;
+}
+
+/*
+ * Returns the length (2 to 4) of the well-formed UTF-8 sequence starting at
+ * p (whose first octet is >= 0x80) and ending before end, or 0 when it is
+ * not well formed: a lone continuation octet, an overlong form, a surrogate,
+ * a code point above U+10FFFF or a truncated sequence (RFC 3629 section 4).
+ */
+static size_t
+addr_utf8(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;		/* overlong */
+		else if (p[0] == 0xed)
+			hi = 0x9f;		/* surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;		/* overlong */
+		else if (p[0] == 0xf4)
+			hi = 0x8f;		/* above U+10FFFF */
+	} else
+		return 0;
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Returns non-zero when c is ASCII atext (RFC 5322 3.2.3). */
+static int
+addr_atext(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/* Returns non-zero when c is an ASCII letter, digit or hyphen. */
+static int
+addr_ldh(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-';
+}
+
+/*
+ * Checks the whole input: no control characters, at most ADDR_INPUT_MAX
+ * octets, no white space at either end.  Stores the length in *lenp.
+ * Returns NULL, or what is wrong.
+ */
+static const char *
+addr_scan(const char *s, size_t *lenp)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	for (n = 0; p[n] != '\0'; n++) {
+		if (n >= ADDR_INPUT_MAX)
+			return "path longer than 512 octets";
+		if (p[n] < 32 || p[n] == 127)
+			return "control character in address";
+	}
+	*lenp = n;
+	if (n > 0 && (p[0] == ' ' || p[n - 1] == ' '))
+		return "leading or trailing white space";
+	return NULL;
+}
+
+/*
+ * Checks that [p, end) is a Dot-string: atoms of atext (or well-formed
+ * UTF-8) separated by single dots.  Returns NULL, or what is wrong.
+ */
+static const char *
+addr_dot_string(const unsigned char *p, const unsigned char *end)
+{
+	size_t	 n;
+
+	if (p == end)
+		return "empty local part";
+	if (*p == '.')
+		return "local part starts with a dot";
+	while (p < end) {
+		if (*p == '.') {
+			if (p + 1 == end)
+				return "local part ends with a dot";
+			if (p[1] == '.')
+				return "consecutive dots in local part";
+			p++;
+		} else if (*p >= 0x80) {
+			if ((n = addr_utf8(p, end)) == 0)
+				return "invalid UTF-8 in local part";
+			p += n;
+		} else if (addr_atext(*p))
+			p++;
+		else
+			return "invalid character in local part";
+	}
+	return NULL;
+}
+
+/*
+ * Parses the Quoted-string starting at *pp (on its opening quote) and ending
+ * before end, writes the normalised local part into out (at most
+ * ADDR_LOCAL_MAX octets, not terminated) and its length into *lenp, and
+ * moves *pp past the closing quote.  The normalised form is the content
+ * itself when that is a valid Dot-string, otherwise the content quoted again
+ * with only '"' and '\' escaped.  Returns NULL, or what is wrong.
+ */
+static const char *
+addr_quoted(const unsigned char **pp, const unsigned char *end, char *out,
+    size_t *lenp)
+{
+	unsigned char		 content[ADDR_LOCAL_MAX];
+	const unsigned char	*p = *pp + 1, *src;
+	size_t			 n = 0, len, seq, i;
+
+	for (;;) {
+		if (p == end)
+			return "missing closing quote";
+		if (*p == '"')
+			break;
+		if (*p == '\\') {
+			/* quoted-pairSMTP: backslash and one of 32-126 */
+			if (p + 1 == end)
+				return "missing closing quote";
+			if (p[1] < 32 || p[1] > 126)
+				return "invalid quoted pair in local part";
+			src = p + 1;
+			seq = 1;
+			p += 2;
+		} else if (*p >= 0x80) {
+			if ((seq = addr_utf8(p, end)) == 0)
+				return "invalid UTF-8 in local part";
+			src = p;
+			p += seq;
+		} else if (*p < 32 || *p == 127)
+			return "control character in address";
+		else {
+			src = p;
+			seq = 1;
+			p++;
+		}
+		/* The normalised form is never shorter than the content. */
+		if (n + seq > ADDR_LOCAL_MAX)
+			return "local part longer than 64 octets";
+		memcpy(content + n, src, seq);
+		n += seq;
+	}
+	*pp = p + 1;
+
+	/*
+	 * ""@x is valid RFC 5321 syntax, but no directory holds an empty
+	 * mailbox name: refused.
+	 */
+	if (n == 0)
+		return "empty local part";
+	if (addr_dot_string(content, content + n) == NULL) {
+		memcpy(out, content, n);
+		*lenp = n;
+		return NULL;
+	}
+	len = n + 2;
+	for (i = 0; i < n; i++)
+		if (content[i] == '"' || content[i] == '\\')
+			len++;
+	if (len > ADDR_LOCAL_MAX)
+		return "local part longer than 64 octets";
+	len = 0;
+	out[len++] = '"';
+	for (i = 0; i < n; i++) {
+		if (content[i] == '"' || content[i] == '\\')
+			out[len++] = '\\';
+		out[len++] = (char)content[i];
+	}
+	out[len++] = '"';
+	*lenp = len;
+	return NULL;
+}
+
+/*
+ * Checks that [p, end) is a domain name: LDH labels (UTF-8 octets count as
+ * letters), 1 to 63 octets each, no hyphen at either end of a label, no
+ * empty label, no trailing dot, at most ADDR_DOMAIN_MAX octets.
+ * Returns NULL, or what is wrong.
+ */
+static const char *
+addr_check_name(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char	*label;
+	size_t			 n;
+
+	if (p == end)
+		return "empty domain";
+	if ((size_t)(end - p) > ADDR_DOMAIN_MAX)
+		return "domain longer than 255 octets";
+	if (*p == '.')
+		return "domain starts with a dot";
+	if (end[-1] == '.')
+		return "domain ends with a dot";
+	for (;;) {
+		label = p;
+		while (p < end && *p != '.') {
+			if (*p >= 0x80) {
+				if ((n = addr_utf8(p, end)) == 0)
+					return "invalid UTF-8 in domain";
+				p += n;
+			} else if (addr_ldh(*p))
+				p++;
+			else if (*p == '@')
+				return "more than one @";
+			else
+				return "invalid character in domain";
+		}
+		if (p == label)
+			return "empty domain label";
+		if (p - label > ADDR_LABEL_MAX)
+			return "domain label longer than 63 octets";
+		if (*label == '-')
+			return "domain label starts with a hyphen";
+		if (p[-1] == '-')
+			return "domain label ends with a hyphen";
+		if (p == end)
+			return NULL;
+		p++;
+	}
+}
+
+/* Returns non-zero when [p, end) is a dotted quad (RFC 5321 IPv4-address-literal). */
+static int
+addr_ipv4(const unsigned char *p, const unsigned char *end)
+{
+	int	 part, digits, value;
+
+	for (part = 0; part < 4; part++) {
+		if (part > 0) {
+			if (p == end || *p != '.')
+				return 0;
+			p++;
+		}
+		value = 0;
+		for (digits = 0; p < end && *p >= '0' && *p <= '9'; digits++)
+			value = value * 10 + (*p++ - '0');
+		/* Snum = 1*3DIGIT, 0 to 255 (leading zeros allowed) */
+		if (digits == 0 || digits > 3 || value > 255)
+			return 0;
+	}
+	return p == end;
+}
+
+/*
+ * Checks that [p, end) (starting with '[') is an address literal: an IPv4
+ * dotted quad or "IPv6:" and an address inet_pton() accepts.  General
+ * address literals ("[tag:content]", RFC 5321 4.1.3) have no registered tag
+ * besides IPv6 and no use for a milter: they are refused.
+ * Returns NULL, or what is wrong.
+ */
+static const char *
+addr_check_literal(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char	*close;
+	char			 buf[INET6_ADDRSTRLEN];
+	unsigned char		 bin[16];
+	size_t			 n;
+
+	if ((size_t)(end - p) > ADDR_DOMAIN_MAX)
+		return "domain longer than 255 octets";
+	if ((close = memchr(p, ']', (size_t)(end - p))) == NULL)
+		return "missing closing bracket in address literal";
+	if (close + 1 != end)
+		return "characters after address literal";
+	p++;
+	if (p == close)
+		return "empty address literal";
+	n = (size_t)(close - p);
+	if (n >= 5 && strncasecmp((const char *)p, "IPv6:", 5) == 0) {
+		p += 5;
+		n -= 5;
+		if (n == 0 || n >= sizeof(buf))
+			return "invalid IPv6 address literal";
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		if (inet_pton(AF_INET6, buf, bin) != 1)
+			return "invalid IPv6 address literal";
+		return NULL;
+	}
+	if (memchr(p, ':', n) != NULL)
+		return "unsupported address literal";
+	if (!addr_ipv4(p, close))
+		return "invalid IPv4 address literal";
+	return NULL;
+}
+
+/*
+ * Parses the Mailbox [p, end) (local@domain, already scanned by
+ * addr_scan()) into out.  Returns ADDR_OK or ADDR_BAD.
+ */
+static int
+addr_mailbox(const unsigned char *p, const unsigned char *end, addr_t *out,
+    char *err, size_t errlen)
+{
+	const unsigned char	*at, *dom;
+	const char		*msg;
+	size_t			 llen, dlen;
+
+	if (*p == '"') {
+		if ((msg = addr_quoted(&p, end, out->text, &llen)) != NULL)
+			goto bad;
+		if (p == end) {
+			msg = "missing domain";
+			goto bad;
+		}
+		if (*p != '@') {
+			msg = "characters after closing quote";
+			goto bad;
+		}
+		at = p;
+	} else {
+		at = memchr(p, '@', (size_t)(end - p));
+		if ((msg = addr_dot_string(p, at != NULL ? at : end)) != NULL)
+			goto bad;
+		if (at == NULL) {
+			msg = "missing domain";
+			goto bad;
+		}
+		llen = (size_t)(at - p);
+		if (llen > ADDR_LOCAL_MAX) {
+			msg = "local part longer than 64 octets";
+			goto bad;
+		}
+		memcpy(out->text, p, llen);
+	}
+
+	dom = at + 1;
+	dlen = (size_t)(end - dom);
+	if (dom < end && *dom == '[')
+		msg = addr_check_literal(dom, end);
+	else
+		msg = addr_check_name(dom, end);
+	if (msg != NULL)
+		goto bad;
+	if (llen + 1 + dlen > ADDR_TEXT_MAX) {
+		msg = "address longer than 254 octets";
+		goto bad;
+	}
+
+	out->text[llen] = '@';
+	memcpy(out->text + llen + 1, dom, dlen);
+	out->text[llen + 1 + dlen] = '\0';
+	memcpy(out->key, out->text, llen + dlen + 2);
+	addr_fold(out->key);
+	out->local_len = llen;
+	return ADDR_OK;
+
+bad:
+	addr_clear(out);
+	return addr_error(err, errlen, "", msg);
+}
+
+/*
+ * Checks the source route (A-d-l, "@a,@b") in [p, colon).  Its hops are
+ * domain names only: RFC 5321 allows no address literal there.
+ * Returns NULL, or what is wrong.
+ */
+static const char *
+addr_route(const unsigned char *p, const unsigned char *colon)
+{
+	const unsigned char	*hop_end;
+	const char		*msg;
+
+	for (;;) {
+		if (p == colon || *p != '@')
+			return "missing @ before domain";
+		p++;
+		hop_end = memchr(p, ',', (size_t)(colon - p));
+		if (hop_end == NULL)
+			hop_end = colon;
+		if ((msg = addr_check_name(p, hop_end)) != NULL)
+			return msg;
+		if (hop_end == colon)
+			return NULL;
+		p = hop_end + 1;
+	}
+}
+
+int
+addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen)
+{
+	const unsigned char	*p, *end, *colon;
+	const char		*msg;
+	size_t			 n;
+
+	addr_clear(out);
+	if (path == NULL)
+		return addr_error(err, errlen, "", "no path");
+	if ((msg = addr_scan(path, &n)) != NULL)
+		return addr_error(err, errlen, "", msg);
+	if (n == 0)
+		return addr_error(err, errlen, "", "empty path");
+	p = (const unsigned char *)path;
+	end = p + n;
+
+	if (*p != '<') {
+		if (end[-1] == '>')
+			return addr_error(err, errlen, "",
+			    "missing opening angle bracket");
+		/* Bare form: a Mailbox only, no source route. */
+		return addr_mailbox(p, end, out, err, errlen);
+	}
+	if (n < 2 || end[-1] != '>')
+		return addr_error(err, errlen, "", "missing closing angle bracket");
+	p++;
+	end--;
+	if (p == end)
+		return ADDR_NULL;
+
+	if (*p == '@') {
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon == NULL) {
+			/* "<@example.com>" is more likely a mailbox without
+			 * its local part than a route without its mailbox. */
+			if (memchr(p, ',', (size_t)(end - p)) == NULL &&
+			    memchr(p + 1, '@', (size_t)(end - p - 1)) == NULL)
+				return addr_error(err, errlen, "",
+				    "empty local part");
+			return addr_error(err, errlen, "",
+			    "missing colon after source route");
+		}
+		if ((msg = addr_route(p, colon)) != NULL)
+			return addr_error(err, errlen, "source route: ", msg);
+		p = colon + 1;
+		if (p == end)
+			return addr_error(err, errlen, "",
+			    "missing mailbox after source route");
+	}
+	return addr_mailbox(p, end, out, err, errlen);
+}
+
+int
+addr_parse(const char *text, addr_t *out, char *err, size_t errlen)
+{
+	const unsigned char	*p;
+	const char		*msg;
+	size_t			 n;
+
+	addr_clear(out);
+	if (text == NULL)
+		return addr_error(err, errlen, "", "no address");
+	if ((msg = addr_scan(text, &n)) != NULL)
+		return addr_error(err, errlen, "", msg);
+	if (n == 0)
+		return addr_error(err, errlen, "", "empty address");
+	p = (const unsigned char *)text;
+	if (*p == '<' || p[n - 1] == '>')
+		return addr_error(err, errlen, "", "angle brackets not allowed");
+	return addr_mailbox(p, p + n, out, err, errlen);
+}
+
+const char *
+addr_domain(const addr_t *a)
+{
+	if (a->text[0] == '\0')
+		return a->text;
+	return a->text + a->local_len + 1;
+}
+
+const char *
+addr_domain_key(const addr_t *a)
+{
+	if (a->key[0] == '\0')
+		return a->key;
+	return a->key + a->local_len + 1;
+}
+
+int
+addr_with_domain(const addr_t *a, const char *domain, addr_t *out,
+    char *err, size_t errlen)
+{
+	char	 buf[ADDR_LOCAL_MAX + 1 + ADDR_DOMAIN_MAX + 1];
+	addr_t	 tmp;
+	size_t	 dlen;
+	int	 rc;
+
+	if (a->text[0] == '\0' || a->local_len == 0 ||
+	    a->local_len > ADDR_LOCAL_MAX) {
+		addr_clear(out);
+		return addr_error(err, errlen, "", "no local part");
+	}
+	if (domain == NULL || (dlen = strnlen(domain, ADDR_DOMAIN_MAX + 1)) == 0) {
+		addr_clear(out);
+		return addr_error(err, errlen, "", "empty domain");
+	}
+	if (dlen > ADDR_DOMAIN_MAX) {
+		addr_clear(out);
+		return addr_error(err, errlen, "", "domain longer than 255 octets");
+	}
+	memcpy(buf, a->text, a->local_len);
+	buf[a->local_len] = '@';
+	memcpy(buf + a->local_len + 1, domain, dlen);
+	buf[a->local_len + 1 + dlen] = '\0';
+	/* Parse into tmp: out may be a. */
+	rc = addr_parse(buf, &tmp, err, errlen);
+	*out = tmp;
+	return rc;
+}
+
+int
+addr_equal(const addr_t *a, const addr_t *b)
+{
+	return strcmp(a->key, b->key) == 0;
+}
+
+void
+addr_fold(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
