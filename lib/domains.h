@@ -52,6 +52,13 @@ const domain_t *domains_get(const domains_t *t, size_t i);
 /* Frees the table and its entries; NULL is a no-op. */
 void	domains_destroy(domains_t *t);
 
+/*
+ * Checks that name is a domain: LDH or UTF-8 labels of 1..63 bytes, at most
+ * 253 bytes, no trailing dot; with wildcard, "*." followed by such a name is
+ * accepted too.  Returns 0, or -1 with a message in err.
+ */
+int	domains_check_name(const char *name, bool wildcard, char *err, size_t errlen);
+
 /* Returns "authoritative", "internal_relay" or "external_relay". */
 const char *domains_authority_name(authority_t a);
 
