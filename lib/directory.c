@@ -1,0 +1,195 @@
+/*
+ * directory.c - the back-end interface: dispatch to the back-end named in
+ * the configuration, and the result helpers every back-end shares.
+ *
+ * A back-end is a dir_backend_ops_t plus an open function that returns its
+ * handle; directory_t only pairs the two.  Lookups go straight to the
+ * back-end's functions, so they are exactly as thread-safe as it is.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dir_ldif.h"
+#include "directory.h"
+
+struct directory {
+	const dir_backend_ops_t	*ops;
+	void			*h;
+};
+
+directory_t *
+directory_open(const config_t *cfg, char *err, size_t errlen)
+{
+	const struct config_directory	*dc = &cfg->directory;
+	const dir_backend_ops_t		*ops = NULL;
+	directory_t			*d;
+	void				*h = NULL;
+
+	switch (dc->backend) {
+	case BACKEND_LDIF:
+		ops = &dir_ldif_ops;
+		h = dir_ldif_open(dc->ldif_path, dc->proxy_attribute,
+		    dc->target_attribute, err, errlen);
+		break;
+	case BACKEND_LDAP:
+		/*
+		 * dir_ldap.c will provide dir_ldap_ops and an open function
+		 * taking cfg; it slots in here the way the LDIF back-end does.
+		 */
+		snprintf(err, errlen,
+		    "directory: the ldap back-end is not available in this "
+		    "build yet");
+		return NULL;
+	default:
+		snprintf(err, errlen, "directory: unknown back-end %d",
+		    (int)dc->backend);
+		return NULL;
+	}
+	if (h == NULL)
+		return NULL;
+	if ((d = malloc(sizeof(*d))) == NULL) {
+		ops->close(h);
+		snprintf(err, errlen, "directory: out of memory");
+		return NULL;
+	}
+	d->ops = ops;
+	d->h = h;
+	return d;
+}
+
+/*
+ * Runs one lookup of the back-end.  res is emptied first, so the caller
+ * need not initialise it, and it is left empty on any outcome but
+ * DIR_FOUND.
+ */
+static int
+directory_lookup(directory_t *d,
+    int (*fn)(void *, const char *, dir_result_t *, char *, size_t),
+    const char *key, dir_result_t *res, char *err, size_t errlen)
+{
+	int	 rc;
+
+	res->entries = NULL;
+	res->count = 0;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	rc = fn(d->h, key, res, err, errlen);
+	if (rc == DIR_FOUND && res->count == 0)
+		rc = DIR_NOTFOUND;
+	if (rc != DIR_FOUND)
+		dir_result_free(res);
+	return rc;
+}
+
+int
+directory_by_proxy(directory_t *d, const char *key, dir_result_t *res,
+    char *err, size_t errlen)
+{
+	return directory_lookup(d, d->ops->by_proxy, key, res, err, errlen);
+}
+
+int
+directory_by_target(directory_t *d, const char *key, dir_result_t *res,
+    char *err, size_t errlen)
+{
+	return directory_lookup(d, d->ops->by_target, key, res, err, errlen);
+}
+
+const char *
+directory_backend_name(const directory_t *d)
+{
+	return d->ops->name;
+}
+
+void
+directory_close(directory_t *d)
+{
+	if (d == NULL)
+		return;
+	d->ops->close(d->h);
+	free(d);
+}
+
+void
+dir_result_free(dir_result_t *res)
+{
+	if (res == NULL)
+		return;
+	for (size_t i = 0; i < res->count; i++) {
+		free(res->entries[i].dn);
+		free(res->entries[i].primary);
+		free(res->entries[i].target);
+	}
+	free(res->entries);
+	res->entries = NULL;
+	res->count = 0;
+}
+
+/* strdup() that keeps NULL. Sets *fail when out of memory. */
+static char *
+dir_strdup(const char *s, int *fail)
+{
+	char	*p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL)
+		*fail = 1;
+	return p;
+}
+
+int
+dir_result_add(dir_result_t *res, const char *dn, const char *primary,
+    const char *target)
+{
+	dir_entry_t	*entries, e;
+	int		 fail = 0;
+
+	e.dn = dir_strdup(dn != NULL ? dn : "", &fail);
+	e.primary = dir_strdup(primary, &fail);
+	e.target = dir_strdup(target, &fail);
+	if (fail || res->count + 1 > SIZE_MAX / sizeof(*entries))
+		goto nomem;
+	entries = realloc(res->entries, (res->count + 1) * sizeof(*entries));
+	if (entries == NULL)
+		goto nomem;
+	entries[res->count++] = e;
+	res->entries = entries;
+	return 0;
+
+nomem:
+	free(e.dn);
+	free(e.primary);
+	free(e.target);
+	return -1;
+}
+
+/*
+ * A value is typed when it starts with letters or digits and a ':' that
+ * comes before any '@': "SMTP:a@b", "X500:/o=...", "sip:a@b".  A quoted
+ * local part holding a ':' ("\"a:b\"@c") is not typed, since '"' is not a
+ * letter.  "SMTP" in capitals is the primary address; "smtp" in any other
+ * case a secondary one.  An empty prefix (":a@b") is not a type: the value
+ * is returned whole, for the caller's address check to refuse.
+ */
+const char *
+dir_proxy_value(const char *value, int *primary)
+{
+	const char	*p;
+
+	*primary = 0;
+	if (value == NULL)
+		return NULL;
+	for (p = value; isalnum((unsigned char)*p); p++)
+		;
+	if (*p != ':' || p == value)
+		return value;
+	if (p - value != 4 || strncasecmp(value, "smtp", 4) != 0)
+		return NULL;
+	*primary = strncmp(value, "SMTP", 4) == 0;
+	return p + 1;
+}
