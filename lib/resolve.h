@@ -34,7 +34,7 @@ typedef struct rcpt_verdict {
 	const char	*rcode;		/* "550" ... for REJECT / TEMPFAIL */
 	const char	*xcode;		/* "5.1.1" ... */
 	char		 text[RESOLVE_TEXT_MAX];	/* reply text after the codes */
-	char		 detail[256];	/* directory error or other detail, or "" */
+	char		 detail[1024];	/* directory error or other detail, or "" */
 	int		 hops;		/* contacts followed */
 } rcpt_verdict_t;
 

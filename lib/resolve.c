@@ -1,0 +1,218 @@
+/*
+ * resolve.c - the inbound decision: what becomes of one recipient.
+ *
+ * The table of the contract, in order: syntax, domain authority, directory
+ * lookup (try again / ambiguous / contact / mailbox user / unknown), then
+ * the contact chain up to max_hops.  No protocol, no logging: the caller
+ * turns the verdict into an SMTP reply and a log line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "resolve.h"
+
+/* Fills a REJECT / TEMPFAIL verdict whose reply text is "<addr>: what". */
+static resolve_action_t
+resolve_fail(rcpt_verdict_t *v, resolve_action_t action, const char *reason,
+    const char *rcode, const char *xcode, const char *what)
+{
+	v->action = action;
+	v->reason = reason;
+	v->rcode = rcode;
+	v->xcode = xcode;
+	if (v->original.text[0] != '\0')
+		snprintf(v->text, sizeof(v->text), "<%s>: %s",
+		    v->original.text, what);
+	else
+		snprintf(v->text, sizeof(v->text), "%s", what);
+	return action;
+}
+
+static resolve_action_t
+resolve_keep(rcpt_verdict_t *v, const char *reason)
+{
+	v->action = RESOLVE_KEEP;
+	v->reason = reason;
+	v->address = v->original;
+	return RESOLVE_KEEP;
+}
+
+static resolve_action_t
+resolve_to(rcpt_verdict_t *v, const addr_t *to, const char *reason)
+{
+	if (addr_equal(to, &v->original))	/* at most a change of case */
+		return resolve_keep(v, reason);
+	v->action = RESOLVE_REWRITE;
+	v->reason = reason;
+	v->address = *to;
+	return RESOLVE_REWRITE;
+}
+
+/* The directory could not answer: the on_directory_error policy decides. */
+static resolve_action_t
+resolve_directory_error(const config_t *cfg, rcpt_verdict_t *v)
+{
+	if (cfg->on_directory_error == DIRERR_ACCEPT)
+		return resolve_keep(v, "directory");
+	return resolve_fail(v, RESOLVE_TEMPFAIL, "directory", "451", "4.3.0",
+	    "Temporary lookup failure");
+}
+
+static resolve_action_t
+resolve_ambiguous(rcpt_verdict_t *v, const char *key, const dir_result_t *res)
+{
+	snprintf(v->detail, sizeof(v->detail),
+	    "%s is a proxy address of %zu entries: %s, %s", key, res->count,
+	    res->entries[0].dn, res->entries[1].dn);
+	return resolve_fail(v, RESOLVE_REJECT, "ambiguous", "550", "5.1.4",
+	    "Recipient address rejected: ambiguous");
+}
+
+/* Returns 1 when the domain of a is one whose addresses the directory holds. */
+static int
+resolve_is_directory_domain(const config_t *cfg, const addr_t *a)
+{
+	const domain_t	*d = domains_match(cfg->domains, addr_domain_key(a));
+
+	return d != NULL && d->authority != AUTHORITY_EXTERNAL_RELAY;
+}
+
+/*
+ * Follows the contact chain from the first target.  Every target in a
+ * directory domain is looked up again; the chain ends at a target that is no
+ * contact's proxy address.  A revisited address or more than max_hops
+ * contacts is a loop.
+ */
+static resolve_action_t
+resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
+    const char *first_target, const char *dn)
+{
+	addr_t		 seen[128];
+	addr_t		 cur;
+	dir_result_t	 res = { NULL, 0 };
+	char		 err[256];
+	int		 nseen = 0, status;
+
+	seen[nseen++] = v->original;
+	if (addr_parse(first_target, &cur, err, sizeof(err)) != ADDR_OK) {
+		snprintf(v->detail, sizeof(v->detail),
+		    "entry %.300s: bad target address %s: %s", dn, first_target, err);
+		return resolve_directory_error(cfg, v);
+	}
+	for (v->hops = 1;; v->hops++) {
+		for (int i = 0; i < nseen; i++)
+			if (addr_equal(&seen[i], &cur)) {
+				snprintf(v->detail, sizeof(v->detail),
+				    "%s leads back to %s", v->original.text, cur.text);
+				return resolve_fail(v, RESOLVE_REJECT, "loop",
+				    "554", "5.4.6", "Routing loop detected");
+			}
+		if (!resolve_is_directory_domain(cfg, &cur))
+			break;
+		status = directory_by_proxy(dir, cur.key, &res, err, sizeof(err));
+		if (status == DIR_TRYAGAIN) {
+			snprintf(v->detail, sizeof(v->detail), "%s", err);
+			return resolve_directory_error(cfg, v);
+		}
+		if (status == DIR_NOTFOUND)
+			break;
+		if (res.count > 1) {
+			resolve_ambiguous(v, cur.key, &res);
+			dir_result_free(&res);
+			return v->action;
+		}
+		if (res.entries[0].target == NULL) {	/* a mailbox user */
+			dir_result_free(&res);
+			break;
+		}
+		if (v->hops >= cfg->max_hops ||
+		    nseen == (int)(sizeof(seen) / sizeof(seen[0]))) {
+			dir_result_free(&res);
+			snprintf(v->detail, sizeof(v->detail),
+			    "more than %d contacts in a chain", cfg->max_hops);
+			return resolve_fail(v, RESOLVE_REJECT, "loop", "554",
+			    "5.4.6", "Routing loop detected");
+		}
+		seen[nseen++] = cur;
+		if (addr_parse(res.entries[0].target, &cur, err,
+		    sizeof(err)) != ADDR_OK) {
+			snprintf(v->detail, sizeof(v->detail),
+			    "entry %.300s: bad target address %s: %s",
+			    res.entries[0].dn, res.entries[0].target, err);
+			dir_result_free(&res);
+			return resolve_directory_error(cfg, v);
+		}
+		dir_result_free(&res);
+	}
+	return resolve_to(v, &cur, "contact");
+}
+
+resolve_action_t
+resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
+    rcpt_verdict_t *v)
+{
+	const domain_t	*domain;
+	dir_result_t	 res = { NULL, 0 };
+	addr_t		 to;
+	char		 err[256];
+	int		 status;
+
+	memset(v, 0, sizeof(*v));
+	if (addr_parse_path(rcpt, &v->original, err, sizeof(err)) != ADDR_OK) {
+		/* the null path is no recipient either */
+		v->original.text[0] = v->original.key[0] = '\0';
+		snprintf(v->detail, sizeof(v->detail), "%s", err);
+		return resolve_fail(v, RESOLVE_REJECT, "syntax", "501", "5.1.3",
+		    "Bad recipient address syntax");
+	}
+	domain = domains_match(cfg->domains, addr_domain_key(&v->original));
+	if (domain == NULL)
+		return resolve_keep(v, "unconfigured");
+	if (domain->authority == AUTHORITY_EXTERNAL_RELAY)
+		return resolve_keep(v, "external");
+
+	status = directory_by_proxy(dir, v->original.key, &res, err, sizeof(err));
+	if (status == DIR_TRYAGAIN) {
+		snprintf(v->detail, sizeof(v->detail), "%s", err);
+		return resolve_directory_error(cfg, v);
+	}
+	if (status == DIR_FOUND && res.count > 1) {
+		resolve_ambiguous(v, v->original.key, &res);
+	} else if (status == DIR_FOUND && res.entries[0].target != NULL) {
+		resolve_chain(cfg, dir, v, res.entries[0].target,
+		    res.entries[0].dn);
+	} else if (status == DIR_FOUND) {
+		/* a mailbox user: its primary address if the domain asks */
+		if (domain->canonicalize && res.entries[0].primary != NULL &&
+		    addr_parse(res.entries[0].primary, &to, err,
+		    sizeof(err)) == ADDR_OK)
+			resolve_to(v, &to, "canonical");
+		else
+			resolve_keep(v, "mailbox");
+	} else if (domain->authority == AUTHORITY_AUTHORITATIVE) {
+		resolve_fail(v, RESOLVE_REJECT, "unknown", "550", "5.1.1",
+		    "Recipient address rejected: User unknown");
+	} else if (domain->forward_to != NULL) {
+		if (addr_with_domain(&v->original, domain->forward_to, &to,
+		    err, sizeof(err)) != ADDR_OK) {
+			snprintf(v->detail, sizeof(v->detail), "forward_to: %s", err);
+			resolve_fail(v, RESOLVE_REJECT, "syntax", "553", "5.1.3",
+			    "Recipient address rejected: too long to forward");
+		} else
+			resolve_to(v, &to, "forward");
+	} else {
+		resolve_keep(v, "relay");
+	}
+	dir_result_free(&res);
+	return v->action;
+}
+
+const char *
+resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len)
+{
+	if (v->rcode == NULL)
+		snprintf(buf, len, "250 2.1.5 Ok");
+	else
+		snprintf(buf, len, "%s %s %s", v->rcode, v->xcode, v->text);
+	return buf;
+}

@@ -1,0 +1,209 @@
+/*
+ * check_resolve.c - the inbound decision table of the contract, row by row,
+ * on the shipped example (etc/mailswitch.conf, etc/contacts.ldif) and on a
+ * stricter variant (wildcard domain, max_hops = 1, no forward_to).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "directory.h"
+#include "resolve.h"
+#include "tcheck.h"
+
+struct rcpt_row {
+	const char		*rcpt;
+	resolve_action_t	 action;
+	const char		*expect;	/* address, or the whole reply */
+	const char		*reason;
+};
+
+static const char *const action_names[] = { "KEEP", "REWRITE", "REJECT", "TEMPFAIL" };
+
+/* The shipped example: contoso.com internal_relay -> legacy.contoso.com,
+ * sales.contoso.com authoritative + canonicalize, fourthcoffee.com external. */
+static const struct rcpt_row example_rows[] = {
+	/* in no configured domain, or an external_relay one: untouched */
+	{ "<someone@example.org>", RESOLVE_KEEP, "someone@example.org", "unconfigured" },
+	{ "<bob@contoso.com.example.org>", RESOLVE_KEEP, "bob@contoso.com.example.org", "unconfigured" },
+	{ "<Bob@FourthCoffee.com>", RESOLVE_KEEP, "Bob@FourthCoffee.com", "external" },
+	/* contacts: any proxy address, any case -> the target as stored */
+	{ "<bob@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	{ "<BOB@Contoso.COM>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	{ "bob@contoso.com", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	{ "<bob.lee@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	{ "<\"bob\"@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	{ "<@relay.example,@mx.example:bob@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	{ "<alice@contoso.com>", RESOLVE_REWRITE, "Alice.Wong@fourthcoffee.com", "contact" },
+	{ "<awong@contoso.com>", RESOLVE_REWRITE, "Alice.Wong@fourthcoffee.com", "contact" },
+	{ "<frank@sales.contoso.com>", RESOLVE_REWRITE, "frank@fourthcoffee.com", "contact" },
+	{ "<zoe@contoso.com>", RESOLVE_REWRITE, "zoe.mueller@fourthcoffee.com", "contact" },
+	{ "<zm@contoso.com>", RESOLVE_REWRITE, "zoe.mueller@fourthcoffee.com", "contact" },
+	/* a chain of contacts is followed to its end */
+	{ "<erin@contoso.com>", RESOLVE_REWRITE, "erin@fourthcoffee.com", "contact" },
+	{ "<erin.old@contoso.com>", RESOLVE_REWRITE, "erin@fourthcoffee.com", "contact" },
+	/* mailbox users: untouched, or their primary with canonicalize */
+	{ "<dan@contoso.com>", RESOLVE_KEEP, "dan@contoso.com", "mailbox" },
+	{ "<dan.park@contoso.com>", RESOLVE_KEEP, "dan.park@contoso.com", "mailbox" },
+	{ "<cdiaz@contoso.com>", RESOLVE_KEEP, "cdiaz@contoso.com", "mailbox" },
+	{ "<carol@sales.contoso.com>", RESOLVE_REWRITE, "Carol.Diaz@sales.contoso.com", "canonical" },
+	{ "<CAROL@SALES.CONTOSO.COM>", RESOLVE_REWRITE, "Carol.Diaz@sales.contoso.com", "canonical" },
+	{ "<carol.diaz@sales.contoso.com>", RESOLVE_KEEP, "carol.diaz@sales.contoso.com", "canonical" },
+	{ "<g.ho@sales.contoso.com>", RESOLVE_REWRITE, "gina@sales.contoso.com", "canonical" },
+	{ "<gina@sales.contoso.com>", RESOLVE_KEEP, "gina@sales.contoso.com", "canonical" },
+	/* unknown: rejected in an authoritative domain, forwarded in a shared one */
+	{ "<nobody@sales.contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown", "unknown" },
+	{ "<Nobody@Sales.Contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <Nobody@Sales.Contoso.com>: Recipient address rejected: User unknown", "unknown" },
+	{ "<nobody@contoso.com>", RESOLVE_REWRITE, "nobody@legacy.contoso.com", "forward" },
+	{ "<No.Body+tag@contoso.com>", RESOLVE_REWRITE, "No.Body+tag@legacy.contoso.com", "forward" },
+	{ "<bob@legacy.contoso.com>", RESOLVE_KEEP, "bob@legacy.contoso.com", "unconfigured" },
+	/* loops, chains and cycles */
+	{ "<loop1@contoso.com>", RESOLVE_REJECT,
+	  "554 5.4.6 <loop1@contoso.com>: Routing loop detected", "loop" },
+	{ "<loop2@contoso.com>", RESOLVE_REJECT,
+	  "554 5.4.6 <loop2@contoso.com>: Routing loop detected", "loop" },
+	{ "<self@contoso.com>", RESOLVE_REJECT,
+	  "554 5.4.6 <self@contoso.com>: Routing loop detected", "loop" },
+	/* one proxy address, two entries */
+	{ "<shared@contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.4 <shared@contoso.com>: Recipient address rejected: ambiguous", "ambiguous" },
+	/* not a valid RFC 5321 path */
+	{ "<>", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
+	{ "<a b@contoso.com>", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
+	{ "<@contoso.com>", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
+	{ "<bob@contoso.com", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
+	{ "", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
+};
+
+/* A stricter site: every subdomain authoritative, no forwarding, one hop. */
+static const char strict_conf[] =
+	"directory = { backend = \"ldif\"; ldif = { path = \"%s\"; }; };\n"
+	"max_hops = 1;\n"
+	"domains = (\n"
+	"  { name = \"contoso.com\"; authority = \"internal_relay\"; },\n"
+	"  { name = \"*.contoso.com\"; authority = \"authoritative\"; },\n"
+	"  { name = \"fourthcoffee.com\"; authority = \"authoritative\"; }\n"
+	");\n";
+
+static const struct rcpt_row strict_rows[] = {
+	{ "<nobody@contoso.com>", RESOLVE_KEEP, "nobody@contoso.com", "relay" },
+	{ "<nobody@sales.contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown", "unknown" },
+	{ "<nobody@a.b.contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <nobody@a.b.contoso.com>: Recipient address rejected: User unknown", "unknown" },
+	{ "<carol@sales.contoso.com>", RESOLVE_KEEP, "carol@sales.contoso.com", "mailbox" },
+	{ "<bob@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
+	/* two contacts in a chain are more than max_hops = 1 */
+	{ "<erin@contoso.com>", RESOLVE_REJECT,
+	  "554 5.4.6 <erin@contoso.com>: Routing loop detected", "loop" },
+	/* the target's domain is authoritative now, and unknown there: still delivered */
+	{ "<alice@contoso.com>", RESOLVE_REWRITE, "Alice.Wong@fourthcoffee.com", "contact" },
+	{ "<x@fourthcoffee.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <x@fourthcoffee.com>: Recipient address rejected: User unknown", "unknown" },
+	{ "<x@example.org>", RESOLVE_KEEP, "x@example.org", "unconfigured" },
+};
+
+static void
+check_rows(const config_t *cfg, directory_t *dir, const struct rcpt_row *rows,
+    size_t n)
+{
+	rcpt_verdict_t	 v;
+	char		 reply[RESOLVE_TEXT_MAX + 16];
+	const char	*got;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct rcpt_row *row = &rows[i];
+
+		resolve_rcpt(cfg, dir, row->rcpt, &v);
+		got = v.action == RESOLVE_REJECT || v.action == RESOLVE_TEMPFAIL ?
+		    resolve_reply(&v, reply, sizeof(reply)) : v.address.text;
+		ck_assert_msg(v.action == row->action &&
+		    strcmp(got, row->expect) == 0 &&
+		    strcmp(v.reason, row->reason) == 0,
+		    "%s: got %s \"%s\" (%s; %s), want %s \"%s\" (%s)",
+		    row->rcpt, action_names[v.action], got, v.reason, v.detail,
+		    action_names[row->action], row->expect, row->reason);
+	}
+}
+
+START_TEST(test_example_table)
+{
+	char		 err[CONFIG_ERR_MAX];
+	config_t	*cfg = config_load(tcheck_etc("mailswitch.conf"), err, sizeof(err));
+	directory_t	*dir;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	dir = directory_open(cfg, err, sizeof(err));
+	ck_assert_msg(dir != NULL, "%s", err);
+	check_rows(cfg, dir, example_rows, NELEM(example_rows));
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_strict_table)
+{
+	char		 path[] = "/tmp/check_resolve.XXXXXX";
+	char		 ldif[4096], err[CONFIG_ERR_MAX];
+	config_t	*cfg;
+	directory_t	*dir;
+	FILE		*fp;
+	int		 fd = mkstemp(path);
+
+	ck_assert(fd != -1);
+	ck_assert(realpath(tcheck_etc("contacts.ldif"), ldif) != NULL);
+	fp = fdopen(fd, "w");
+	fprintf(fp, strict_conf, ldif);
+	fclose(fp);
+	cfg = config_load(path, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	dir = directory_open(cfg, err, sizeof(err));
+	ck_assert_msg(dir != NULL, "%s", err);
+	check_rows(cfg, dir, strict_rows, NELEM(strict_rows));
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+/* The hop count a chain reports, and that a verdict keeps the original. */
+START_TEST(test_chain_hops)
+{
+	char		 err[CONFIG_ERR_MAX];
+	config_t	*cfg = config_load(tcheck_etc("mailswitch.conf"), err, sizeof(err));
+	directory_t	*dir;
+	rcpt_verdict_t	 v;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert((dir = directory_open(cfg, err, sizeof(err))) != NULL);
+	resolve_rcpt(cfg, dir, "<Erin@Contoso.com>", &v);
+	ck_assert_int_eq(v.hops, 2);
+	ck_assert_str_eq(v.original.text, "Erin@Contoso.com");
+	resolve_rcpt(cfg, dir, "<bob@contoso.com>", &v);
+	ck_assert_int_eq(v.hops, 1);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+static Suite *
+resolve_suite(void)
+{
+	Suite	*s = suite_create("resolve");
+	TCase	*tc = tcase_create("inbound");
+
+	tcase_add_test(tc, test_example_table);
+	tcase_add_test(tc, test_strict_table);
+	tcase_add_test(tc, test_chain_hops);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tcheck_run(resolve_suite());
+}
