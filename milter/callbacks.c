@@ -1,0 +1,408 @@
+/*
+ * callbacks.c - the milter protocol side of the inbound switch.
+ *
+ * A connection context is made in connect, reset per message and freed in
+ * close; it holds the configuration generation the connection started
+ * with.  Recipients are decided at RCPT time (so that rejects are SMTP
+ * replies); the changes are applied at end of message, where Postfix
+ * always knows the queue id, and logged there one line per decision.
+ */
+#include <sys/types.h>
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "callbacks.h"
+#include "log.h"
+#include "resolve.h"
+#include "runtime.h"
+
+/* One accepted recipient of the current message. */
+typedef struct msg_rcpt {
+	char		*given;		/* as the MTA passed it, for smfi_delrcpt */
+	char		**esmtp;	/* its ESMTP parameters (Sendmail only) */
+	resolve_action_t action;	/* KEEP or REWRITE */
+	const char	*reason;
+	char		*original;	/* parsed, bare */
+	char		*address;	/* the address delivered to, bare */
+	char		*key;		/* folded address, for duplicates */
+	char		 detail[1024];
+} msg_rcpt_t;
+
+typedef struct conn {
+	runtime_t	*rt;		/* the generation this connection uses */
+	bool		 postfix;	/* the MTA is Postfix ("v" macro) */
+	bool		 in_message;
+	msg_rcpt_t	*rcpts;
+	size_t		 nrcpts, cap;
+} conn_t;
+
+static atomic_int	messages_in_flight;
+
+int
+callbacks_in_flight(void)
+{
+	return atomic_load(&messages_in_flight);
+}
+
+/* Returns the queue id for log lines: Postfix's {i}, or "NOQUEUE". */
+static const char *
+conn_queue_id(SMFICTX *ctx)
+{
+	const char	*qid = smfi_getsymval(ctx, "i");
+
+	return qid != NULL && *qid != '\0' ? qid : "NOQUEUE";
+}
+
+static void
+rcpt_free(msg_rcpt_t *r)
+{
+	free(r->given);
+	if (r->esmtp != NULL)
+		for (char **p = r->esmtp; *p != NULL; p++)
+			free(*p);
+	free(r->esmtp);
+	free(r->original);
+	free(r->address);
+	free(r->key);
+}
+
+/* Forgets the current message (end, abort, or a new MAIL FROM). */
+static void
+conn_reset(conn_t *c)
+{
+	for (size_t i = 0; i < c->nrcpts; i++)
+		rcpt_free(&c->rcpts[i]);
+	c->nrcpts = 0;
+	if (c->in_message) {
+		c->in_message = false;
+		atomic_fetch_sub(&messages_in_flight, 1);
+	}
+}
+
+/* Copies a NULL-terminated argument vector; NULL when out of memory. */
+static char **
+copy_args(char **argv)
+{
+	size_t	 n = 0;
+	char	**copy;
+
+	while (argv[n] != NULL)
+		n++;
+	if ((copy = calloc(n + 1, sizeof(*copy))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((copy[i] = strdup(argv[i])) == NULL) {
+			while (i-- > 0)
+				free(copy[i]);
+			free(copy);
+			return NULL;
+		}
+	return copy;
+}
+
+/* Records an accepted recipient; returns -1 when out of memory. */
+static int
+conn_add_rcpt(conn_t *c, char **argv, const rcpt_verdict_t *v)
+{
+	msg_rcpt_t	*r;
+
+	if (c->nrcpts == c->cap) {
+		size_t		 cap = c->cap ? c->cap * 2 : 8;
+		msg_rcpt_t	*n = realloc(c->rcpts, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		c->rcpts = n;
+		c->cap = cap;
+	}
+	r = &c->rcpts[c->nrcpts];
+	memset(r, 0, sizeof(*r));
+	r->action = v->action;
+	r->reason = v->reason;
+	snprintf(r->detail, sizeof(r->detail), "%s", v->detail);
+	r->given = strdup(argv[0]);
+	r->original = strdup(v->original.text);
+	r->address = strdup(v->address.text);
+	r->key = strdup(v->address.key);
+	if (!c->postfix)
+		r->esmtp = copy_args(argv + 1);
+	if (r->given == NULL || r->original == NULL || r->address == NULL ||
+	    r->key == NULL || (!c->postfix && r->esmtp == NULL)) {
+		rcpt_free(r);
+		return -1;
+	}
+	c->nrcpts++;
+	return 0;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	conn_t		*c;
+	const char	*mta = smfi_getsymval(ctx, "v");
+
+	(void)hostname;
+	(void)hostaddr;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_msg(LOG_ERR, "connect: out of memory");
+		return SMFIS_TEMPFAIL;
+	}
+	c->rt = runtime_acquire();
+	/* Postfix says "Postfix 3.7.11"; no macro: assume Postfix's limits */
+	c->postfix = mta == NULL || strncasecmp(mta, "Postfix", 7) == 0;
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		runtime_release(c->rt);
+		free(c);
+		return SMFIS_TEMPFAIL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	conn_t	*c = smfi_getpriv(ctx);
+
+	(void)argv;
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	conn_reset(c);
+	c->in_message = true;
+	atomic_fetch_add(&messages_in_flight, 1);
+	return SMFIS_CONTINUE;
+}
+
+/* A short phrase for a rejected recipient's log line. */
+static const char *
+reject_phrase(const char *reason)
+{
+	if (strcmp(reason, "unknown") == 0)
+		return "user unknown";
+	if (strcmp(reason, "loop") == 0)
+		return "routing loop";
+	if (strcmp(reason, "directory") == 0)
+		return "temporary lookup failure";
+	if (strcmp(reason, "syntax") == 0)
+		return "bad address syntax";
+	return reason;
+}
+
+/*
+ * Copies reply text into buf with every '%' doubled: MTAs take milter reply
+ * text as a format (Postfix maps "%%" back to "%").
+ */
+static char *
+reply_escape(const char *text, char *buf, size_t len)
+{
+	size_t	 o = 0;
+
+	for (; *text != '\0' && o + 2 < len; text++) {
+		if (*text == '%')
+			buf[o++] = '%';
+		buf[o++] = *text;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	conn_t		*c = smfi_getpriv(ctx);
+	rcpt_verdict_t	 v;
+	char		 text[2 * RESOLVE_TEXT_MAX];
+
+	if (c == NULL || c->rt == NULL || argv[0] == NULL)
+		return SMFIS_TEMPFAIL;
+	switch (resolve_rcpt(c->rt->cfg, c->rt->dir, argv[0], &v)) {
+	case RESOLVE_REJECT:
+	case RESOLVE_TEMPFAIL:
+		log_msg(v.action == RESOLVE_TEMPFAIL ? LOG_WARNING : LOG_INFO,
+		    "%s: reject rcpt=%s %s %s %s%s%s%s", conn_queue_id(ctx),
+		    argv[0], v.rcode, v.xcode, reject_phrase(v.reason),
+		    v.detail[0] ? " (" : "", v.detail, v.detail[0] ? ")" : "");
+		if (smfi_setreply(ctx, (char *)(uintptr_t)v.rcode,
+		    (char *)(uintptr_t)v.xcode,
+		    reply_escape(v.text, text, sizeof(text))) != MI_SUCCESS)
+			log_msg(LOG_ERR, "%s: smfi_setreply failed",
+			    conn_queue_id(ctx));
+		return v.action == RESOLVE_TEMPFAIL ? SMFIS_TEMPFAIL :
+		    SMFIS_REJECT;
+	case RESOLVE_KEEP:
+	case RESOLVE_REWRITE:
+		break;
+	}
+	if (conn_add_rcpt(c, argv, &v) == -1) {
+		log_msg(LOG_ERR, "%s: out of memory at rcpt=%s",
+		    conn_queue_id(ctx), argv[0]);
+		return SMFIS_TEMPFAIL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* Returns true when key is delivered to by a recipient before index upto. */
+static bool
+conn_delivers_to(const conn_t *c, const char *key, size_t upto, bool all_kept)
+{
+	for (size_t i = 0; i < c->nrcpts; i++) {
+		const msg_rcpt_t *r = &c->rcpts[i];
+
+		if (strcmp(r->key, key) != 0)
+			continue;
+		if (r->action == RESOLVE_KEEP && all_kept)
+			return true;
+		if (r->action == RESOLVE_REWRITE && i < upto)
+			return true;
+	}
+	return false;
+}
+
+/* Appends s to buf at *o as RFC 3461 xtext; returns -1 when it does not fit. */
+static int
+xtext_append(char *buf, size_t len, size_t *o, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*o + 4 >= len)
+			return -1;
+		if (*p < 33 || *p > 126 || *p == '+' || *p == '=') {
+			buf[(*o)++] = '+';
+			buf[(*o)++] = hex[*p >> 4];
+			buf[(*o)++] = hex[*p & 15];
+		} else
+			buf[(*o)++] = (char)*p;
+	}
+	buf[*o] = '\0';
+	return 0;
+}
+
+/*
+ * Adds the new recipient: bare under Postfix (which ignores ESMTP
+ * parameters of added recipients), with the original RCPT's parameters
+ * and an ORCPT under Sendmail.
+ */
+static int
+eom_add_rcpt(SMFICTX *ctx, conn_t *c, const msg_rcpt_t *r)
+{
+	char	 path[ADDR_TEXT_MAX + 3];
+	char	 args[2048];
+	size_t	 o = 0;
+	bool	 has_orcpt = false;
+
+	snprintf(path, sizeof(path), "<%s>", r->address);
+	if (c->postfix)
+		return smfi_addrcpt(ctx, path);
+	args[0] = '\0';
+	for (char **p = r->esmtp; *p != NULL && o < sizeof(args); p++) {
+		if (strncasecmp(*p, "ORCPT=", 6) == 0)
+			has_orcpt = true;
+		o += snprintf(args + o, sizeof(args) - o, "%s%s",
+		    o ? " " : "", *p);
+	}
+	if (o >= sizeof(args))
+		return MI_FAILURE;
+	if (!has_orcpt) {
+		o += snprintf(args + o, sizeof(args) - o, "%sORCPT=rfc822;",
+		    o ? " " : "");
+		if (o >= sizeof(args) ||
+		    xtext_append(args, sizeof(args), &o, r->original) == -1)
+			return MI_FAILURE;
+	}
+	return smfi_addrcpt_par(ctx, path, args[0] ? args : NULL);
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	conn_t		*c = smfi_getpriv(ctx);
+	const config_t	*cfg;
+	const char	*qid = conn_queue_id(ctx);
+	char		 trace[2 * ADDR_TEXT_MAX + 32];
+	sfsistat	 rc = SMFIS_CONTINUE;
+
+	if (c == NULL || c->rt == NULL)
+		return SMFIS_TEMPFAIL;
+	cfg = c->rt->cfg;
+	for (size_t i = 0; i < c->nrcpts; i++) {
+		const msg_rcpt_t *r = &c->rcpts[i];
+
+		if (r->action == RESOLVE_KEEP) {
+			log_msg(strcmp(r->reason, "unconfigured") == 0 ?
+			    LOG_DEBUG : LOG_INFO, "%s: rcpt=<%s> unchanged %s%s%s%s",
+			    qid, r->original, r->reason,
+			    r->detail[0] ? " (" : "", r->detail,
+			    r->detail[0] ? ")" : "");
+			continue;
+		}
+		if (smfi_delrcpt(ctx, r->given) != MI_SUCCESS ||
+		    (!conn_delivers_to(c, r->key, i, true) &&
+		    eom_add_rcpt(ctx, c, r) != MI_SUCCESS)) {
+			log_msg(LOG_ERR, "%s: cannot change rcpt=<%s> -> <%s>: "
+			    "the MTA refused; message deferred", qid,
+			    r->original, r->address);
+			rc = SMFIS_TEMPFAIL;
+			break;
+		}
+		if (cfg->trace_header[0] != '\0') {
+			snprintf(trace, sizeof(trace), "rcpt=<%s> -> <%s>",
+			    r->original, r->address);
+			if (smfi_addheader(ctx, cfg->trace_header, trace) !=
+			    MI_SUCCESS) {
+				log_msg(LOG_ERR, "%s: cannot add %s header; "
+				    "message deferred", qid, cfg->trace_header);
+				rc = SMFIS_TEMPFAIL;
+				break;
+			}
+		}
+		log_msg(LOG_INFO, "%s: rcpt=<%s> -> <%s> %s", qid, r->original,
+		    r->address, r->reason);
+	}
+	conn_reset(c);
+	return rc;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	conn_t	*c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		conn_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	conn_t	*c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	conn_reset(c);
+	free(c->rcpts);
+	runtime_release(c->rt);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc callbacks_filter = {
+	.xxfi_name = "mailswitch",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR |
+	    SMFIF_DELRCPT,
+	.xxfi_connect = cb_connect,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+};

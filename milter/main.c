@@ -1,0 +1,312 @@
+/*
+ * main.c - command line, privileges, the socket, signals, and the milter's
+ * life from start to a clean stop.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "callbacks.h"
+#include "interpose.h"
+#include "log.h"
+#include "query.h"
+#include "runtime.h"
+
+#define DEFAULT_CONFIG	MAILSWITCH_SYSCONFDIR "/mailswitch/mailswitch.conf"
+#define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
+
+static const char	*config_path = DEFAULT_CONFIG;
+static runtime_overrides_t overrides;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mailswitch [-c FILE] [-f] [-p SOCKET] [-u USER] [-P PIDFILE] [-v]\n"
+	    "       mailswitch [-c FILE] -n\n"
+	    "       mailswitch [-c FILE] -q ADDRESS\n"
+	    "       mailswitch [-c FILE] -Q ADDRESS [-a CLIENT-IP]\n"
+	    "       mailswitch -V | -h\n"
+	    "\n"
+	    "  -c FILE     configuration file (default %s)\n"
+	    "  -f          stay in the foreground, log to stderr too\n"
+	    "  -p SOCKET   unix:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
+	    "  -u USER     run as USER once the socket is open (when root)\n"
+	    "  -P PIDFILE  write the process id to PIDFILE\n"
+	    "  -v          more logging (repeatable)\n"
+	    "  -n          check the configuration and the directory, and exit\n"
+	    "  -q ADDRESS  print what becomes of ADDRESS as an inbound recipient\n"
+	    "  -Q ADDRESS  print what becomes of ADDRESS as an outbound sender\n"
+	    "  -V          print the version\n", DEFAULT_CONFIG);
+}
+
+/* Returns the path of a unix-domain socket specification, or NULL. */
+static const char *
+unix_socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
+
+/* Writes the pidfile; returns -1 (logged) on failure. */
+static int
+write_pidfile(const char *path)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		log_msg(LOG_ERR, "cannot write pidfile %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) == EOF) {
+		log_msg(LOG_ERR, "cannot write pidfile %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Leaves the terminal: fork, new session, standard files on /dev/null. */
+static int
+daemonize(void)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid != 0)
+		_exit(EX_OK);
+	if (setsid() == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		return -1;
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+	return chdir("/");
+}
+
+/* Becomes pw once the socket is open; root only.  Returns -1 (logged). */
+static int
+drop_privileges(const struct passwd *pw, const char *sockpath)
+{
+	if (sockpath != NULL &&
+	    (chown(sockpath, pw->pw_uid, pw->pw_gid) == -1 ||
+	    chmod(sockpath, 0660) == -1)) {
+		log_msg(LOG_ERR, "cannot hand socket %s to %s: %s", sockpath,
+		    pw->pw_name, strerror(errno));
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		log_msg(LOG_ERR, "cannot become user %s: %s", pw->pw_name,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The SIGHUP thread: reloads the configuration, for as long as we run. */
+static void *
+reload_thread(void *arg)
+{
+	sigset_t	 set;
+	int		 sig;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (interpose_sigwait(&set, &sig) != 0)
+			continue;
+		log_msg(LOG_INFO, "SIGHUP: reloading %s", config_path);
+		(void)runtime_reload(config_path, &overrides);
+	}
+	return NULL;
+}
+
+/* Waits, bounded, until no message is between MAIL FROM and its end. */
+static void
+wait_for_messages(void)
+{
+	struct timespec	 tick = { 0, 100 * 1000 * 1000 };
+	int		 n;
+
+	for (int i = 0; i < STOP_WAIT_SECONDS * 10; i++) {
+		if ((n = callbacks_in_flight()) <= 0)
+			return;
+		if (i % 50 == 0)
+			log_msg(LOG_INFO, "stopping: waiting for %d message%s "
+			    "in flight", n, n == 1 ? "" : "s");
+		nanosleep(&tick, NULL);
+	}
+	log_msg(LOG_WARNING, "stopping with %d message(s) still in flight",
+	    callbacks_in_flight());
+}
+
+/* Runs the milter until SIGTERM / SIGINT; returns the exit status. */
+static int
+run_milter(runtime_t *rt, bool foreground)
+{
+	const config_t	*cfg = rt->cfg;
+	struct passwd	*pw = NULL;
+	pthread_t	 tid;
+	sigset_t	 set;
+	const char	*sockpath = unix_socket_path(cfg->socket);
+	bool		 have_pidfile = cfg->pidfile[0] != '\0';
+	int		 status;
+
+	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) == NULL) {
+		log_msg(LOG_ERR, "%s: no such user '%s'", cfg->file, cfg->user);
+		return EX_CONFIG;
+	}
+	if (smfi_setconn((char *)(uintptr_t)cfg->socket) != MI_SUCCESS ||
+	    smfi_register(callbacks_filter) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "cannot register the milter on %s", cfg->socket);
+		return EX_SOFTWARE;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "cannot open socket %s", cfg->socket);
+		return EX_UNAVAILABLE;
+	}
+	if (!foreground && daemonize() == -1) {
+		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (have_pidfile && write_pidfile(cfg->pidfile) == -1)
+		return EX_CANTCREAT;
+	if (pw != NULL && drop_privileges(pw, sockpath) == -1)
+		return EX_NOPERM;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_msg(LOG_INFO, "mailswitch %s started on %s (%zu domains, %s directory)",
+	    MAILSWITCH_VERSION, cfg->socket, domains_count(cfg->domains),
+	    directory_backend_name(rt->dir));
+	runtime_install(rt);		/* rt and cfg now belong to the runtime */
+	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
+		log_msg(LOG_ERR, "cannot start the reload thread");
+		return EX_OSERR;
+	}
+	pthread_detach(tid);
+	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+	wait_for_messages();
+	log_msg(LOG_INFO, "mailswitch stopped");
+	if (have_pidfile) {
+		rt = runtime_acquire();
+		(void)unlink(rt->cfg->pidfile);
+		runtime_release(rt);
+	}
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	runtime_t	*rt;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*query = NULL, *client_ip = NULL;
+	bool		 foreground = false, check_only = false, outbound = false;
+	int		 ch, status;
+
+	while ((ch = getopt(argc, argv, "a:c:fhnp:P:q:Q:u:vV")) != -1) {
+		switch (ch) {
+		case 'a':
+			client_ip = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'n':
+			check_only = true;
+			break;
+		case 'p':
+			overrides.socket = optarg;
+			break;
+		case 'P':
+			overrides.pidfile = optarg;
+			break;
+		case 'q':
+		case 'Q':
+			if (query != NULL) {
+				usage(stderr);
+				return EX_USAGE;
+			}
+			query = optarg;
+			outbound = ch == 'Q';
+			break;
+		case 'u':
+			overrides.user = optarg;
+			break;
+		case 'v':
+			overrides.verbose++;
+			break;
+		case 'V':
+			printf("mailswitch %s\n", MAILSWITCH_VERSION);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc || (check_only && query != NULL) ||
+	    (client_ip != NULL && !outbound)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (outbound) {
+		fprintf(stderr, "mailswitch: -Q: outbound rewriting is not in "
+		    "this version yet\n");
+		return EX_USAGE;
+	}
+
+	log_open("mailswitch", LOG_MAIL, LOG_INFO, foreground);
+	if ((rt = runtime_load(config_path, &overrides, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		if (!foreground)
+			log_msg(LOG_ERR, "%s", err);
+		return EX_CONFIG;
+	}
+	if (check_only || query != NULL) {
+		status = check_only ? EX_OK :
+		    query_rcpt(rt, query, overrides.verbose);
+		runtime_release(rt);
+		return status;
+	}
+	closelog();
+	log_open("mailswitch", rt->cfg->syslog_facility, rt->cfg->log_level,
+	    foreground);
+	status = run_milter(rt, foreground);
+	return status;
+}

@@ -1,0 +1,54 @@
+/*
+ * runtime.h - the configuration generation in force: the parsed
+ * configuration and the directory opened from it, reference counted.
+ *
+ * Each milter connection holds the generation it started with until it
+ * closes; SIGHUP builds a new one and swaps it in, and the old one is freed
+ * when its last connection lets go.
+ */
+#ifndef MAILSWITCH_RUNTIME_H
+#define MAILSWITCH_RUNTIME_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "directory.h"
+
+/* Command-line values that override the file's (NULL / -1: keep the file's). */
+typedef struct runtime_overrides {
+	const char	*socket;
+	const char	*user;
+	const char	*pidfile;
+	int		 verbose;	/* -v count: raises log_level */
+} runtime_overrides_t;
+
+typedef struct runtime {
+	config_t	*cfg;
+	directory_t	*dir;
+	int		 refs;		/* under the runtime lock */
+} runtime_t;
+
+/*
+ * Loads the configuration at path, applies the overrides and opens its
+ * directory.  Returns a generation with one reference, or NULL with
+ * "FILE:LINE: message" in err.
+ */
+runtime_t *runtime_load(const char *path, const runtime_overrides_t *ov,
+	    char *err, size_t errlen);
+
+/* Makes rt the current generation (taking over the caller's reference). */
+void	runtime_install(runtime_t *rt);
+
+/* Returns the current generation with a reference the caller must release. */
+runtime_t *runtime_acquire(void);
+
+/* Drops a reference; the last one frees the generation.  NULL is a no-op. */
+void	runtime_release(runtime_t *rt);
+
+/*
+ * Loads path again and installs it; a bad configuration is logged and the
+ * current one stays.  Returns 0 on success, -1 when the old one stays.
+ */
+int	runtime_reload(const char *path, const runtime_overrides_t *ov);
+
+#endif /* MAILSWITCH_RUNTIME_H */

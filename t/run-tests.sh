@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian 12 packages), builds mailswitch three
+# times -- plain, with AddressSanitizer + UBSan, with ThreadSanitizer -- and
+# runs the whole test suite (unit, miltertest, end to end through a private
+# Postfix) on each.  Run as root from anywhere: t/run-tests.sh
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
+      check miltertest postfix swaks slapd ldap-utils)
+if [ "$(id -u)" = 0 ] && ! dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
+        grep -qv 'install ok installed'; then
+    echo "== test dependencies already installed"
+elif [ "$(id -u)" = 0 ]; then
+    echo "== installing test dependencies"
+    # Install the servers without configuring or starting a system instance:
+    # every test starts its own on 127.0.0.1.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${deps[@]}" >/dev/null
+else
+    echo "run as root: the tests install packages and start a private Postfix" >&2
+    exit 77
+fi
+
+jobs=$(nproc)
+run_suite() {   # NAME CMAKE-OPTIONS...
+    local name=$1; shift
+    echo "== $name build"
+    cmake -S . -B "build-$name" -DMAILSWITCH_WERROR=ON "$@" >/dev/null
+    cmake --build "build-$name" -j "$jobs" >/dev/null
+    echo "== $name tests"
+    (cd "build-$name" && ctest --output-on-failure -j "$jobs")
+}
+
+run_suite plain
+run_suite asan -DMAILSWITCH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+run_suite tsan -DMAILSWITCH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== all test suites passed"
