@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <lber.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -64,6 +65,21 @@ unix_socket_path(const char *spec)
 	if (strncmp(spec, "local:", 6) == 0)
 		return spec + 6;
 	return NULL;
+}
+
+/* Sends libldap's own diagnostics (LDIF syntax, TLS) to the log. */
+static void
+ldap_diagnostic(const char *msg)
+{
+	char	 line[1024];
+	size_t	 n;
+
+	snprintf(line, sizeof(line), "%s", msg);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n > 0)
+		log_msg(LOG_WARNING, "libldap: %s", line);
 }
 
 /* Writes the pidfile; returns -1 (logged) on failure. */
@@ -201,8 +217,15 @@ run_milter(runtime_t *rt, bool foreground)
 	if (pw != NULL && drop_privileges(pw, sockpath) == -1)
 		return EX_NOPERM;
 
+	/*
+	 * Every thread blocks these: SIGHUP is taken by the reload thread,
+	 * SIGTERM and SIGINT by libmilter's signal thread, which stops the
+	 * listener so that smfi_main() returns.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_msg(LOG_INFO, "mailswitch %s started on %s (%zu domains, %s directory)",
@@ -292,6 +315,8 @@ main(int argc, char *argv[])
 	}
 
 	log_open("mailswitch", LOG_MAIL, LOG_INFO, foreground);
+	(void)ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN,
+	    (const void *)ldap_diagnostic);
 	if ((rt = runtime_load(config_path, &overrides, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		if (!foreground)
