@@ -9,10 +9,14 @@ cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
       check miltertest postfix swaks slapd ldap-utils)
-if [ "$(id -u)" = 0 ] && ! dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
-        grep -qv 'install ok installed'; then
+installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
+           grep -c 'install ok installed' || true)
+if [ "$(id -u)" != 0 ]; then
+    echo "run as root: the tests install packages and start a private Postfix" >&2
+    exit 77
+elif [ "$installed" = "${#deps[@]}" ]; then
     echo "== test dependencies already installed"
-elif [ "$(id -u)" = 0 ]; then
+else
     echo "== installing test dependencies"
     # Install the servers without configuring or starting a system instance:
     # every test starts its own on 127.0.0.1.
@@ -20,9 +24,6 @@ elif [ "$(id -u)" = 0 ]; then
     echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${deps[@]}" >/dev/null
-else
-    echo "run as root: the tests install packages and start a private Postfix" >&2
-    exit 77
 fi
 
 jobs=$(nproc)
