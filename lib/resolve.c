@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "resolve.h"
 
@@ -215,4 +216,98 @@ resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s %s %s", v->rcode, v->xcode, v->text);
 	return buf;
+}
+
+/* The outbound rule for a's domain, applied; returns 1 when one maps it. */
+static int
+resolve_sender_rule(const config_t *cfg, rcpt_verdict_t *v)
+{
+	const rewrite_rule_t	*rule;
+	addr_t			 to;
+	char			 err[256];
+
+	rule = config_outbound_rule(cfg, addr_domain_key(&v->original));
+	if (rule == NULL)
+		return 0;
+	if (addr_with_domain(&v->original, rule->to, &to, err,
+	    sizeof(err)) != ADDR_OK) {
+		snprintf(v->detail, sizeof(v->detail), "rule %s -> %s: %s",
+		    rule->from, rule->to, err);
+		return 0;
+	}
+	resolve_to(v, &to, "rule");
+	return 1;
+}
+
+resolve_action_t
+resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
+    rcpt_verdict_t *v)
+{
+	dir_result_t	 res = { NULL, 0 };
+	addr_t		 to;
+	char		 err[256];
+	int		 status;
+
+	memset(v, 0, sizeof(*v));
+	switch (addr_parse_path(sender, &v->original, err, sizeof(err))) {
+	case ADDR_NULL:
+		return resolve_keep(v, "null");
+	case ADDR_BAD:
+		v->original.text[0] = v->original.key[0] = '\0';
+		snprintf(v->detail, sizeof(v->detail), "%s", err);
+		return resolve_keep(v, "syntax");
+	default:
+		break;
+	}
+	if (cfg->outbound.lookup) {
+		status = directory_by_target(dir, v->original.key, &res, err,
+		    sizeof(err));
+		if (status == DIR_TRYAGAIN) {
+			snprintf(v->detail, sizeof(v->detail), "%s", err);
+			return resolve_directory_error(cfg, v);
+		}
+		if (status == DIR_FOUND && res.count > 1)
+			snprintf(v->detail, sizeof(v->detail),
+			    "%s is the target of %zu entries (%.300s, %.300s); "
+			    "using the rules", v->original.text, res.count,
+			    res.entries[0].dn, res.entries[1].dn);
+		else if (status == DIR_FOUND && res.entries[0].primary != NULL &&
+		    addr_parse(res.entries[0].primary, &to, err,
+		    sizeof(err)) == ADDR_OK) {
+			dir_result_free(&res);
+			return resolve_to(v, &to, "directory");
+		}
+		dir_result_free(&res);
+	}
+	if (resolve_sender_rule(cfg, v))
+		return v->action;
+	return resolve_keep(v, "unmapped");
+}
+
+int
+resolve_is_outbound_client(const config_t *cfg, const char *client_ip,
+    const char *daemon, const char *auth)
+{
+	const struct config_outbound *o = &cfg->outbound;
+
+	if (client_ip != NULL)
+		for (size_t i = 0; i < o->nclients; i++)
+			if (netaddr_match(&o->clients[i], client_ip))
+				return 1;
+	if (daemon != NULL)
+		for (size_t i = 0; i < o->ndaemons; i++)
+			if (strcmp(o->daemons[i], daemon) == 0)
+				return 1;
+	return o->authenticated && auth != NULL && auth[0] != '\0';
+}
+
+int
+resolve_is_internet(const config_t *cfg, const char *rcpt)
+{
+	addr_t	 a;
+	char	 err[256];
+
+	if (addr_parse_path(rcpt, &a, err, sizeof(err)) != ADDR_OK)
+		return 0;
+	return domains_match(cfg->domains, addr_domain_key(&a)) == NULL;
 }

@@ -49,4 +49,34 @@ resolve_action_t resolve_rcpt(const config_t *cfg, directory_t *dir,
 /* Returns "<code> <xcode> <text>" of a REJECT / TEMPFAIL verdict in buf. */
 const char *resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len);
 
+/*
+ * Decides the outbound address for sender (a path "<a@b>", a bare address,
+ * or an addr-spec from a header field): with outbound.lookup, the primary
+ * proxy address of the directory entry whose target it is; otherwise, or
+ * when there is none, the first outbound rule for its domain, keeping the
+ * local part.  The null sender, an unparseable one and one that nothing
+ * maps are KEEP.  A directory failure is TEMPFAIL (451 4.3.0) or, with
+ * on_directory_error = accept, KEEP with reason "directory".  Fills *v (a
+ * rcpt_verdict_t: the same fields serve) and returns v->action; reasons:
+ * "directory", "rule", "unmapped", "null", "syntax".  Thread-safe.
+ */
+resolve_action_t resolve_sender(const config_t *cfg, directory_t *dir,
+	    const char *sender, rcpt_verdict_t *v);
+
+/*
+ * Returns 1 when a message with these properties comes from the subsidiary
+ * (outbound.clients, outbound.daemons, outbound.authenticated), else 0.
+ * client_ip is the client's address as text (Postfix's {client_addr} form
+ * is accepted), daemon is {daemon_name}, auth is {auth_authen}; each may be
+ * NULL when unknown.
+ */
+int	resolve_is_outbound_client(const config_t *cfg, const char *client_ip,
+	    const char *daemon, const char *auth);
+
+/*
+ * Returns 1 when the recipient path rcpt is in no configured domain (mail
+ * to it goes to the Internet), 0 otherwise or when it does not parse.
+ */
+int	resolve_is_internet(const config_t *cfg, const char *rcpt);
+
 #endif /* MAILSWITCH_RESOLVE_H */

@@ -308,11 +308,6 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (outbound) {
-		fprintf(stderr, "mailswitch: -Q: outbound rewriting is not in "
-		    "this version yet\n");
-		return EX_USAGE;
-	}
 
 	log_open("mailswitch", LOG_MAIL, LOG_INFO, foreground);
 	(void)ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN,
@@ -324,8 +319,13 @@ main(int argc, char *argv[])
 		return EX_CONFIG;
 	}
 	if (check_only || query != NULL) {
-		status = check_only ? EX_OK :
-		    query_rcpt(rt, query, overrides.verbose);
+		if (check_only)
+			status = EX_OK;
+		else if (outbound)
+			status = query_sender(rt, query, client_ip,
+			    overrides.verbose);
+		else
+			status = query_rcpt(rt, query, overrides.verbose);
 		runtime_release(rt);
 		return status;
 	}

@@ -2,33 +2,30 @@
  * query.c - the -q query mode.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "query.h"
 #include "resolve.h"
 
-int
-query_rcpt(const runtime_t *rt, const char *address, int verbose)
+/* Prints a verdict the way -q and -Q do; returns the exit status. */
+static int
+query_print(const rcpt_verdict_t *v, int verbose)
 {
-	rcpt_verdict_t	 v;
-	char		 reply[RESOLVE_TEXT_MAX + 16];
+	char	 reply[RESOLVE_TEXT_MAX + 16];
 
-	switch (resolve_rcpt(rt->cfg, rt->dir, address, &v)) {
-	case RESOLVE_KEEP:
-	case RESOLVE_REWRITE:
-		printf("%s\n", v.address.text);
-		break;
-	case RESOLVE_REJECT:
-	case RESOLVE_TEMPFAIL:
-		printf("%s\n", resolve_reply(&v, reply, sizeof(reply)));
-		break;
-	}
-	if (verbose || (v.action == RESOLVE_KEEP && v.detail[0] != '\0'))
-		fprintf(stderr, "mailswitch: %s%s%s%s\n", v.reason,
-		    v.detail[0] ? " (" : "", v.detail, v.detail[0] ? ")" : "");
+	if (v->action == RESOLVE_REJECT || v->action == RESOLVE_TEMPFAIL)
+		printf("%s\n", resolve_reply(v, reply, sizeof(reply)));
+	else if (v->reason != NULL && strcmp(v->reason, "null") == 0)
+		printf("<>\n");
+	else
+		printf("%s\n", v->address.text);
+	if (verbose || (v->action == RESOLVE_KEEP && v->detail[0] != '\0'))
+		fprintf(stderr, "mailswitch: %s%s%s%s\n", v->reason,
+		    v->detail[0] ? " (" : "", v->detail, v->detail[0] ? ")" : "");
 	if (fflush(stdout) == EOF)
 		return EX_IOERR;
-	switch (v.action) {
+	switch (v->action) {
 	case RESOLVE_REJECT:
 		return EX_NOUSER;
 	case RESOLVE_TEMPFAIL:
@@ -36,4 +33,32 @@ query_rcpt(const runtime_t *rt, const char *address, int verbose)
 	default:
 		return EX_OK;
 	}
+}
+
+int
+query_rcpt(const runtime_t *rt, const char *address, int verbose)
+{
+	rcpt_verdict_t	 v;
+
+	resolve_rcpt(rt->cfg, rt->dir, address, &v);
+	return query_print(&v, verbose);
+}
+
+int
+query_sender(const runtime_t *rt, const char *address, const char *client_ip,
+    int verbose)
+{
+	rcpt_verdict_t	 v;
+
+	if (client_ip != NULL &&
+	    !resolve_is_outbound_client(rt->cfg, client_ip, NULL, NULL)) {
+		if (verbose)
+			fprintf(stderr, "mailswitch: %s is not a subsidiary "
+			    "client (outbound.clients): nothing is rewritten\n",
+			    client_ip);
+		printf("%s\n", address);
+		return fflush(stdout) == EOF ? EX_IOERR : EX_OK;
+	}
+	resolve_sender(rt->cfg, rt->dir, address, &v);
+	return query_print(&v, verbose);
 }

@@ -14,4 +14,12 @@
  */
 int	query_rcpt(const runtime_t *rt, const char *address, int verbose);
 
+/*
+ * Resolves address as the sender of Internet-bound mail from client_ip
+ * (NULL: as if from the subsidiary, i.e. the first outbound.clients entry)
+ * and prints the result the same way.  Returns 0 or EX_TEMPFAIL.
+ */
+int	query_sender(const runtime_t *rt, const char *address,
+	    const char *client_ip, int verbose);
+
 #endif /* MAILSWITCH_QUERY_H */
