@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# t/cli/test-cli.sh MAILSWITCH_BINARY -- the command line of SPEC section 3:
+# -n, -q, -Q, -V, -h and usage errors, each row an invocation with the exit
+# status and the output it must give.
+set -u
+bin=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+conf=$top/etc/mailswitch.conf
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# row WANT_STATUS WANT_STDOUT_REGEX WANT_STDERR_REGEX ARGS...
+row() {
+    local want=$1 out_re=$2 err_re=$3; shift 3
+    local got out err
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+    if [ "$got" = "$want" ] && [[ $out =~ $out_re ]] && [[ $err =~ $err_re ]]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: mailswitch $*"
+        echo "  got status $got, stdout [$out], stderr [$err]"
+        echo "  want status $want, stdout =~ [$out_re], stderr =~ [$err_re]"
+    fi
+}
+
+# configurations broken in known places
+printf 'socket = "unix:/tmp/x";\nmax_hops = 0;\n' >"$tmp/range.conf"
+printf 'log_level = "info";\nbogus_key = 1;\n' >"$tmp/unknown.conf"
+printf 'domains = (\n  { name = "a.example"; authority = "authoritative"; },\n  { name = "A.example"; authority = "internal_relay"; }\n);\n' >"$tmp/dup.conf"
+printf 'trace_header = "X-Mailswitch"\nmax_hops = ;\n' >"$tmp/syntax.conf"
+printf 'directory = { backend = "ldif"; ldif = { path = "missing.ldif"; }; };\n' >"$tmp/noldif.conf"
+printf 'version: 1\n\ndn: cn=x,dc=example\nproxyAddresses: SMTP:not an address\n' >"$tmp/bad.ldif"
+printf 'directory = { backend = "ldif"; ldif = { path = "bad.ldif"; }; };\n' >"$tmp/badldif.conf"
+
+# -n: 0 when good, 78 with FILE:LINE: message otherwise
+row 0  '^$' '^$'                                    -c "$conf" -n
+row 78 '^$' "^$tmp/range.conf:2: "                  -c "$tmp/range.conf" -n
+row 78 '^$' "^$tmp/unknown.conf:2: .*bogus_key"     -c "$tmp/unknown.conf" -n
+row 78 '^$' "^$tmp/dup.conf:3: duplicate domain"    -c "$tmp/dup.conf" -n
+row 78 '^$' "^$tmp/syntax.conf:2: "                 -c "$tmp/syntax.conf" -n
+row 78 '^$' "missing.ldif"                          -c "$tmp/noldif.conf" -n
+row 78 '^$' "$tmp/bad.ldif:3: "                     -c "$tmp/badldif.conf" -n
+row 78 '^$' "no-such.conf"                          -c "$tmp/no-such.conf" -n
+
+# -q: the resulting address and 0; a reject's reply and 67
+row 0  '^bob@fourthcoffee\.com$' '^$'               -c "$conf" -q bob@contoso.com
+row 0  '^bob@fourthcoffee\.com$' '^$'               -c "$conf" -q '<BOB.LEE@contoso.com>'
+row 0  '^Carol\.Diaz@sales\.contoso\.com$' '^$'     -c "$conf" -q carol@sales.contoso.com
+row 0  '^dan\.park@contoso\.com$' '^$'              -c "$conf" -q dan.park@contoso.com
+row 0  '^someone@example\.org$' '^$'                -c "$conf" -q someone@example.org
+row 0  '^nobody@legacy\.contoso\.com$' '^$'         -c "$conf" -q nobody@contoso.com
+row 0  '^bob@fourthcoffee\.com$' 'contact'          -c "$conf" -v -q bob@contoso.com
+row 67 '^550 5\.1\.1 <nobody@sales\.contoso\.com>: Recipient address rejected: User unknown$' '^$' \
+                                                    -c "$conf" -q nobody@sales.contoso.com
+row 67 '^554 5\.4\.6 <loop1@contoso\.com>: Routing loop detected$' '^$' \
+                                                    -c "$conf" -q loop1@contoso.com
+row 67 '^550 5\.1\.4 <shared@contoso\.com>: Recipient address rejected: ambiguous$' '^$' \
+                                                    -c "$conf" -q shared@contoso.com
+row 67 '^501 5\.1\.3 Bad recipient address syntax$' '^$' \
+                                                    -c "$conf" -q 'a b@contoso.com'
+row 78 '^$' "range.conf:2: "                        -c "$tmp/range.conf" -q bob@contoso.com
+
+# -Q: the outbound sender
+row 0  '^bob@contoso\.com$' '^$'                    -c "$conf" -Q bob@fourthcoffee.com
+row 0  '^x@contoso\.com$' '^$'                      -c "$conf" -Q x@mail.fourthcoffee.com
+row 0  '^bob@contoso\.com$' '^$'                    -c "$conf" -Q bob@fourthcoffee.com -a 192.0.2.25
+row 0  '^bob@fourthcoffee\.com$' '^$'               -c "$conf" -Q bob@fourthcoffee.com -a 198.51.100.1
+row 0  '^<>$' '^$'                                  -c "$conf" -Q '<>'
+
+# version, usage and usage errors (64)
+row 0  '^mailswitch [0-9]+\.[0-9]+' '^$'            -V
+row 0  '^usage: mailswitch' '^$'                    -h
+row 64 '^$' 'usage: mailswitch'                     -x
+row 64 '^$' 'usage: mailswitch'                     -c "$conf" -n -q bob@contoso.com
+row 64 '^$' 'usage: mailswitch'                     -c "$conf" -q a@b -q c@d
+row 64 '^$' 'usage: mailswitch'                     -c "$conf" -q bob@contoso.com -a 192.0.2.1
+row 64 '^$' 'usage: mailswitch'                     -c "$conf" extra-argument
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
