@@ -1,0 +1,518 @@
+# t/e2e/lib.sh -- helpers for end-to-end tests through a PRIVATE Postfix.
+#
+# Source it from a bash script that runs `set -eu`:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	e2e_init                      # temp dir + trap that cleans everything
+#	e2e_sink_start                # smtp-sink on 127.0.0.1:$E2E_SINK_PORT
+#	e2e_mailswitch_start BIN CONF # mailswitch on inet:$E2E_MILTER_PORT@127.0.0.1
+#	e2e_postfix_start milter      # Postfix on 127.0.0.1:$E2E_SMTP_PORT
+#
+# Everything listens on 127.0.0.1 only, is started and stopped by its own
+# PID (Postfix with `postfix -c DIR stop`), every wait is bounded, and the
+# EXIT trap stops whatever is still running and removes the temp dir
+# (set E2E_KEEP=1 to keep it for a post-mortem).  Needs root (Postfix,
+# smtp-sink -u, mailswitch -u nobody).
+
+# shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_TOP=$(cd "$E2E_LIB_DIR/../.." && pwd)
+
+E2E_TMP=""
+E2E_SINK_PID=""
+E2E_MAILSWITCH_PID=""
+E2E_POSTFIX_DIR=""
+E2E_POSTFIX_UP=0
+E2E_SMTP_PORT=""
+E2E_SINK_PORT=""
+E2E_MILTER_PORT=""
+E2E_FAILS=0
+
+# Print a message on stderr and exit non-zero (the trap cleans up).
+e2e_die()
+{
+	echo "FATAL: $*" >&2
+	exit 2
+}
+
+# Record one check: e2e_check NAME COMMAND... prints PASS/FAIL.
+e2e_check()
+{
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS: $name"
+	else
+		echo "FAIL: $name"
+		E2E_FAILS=$((E2E_FAILS + 1))
+	fi
+}
+
+# Print the PASS/FAIL verdict line and return non-zero on any failure.
+e2e_summary()
+{
+	if [ "$E2E_FAILS" -eq 0 ]; then
+		echo "PASS: all checks"
+		return 0
+	fi
+	echo "FAIL: $E2E_FAILS check(s) failed"
+	return 1
+}
+
+# Refuse to run without what we need; exit 77 (ctest "skipped" convention
+# is not configured, so this is an honest failure with a reason).
+e2e_require()
+{
+	local cmd
+	[ "$(id -u)" -eq 0 ] || e2e_die "must run as root (private Postfix)"
+	for cmd in postfix postconf smtp-sink "$@"; do
+		command -v "$cmd" >/dev/null 2>&1 ||
+		    e2e_die "missing command: $cmd"
+	done
+}
+
+# Create the temp dir and install the cleanup trap.
+e2e_init()
+{
+	e2e_require "$@"
+	E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-e2e.XXXXXX")
+	chmod 755 "$E2E_TMP"
+	trap e2e_cleanup EXIT
+	trap 'exit 130' INT TERM
+	E2E_SMTP_PORT=$(e2e_free_port)
+	E2E_SINK_PORT=$(e2e_free_port "$E2E_SMTP_PORT")
+	E2E_MILTER_PORT=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT")
+}
+
+# Stop everything we started, by PID; remove the temp dir.
+e2e_cleanup()
+{
+	local rc=$?
+	set +e
+	e2e_postfix_stop
+	e2e_mailswitch_stop
+	e2e_sink_stop
+	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
+		if [ "${E2E_KEEP:-0}" = 1 ]; then
+			echo "kept $E2E_TMP" >&2
+		else
+			rm -rf "$E2E_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# Print a TCP port on 127.0.0.1 that nothing listens on (and that is not
+# one of the arguments).
+e2e_free_port()
+{
+	local used port i
+	used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+	for i in $(seq 1 200); do
+		port=$((20000 + RANDOM % 40000))
+		case " $* " in *" $port "*) continue ;; esac
+		if ! grep -qx "$port" <<<"$used"; then
+			echo "$port"
+			return 0
+		fi
+	done
+	e2e_die "no free port found"
+}
+
+# True when something accepts TCP connections on 127.0.0.1:PORT.
+e2e_port_open()
+{
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Wait (at most SECONDS, default 10) until 127.0.0.1:PORT accepts; the
+# optional PID must stay alive meanwhile.
+e2e_wait_port()
+{
+	local port=$1 secs=${2:-10} pid=${3:-} i
+	for i in $(seq 1 $((secs * 10))); do
+		e2e_port_open "$port" && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait (at most SECONDS) until COMMAND... succeeds.
+e2e_wait_for()
+{
+	local secs=$1 i
+	shift
+	for i in $(seq 1 $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Stop PID with SIGTERM, wait up to SECONDS, then SIGKILL.
+e2e_kill_pid()
+{
+	local pid=$1 secs=${2:-10} i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 $((secs * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "warning: PID $pid ignored SIGTERM, killing" >&2
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# ---- smtp-sink: the "next hop" that records what Postfix delivered ----
+
+# Start smtp-sink on 127.0.0.1:$E2E_SINK_PORT; one dump file per message
+# under $E2E_TMP/sink/ (envelope as X-Mail-Args / X-Rcpt-Args lines).
+e2e_sink_start()
+{
+	mkdir -p "$E2E_TMP/sink"
+	chown nobody "$E2E_TMP/sink"
+	smtp-sink -u nobody -d "$E2E_TMP/sink/msg." \
+	    "127.0.0.1:$E2E_SINK_PORT" 256 \
+	    >"$E2E_TMP/sink.log" 2>&1 &
+	E2E_SINK_PID=$!
+	e2e_wait_port "$E2E_SINK_PORT" 10 "$E2E_SINK_PID" ||
+	    e2e_die "smtp-sink did not start: $(cat "$E2E_TMP/sink.log")"
+}
+
+e2e_sink_stop()
+{
+	e2e_kill_pid "$E2E_SINK_PID" 5
+	E2E_SINK_PID=""
+}
+
+# Number of messages smtp-sink has received so far.
+e2e_sink_count()
+{
+	find "$E2E_TMP/sink" -type f -name 'msg.*' 2>/dev/null | wc -l
+}
+
+# Wait (at most SECONDS) until smtp-sink has received at least N messages.
+e2e_sink_wait()
+{
+	local n=$1 secs=${2:-20} i
+	for i in $(seq 1 $((secs * 10))); do
+		[ "$(e2e_sink_count)" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Remove what smtp-sink has received so far.
+e2e_sink_clear()
+{
+	find "$E2E_TMP/sink" -type f -name 'msg.*' -delete 2>/dev/null || true
+}
+
+# ---- mailswitch ----
+
+# Start BINARY with CONF in the foreground (logging to
+# $E2E_TMP/mailswitch.log) on inet:$E2E_MILTER_PORT@127.0.0.1 as nobody.
+e2e_mailswitch_start()
+{
+	local bin=$1 conf=$2
+	shift 2
+	[ -x "$bin" ] || e2e_die "not executable: $bin"
+	"$bin" -f -c "$conf" -p "inet:$E2E_MILTER_PORT@127.0.0.1" \
+	    -u nobody "$@" >"$E2E_TMP/mailswitch.log" 2>&1 &
+	E2E_MAILSWITCH_PID=$!
+	if ! e2e_wait_port "$E2E_MILTER_PORT" 10 "$E2E_MAILSWITCH_PID"; then
+		cat "$E2E_TMP/mailswitch.log" >&2
+		e2e_die "mailswitch did not start"
+	fi
+}
+
+e2e_mailswitch_stop()
+{
+	e2e_kill_pid "$E2E_MAILSWITCH_PID" 10
+	E2E_MAILSWITCH_PID=""
+}
+
+# ---- the private Postfix ----
+
+# Write main.cf and master.cf of a private instance under $E2E_TMP/postfix.
+# MILTER: "" for none, or e.g. "inet:127.0.0.1:$E2E_MILTER_PORT".
+# Every recipient goes to smtp-sink (transport_maps = static:...).
+e2e_postfix_config()
+{
+	local milter=${1:-} d
+	d=$E2E_TMP/postfix
+	E2E_POSTFIX_DIR=$d/etc
+	mkdir -p "$d/etc" "$d/queue" "$d/data"
+	chown postfix "$d/data"
+	cat >"$d/etc/main.cf" <<EOF
+# private Postfix for mailswitch tests (generated by t/e2e/lib.sh)
+compatibility_level = 3.6
+queue_directory = $d/queue
+data_directory = $d/data
+maillog_file = $d/maillog
+maillog_file_prefixes = $d
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mailswitch-test.invalid
+mydomain = invalid
+myorigin = \$myhostname
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+mynetworks = 127.0.0.0/8
+relay_domains = contoso.com, sales.contoso.com, legacy.contoso.com,
+    fourthcoffee.com, example.org
+transport_maps = static:smtp:[127.0.0.1]:$E2E_SINK_PORT
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions = \${e2e_recipient_restrictions}
+e2e_recipient_restrictions =
+smtpd_authorized_xclient_hosts = 127.0.0.1
+smtpd_peername_lookup = no
+smtp_host_lookup = native
+smtpd_tls_security_level = none
+smtp_tls_security_level = none
+debug_peer_list =
+biff = no
+# deliver at once, do not wait for retries between the tests
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+queue_run_delay = 1s
+smtp_connect_timeout = 5s
+default_process_limit = 100
+
+smtpd_milters = $milter
+non_smtpd_milters =
+milter_protocol = 6
+milter_default_action = tempfail
+milter_connect_macros = j {daemon_name} {daemon_addr} v {client_addr} _
+milter_mail_macros = i {auth_type} {auth_authen} {auth_author}
+    {mail_addr} {mail_host} {mail_mailer} {client_addr}
+milter_rcpt_macros = i {rcpt_addr} {rcpt_host} {rcpt_mailer}
+milter_end_of_header_macros = i
+milter_end_of_data_macros = i
+EOF
+	cat >"$d/etc/master.cf" <<EOF
+# private Postfix for mailswitch tests (generated by t/e2e/lib.sh)
+127.0.0.1:$E2E_SMTP_PORT inet n - n - - smtpd
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
+# Set a main.cf parameter of the private instance (before or after start;
+# after start, follow with e2e_postfix_reload).
+e2e_postfix_set()
+{
+	postconf -c "$E2E_POSTFIX_DIR" -e "$@"
+}
+
+e2e_postfix_reload()
+{
+	postfix -c "$E2E_POSTFIX_DIR" reload >>"$E2E_TMP/postfix.out" 2>&1
+	sleep 1
+}
+
+# Configure (unless done) and start the private Postfix; wait for its
+# smtpd port.  MILTER as for e2e_postfix_config.
+e2e_postfix_start()
+{
+	[ -n "$E2E_POSTFIX_DIR" ] || e2e_postfix_config "${1:-}"
+	if ! postfix -c "$E2E_POSTFIX_DIR" start \
+	    >>"$E2E_TMP/postfix.out" 2>&1; then
+		cat "$E2E_TMP/postfix.out" "$E2E_TMP/postfix/maillog" >&2
+		e2e_die "postfix did not start (run with a tty to see why)"
+	fi
+	E2E_POSTFIX_UP=1
+	e2e_wait_port "$E2E_SMTP_PORT" 15 ||
+	    e2e_die "postfix smtpd is not listening on $E2E_SMTP_PORT"
+}
+
+# PID of the private instance's master, or nothing.
+e2e_postfix_master_pid()
+{
+	local f=$E2E_TMP/postfix/queue/pid/master.pid
+	[ -r "$f" ] && tr -d ' \n' <"$f"
+}
+
+e2e_postfix_stop()
+{
+	local pid i
+	[ "$E2E_POSTFIX_UP" = 1 ] || return 0
+	pid=$(e2e_postfix_master_pid || true)
+	postfix -c "$E2E_POSTFIX_DIR" stop >>"$E2E_TMP/postfix.out" 2>&1 || true
+	if [ -n "$pid" ]; then
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			postfix -c "$E2E_POSTFIX_DIR" abort \
+			    >>"$E2E_TMP/postfix.out" 2>&1 || true
+		fi
+	fi
+	E2E_POSTFIX_UP=0
+}
+
+# Messages still in the private queue (0 when empty).
+e2e_postfix_queued()
+{
+	find "$E2E_TMP/postfix/queue/incoming" "$E2E_TMP/postfix/queue/active" \
+	    "$E2E_TMP/postfix/queue/deferred" "$E2E_TMP/postfix/queue/maildrop" \
+	    -type f 2>/dev/null | wc -l
+}
+
+# ---- a scripted SMTP client (bash /dev/tcp), for exact per-reply checks ----
+
+# Open a session to the private smtpd on fd 5; read the greeting.
+smtp_open()
+{
+	exec 5<>"/dev/tcp/127.0.0.1/$E2E_SMTP_PORT" ||
+	    e2e_die "cannot connect to 127.0.0.1:$E2E_SMTP_PORT"
+	SMTP_REPLY=""
+	smtp_read
+}
+
+# Read one (possibly multi-line) reply into SMTP_REPLY (its last line,
+# without CR) and SMTP_CODE; at most 20 s per line.
+smtp_read()
+{
+	local line
+	SMTP_REPLY=""
+	while :; do
+		if ! IFS= read -r -t 20 line <&5; then
+			SMTP_REPLY="(no reply)"
+			SMTP_CODE=000
+			return 1
+		fi
+		line=${line%$'\r'}
+		echo "S: $line" >>"$E2E_TMP/smtp.log"
+		case $line in
+		[0-9][0-9][0-9]-*) continue ;;
+		esac
+		SMTP_REPLY=$line
+		SMTP_CODE=${line:0:3}
+		return 0
+	done
+}
+
+# Send one command line and read the reply.
+smtp_cmd()
+{
+	echo "C: $1" >>"$E2E_TMP/smtp.log"
+	printf '%s\r\n' "$1" >&5
+	smtp_read
+}
+
+# Send the lines of a message (dot-stuffing not needed for our text) and
+# the final dot; read the reply.
+smtp_data_body()
+{
+	local line
+	while IFS= read -r line; do
+		printf '%s\r\n' "$line" >&5
+	done
+	echo "C: (message) ." >>"$E2E_TMP/smtp.log"
+	printf '.\r\n' >&5
+	smtp_read
+}
+
+smtp_close()
+{
+	exec 5>&- 5<&- 2>/dev/null || true
+}
+
+# ---- checks ----
+
+# True when the last SMTP reply is exactly TEXT.
+e2e_reply_is()
+{
+	if [ "$SMTP_REPLY" = "$1" ]; then
+		return 0
+	fi
+	echo "    want: $1" >&2
+	echo "    got:  $SMTP_REPLY" >&2
+	return 1
+}
+
+# True when the last SMTP reply starts with CODE (e.g. "250" or "250 2.1.5").
+e2e_reply_starts()
+{
+	case $SMTP_REPLY in
+	"$1"*) return 0 ;;
+	esac
+	echo "    want: $1..." >&2
+	echo "    got:  $SMTP_REPLY" >&2
+	return 1
+}
+
+# Print the envelope recipients smtp-sink recorded in dump FILE, sorted,
+# one per line, without ESMTP parameters (e.g. "<bob@fourthcoffee.com>").
+e2e_sink_rcpts()
+{
+	sed -n 's/^X-Rcpt-Args: *\([^ ]*\).*/\1/p' "$1" | sort
+}
+
+# Print the header section of dump FILE (up to the first empty line).
+e2e_sink_headers()
+{
+	sed -n '1,/^$/p' "$1"
+}
+
+# True when the two strings are equal; shows both otherwise.
+e2e_same()
+{
+	if [ "$1" = "$2" ]; then
+		return 0
+	fi
+	echo "    want: $(echo "$2" | tr '\n' ' ')" >&2
+	echo "    got:  $(echo "$1" | tr '\n' ' ')" >&2
+	return 1
+}
+
+# True when FILE has a line containing STRING (plain text).
+e2e_file_has()
+{
+	if grep -qF -- "$2" "$1" 2>/dev/null; then
+		return 0
+	fi
+	echo "    no line with: $2 (in $(basename "$1"))" >&2
+	return 1
+}
+
+# Show the files a failing test wants a human to read.
+e2e_show_logs()
+{
+	local f
+	for f in "$E2E_TMP/smtp.log" "$E2E_TMP/mailswitch.log" \
+	    "$E2E_TMP/postfix/maillog"; do
+		[ -s "$f" ] || continue
+		echo "--- $f" >&2
+		tail -n 60 "$f" >&2
+	done
+}
