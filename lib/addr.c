@@ -294,8 +294,9 @@ addr_ipv4(const unsigned char *p, const unsigned char *end)
 			p++;
 		}
 		value = 0;
-		for (digits = 0; p < end && *p >= '0' && *p <= '9'; digits++)
-			value = value * 10 + (*p++ - '0');
+		for (digits = 0; p < end && *p >= '0' && *p <= '9'; p++)
+			if (++digits <= 3)	/* more are refused below */
+				value = value * 10 + (*p - '0');
 		/* Snum = 1*3DIGIT, 0 to 255 (leading zeros allowed) */
 		if (digits == 0 || digits > 3 || value > 255)
 			return 0;
