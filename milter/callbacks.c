@@ -1,13 +1,18 @@
 /*
- * callbacks.c - the milter protocol side of the inbound switch.
+ * callbacks.c - the milter protocol side of the mail switch.
  *
  * A connection context is made in connect, reset per message and freed in
  * close; it holds the configuration generation the connection started
  * with.  Recipients are decided at RCPT time (so that rejects are SMTP
  * replies); the changes are applied at end of message, where Postfix
- * always knows the queue id, and logged there one line per decision.
+ * always knows the queue id, and logged there one line per decision.  The
+ * outbound sender rewrite is outbound.c's.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -20,6 +25,7 @@
 #include "addr.h"
 #include "callbacks.h"
 #include "log.h"
+#include "outbound.h"
 #include "resolve.h"
 #include "runtime.h"
 
@@ -38,9 +44,14 @@ typedef struct msg_rcpt {
 typedef struct conn {
 	runtime_t	*rt;		/* the generation this connection uses */
 	bool		 postfix;	/* the MTA is Postfix ("v" macro) */
+	char		 client_ip[INET6_ADDRSTRLEN];	/* "" when unknown */
+	char		*daemon;	/* {daemon_name}, or NULL */
+	bool		 noreply_headers;	/* SMFIP_NR_HDR negotiated */
 	bool		 in_message;
+	bool		 header_failed;	/* out of memory: defer the message */
 	msg_rcpt_t	*rcpts;
 	size_t		 nrcpts, cap;
+	outbound_msg_t	 outbound;
 } conn_t;
 
 static atomic_int	messages_in_flight;
@@ -80,6 +91,8 @@ conn_reset(conn_t *c)
 	for (size_t i = 0; i < c->nrcpts; i++)
 		rcpt_free(&c->rcpts[i]);
 	c->nrcpts = 0;
+	c->header_failed = false;
+	outbound_reset(&c->outbound);
 	if (c->in_message) {
 		c->in_message = false;
 		atomic_fetch_sub(&messages_in_flight, 1);
@@ -142,26 +155,65 @@ conn_add_rcpt(conn_t *c, char **argv, const rcpt_verdict_t *v)
 	return 0;
 }
 
+/* The SMTP client's address as text: from the socket address, else {client_addr}. */
+static void
+conn_client_ip(SMFICTX *ctx, const _SOCK_ADDR *sa, char *buf, size_t len)
+{
+	const char	*macro;
+
+	buf[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    buf, (socklen_t)len);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    buf, (socklen_t)len);
+	else if ((macro = smfi_getsymval(ctx, "{client_addr}")) != NULL)
+		snprintf(buf, len, "%s", macro);
+}
+
+/*
+ * Returns the connection's context, made on first use (option negotiation
+ * comes before connect), or NULL when out of memory.
+ */
+static conn_t *
+conn_get(SMFICTX *ctx)
+{
+	conn_t	*c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	conn_t		*c;
 	const char	*mta = smfi_getsymval(ctx, "v");
+	const char	*daemon;
 
 	(void)hostname;
-	(void)hostaddr;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = conn_get(ctx)) == NULL) {
 		log_msg(LOG_ERR, "connect: out of memory");
 		return SMFIS_TEMPFAIL;
 	}
-	c->rt = runtime_acquire();
+	conn_client_ip(ctx, hostaddr, c->client_ip, sizeof(c->client_ip));
+	free(c->daemon);
+	c->daemon = NULL;
+	if ((daemon = smfi_getsymval(ctx, "{daemon_name}")) != NULL &&
+	    (c->daemon = strdup(daemon)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if (c->rt == NULL)
+		c->rt = runtime_acquire();
 	/* Postfix says "Postfix 3.7.11"; no macro: assume Postfix's limits */
 	c->postfix = mta == NULL || strncasecmp(mta, "Postfix", 7) == 0;
-	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
-		runtime_release(c->rt);
-		free(c);
-		return SMFIS_TEMPFAIL;
-	}
 	return SMFIS_CONTINUE;
 }
 
@@ -170,12 +222,18 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	conn_t	*c = smfi_getpriv(ctx);
 
-	(void)argv;
-	if (c == NULL)
+	if (c == NULL || c->rt == NULL)
 		return SMFIS_TEMPFAIL;
 	conn_reset(c);
 	c->in_message = true;
 	atomic_fetch_add(&messages_in_flight, 1);
+	if (outbound_begin(&c->outbound, c->rt->cfg,
+	    c->client_ip[0] ? c->client_ip : NULL, c->daemon,
+	    smfi_getsymval(ctx, "{auth_authen}"), argv) == -1) {
+		log_msg(LOG_ERR, "%s: out of memory at MAIL FROM",
+		    conn_queue_id(ctx));
+		return SMFIS_TEMPFAIL;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -244,7 +302,24 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		    conn_queue_id(ctx), argv[0]);
 		return SMFIS_TEMPFAIL;
 	}
+	outbound_rcpt(&c->outbound, c->rt->cfg, argv[0]);
 	return SMFIS_CONTINUE;
+}
+
+/* Header fields matter only to the outbound rewrite; no reply is sent. */
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	conn_t	*c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->rt != NULL &&
+	    outbound_header(&c->outbound, c->rt->cfg, name, value) == -1) {
+		log_msg(LOG_ERR, "%s: out of memory at header %s",
+		    conn_queue_id(ctx), name);
+		c->outbound.from_subsidiary = false;
+		c->header_failed = true;
+	}
+	return c != NULL && c->noreply_headers ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* Returns true when key is delivered to by a recipient before index upto. */
@@ -331,6 +406,12 @@ cb_eom(SMFICTX *ctx)
 	if (c == NULL || c->rt == NULL)
 		return SMFIS_TEMPFAIL;
 	cfg = c->rt->cfg;
+	if (c->header_failed ||
+	    outbound_eom(&c->outbound, ctx, c->rt, qid, c->postfix) !=
+	    SMFIS_CONTINUE) {
+		conn_reset(c);
+		return SMFIS_TEMPFAIL;
+	}
 	for (size_t i = 0; i < c->nrcpts; i++) {
 		const msg_rcpt_t *r = &c->rcpts[i];
 
@@ -388,21 +469,55 @@ cb_close(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	conn_reset(c);
 	free(c->rcpts);
+	free(c->daemon);
 	runtime_release(c->rt);
 	free(c);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * Asks for the changes mailswitch makes, skips the protocol steps it has no
+ * callback for, and has header fields sent without waiting for a reply to
+ * each when the MTA offers it.
+ */
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long skip = SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOBODY |
+	    SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	const unsigned long need = SMFIF_ADDHDRS | SMFIF_ADDRCPT |
+	    SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_CHGFROM;
+	conn_t	*c = conn_get(ctx);
+
+	(void)f2;
+	(void)f3;
+	if ((f0 & need) != need) {
+		log_msg(LOG_ERR, "the MTA does not offer the changes mailswitch "
+		    "makes (offered 0x%lx, needed 0x%lx)", f0, need);
+		return SMFIS_REJECT;
+	}
+	*pf0 = f0 & callbacks_filter.xxfi_flags;
+	*pf1 = f1 & (skip | SMFIP_NR_HDR);
+	*pf2 = *pf3 = 0;
+	if (c != NULL)
+		c->noreply_headers = (*pf1 & SMFIP_NR_HDR) != 0;
+	return SMFIS_CONTINUE;
+}
+
 struct smfiDesc callbacks_filter = {
 	.xxfi_name = "mailswitch",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR |
-	    SMFIF_DELRCPT,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT |
+	    SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT | SMFIF_CHGFROM,
 	.xxfi_connect = cb_connect,
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
 	.xxfi_eom = cb_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
 };

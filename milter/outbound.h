@@ -1,0 +1,67 @@
+/*
+ * outbound.h - the Address Rewrite side of a message: mail from the
+ * subsidiary to the Internet leaves with the parent domain's sender, in the
+ * envelope (smfi_chgfrom) and in the header fields of outbound.headers
+ * (smfi_chgheader), per SPEC section 2.
+ */
+#ifndef MAILSWITCH_OUTBOUND_H
+#define MAILSWITCH_OUTBOUND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libmilter/mfapi.h>
+
+#include "runtime.h"
+
+/* One header field of a name in outbound.headers. */
+typedef struct outbound_header {
+	char	*name;		/* as the MTA passed it */
+	int	 index;		/* 1-based among the fields of this name */
+	char	*value;
+} outbound_header_t;
+
+/* The outbound state of one message; zero it before first use. */
+typedef struct outbound_msg {
+	bool		 from_subsidiary;	/* outbound.clients / daemons / auth */
+	bool		 to_internet;		/* a recipient in no configured domain */
+	char		*sender;		/* MAIL FROM as passed */
+	char		*esmtp;			/* its ESMTP parameters (Sendmail) */
+	outbound_header_t *headers;
+	size_t		 nheaders, cap;
+} outbound_msg_t;
+
+/*
+ * Starts a message: records whether it comes from the subsidiary (client
+ * address, Postfix service name, SASL login; each may be NULL) and its
+ * sender.  Returns 0, or -1 when out of memory.
+ */
+int	outbound_begin(outbound_msg_t *m, const config_t *cfg,
+	    const char *client_ip, const char *daemon, const char *auth,
+	    char **mail_argv);
+
+/* Notes an accepted recipient (to_internet when in no configured domain). */
+void	outbound_rcpt(outbound_msg_t *m, const config_t *cfg, const char *rcpt);
+
+/*
+ * Keeps a header field when the message is from the subsidiary and the
+ * name is in outbound.headers (counting every field of that name for its
+ * index).  Returns 0, or -1 when out of memory.
+ */
+int	outbound_header(outbound_msg_t *m, const config_t *cfg,
+	    const char *name, const char *value);
+
+/*
+ * At end of message: when the message is from the subsidiary and to the
+ * Internet, rewrites the envelope sender and the kept header fields, and
+ * logs each change with qid.  Returns SMFIS_CONTINUE, or SMFIS_TEMPFAIL
+ * (with a 451 reply set) when the directory could not answer under
+ * on_directory_error = tempfail or the MTA refused a change.
+ */
+sfsistat outbound_eom(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
+	    const char *qid, bool postfix);
+
+/* Forgets the message; the struct can be used again. */
+void	outbound_reset(outbound_msg_t *m);
+
+#endif /* MAILSWITCH_OUTBOUND_H */
