@@ -55,11 +55,18 @@ typedef struct conn {
 } conn_t;
 
 static atomic_int	messages_in_flight;
+static atomic_bool	stopping;
 
 int
 callbacks_in_flight(void)
 {
 	return atomic_load(&messages_in_flight);
+}
+
+void
+callbacks_stop(void)
+{
+	atomic_store(&stopping, true);
 }
 
 /* Returns the queue id for log lines: Postfix's {i}, or "NOQUEUE". */
@@ -200,6 +207,8 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	const char	*daemon;
 
 	(void)hostname;
+	if (atomic_load(&stopping))
+		return SMFIS_TEMPFAIL;
 	if ((c = conn_get(ctx)) == NULL) {
 		log_msg(LOG_ERR, "connect: out of memory");
 		return SMFIS_TEMPFAIL;
@@ -225,6 +234,11 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL || c->rt == NULL)
 		return SMFIS_TEMPFAIL;
 	conn_reset(c);
+	if (atomic_load(&stopping)) {
+		(void)smfi_setreply(ctx, "421", "4.3.2",
+		    "mail switch shutting down, try again later");
+		return SMFIS_TEMPFAIL;
+	}
 	c->in_message = true;
 	atomic_fetch_add(&messages_in_flight, 1);
 	if (outbound_begin(&c->outbound, c->rt->cfg,

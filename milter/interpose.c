@@ -86,11 +86,13 @@ read(int fd, void *buf, size_t count)
 int
 sigwait(const sigset_t *set, int *sig)
 {
-	sigset_t	 without_hup = *set;
+	sigset_t	 rest = *set;
 
 	pthread_once(&interpose_once, interpose_init);
-	(void)sigdelset(&without_hup, SIGHUP);
-	return real_sigwait(&without_hup, sig);
+	(void)sigdelset(&rest, SIGHUP);
+	(void)sigdelset(&rest, SIGTERM);
+	(void)sigdelset(&rest, SIGINT);
+	return real_sigwait(&rest, sig);
 }
 
 int

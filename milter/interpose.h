@@ -7,16 +7,18 @@
  *    and delayed ACKs.  Accepted TCP sockets get both.
  *  - read(): quick ACK mode does not stick on Linux; it is re-armed after
  *    every read from such a socket.
- *  - sigwait(): libmilter's signal thread stops the milter on SIGHUP;
- *    mailswitch reloads its configuration on SIGHUP instead, so SIGHUP is
- *    taken out of the set libmilter waits for.
+ *  - sigwait(): libmilter's signal thread stops the milter on SIGHUP and
+ *    drops the connections in flight on SIGTERM (its worker pool stops
+ *    serving them); mailswitch reloads on SIGHUP and lets the messages in
+ *    flight finish on SIGTERM / SIGINT, so those three are taken out of the
+ *    set libmilter waits for and handled by mailswitch's own thread.
  */
 #ifndef MAILSWITCH_INTERPOSE_H
 #define MAILSWITCH_INTERPOSE_H
 
 #include <signal.h>
 
-/* Waits for one of the signals in set, bypassing the SIGHUP filter. */
+/* Waits for one of the signals in set, bypassing the filter. */
 int	interpose_sigwait(const sigset_t *set, int *sig);
 
 /* Returns how many accepted TCP sockets were tuned (for the log). */

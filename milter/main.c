@@ -145,25 +145,6 @@ drop_privileges(const struct passwd *pw, const char *sockpath)
 	return 0;
 }
 
-/* The SIGHUP thread: reloads the configuration, for as long as we run. */
-static void *
-reload_thread(void *arg)
-{
-	sigset_t	 set;
-	int		 sig;
-
-	(void)arg;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	for (;;) {
-		if (interpose_sigwait(&set, &sig) != 0)
-			continue;
-		log_msg(LOG_INFO, "SIGHUP: reloading %s", config_path);
-		(void)runtime_reload(config_path, &overrides);
-	}
-	return NULL;
-}
-
 /* Waits, bounded, until no message is between MAIL FROM and its end. */
 static void
 wait_for_messages(void)
@@ -181,6 +162,35 @@ wait_for_messages(void)
 	}
 	log_msg(LOG_WARNING, "stopping with %d message(s) still in flight",
 	    callbacks_in_flight());
+}
+
+/*
+ * The signal thread, for as long as we run: SIGHUP reloads the
+ * configuration; SIGTERM and SIGINT refuse new work (4xx), let the messages
+ * in flight finish, then stop libmilter so that smfi_main() returns.
+ */
+static void *
+signal_thread(void *arg)
+{
+	sigset_t	*set = arg;
+	int		 sig;
+
+	for (;;) {
+		if (interpose_sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_msg(LOG_INFO, "SIGHUP: reloading %s", config_path);
+			(void)runtime_reload(config_path, &overrides);
+			continue;
+		}
+		log_msg(LOG_INFO, "%s: stopping after %d message(s) in flight",
+		    sig == SIGTERM ? "SIGTERM" : "SIGINT",
+		    callbacks_in_flight());
+		callbacks_stop();
+		wait_for_messages();
+		smfi_stop();
+		return NULL;
+	}
 }
 
 /* Runs the milter until SIGTERM / SIGINT; returns the exit status. */
@@ -217,11 +227,7 @@ run_milter(runtime_t *rt, bool foreground)
 	if (pw != NULL && drop_privileges(pw, sockpath) == -1)
 		return EX_NOPERM;
 
-	/*
-	 * Every thread blocks these: SIGHUP is taken by the reload thread,
-	 * SIGTERM and SIGINT by libmilter's signal thread, which stops the
-	 * listener so that smfi_main() returns.
-	 */
+	/* Every thread blocks these; the signal thread takes them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -232,17 +238,18 @@ run_milter(runtime_t *rt, bool foreground)
 	    MAILSWITCH_VERSION, cfg->socket, domains_count(cfg->domains),
 	    directory_backend_name(rt->dir));
 	runtime_install(rt);		/* rt and cfg now belong to the runtime */
-	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
-		log_msg(LOG_ERR, "cannot start the reload thread");
+	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
+		log_msg(LOG_ERR, "cannot start the signal thread");
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
 	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
-	wait_for_messages();
 	log_msg(LOG_INFO, "mailswitch stopped");
 	if (have_pidfile) {
 		rt = runtime_acquire();
-		(void)unlink(rt->cfg->pidfile);
+		if (unlink(rt->cfg->pidfile) == -1)
+			log_msg(LOG_WARNING, "cannot remove pidfile %s: %s",
+			    rt->cfg->pidfile, strerror(errno));
 		runtime_release(rt);
 	}
 	return status;
