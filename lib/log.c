@@ -52,6 +52,27 @@ log_enabled(int level)
 	return level <= atomic_load(&log_level);
 }
 
+/*
+ * Makes a line one line: line breaks (of folded header values) are taken
+ * out, a tab becomes a space, other control characters become '?', as
+ * Postfix's printable() does.
+ */
+static void
+log_printable(char *line)
+{
+	char	*out = line;
+
+	for (char *p = line; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			continue;
+		if (*p == '\t')
+			*out++ = ' ';
+		else
+			*out++ = (*p > 0 && *p < ' ') || *p == 0x7f ? '?' : *p;
+	}
+	*out = '\0';
+}
+
 void
 log_msg(int level, const char *fmt, ...)
 {
@@ -63,6 +84,7 @@ log_msg(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	log_printable(line);
 	syslog(level, "%s", line);
 	if (log_to_stderr) {
 		pthread_mutex_lock(&log_stderr_lock);

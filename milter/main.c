@@ -145,6 +145,20 @@ drop_privileges(const struct passwd *pw, const char *sockpath)
 	return 0;
 }
 
+/* The last words of a stopping daemon: the log line, the pidfile. */
+static void
+stopped(void)
+{
+	runtime_t	*rt = runtime_acquire();
+
+	log_msg(LOG_INFO, "mailswitch stopped");
+	if (rt != NULL && rt->cfg->pidfile[0] != '\0' &&
+	    unlink(rt->cfg->pidfile) == -1)
+		log_msg(LOG_WARNING, "cannot remove pidfile %s: %s",
+		    rt->cfg->pidfile, strerror(errno));
+	runtime_release(rt);
+}
+
 /* Waits, bounded, until no message is between MAIL FROM and its end. */
 static void
 wait_for_messages(void)
@@ -188,8 +202,14 @@ signal_thread(void *arg)
 		    callbacks_in_flight());
 		callbacks_stop();
 		wait_for_messages();
-		smfi_stop();
-		return NULL;
+		/*
+		 * Not smfi_stop(): libmilter's teardown races with its own
+		 * listener (ThreadSanitizer sees its mutexes destroyed while
+		 * locked).  Nothing is in flight and no new work is taken,
+		 * so the process can end here.
+		 */
+		stopped();
+		_exit(EX_OK);
 	}
 }
 
@@ -202,7 +222,6 @@ run_milter(runtime_t *rt, bool foreground)
 	pthread_t	 tid;
 	sigset_t	 set;
 	const char	*sockpath = unix_socket_path(cfg->socket);
-	bool		 have_pidfile = cfg->pidfile[0] != '\0';
 	int		 status;
 
 	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) == NULL) {
@@ -222,7 +241,7 @@ run_milter(runtime_t *rt, bool foreground)
 		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	if (have_pidfile && write_pidfile(cfg->pidfile) == -1)
+	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
 		return EX_CANTCREAT;
 	if (pw != NULL && drop_privileges(pw, sockpath) == -1)
 		return EX_NOPERM;
@@ -244,14 +263,7 @@ run_milter(runtime_t *rt, bool foreground)
 	}
 	pthread_detach(tid);
 	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
-	log_msg(LOG_INFO, "mailswitch stopped");
-	if (have_pidfile) {
-		rt = runtime_acquire();
-		if (unlink(rt->cfg->pidfile) == -1)
-			log_msg(LOG_WARNING, "cannot remove pidfile %s: %s",
-			    rt->cfg->pidfile, strerror(errno));
-		runtime_release(rt);
-	}
+	stopped();
 	return status;
 }
 

@@ -144,8 +144,13 @@ outbound_headers(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
 				    "header %s; message deferred", qid, h->name);
 				return SMFIS_TEMPFAIL;
 			}
-			log_msg(LOG_INFO, "%s: header %s: %s -> %s outbound", qid,
-			    h->name, h->value, value);
+			if (h->index > 1)
+				snprintf(what, sizeof(what), "%.40s[%d]",
+				    h->name, h->index);
+			else
+				snprintf(what, sizeof(what), "%.40s", h->name);
+			log_msg(LOG_INFO, "%s: header %s: %s -> %s outbound",
+			    qid, what, h->value, value);
 			free(value);
 			break;
 		case HDRADDR_TEMPFAIL:
