@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# contrib/bench/ldap-bench.sh -- lookups per second through the ldap
+# back-end with a cold and a warm cache, and with no cache, against a
+# private slapd (t/ldap/slapd.sh) holding ENTRIES generated contacts
+# (t/ldap/gen-contacts.sh: userI@contoso.com -> userI@fourthcoffee.com):
+#
+#	ldap-bench.sh CACHE_BENCH [ENTRIES [THREADS [LOOKUPS]]]
+#
+# CACHE_BENCH is the cache_bench program of a build (contrib/bench/).
+# ENTRIES defaults to 10000, THREADS to 8, LOOKUPS (random lookups per
+# thread in a warm pass) to 5000.  The pool has CONNECTIONS (environment,
+# default 4) connections.  Runs, with directory.cache entries = 100000,
+# ttl = 300, negative_ttl = 60:
+#   cold: every address once, split over the threads (all queries);
+#   warm: LOOKUPS random addresses per thread with 1 and THREADS threads
+#         (all hits);
+# then the same with entries = 0 (every lookup a query).  The slapd listens
+# on 127.0.0.1 only and is stopped on exit.  Needs slapd, slapadd, openssl
+# and ss (the test harness's requirements); runs as any user.
+set -eu
+if [ $# -lt 1 ] || [ $# -gt 4 ]; then
+	echo "usage: $0 CACHE_BENCH [ENTRIES [THREADS [LOOKUPS]]]" >&2
+	exit 64
+fi
+bench=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+entries=${2:-10000}
+threads=${3:-8}
+lookups=${4:-5000}
+conns=${CONNECTIONS:-4}
+case $entries$threads$lookups$conns in
+*[!0-9]*) echo "counts must be numbers" >&2; exit 64 ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/t/ldap/slapd.sh"
+# The harness sizes its database for the test directories (10 MB): 10,000
+# contacts need more.  Wrap its configuration writer to raise the limit.
+eval "$(declare -f slapd_config | sed '1s/^slapd_config/slapd_config_small/')"
+slapd_config()
+{
+	slapd_config_small "$@"
+	sed -i 's/^maxsize .*/maxsize 1073741824/' "$SLAPD_TMP/$1/slapd.conf"
+}
+slapd_init
+
+echo "== slapd with $entries contacts"
+"$top/t/ldap/gen-contacts.sh" "$entries" >"$SLAPD_TMP/contacts.ldif"
+slapd_start bench --ldif "$SLAPD_TMP/contacts.ldif"
+slapd_mailswitch_conf "$SLAPD_TMP/nocache.conf" "\"${SLAPD_URI[bench]}\"" \
+    "timeout=5.0" "connections=$conns"
+sed 's/cache = { entries = 0; };/cache = { entries = 100000; ttl = 300; negative_ttl = 60; };/' \
+    "$SLAPD_TMP/nocache.conf" >"$SLAPD_TMP/cached.conf"
+grep -q 'entries = 100000' "$SLAPD_TMP/cached.conf" ||
+    { echo "cannot set the cache in the generated configuration" >&2; exit 1; }
+
+for conf in cached nocache; do
+	echo "== $conf, $conns connections, ${SLAPD_URI[bench]}"
+	timeout 1800 "$bench" -c "$SLAPD_TMP/$conf.conf" -N "$entries" \
+	    -p 'user%d@contoso.com' -t "$threads" -l "$lookups"
+done
