@@ -112,6 +112,7 @@ const dir_backend_ops_t dir_ldif_ops = {
 	dir_ldif_by_proxy,
 	dir_ldif_by_target,
 	dir_ldif_close,
+	false,		/* an in-memory index already: no cache */
 };
 
 /* Writes "PATH:LINE: message" into the load's error buffer; returns -1. */

@@ -3,7 +3,8 @@
  * the configuration, and the result helpers every back-end shares.
  *
  * A back-end is a dir_backend_ops_t plus an open function that returns its
- * handle; directory_t only pairs the two.  Lookups go straight to the
+ * handle; directory_t pairs the two, with a cache (cache.c) in front when
+ * the back-end asks for one.  Lookups go to the cache or straight to the
  * back-end's functions, so they are exactly as thread-safe as it is.
  */
 #include <ctype.h>
@@ -13,12 +14,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cache.h"
+#include "dir_ldap.h"
 #include "dir_ldif.h"
 #include "directory.h"
 
 struct directory {
 	const dir_backend_ops_t	*ops;
 	void			*h;
+	cache_t			*cache;		/* NULL: none */
 };
 
 directory_t *
@@ -36,14 +40,9 @@ directory_open(const config_t *cfg, char *err, size_t errlen)
 		    dc->target_attribute, err, errlen);
 		break;
 	case BACKEND_LDAP:
-		/*
-		 * dir_ldap.c will provide dir_ldap_ops and an open function
-		 * taking cfg; it slots in here the way the LDIF back-end does.
-		 */
-		snprintf(err, errlen,
-		    "directory: the ldap back-end is not available in this "
-		    "build yet");
-		return NULL;
+		ops = &dir_ldap_ops;
+		h = dir_ldap_open(cfg, err, errlen);
+		break;
 	default:
 		snprintf(err, errlen, "directory: unknown back-end %d",
 		    (int)dc->backend);
@@ -58,6 +57,13 @@ directory_open(const config_t *cfg, char *err, size_t errlen)
 	}
 	d->ops = ops;
 	d->h = h;
+	d->cache = NULL;
+	if (ops->cached && dc->cache.entries > 0 &&
+	    (d->cache = cache_create((size_t)dc->cache.entries, dc->cache.ttl,
+	    dc->cache.negative_ttl, NULL, err, errlen)) == NULL) {
+		directory_close(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -85,10 +91,24 @@ directory_lookup(directory_t *d,
 	return rc;
 }
 
+/* The cache's way to the back-end: arg is the directory_t. */
+static int
+directory_fetch(void *arg, int kind, const char *key, dir_result_t *res,
+    char *err, size_t errlen)
+{
+	directory_t	*d = arg;
+
+	return directory_lookup(d, kind == CACHE_BY_PROXY ? d->ops->by_proxy :
+	    d->ops->by_target, key, res, err, errlen);
+}
+
 int
 directory_by_proxy(directory_t *d, const char *key, dir_result_t *res,
     char *err, size_t errlen)
 {
+	if (d->cache != NULL)
+		return cache_lookup(d->cache, CACHE_BY_PROXY, key,
+		    directory_fetch, d, res, err, errlen);
 	return directory_lookup(d, d->ops->by_proxy, key, res, err, errlen);
 }
 
@@ -96,7 +116,16 @@ int
 directory_by_target(directory_t *d, const char *key, dir_result_t *res,
     char *err, size_t errlen)
 {
+	if (d->cache != NULL)
+		return cache_lookup(d->cache, CACHE_BY_TARGET, key,
+		    directory_fetch, d, res, err, errlen);
 	return directory_lookup(d, d->ops->by_target, key, res, err, errlen);
+}
+
+void
+directory_cache_stats(directory_t *d, struct cache_stats *st)
+{
+	cache_stats(d != NULL ? d->cache : NULL, st);
 }
 
 const char *
@@ -105,11 +134,23 @@ directory_backend_name(const directory_t *d)
 	return d->ops->name;
 }
 
+/* Only the ldap back-end can fail to answer; the cache is bypassed. */
+int
+directory_ping(directory_t *d, char *err, size_t errlen)
+{
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (d->ops == &dir_ldap_ops)
+		return dir_ldap_ping(d->h, err, errlen);
+	return 0;
+}
+
 void
 directory_close(directory_t *d)
 {
 	if (d == NULL)
 		return;
+	cache_destroy(d->cache);
 	d->ops->close(d->h);
 	free(d);
 }

@@ -10,6 +10,7 @@
 #ifndef MAILSWITCH_DIRECTORY_H
 #define MAILSWITCH_DIRECTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -41,15 +42,23 @@ typedef struct dir_backend_ops {
 	int	(*by_target)(void *h, const char *key, dir_result_t *res,
 		    char *err, size_t errlen);
 	void	(*close)(void *h);
+	/*
+	 * true: directory_open() puts a cache (cache.h, sized by
+	 * cfg->directory.cache) in front of by_proxy and by_target.  A
+	 * back-end that answers from memory anyway (ldif) says false.
+	 */
+	bool	  cached;
 } dir_backend_ops_t;
 
 typedef struct directory directory_t;
 
 /*
  * Opens the back-end named by cfg->directory (loads the LDIF file, or
- * prepares the LDAP pool).  Returns NULL with a message in err when the
- * configuration cannot work (for LDIF: "FILE:LINE: message").  Does not
- * keep a pointer to cfg.
+ * prepares the LDAP pool), with a cache in front of it when the back-end
+ * wants one and cfg->directory.cache.entries > 0.  The cache belongs to the
+ * directory_t: a new directory_t (a SIGHUP reload) starts with an empty
+ * one.  Returns NULL with a message in err when the configuration cannot
+ * work (for LDIF: "FILE:LINE: message").  Does not keep a pointer to cfg.
  */
 directory_t *directory_open(const config_t *cfg, char *err, size_t errlen);
 
@@ -69,6 +78,13 @@ int	directory_by_proxy(directory_t *d, const char *key, dir_result_t *res,
 int	directory_by_target(directory_t *d, const char *key, dir_result_t *res,
 	    char *err, size_t errlen);
 
+/*
+ * Returns 0 when the back-end answers: for ldap, connect + bind + a
+ * base-scope search of the base (past the cache); for ldif always 0.
+ * Otherwise -1 with a message in err.  For `mailswitch -n`.  Thread-safe.
+ */
+int	directory_ping(directory_t *d, char *err, size_t errlen);
+
 /* Returns the back-end's name ("ldif", "ldap"). */
 const char *directory_backend_name(const directory_t *d);
 
@@ -82,7 +98,14 @@ void	dir_result_free(dir_result_t *res);
 int	dir_result_add(dir_result_t *res, const char *dn, const char *primary,
 	    const char *target);
 
-/* Closes the back-end; NULL is a no-op. */
+/*
+ * Fills st with the counters of the directory's cache (all zero when it
+ * has none).  For tests and statistics.  Thread-safe.
+ */
+struct cache_stats;
+void	directory_cache_stats(directory_t *d, struct cache_stats *st);
+
+/* Closes the back-end and frees its cache; NULL is a no-op. */
 void	directory_close(directory_t *d);
 
 /*

@@ -338,7 +338,12 @@ main(int argc, char *argv[])
 		return EX_CONFIG;
 	}
 	if (check_only || query != NULL) {
-		if (check_only)
+		if (check_only && directory_ping(rt->dir, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "%s: the directory does not answer: "
+			    "%s\n", rt->cfg->file, err);
+			status = EX_CONFIG;
+		} else if (check_only)
 			status = EX_OK;
 		else if (outbound)
 			status = query_sender(rt, query, client_ip,

@@ -110,14 +110,16 @@ e2e_cleanup()
 	exit "$rc"
 }
 
-# Print a TCP port on 127.0.0.1 that nothing listens on (and that is not
+# Print a TCP port on 127.0.0.1 that no socket uses (and that is not
 # one of the arguments).
 e2e_free_port()
 {
 	local used port i
-	used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+	# every socket, not only listeners (an outgoing connection's local
+	# port blocks a bind() too), and below Linux's ephemeral range
+	used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
 	for i in $(seq 1 200); do
-		port=$((20000 + RANDOM % 40000))
+		port=$((10000 + RANDOM % 22000))
 		case " $* " in *" $port "*) continue ;; esac
 		if ! grep -qx "$port" <<<"$used"; then
 			echo "$port"

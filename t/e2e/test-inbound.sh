@@ -9,6 +9,8 @@
 # RCPT reply, the envelope recipients smtp-sink (the next hop) recorded, the
 # X-Mailswitch header, and mailswitch's decision line with Postfix's queue
 # id.  Prints PASS/FAIL lines; exits non-zero on any failure.  Needs root.
+# E2E_INBOUND_CONF, when set, is the configuration to use instead of
+# t/milter/mailswitch-test.conf (test-inbound-ldap.sh: the ldap back-end).
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -19,7 +21,7 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
-conf=$E2E_TOP/t/milter/mailswitch-test.conf
+conf=${E2E_INBOUND_CONF:-$E2E_TOP/t/milter/mailswitch-test.conf}
 
 e2e_sink_start
 e2e_mailswitch_start "$bin" "$conf"

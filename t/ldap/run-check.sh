@@ -1,0 +1,63 @@
+#!/bin/bash
+# t/ldap/run-check.sh -- run a check test against a private slapd.
+#
+#	run-check.sh CHECK_BINARY
+#
+# Starts one slapd (t/ldap/slapd.sh: the example directory of
+# contrib/ldap/contacts.ldif, plus twelve entries holding
+# many@contoso.com) and runs CHECK_BINARY with
+#	T_CONF         a mailswitch configuration: the domains of
+#	               etc/mailswitch.conf, directory.backend = "ldap" on it
+#	T_TLS_CONF     the same with StartTLS (certificates of slapd_certs)
+#	T_LDAP_URI     its ldap:// URI
+#	T_LDAP_DOWN    an ldap:// URI where nothing listens
+#	T_LDAP_TMP     a scratch folder, removed afterwards
+#	T_LDAP_BIND_DN / T_LDAP_BIND_PASSWORD   the read-only account
+# check_resolve then runs its example table on the ldap back-end, and
+# check_ldap its lookups.  Exits with the test's status.
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 CHECK_BINARY" >&2
+	exit 64
+fi
+bin=$1
+. "$(dirname "$0")/slapd.sh"
+
+slapd_init
+slapd_certs
+# the example directory, plus twelve entries sharing many@contoso.com
+# (more than the back-end's size limit)
+ldif=$SLAPD_TMP/contacts.ldif
+{
+	cat "$SLAPD_TOP/contrib/ldap/contacts.ldif"
+	for i in $(seq 1 12); do
+		printf '\n%s\n' "dn: cn=Many $i,ou=users,dc=contoso,dc=com"
+		printf '%s\n' "objectClass: inetOrgPerson" \
+		    "objectClass: mailswitchRecipient" "cn: Many $i" "sn: $i" \
+		    "proxyAddresses: SMTP:many$i@contoso.com" \
+		    "proxyAddresses: smtp:many@contoso.com"
+	done
+} >"$ldif"
+slapd_start one --tls good --ldif "$ldif"
+down=$(slapd_free_port)
+conf=$SLAPD_TMP/mailswitch-ldap.conf
+slapd_mailswitch_conf "$conf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
+    connections=2
+tlsconf=$SLAPD_TMP/mailswitch-ldap-tls.conf
+slapd_mailswitch_conf "$tlsconf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
+    connections=2 starttls=true "tls_ca_file=\"$SLAPD_TMP/certs/ca.pem\""
+
+set +e
+T_CONF=$conf T_TLS_CONF=$tlsconf T_LDAP_URI=${SLAPD_URI[one]} \
+    T_LDAP_DOWN="ldap://127.0.0.1:$down/" T_LDAP_TMP=$SLAPD_TMP \
+    T_LDAP_BIND_DN=$SLAPD_BIND_DN T_LDAP_BIND_PASSWORD=$SLAPD_BIND_PASSWORD \
+    "$bin"
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+	echo "--- $(basename "$bin") failed ($rc) against ${SLAPD_URI[one]};" \
+	    "slapd log:" >&2
+	tail -n 30 "$SLAPD_TMP/one/slapd.log" >&2
+fi
+exit "$rc"

@@ -1,0 +1,342 @@
+# t/ldap/slapd.sh -- private OpenLDAP servers for the ldap back-end tests.
+#
+# Source it from a bash script (set -eu):
+#
+#	. "$(dirname "$0")/slapd.sh"
+#	slapd_init                     # temp dir; call slapd_cleanup on EXIT
+#	slapd_certs                    # CA + server certs (for --tls)
+#	slapd_start one [--tls good|other] [--auth] [--ldif FILE]
+#	echo "${SLAPD_URI[one]} ${SLAPD_LDAPS[one]}"
+#	slapd_stop one; slapd_restart one; slapd_pause one; slapd_resume one
+#
+# Each server: a slapd.conf-style configuration generated in its own folder
+# under $SLAPD_TMP (core, cosine, inetorgperson and contrib/ldap/
+# mailswitch.schema), an mdb database there loaded with slapadd before the
+# start (contrib/ldap/contacts.ldif unless --ldif), rootdn
+# cn=admin,dc=contoso,dc=com, and a read-only account
+# cn=mailswitch,ou=system,dc=contoso,dc=com whose password is
+# $SLAPD_BIND_PASSWORD.  It listens on 127.0.0.1 only (a free port, kept
+# across restarts; with --tls also ldaps:// on a second one), runs in the
+# foreground (-d 256: one line per operation in its slapd.log) as the user
+# running the test, and is started, stopped, paused and resumed by its own
+# PID.  Every wait is bounded.
+#
+#   --tls good   server certificate for CN=localhost, IP SAN 127.0.0.1 from
+#                $SLAPD_TMP/certs/ca.pem (the CA clients trust)
+#   --tls other  the same names from another CA (other-ca.pem)
+#   --auth       anonymous clients may bind but read nothing
+#
+# With SLAPD_OWNER=1 (a caller that cleans up on its own), slapd_init
+# installs no trap; otherwise it installs slapd_cleanup on EXIT.
+
+# shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
+SLAPD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SLAPD_TOP=$(cd "$SLAPD_LIB_DIR/../.." && pwd)
+SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
+SLAPD_MODULE_DIR=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
+SLAPD_BASE="dc=contoso,dc=com"
+SLAPD_BIND_DN="cn=mailswitch,ou=system,dc=contoso,dc=com"
+SLAPD_BIND_PASSWORD="s3cret-Pa55-for-tests"
+SLAPD_TMP=""
+declare -A SLAPD_PID SLAPD_PORT SLAPD_TLSPORT SLAPD_URI SLAPD_LDAPS SLAPD_ARGS
+
+slapd_die()
+{
+	echo "FATAL: $*" >&2
+	exit 2
+}
+
+# Create the temp dir (world-readable: the milter may run as nobody).
+slapd_init()
+{
+	local cmd
+	for cmd in slapd slapadd openssl ss; do
+		command -v "$cmd" >/dev/null 2>&1 ||
+		    [ -x "/usr/sbin/$cmd" ] || slapd_die "missing command: $cmd"
+	done
+	PATH=$PATH:/usr/sbin
+	SLAPD_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-ldap.XXXXXX")
+	chmod 755 "$SLAPD_TMP"
+	if [ "${SLAPD_OWNER:-0}" != 1 ]; then
+		trap slapd_cleanup EXIT
+		trap 'exit 130' INT TERM
+	fi
+}
+
+# Stop every server (resumed first if paused) and remove the temp dir.
+slapd_cleanup()
+{
+	local rc=$? name
+	set +e
+	for name in "${!SLAPD_PID[@]}"; do
+		slapd_stop "$name"
+	done
+	if [ -n "$SLAPD_TMP" ] && [ -d "$SLAPD_TMP" ]; then
+		if [ "${SLAPD_KEEP:-0}" = 1 ]; then
+			echo "kept $SLAPD_TMP" >&2
+		else
+			rm -rf "$SLAPD_TMP"
+		fi
+	fi
+	return "$rc"
+}
+
+# Print a TCP port on 127.0.0.1 that nothing listens on and that is none
+# of the arguments, nor a port this library or t/e2e/lib.sh handed out.
+slapd_free_port()
+{
+	local used port i
+	# every socket, not only listeners: an outgoing connection's local
+	# port blocks a bind() too; and below Linux's ephemeral range
+	used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+	for i in $(seq 1 200); do
+		port=$((10000 + RANDOM % 22000))
+		case " $* ${SLAPD_PORT[*]} ${SLAPD_TLSPORT[*]} \
+		    ${E2E_SMTP_PORT:-} ${E2E_SINK_PORT:-} ${E2E_MILTER_PORT:-} \
+		    ${E2E_SUB_PORT:-} " in
+		*" $port "*) continue ;;
+		esac
+		if ! grep -qx "$port" <<<"$used"; then
+			echo "$port"
+			return 0
+		fi
+	done
+	slapd_die "no free port found"
+}
+
+slapd_port_open()
+{
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Make a CA, a server certificate from it (CN=localhost, SAN IP:127.0.0.1
+# and DNS:localhost), and the same from another CA, under $SLAPD_TMP/certs:
+# ca.pem, server.pem/server.key, other-ca.pem, other.pem/other.key.
+slapd_certs()
+{
+	local d=$SLAPD_TMP/certs ca
+	mkdir -p "$d"
+	printf '%s\n' "subjectAltName = IP:127.0.0.1, DNS:localhost" \
+	    "basicConstraints = CA:FALSE" \
+	    "keyUsage = digitalSignature, keyEncipherment" \
+	    "extendedKeyUsage = serverAuth" >"$d/server.ext"
+	for ca in ca other-ca; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$d/$ca.key" -out "$d/$ca.pem" -days 2 \
+		    -subj "/CN=mailswitch test $ca" \
+		    -addext "basicConstraints=critical,CA:TRUE" \
+		    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		    >/dev/null 2>&1 || slapd_die "openssl: cannot make $ca"
+	done
+	for srv in server:ca other:other-ca; do
+		local name=${srv%%:*} issuer=${srv#*:}
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout "$d/$name.key" -out "$d/$name.csr" \
+		    -subj "/CN=localhost" >/dev/null 2>&1 ||
+		    slapd_die "openssl: cannot make the $name request"
+		openssl x509 -req -in "$d/$name.csr" -CA "$d/$issuer.pem" \
+		    -CAkey "$d/$issuer.key" -CAcreateserial -days 2 \
+		    -extfile "$d/server.ext" -out "$d/$name.pem" \
+		    >/dev/null 2>&1 ||
+		    slapd_die "openssl: cannot sign the $name certificate"
+	done
+	chmod 644 "$d"/*.pem
+}
+
+# Write NAME's slapd.conf.  TLS: "", good or other; AUTH: 0 or 1.
+slapd_config()
+{
+	local name=$1 tls=$2 auth=$3 d=$SLAPD_TMP/$1 cert=""
+	case $tls in
+	good) cert=server ;;
+	other) cert=other ;;
+	esac
+	{
+		echo "# private slapd for mailswitch tests (t/ldap/slapd.sh)"
+		echo "include $SLAPD_SCHEMA_DIR/core.schema"
+		echo "include $SLAPD_SCHEMA_DIR/cosine.schema"
+		echo "include $SLAPD_SCHEMA_DIR/inetorgperson.schema"
+		echo "include $SLAPD_TOP/contrib/ldap/mailswitch.schema"
+		echo "pidfile $d/slapd.pid"
+		echo "argsfile $d/slapd.args"
+		echo "modulepath $SLAPD_MODULE_DIR"
+		echo "moduleload back_mdb"
+		if [ -n "$cert" ]; then
+			echo "TLSCertificateFile $SLAPD_TMP/certs/$cert.pem"
+			echo "TLSCertificateKeyFile $SLAPD_TMP/certs/$cert.key"
+		fi
+		echo "database mdb"
+		echo "maxsize 10485760"
+		echo "suffix \"$SLAPD_BASE\""
+		echo "rootdn \"cn=admin,$SLAPD_BASE\""
+		echo "rootpw admin-secret"
+		echo "directory $d/db"
+		echo "index objectClass eq"
+		echo "index proxyAddresses eq"
+		echo "index targetAddress eq"
+		echo "access to attrs=userPassword by anonymous auth by * none"
+		if [ "$auth" = 1 ]; then
+			echo "access to * by users read by * none"
+		else
+			echo "access to * by * read"
+		fi
+	} >"$d/slapd.conf"
+}
+
+# Start server NAME (see the options above); sets SLAPD_PID[NAME],
+# SLAPD_PORT[NAME], SLAPD_URI[NAME] (ldap://127.0.0.1:PORT/) and, with
+# --tls, SLAPD_TLSPORT[NAME] and SLAPD_LDAPS[NAME].
+slapd_start()
+{
+	local name=$1 tls="" auth=0 ldif=$SLAPD_TOP/contrib/ldap/contacts.ldif
+	local d=$SLAPD_TMP/$1 port tlsport="" urls try
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--tls) tls=$2; shift ;;
+		--auth) auth=1 ;;
+		--ldif) ldif=$2; shift ;;
+		*) slapd_die "slapd_start: unknown option $1" ;;
+		esac
+		shift
+	done
+	mkdir -p "$d/db"
+	slapd_config "$name" "$tls" "$auth"
+	{
+		cat "$ldif"
+		printf '\n'
+		printf '%s\n' "dn: ou=system,$SLAPD_BASE" \
+		    "objectClass: organizationalUnit" "ou: system" ""
+		printf '%s\n' "dn: $SLAPD_BIND_DN" "objectClass: person" \
+		    "cn: mailswitch" "sn: mailswitch" \
+		    "userPassword: $SLAPD_BIND_PASSWORD"
+	} >"$d/data.ldif"
+	slapadd -q -f "$d/slapd.conf" -l "$d/data.ldif" >"$d/slapadd.log" 2>&1 ||
+	    slapd_die "slapadd failed: $(cat "$d/slapadd.log")"
+	# a port free a moment ago may be taken by another test meanwhile:
+	# new ports, at most 5 times
+	for try in 1 2 3 4 5; do
+		port=$(slapd_free_port)
+		SLAPD_PORT[$name]=$port
+		SLAPD_URI[$name]="ldap://127.0.0.1:$port/"
+		urls="ldap://127.0.0.1:$port/"
+		if [ -n "$tls" ]; then
+			tlsport=$(slapd_free_port "$port")
+			SLAPD_TLSPORT[$name]=$tlsport
+			SLAPD_LDAPS[$name]="ldaps://127.0.0.1:$tlsport/"
+			urls="$urls ldaps://127.0.0.1:$tlsport/"
+		fi
+		SLAPD_ARGS[$name]=$urls
+		: >"$d/slapd.log"
+		slapd_try "$name" && return 0
+		grep -q "Address already in use" "$d/slapd.log" || break
+	done
+	slapd_fail "$name"
+}
+
+# Start the slapd of NAME on the ports it was given; wait (at most 10 s)
+# until it accepts connections.  Returns 1 when it did not (stopped then).
+slapd_try()
+{
+	local name=$1 d=$SLAPD_TMP/$1 i
+	slapd -f "$d/slapd.conf" -h "${SLAPD_ARGS[$name]}" -d 256 \
+	    >>"$d/slapd.log" 2>&1 &
+	SLAPD_PID[$name]=$!
+	for i in $(seq 1 100); do
+		if slapd_port_open "${SLAPD_PORT[$name]}" &&
+		    { [ -z "${SLAPD_TLSPORT[$name]:-}" ] ||
+		    slapd_port_open "${SLAPD_TLSPORT[$name]}"; }; then
+			return 0
+		fi
+		kill -0 "${SLAPD_PID[$name]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	slapd_stop "$name"
+	return 1
+}
+
+# Show why NAME did not start, and stop the test.
+slapd_fail()
+{
+	cat "$SLAPD_TMP/$1/slapd.log" >&2
+	slapd_die "slapd $1 did not start on ${SLAPD_ARGS[$1]}"
+}
+
+# Restart NAME on the same ports (after slapd_stop).
+slapd_run()
+{
+	slapd_try "$1" || slapd_fail "$1"
+}
+
+# Stop NAME by its PID (SIGCONT first, in case it is paused; SIGTERM, at
+# most 10 s, then SIGKILL).
+slapd_stop()
+{
+	local name=$1 pid=${SLAPD_PID[$1]:-} i
+	[ -n "$pid" ] || return 0
+	kill -CONT "$pid" 2>/dev/null || true
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "warning: slapd $name (PID $pid) ignored SIGTERM" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	SLAPD_PID[$name]=""
+}
+
+slapd_restart()
+{
+	slapd_stop "$1"
+	slapd_run "$1"
+}
+
+# Freeze / thaw NAME: its port still accepts connections (the kernel
+# completes the handshake) but nothing answers.
+slapd_pause()
+{
+	kill -STOP "${SLAPD_PID[$1]}"
+}
+
+slapd_resume()
+{
+	kill -CONT "${SLAPD_PID[$1]}"
+}
+
+# Write a mailswitch configuration to FILE for the ldap back-end; the
+# domains of etc/mailswitch.conf, no cache (every lookup reaches the
+# server).  URIS: a list body ('"ldap://..." , "ldaps://..."'); then
+# key=value pairs of the ldap group (starttls, tls_ca_file, bind_dn,
+# bind_password_file, timeout, connections...), written as given.
+slapd_mailswitch_conf()
+{
+	local file=$1 uris=$2 kv
+	shift 2
+	{
+		echo "# generated by t/ldap/slapd.sh"
+		echo "socket = \"inet:8895@127.0.0.1\";"
+		echo "user = \"nobody\";"
+		echo "log_level = \"debug\";"
+		echo "on_directory_error = \"tempfail\";"
+		echo "directory = {"
+		echo "  backend = \"ldap\";"
+		echo "  ldap = {"
+		echo "    uri = [ $uris ];"
+		echo "    base = \"$SLAPD_BASE\";"
+		echo "    scope = \"sub\";"
+		for kv in "$@"; do
+			echo "    ${kv%%=*} = ${kv#*=};"
+		done
+		echo "  };"
+		echo "  cache = { entries = 0; };"
+		echo "};"
+		echo "domains = ("
+		echo "  { name = \"contoso.com\"; authority = \"internal_relay\"; forward_to = \"legacy.contoso.com\"; },"
+		echo "  { name = \"sales.contoso.com\"; authority = \"authoritative\"; canonicalize = true; },"
+		echo "  { name = \"fourthcoffee.com\"; authority = \"external_relay\"; }"
+		echo ");"
+	} >"$file"
+}
