@@ -21,6 +21,7 @@
 
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$E2E_LIB_DIR/../ports.sh"
 E2E_TOP=$(cd "$E2E_LIB_DIR/../.." && pwd)
 
 E2E_TMP=""
@@ -110,23 +111,10 @@ e2e_cleanup()
 	exit "$rc"
 }
 
-# Print a TCP port on 127.0.0.1 that no socket uses (and that is not
-# one of the arguments).
+# Print a free TCP port on 127.0.0.1 that is not one of the arguments.
 e2e_free_port()
 {
-	local used port i
-	# every socket, not only listeners (an outgoing connection's local
-	# port blocks a bind() too), and below Linux's ephemeral range
-	used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
-	for i in $(seq 1 200); do
-		port=$((10000 + RANDOM % 22000))
-		case " $* " in *" $port "*) continue ;; esac
-		if ! grep -qx "$port" <<<"$used"; then
-			echo "$port"
-			return 0
-		fi
-	done
-	e2e_die "no free port found"
+	free_port "$@" || e2e_die "no free port found"
 }
 
 # True when something accepts TCP connections on 127.0.0.1:PORT.

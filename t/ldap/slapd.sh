@@ -31,6 +31,7 @@
 
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 SLAPD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SLAPD_LIB_DIR/../ports.sh"
 SLAPD_TOP=$(cd "$SLAPD_LIB_DIR/../.." && pwd)
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_MODULE_DIR=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
@@ -81,27 +82,14 @@ slapd_cleanup()
 	return "$rc"
 }
 
-# Print a TCP port on 127.0.0.1 that nothing listens on and that is none
-# of the arguments, nor a port this library or t/e2e/lib.sh handed out.
+# Print a free TCP port on 127.0.0.1 that is none of the arguments, nor a
+# port this library or t/e2e/lib.sh handed out.
 slapd_free_port()
 {
-	local used port i
-	# every socket, not only listeners: an outgoing connection's local
-	# port blocks a bind() too; and below Linux's ephemeral range
-	used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
-	for i in $(seq 1 200); do
-		port=$((10000 + RANDOM % 22000))
-		case " $* ${SLAPD_PORT[*]} ${SLAPD_TLSPORT[*]} \
-		    ${E2E_SMTP_PORT:-} ${E2E_SINK_PORT:-} ${E2E_MILTER_PORT:-} \
-		    ${E2E_SUB_PORT:-} " in
-		*" $port "*) continue ;;
-		esac
-		if ! grep -qx "$port" <<<"$used"; then
-			echo "$port"
-			return 0
-		fi
-	done
-	slapd_die "no free port found"
+	# shellcheck disable=SC2086
+	free_port "$@" ${SLAPD_PORT[*]} ${SLAPD_TLSPORT[*]} \
+	    ${E2E_SMTP_PORT:-} ${E2E_SINK_PORT:-} ${E2E_MILTER_PORT:-} \
+	    ${E2E_SUB_PORT:-} || slapd_die "no free port found"
 }
 
 slapd_port_open()

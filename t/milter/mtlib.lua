@@ -163,28 +163,38 @@ function no_header_added(conn)
 	    not mt.eom_check(conn, MT_HDRINSERT), "no header added")
 end
 
--- Wait (at most 5 s) until the daemon's log has a line containing every
--- string of the list words (plain text, not patterns); check it.
+-- Returns the first line of the daemon's log that contains every string
+-- of the list words (plain text, not patterns), or nil.
+function log_find(words)
+	local f = io.open(log, "r")
+	if f == nil then
+		return nil
+	end
+	for line in f:lines() do
+		local all = true
+		for _, w in ipairs(words) do
+			if string.find(line, w, 1, true) == nil then
+				all = false
+				break
+			end
+		end
+		if all then
+			f:close()
+			return line
+		end
+	end
+	f:close()
+	return nil
+end
+
+-- Wait (at most 5 s) until the daemon's log has such a line; check it.
 function log_has(words, name)
 	for _ = 1, 50 do
-		local f = io.open(log, "r")
-		if f ~= nil then
-			for line in f:lines() do
-				local all = true
-				for _, w in ipairs(words) do
-					if string.find(line, w, 1, true) == nil then
-						all = false
-						break
-					end
-				end
-				if all then
-					f:close()
-					check(true, name or ("log: " ..
-					    table.concat(words, " ... ")))
-					return line
-				end
-			end
-			f:close()
+		local line = log_find(words)
+		if line ~= nil then
+			check(true, name or ("log: " ..
+			    table.concat(words, " ... ")))
+			return line
 		end
 		mt.sleep(0.1)
 	end
