@@ -237,9 +237,13 @@ run_milter(runtime_t *rt, bool foreground)
 		log_msg(LOG_ERR, "cannot open socket %s", cfg->socket);
 		return EX_UNAVAILABLE;
 	}
-	if (!foreground && daemonize() == -1) {
-		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
-		return EX_OSERR;
+	if (!foreground) {
+		if (daemonize() == -1) {
+			log_msg(LOG_ERR, "cannot become a daemon: %s",
+			    strerror(errno));
+			return EX_OSERR;
+		}
+		log_open("mailswitch", cfg->syslog_facility, cfg->log_level, 0);
 	}
 	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
 		return EX_CANTCREAT;
@@ -353,9 +357,9 @@ main(int argc, char *argv[])
 		runtime_release(rt);
 		return status;
 	}
+	/* start-up errors reach the terminal too, until the daemon detaches */
 	closelog();
-	log_open("mailswitch", rt->cfg->syslog_facility, rt->cfg->log_level,
-	    foreground);
+	log_open("mailswitch", rt->cfg->syslog_facility, rt->cfg->log_level, 1);
 	status = run_milter(rt, foreground);
 	return status;
 }

@@ -14,7 +14,7 @@ pass=0 fail=0
 row() {
     local want=$1 out_re=$2 err_re=$3; shift 3
     local got out err
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    timeout 10 "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
     got=$?
     out=$(cat "$tmp/out") err=$(cat "$tmp/err")
     if [ "$got" = "$want" ] && [[ $out =~ $out_re ]] && [[ $err =~ $err_re ]]; then
@@ -79,6 +79,40 @@ row 64 '^$' 'usage: mailswitch'                     -c "$conf" -n -q bob@contoso
 row 64 '^$' 'usage: mailswitch'                     -c "$conf" -q a@b -q c@d
 row 64 '^$' 'usage: mailswitch'                     -c "$conf" -q bob@contoso.com -a 192.0.2.1
 row 64 '^$' 'usage: mailswitch'                     -c "$conf" extra-argument
+
+# started as root with a user that does not exist: refuse to start (78);
+# `timeout` bounds a daemon that would wrongly start
+if [ "$(id -u)" = 0 ]; then
+    row 78 '^$' "no such user 'no-such-user-mailswitch'" \
+        -c "$conf" -f -p "unix:$tmp/sock" -u no-such-user-mailswitch
+    row 78 '^$' "no such user 'no-such-user-mailswitch'" \
+        -c "$conf" -p "unix:$tmp/sock" -u no-such-user-mailswitch
+fi
+
+# without -f: detaches (the command returns 0), runs as -u, hands the unix
+# socket to that user with mode 0660, writes the pidfile; SIGTERM stops it
+# and removes the pidfile
+if [ "$(id -u)" = 0 ]; then
+    run=$tmp/run
+    chmod 755 "$tmp"   # nobody must reach its run folder
+    mkdir "$run" && chown nobody "$run"
+    check() {   # NAME CONDITION...
+        local name=$1; shift
+        if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: daemon: $name"; fi
+    }
+    timeout 10 "$bin" -c "$conf" -p "unix:$run/sock" -P "$run/pid" -u nobody
+    check "the command returns 0 once detached" test $? = 0
+    pid=$(cat "$run/pid" 2>/dev/null || echo none)
+    check "the pidfile names a running process" kill -0 "$pid"
+    check "the daemon runs as nobody" test "$(ps -o user= -p "$pid" 2>/dev/null)" = nobody
+    check "the socket belongs to nobody, mode 0660" \
+        test "$(stat -c '%U %a' "$run/sock" 2>/dev/null)" = "nobody 660"
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    check "SIGTERM stops it within 10 s" sh -c "! kill -0 $pid 2>/dev/null"
+    check "the pidfile is removed at stop" test ! -e "$run/pid"
+    kill -KILL "$pid" 2>/dev/null
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
