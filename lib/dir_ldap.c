@@ -21,7 +21,7 @@
  * Timeouts.  directory.ldap.timeout bounds the TCP connect
  * (LDAP_OPT_NETWORK_TIMEOUT), every request and its answer (LDAP_OPT_TIMEOUT,
  * and the search's own time limit), the wait for a free slot, and -- with
- * an I/O layer of our own in each connection -- every read and write of
+ * the I/O layer of ldapio.c in each connection -- every read and write of
  * the TLS handshake, which libldap leaves unbounded.
  *
  * Failures.  A search that fails at the connection level (server down,
@@ -48,7 +48,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -65,6 +64,7 @@
 
 #include "addr.h"
 #include "dir_ldap.h"
+#include "ldapio.h"
 
 #define DIR_LDAP_SIZELIMIT	8	/* two entries already say "ambiguous" */
 #define DIR_LDAP_PASSWORD_MAX	1024	/* bytes in the password file */
@@ -243,105 +243,6 @@ dir_ldap_drop(struct ldap_conn *c)
 	c->ld = NULL;
 }
 
-/*
- * The timeout I/O layer.  libldap bounds connect, operations and StartTLS
- * by its timeouts, but not the TLS handshake itself: without
- * LDAP_USE_NON_BLOCKING_TLS at its build (Debian 12's 2.5 has it not), an
- * ldaps:// server that accepts the TCP connection and then says nothing
- * blocks the handshake for ever.  So every connection gets one more layer
- * in its Sockbuf, between the socket (LBER_SBIOD_LEVEL_PROVIDER) and TLS
- * (LBER_SBIOD_LEVEL_TRANSPORT): each read or write first waits at most the
- * timeout for the socket to be ready, and fails with ETIMEDOUT (a hard
- * error for GnuTLS and liblber alike) when it is not.  libldap itself
- * reads only what poll() said is there, so the wait costs nothing then.
- */
-#define DIR_LDAP_SBIOD_LEVEL	(LBER_SBIOD_LEVEL_PROVIDER + 5)
-
-static int
-dir_ldap_sbio_setup(Sockbuf_IO_Desc *sbiod, void *arg)
-{
-	sbiod->sbiod_pvt = arg;		/* the struct timeval of dir_ldap */
-	return 0;
-}
-
-static int
-dir_ldap_sbio_remove(Sockbuf_IO_Desc *sbiod)
-{
-	(void)sbiod;
-	return 0;
-}
-
-static int
-dir_ldap_sbio_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
-{
-	return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
-}
-
-/* Waits until the socket is ready for events; -1 (errno set) if not. */
-static int
-dir_ldap_sbio_wait(Sockbuf_IO_Desc *sbiod, short events)
-{
-	const struct timeval	*tv = sbiod->sbiod_pvt;
-	struct pollfd		 pfd;
-	ber_socket_t		 fd = -1;
-	int64_t			 deadline, left;
-	int			 r;
-
-	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
-	    fd < 0)
-		return 0;		/* nothing to wait on: let the layer below say */
-	deadline = dir_ldap_now() + (int64_t)tv->tv_sec * 1000 +
-	    tv->tv_usec / 1000 + 1;
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		left = deadline - dir_ldap_now();
-		if (left <= 0)
-			left = 0;
-		pfd.revents = 0;
-		if ((r = poll(&pfd, 1, (int)left)) > 0)
-			return 0;	/* ready, or an error the I/O will report */
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-static ber_slen_t
-dir_ldap_sbio_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
-{
-	if (dir_ldap_sbio_wait(sbiod, POLLIN) == -1)
-		return -1;
-	return LBER_SBIOD_READ_NEXT(sbiod, buf, len);
-}
-
-static ber_slen_t
-dir_ldap_sbio_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
-{
-	if (dir_ldap_sbio_wait(sbiod, POLLOUT) == -1)
-		return -1;
-	return LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
-}
-
-static int
-dir_ldap_sbio_close(Sockbuf_IO_Desc *sbiod)
-{
-	(void)sbiod;
-	return 0;
-}
-
-static Sockbuf_IO dir_ldap_sbio = {
-	dir_ldap_sbio_setup,
-	dir_ldap_sbio_remove,
-	dir_ldap_sbio_ctrl,
-	dir_ldap_sbio_read,
-	dir_ldap_sbio_write,
-	dir_ldap_sbio_close,
-};
-
 /* libldap's connection callback: a TCP connection is up, TLS not yet. */
 static int
 dir_ldap_conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
@@ -352,8 +253,7 @@ dir_ldap_conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
 	(void)ld;
 	(void)srv;
 	(void)addr;
-	return ber_sockbuf_add_io(sb, &dir_ldap_sbio, DIR_LDAP_SBIOD_LEVEL,
-	    &dl->timeout) == 0 ? 0 : -1;
+	return ldapio_push(sb, &dl->timeout);
 }
 
 /* libldap's connection callback: nothing to undo (sb may be NULL). */

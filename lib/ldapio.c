@@ -1,0 +1,120 @@
+/*
+ * ldapio.c - see ldapio.h.  libldap itself reads only what poll() said is
+ * there, so the wait costs nothing then; ETIMEDOUT is a hard error for
+ * GnuTLS and liblber alike.
+ */
+#include <sys/time.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <lber.h>
+
+#include "ldapio.h"
+
+/* Above the socket (the provider), below TLS (the transport). */
+#define LDAPIO_LEVEL	(LBER_SBIOD_LEVEL_PROVIDER + 5)
+
+/* Returns CLOCK_MONOTONIC in milliseconds. */
+static int64_t
+ldapio_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+ldapio_setup(Sockbuf_IO_Desc *sbiod, void *arg)
+{
+	sbiod->sbiod_pvt = arg;		/* the struct timeval */
+	return 0;
+}
+
+static int
+ldapio_remove(Sockbuf_IO_Desc *sbiod)
+{
+	(void)sbiod;
+	return 0;
+}
+
+static int
+ldapio_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
+{
+	return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
+}
+
+/* Waits until the socket is ready for events; -1 (errno set) if not. */
+static int
+ldapio_wait(Sockbuf_IO_Desc *sbiod, short events)
+{
+	const struct timeval	*tv = sbiod->sbiod_pvt;
+	struct pollfd		 pfd;
+	ber_socket_t		 fd = -1;
+	int64_t			 deadline, left;
+	int			 r;
+
+	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
+	    fd < 0)
+		return 0;		/* nothing to wait on: let the layer below say */
+	deadline = ldapio_now() + (int64_t)tv->tv_sec * 1000 +
+	    tv->tv_usec / 1000 + 1;
+	pfd.fd = fd;
+	pfd.events = events;
+	for (;;) {
+		left = deadline - ldapio_now();
+		if (left <= 0)
+			left = 0;
+		pfd.revents = 0;
+		if ((r = poll(&pfd, 1, (int)left)) > 0)
+			return 0;	/* ready, or an error the I/O will report */
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static ber_slen_t
+ldapio_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+	if (ldapio_wait(sbiod, POLLIN) == -1)
+		return -1;
+	return LBER_SBIOD_READ_NEXT(sbiod, buf, len);
+}
+
+static ber_slen_t
+ldapio_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+	if (ldapio_wait(sbiod, POLLOUT) == -1)
+		return -1;
+	return LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
+}
+
+static int
+ldapio_close(Sockbuf_IO_Desc *sbiod)
+{
+	(void)sbiod;
+	return 0;
+}
+
+static Sockbuf_IO ldapio_layer = {
+	ldapio_setup,
+	ldapio_remove,
+	ldapio_ctrl,
+	ldapio_read,
+	ldapio_write,
+	ldapio_close,
+};
+
+int
+ldapio_push(Sockbuf *sb, const struct timeval *timeout)
+{
+	return ber_sockbuf_add_io(sb, &ldapio_layer, LDAPIO_LEVEL,
+	    (void *)(uintptr_t)timeout) == 0 ? 0 : -1;
+}

@@ -1,0 +1,27 @@
+/*
+ * ldapio.h - a liblber I/O layer that bounds every read and write of an
+ * LDAP connection by a timeout.
+ *
+ * libldap bounds connect, operations and StartTLS by its own timeouts, but
+ * not the TLS handshake itself: without LDAP_USE_NON_BLOCKING_TLS at its
+ * build (Debian 12's libldap 2.5 has it not), an ldaps:// server that
+ * accepts the TCP connection and then says nothing blocks the handshake
+ * for ever.  This layer sits between the socket and TLS.
+ */
+#ifndef MAILSWITCH_LDAPIO_H
+#define MAILSWITCH_LDAPIO_H
+
+#include <sys/time.h>
+
+#include <lber.h>
+
+/*
+ * Adds the layer to the Sockbuf of a new connection (call it from a
+ * struct ldap_conncb's lc_add): from then on each read or write first
+ * waits at most *timeout for the socket to be ready, and fails with
+ * ETIMEDOUT when it is not.  timeout must outlive the connection.
+ * Returns 0, or -1 when liblber refuses the layer.
+ */
+int	ldapio_push(Sockbuf *sb, const struct timeval *timeout);
+
+#endif /* MAILSWITCH_LDAPIO_H */
