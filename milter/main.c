@@ -213,16 +213,15 @@ signal_thread(void *arg)
 	}
 }
 
-/* Runs the milter until SIGTERM / SIGINT; returns the exit status. */
+/*
+ * Opens the milter's socket, detaches (unless foreground), writes the
+ * pidfile and becomes the configured user.  Returns EX_OK or the exit
+ * status of what failed (logged).
+ */
 static int
-run_milter(runtime_t *rt, bool foreground)
+open_milter(const config_t *cfg, bool foreground)
 {
-	const config_t	*cfg = rt->cfg;
 	struct passwd	*pw = NULL;
-	pthread_t	 tid;
-	sigset_t	 set;
-	const char	*sockpath = unix_socket_path(cfg->socket);
-	int		 status;
 
 	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) == NULL) {
 		log_msg(LOG_ERR, "%s: no such user '%s'", cfg->file, cfg->user);
@@ -247,8 +246,26 @@ run_milter(runtime_t *rt, bool foreground)
 	}
 	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
 		return EX_CANTCREAT;
-	if (pw != NULL && drop_privileges(pw, sockpath) == -1)
+	if (pw != NULL && drop_privileges(pw, unix_socket_path(cfg->socket)) == -1)
 		return EX_NOPERM;
+	return EX_OK;
+}
+
+/*
+ * Runs the milter on rt (taking over the caller's reference) until SIGTERM
+ * or SIGINT; returns the exit status.
+ */
+static int
+run_milter(runtime_t *rt, bool foreground)
+{
+	static sigset_t	 set;	/* the signal thread's, for as long as it runs */
+	pthread_t	 tid;
+	int		 status;
+
+	if ((status = open_milter(rt->cfg, foreground)) != EX_OK) {
+		runtime_release(rt);
+		return status;
+	}
 
 	/* Every thread blocks these; the signal thread takes them. */
 	sigemptyset(&set);
@@ -258,9 +275,9 @@ run_milter(runtime_t *rt, bool foreground)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_msg(LOG_INFO, "mailswitch %s started on %s (%zu domains, %s directory)",
-	    MAILSWITCH_VERSION, cfg->socket, domains_count(cfg->domains),
+	    MAILSWITCH_VERSION, rt->cfg->socket, domains_count(rt->cfg->domains),
 	    directory_backend_name(rt->dir));
-	runtime_install(rt);		/* rt and cfg now belong to the runtime */
+	runtime_install(rt);		/* rt now belongs to the runtime */
 	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
 		log_msg(LOG_ERR, "cannot start the signal thread");
 		return EX_OSERR;
