@@ -102,27 +102,61 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* Leaves the terminal: fork, new session, standard files on /dev/null. */
-static int
-daemonize(void)
-{
-	pid_t	 pid;
-	int	 fd;
+/* The child's end of the pipe on which the parent waits for its status. */
+static int	daemon_status_fd = -1;
 
-	if ((pid = fork()) == -1)
+/*
+ * Leaves the terminal: forks; the parent waits until the child says how its
+ * start-up ended (daemon_started()) and exits with that status, so that the
+ * pidfile exists when the command returns (systemd's Type=forking).  The
+ * child gets a new session; it keeps stderr until it has started, so that
+ * start-up errors still reach the terminal.  Returns 0 in the child, -1
+ * when the fork fails.
+ */
+static int
+daemon_detach(void)
+{
+	unsigned char	 status;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2];
+
+	if (pipe(p) == -1 || (pid = fork()) == -1)
 		return -1;
-	if (pid != 0)
-		_exit(EX_OK);
-	if (setsid() == -1)
-		return -1;
-	if ((fd = open("/dev/null", O_RDWR)) == -1)
-		return -1;
-	(void)dup2(fd, STDIN_FILENO);
-	(void)dup2(fd, STDOUT_FILENO);
-	(void)dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		(void)close(fd);
+	if (pid != 0) {
+		(void)close(p[1]);
+		while ((n = read(p[0], &status, 1)) == -1 && errno == EINTR)
+			;
+		_exit(n == 1 ? status : EX_OSERR);	/* no word: it died */
+	}
+	(void)close(p[0]);
+	daemon_status_fd = p[1];
+	(void)setsid();
 	return chdir("/");
+}
+
+/*
+ * Tells the waiting parent how the start-up ended (EX_OK or an exit
+ * status), and puts the standard files on /dev/null.
+ */
+static void
+daemon_started(int status)
+{
+	unsigned char	 byte = (unsigned char)status;
+	int		 fd;
+
+	if (daemon_status_fd == -1)
+		return;
+	(void)write(daemon_status_fd, &byte, 1);
+	(void)close(daemon_status_fd);
+	daemon_status_fd = -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			(void)close(fd);
+	}
 }
 
 /* Becomes pw once the socket is open; root only.  Returns -1 (logged). */
@@ -236,13 +270,9 @@ open_milter(const config_t *cfg, bool foreground)
 		log_msg(LOG_ERR, "cannot open socket %s", cfg->socket);
 		return EX_UNAVAILABLE;
 	}
-	if (!foreground) {
-		if (daemonize() == -1) {
-			log_msg(LOG_ERR, "cannot become a daemon: %s",
-			    strerror(errno));
-			return EX_OSERR;
-		}
-		log_open("mailswitch", cfg->syslog_facility, cfg->log_level, 0);
+	if (!foreground && daemon_detach() == -1) {
+		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
+		return EX_OSERR;
 	}
 	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
 		return EX_CANTCREAT;
@@ -262,7 +292,13 @@ run_milter(runtime_t *rt, bool foreground)
 	pthread_t	 tid;
 	int		 status;
 
-	if ((status = open_milter(rt->cfg, foreground)) != EX_OK) {
+	status = open_milter(rt->cfg, foreground);
+	if (!foreground) {
+		daemon_started(status);
+		log_open("mailswitch", rt->cfg->syslog_facility,
+		    rt->cfg->log_level, 0);
+	}
+	if (status != EX_OK) {
 		runtime_release(rt);
 		return status;
 	}
