@@ -573,3 +573,52 @@ addr_fold(char *s)
 		if (*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
 }
+
+/* Appends s at out + *o as RFC 3461 xtext; returns -1 when it does not fit. */
+static int
+addr_xtext(char *out, size_t outlen, size_t *o, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int	 hexed = *p < 33 || *p > 126 || *p == '+' || *p == '=';
+
+		if (*o + (hexed ? 3 : 1) + 1 > outlen)	/* and the NUL */
+			return -1;
+		if (hexed) {
+			out[(*o)++] = '+';
+			out[(*o)++] = hex[*p >> 4];
+			out[(*o)++] = hex[*p & 15];
+		} else
+			out[(*o)++] = (char)*p;
+	}
+	out[*o] = '\0';
+	return 0;
+}
+
+int
+addr_rcpt_params(char *const *esmtp, const char *original, char *out,
+    size_t outlen)
+{
+	size_t	 o = 0;
+	int	 n, has_orcpt = 0;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	for (char *const *p = esmtp; p != NULL && *p != NULL; p++) {
+		if (strncasecmp(*p, "ORCPT=", 6) == 0)
+			has_orcpt = 1;
+		n = snprintf(out + o, outlen - o, "%s%s", o ? " " : "", *p);
+		if (n < 0 || (size_t)n >= outlen - o)
+			return -1;
+		o += (size_t)n;
+	}
+	if (has_orcpt)
+		return 0;
+	n = snprintf(out + o, outlen - o, "%sORCPT=rfc822;", o ? " " : "");
+	if (n < 0 || (size_t)n >= outlen - o)
+		return -1;
+	o += (size_t)n;
+	return addr_xtext(out, outlen, &o, original);
+}

@@ -65,4 +65,13 @@ int	addr_equal(const addr_t *a, const addr_t *b);
  */
 void	addr_fold(char *s);
 
+/*
+ * Builds into out the ESMTP parameters for a recipient added in place of
+ * original: the RCPT's own parameters esmtp (NULL-terminated, may be NULL),
+ * space-separated, plus "ORCPT=rfc822;" and original as RFC 3461 xtext
+ * when they hold no ORCPT.  Returns 0, or -1 when out is too small.
+ */
+int	addr_rcpt_params(char *const *esmtp, const char *original, char *out,
+	    size_t outlen);
+
 #endif /* MAILSWITCH_ADDR_H */

@@ -353,26 +353,6 @@ conn_delivers_to(const conn_t *c, const char *key, size_t upto, bool all_kept)
 	return false;
 }
 
-/* Appends s to buf at *o as RFC 3461 xtext; returns -1 when it does not fit. */
-static int
-xtext_append(char *buf, size_t len, size_t *o, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*o + 4 >= len)
-			return -1;
-		if (*p < 33 || *p > 126 || *p == '+' || *p == '=') {
-			buf[(*o)++] = '+';
-			buf[(*o)++] = hex[*p >> 4];
-			buf[(*o)++] = hex[*p & 15];
-		} else
-			buf[(*o)++] = (char)*p;
-	}
-	buf[*o] = '\0';
-	return 0;
-}
-
 /*
  * Adds the new recipient: bare under Postfix (which ignores ESMTP
  * parameters of added recipients), with the original RCPT's parameters
@@ -383,28 +363,12 @@ eom_add_rcpt(SMFICTX *ctx, conn_t *c, const msg_rcpt_t *r)
 {
 	char	 path[ADDR_TEXT_MAX + 3];
 	char	 args[2048];
-	size_t	 o = 0;
-	bool	 has_orcpt = false;
 
 	snprintf(path, sizeof(path), "<%s>", r->address);
 	if (c->postfix)
 		return smfi_addrcpt(ctx, path);
-	args[0] = '\0';
-	for (char **p = r->esmtp; *p != NULL && o < sizeof(args); p++) {
-		if (strncasecmp(*p, "ORCPT=", 6) == 0)
-			has_orcpt = true;
-		o += snprintf(args + o, sizeof(args) - o, "%s%s",
-		    o ? " " : "", *p);
-	}
-	if (o >= sizeof(args))
+	if (addr_rcpt_params(r->esmtp, r->original, args, sizeof(args)) == -1)
 		return MI_FAILURE;
-	if (!has_orcpt) {
-		o += snprintf(args + o, sizeof(args) - o, "%sORCPT=rfc822;",
-		    o ? " " : "");
-		if (o >= sizeof(args) ||
-		    xtext_append(args, sizeof(args), &o, r->original) == -1)
-			return MI_FAILURE;
-	}
 	return smfi_addrcpt_par(ctx, path, args[0] ? args : NULL);
 }
 

@@ -565,6 +565,52 @@ START_TEST(test_fold)
 }
 END_TEST
 
+/* ESMTP parameters of a recipient added under Sendmail. */
+static char *const params_none[] = { NULL };
+static char *const params_notify[] = { "NOTIFY=SUCCESS,FAILURE", NULL };
+static char *const params_orcpt[] = { "NOTIFY=NEVER", "orcpt=rfc822;x@y", NULL };
+static const struct {
+	char *const	*esmtp;
+	const char	*original;
+	size_t		 outlen;
+	int		 want_rc;
+	const char	*want;
+} params_cases[] = {
+	{ NULL, "bob@contoso.com", 64, 0, "ORCPT=rfc822;bob@contoso.com" },
+	{ params_none, "bob@contoso.com", 64, 0, "ORCPT=rfc822;bob@contoso.com" },
+	{ params_notify, "bob@contoso.com", 128, 0,
+	  "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@contoso.com" },
+	/* the client's own ORCPT (any case) is kept, none is added */
+	{ params_orcpt, "bob@contoso.com", 128, 0, "NOTIFY=NEVER orcpt=rfc822;x@y" },
+	/* xtext: '+', '=', spaces and 8-bit octets as +HH */
+	{ NULL, "a+b=c@contoso.com", 64, 0, "ORCPT=rfc822;a+2Bb+3Dc@contoso.com" },
+	{ NULL, "\"a b\"@contoso.com", 64, 0, "ORCPT=rfc822;\"a+20b\"@contoso.com" },
+	{ NULL, "j\xc3\xb6@contoso.com", 64, 0, "ORCPT=rfc822;j+C3+B6@contoso.com" },
+	/* too small: refused, never cut */
+	{ NULL, "bob@contoso.com", 29, 0, "ORCPT=rfc822;bob@contoso.com" },
+	{ NULL, "bob@contoso.com", 28, -1, NULL },
+	{ params_notify, "bob@contoso.com", 20, -1, NULL },
+	{ NULL, "a+b@contoso.com", 31, 0, "ORCPT=rfc822;a+2Bb@contoso.com" },
+	{ NULL, "a+b@contoso.com", 30, -1, NULL },
+};
+
+START_TEST(test_rcpt_params)
+{
+	char	 buf[256];
+	size_t	 i = (size_t)_i;
+	int	 rc;
+
+	rc = addr_rcpt_params(params_cases[i].esmtp, params_cases[i].original,
+	    buf, params_cases[i].outlen);
+	ck_assert_msg(rc == params_cases[i].want_rc &&
+	    (rc != 0 || strcmp(buf, params_cases[i].want) == 0),
+	    "params[%zu] \"%s\" in %zu: got %d \"%s\", want %d \"%s\"", i,
+	    params_cases[i].original, params_cases[i].outlen, rc,
+	    rc == 0 ? buf : "", params_cases[i].want_rc,
+	    params_cases[i].want ? params_cases[i].want : "");
+}
+END_TEST
+
 /* The error buffer may be small or missing. */
 START_TEST(test_errbuf)
 {
@@ -593,6 +639,7 @@ addr_suite(void)
 	tcase_add_test(tc, test_with_domain_null);
 	tcase_add_loop_test(tc, test_equal, 0, (int)NELEM(equal_cases));
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
+	tcase_add_loop_test(tc, test_rcpt_params, 0, (int)NELEM(params_cases));
 	tcase_add_test(tc, test_errbuf);
 	suite_add_tcase(s, tc);
 	return s;
