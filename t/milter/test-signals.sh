@@ -380,6 +380,16 @@ alive()
 	kill -0 "$pid" 2>/dev/null
 }
 
+# Waits (at most 5 s) until the pidfile holds PID.
+pidfile_holds()
+{
+	for _ in $(seq 1 50); do
+		[ "$(cat "$pidfile" 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 mkdir "$rundir"
 chmod 755 "$rundir"
 [ "$(id -u)" -ne 0 ] || chown nobody "$rundir"
@@ -389,7 +399,8 @@ chmod 755 "$rundir"
 start_daemon "$pidfile"
 daemon_pid=$pid
 
-# 5 (first half): the pidfile while it runs
+# 5 (first half): the pidfile while it runs (written just after the socket)
+pidfile_holds "$daemon_pid"
 if [ -f "$pidfile" ] && [ "$(cat "$pidfile")" = "$daemon_pid" ]; then
 	pass "5: the pidfile holds the daemon's PID ($daemon_pid) while it runs"
 else
@@ -537,6 +548,7 @@ fi
 start_daemon "$pidfile"
 mt_check "4: second daemon answers: nobody@contoso.com -> nobody@fixed.contoso.com" \
     rewrite nobody@contoso.com nobody@fixed.contoso.com
+pidfile_holds "$pid"
 if [ -f "$pidfile" ] && [ "$(cat "$pidfile")" = "$pid" ]; then
 	pass "5: the pidfile holds the second daemon's PID ($pid)"
 else
