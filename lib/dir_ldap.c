@@ -127,6 +127,7 @@ static int	dir_ldap_by_proxy(void *, const char *, dir_result_t *, char *,
 static int	dir_ldap_by_target(void *, const char *, dir_result_t *,
 		    char *, size_t);
 static void	dir_ldap_close(void *);
+static int	dir_ldap_ping(void *, char *, size_t);
 
 const dir_backend_ops_t dir_ldap_ops = {
 	"ldap",
@@ -134,6 +135,7 @@ const dir_backend_ops_t dir_ldap_ops = {
 	dir_ldap_by_target,
 	dir_ldap_close,
 	true,		/* every answer costs a round trip: cache them */
+	dir_ldap_ping,
 };
 
 /* Returns CLOCK_MONOTONIC in milliseconds (never 0). */
@@ -689,7 +691,13 @@ dir_ldap_parse_base(struct dir_ldap *dl, LDAP *ld, LDAPMessage *msg,
 	return DIR_TRYAGAIN;
 }
 
-int
+/*
+ * Checks that a server answers: takes a pooled connection (connecting and
+ * binding when needed, servers in order) and reads the base entry with a
+ * base-scope search.  Returns 0, or -1 with a message in err naming the
+ * server(s) and the reason.  Thread-safe.
+ */
+static int
 dir_ldap_ping(void *h, char *err, size_t errlen)
 {
 	struct dir_ldap	*dl = h;

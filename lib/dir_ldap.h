@@ -32,12 +32,4 @@ extern const dir_backend_ops_t dir_ldap_ops;
  */
 void	*dir_ldap_open(const config_t *cfg, char *err, size_t errlen);
 
-/*
- * Checks that a server answers: takes a pooled connection (connecting and
- * binding when needed, servers in order) and reads the base entry with a
- * base-scope search.  Returns 0, or -1 with a message in err naming the
- * server(s) and the reason.  Thread-safe.
- */
-int	 dir_ldap_ping(void *h, char *err, size_t errlen);
-
 #endif /* MAILSWITCH_DIR_LDAP_H */

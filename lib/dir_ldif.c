@@ -113,6 +113,7 @@ const dir_backend_ops_t dir_ldif_ops = {
 	dir_ldif_by_target,
 	dir_ldif_close,
 	false,		/* an in-memory index already: no cache */
+	NULL,		/* loaded: it always answers */
 };
 
 /* Writes "PATH:LINE: message" into the load's error buffer; returns -1. */

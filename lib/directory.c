@@ -134,15 +134,13 @@ directory_backend_name(const directory_t *d)
 	return d->ops->name;
 }
 
-/* Only the ldap back-end can fail to answer; the cache is bypassed. */
+/* The cache is bypassed: the question is whether the back-end answers. */
 int
 directory_ping(directory_t *d, char *err, size_t errlen)
 {
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (d->ops == &dir_ldap_ops)
-		return dir_ldap_ping(d->h, err, errlen);
-	return 0;
+	return d->ops->ping != NULL ? d->ops->ping(d->h, err, errlen) : 0;
 }
 
 void

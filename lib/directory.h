@@ -48,6 +48,11 @@ typedef struct dir_backend_ops {
 	 * back-end that answers from memory anyway (ldif) says false.
 	 */
 	bool	  cached;
+	/*
+	 * Checks that the back-end answers now (see directory_ping()):
+	 * 0, or -1 with a message in err.  NULL: it always does.
+	 */
+	int	(*ping)(void *h, char *err, size_t errlen);
 } dir_backend_ops_t;
 
 typedef struct directory directory_t;
