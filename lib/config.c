@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "regfile.h"
 
 #define TIMEOUT_MAX	300.0		/* seconds */
 #define HOPS_MAX	100
@@ -162,12 +163,11 @@ get_int(struct load *l, const config_setting_t *s, const char *what,
 		v = config_setting_get_int64(s);
 	else
 		return fail(l, s, "'%s' must be an integer", what);
-	if (v < min || v > max) {
-		if (max >= INT_MAX)
-			return fail(l, s, "'%s' must be at least %lld", what, min);
+	if (v < min && max >= INT_MAX)
+		return fail(l, s, "'%s' must be at least %lld", what, min);
+	if (v < min || v > max)
 		return fail(l, s, "'%s' must be between %lld and %lld", what,
 		    min, max);
-	}
 	*out = v;
 	return 0;
 }
@@ -222,6 +222,24 @@ set_string(struct load *l, const config_setting_t *s, const char *what,
 		return nomem(l);
 	free(*dst);
 	*dst = copy;
+	return 0;
+}
+
+/*
+ * set_string() of a path that mailswitch reads: one that names a FIFO or a
+ * device is refused here (a missing one is the opener's to report).
+ */
+static int
+set_file(struct load *l, const config_setting_t *s, const char *what,
+    char **dst)
+{
+	const char	*kind;
+
+	if (set_string(l, s, what, dst, true) == -1)
+		return -1;
+	if (**dst != '\0' && (kind = regfile_kind(*dst)) != NULL)
+		return fail(l, s, "'%s' %s: %s, not a regular file", what, *dst,
+		    kind);
 	return 0;
 }
 
@@ -301,32 +319,51 @@ is_attribute(const char *s)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-;") == strlen(s);
 }
 
-/* Checks a milter socket: unix:PATH, local:PATH, inet:PORT[@HOST], inet6:PORT[@HOST]. */
-static int
-check_socket(struct load *l, const config_setting_t *s, const char *v)
+int
+config_check_socket(const char *v, char *why, size_t whylen)
 {
 	const char	*p;
 	size_t		 digits;
 	long		 port;
 
 	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
-		if (strchr(v, ':')[1] == '\0')
-			return fail(l, s, "bad socket '%s': no path", v);
+		if (strchr(v, ':')[1] == '\0') {
+			snprintf(why, whylen, "bad socket '%s': no path", v);
+			return -1;
+		}
 		return 0;
 	}
 	if (strncmp(v, "inet:", 5) == 0)
 		p = v + 5;
 	else if (strncmp(v, "inet6:", 6) == 0)
 		p = v + 6;
-	else
-		return fail(l, s, "bad socket '%s': must be unix:PATH, "
+	else {
+		snprintf(why, whylen, "bad socket '%s': must be unix:PATH, "
 		    "local:PATH, inet:PORT@HOST or inet6:PORT@HOST", v);
+		return -1;
+	}
 	digits = strspn(p, "0123456789");
 	port = digits > 0 && digits <= 5 ? strtol(p, NULL, 10) : 0;
-	if (port < 1 || port > 65535 || (p[digits] != '\0' && p[digits] != '@'))
-		return fail(l, s, "bad socket '%s': the port must be 1..65535", v);
-	if (p[digits] == '@' && p[digits + 1] == '\0')
-		return fail(l, s, "bad socket '%s': no host after '@'", v);
+	if (port < 1 || port > 65535 || (p[digits] != '\0' && p[digits] != '@')) {
+		snprintf(why, whylen, "bad socket '%s': the port must be "
+		    "1..65535", v);
+		return -1;
+	}
+	if (p[digits] == '@' && p[digits + 1] == '\0') {
+		snprintf(why, whylen, "bad socket '%s': no host after '@'", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* config_check_socket() of a setting, with FILE:LINE. */
+static int
+check_socket(struct load *l, const config_setting_t *s, const char *v)
+{
+	char	 why[CONFIG_ERR_MAX];
+
+	if (config_check_socket(v, why, sizeof(why)) == -1)
+		return fail(l, s, "%s", why);
 	return 0;
 }
 
@@ -403,8 +440,8 @@ load_ldif(struct load *l, const config_setting_t *g)
 			if (*v == '\0')
 				return fail(l, s, "'directory.ldif.path' must "
 				    "not be empty");
-			if (set_string(l, s, "directory.ldif.path", &d->ldif_path,
-			    true) == -1)
+			if (set_file(l, s, "directory.ldif.path",
+			    &d->ldif_path) == -1)
 				return -1;
 		} else
 			return unknown(l, s, "directory.ldif");
@@ -435,14 +472,15 @@ load_ldap(struct load *l, const config_setting_t *g)
 		} else if (strcmp(name, "starttls") == 0)
 			r = get_bool(l, s, "directory.ldap.starttls", &ld->starttls);
 		else if (strcmp(name, "tls_ca_file") == 0)
-			r = set_string(l, s, "directory.ldap.tls_ca_file",
-			    &ld->tls_ca_file, true);
+			r = set_file(l, s, "directory.ldap.tls_ca_file",
+			    &ld->tls_ca_file);
 		else if (strcmp(name, "bind_dn") == 0)
 			r = set_string(l, s, "directory.ldap.bind_dn",
 			    &ld->bind_dn, false);
 		else if (strcmp(name, "bind_password_file") == 0)
-			r = set_string(l, s, "directory.ldap.bind_password_file",
-			    &ld->bind_password_file, true);
+			r = set_file(l, s,
+			    "directory.ldap.bind_password_file",
+			    &ld->bind_password_file);
 		else if (strcmp(name, "base") == 0)
 			r = set_string(l, s, "directory.ldap.base", &ld->base,
 			    false);
@@ -903,6 +941,20 @@ load_top(struct load *l, const config_setting_t *s)
 			    "tempfail or accept", v);
 		return 0;
 	}
+	if (strcmp(name, "mta") == 0) {
+		if (get_string(l, s, "mta", &v) == -1)
+			return -1;
+		if (strcmp(v, "auto") == 0)
+			cfg->mta = MTA_AUTO;
+		else if (strcmp(v, "postfix") == 0)
+			cfg->mta = MTA_POSTFIX;
+		else if (strcmp(v, "sendmail") == 0)
+			cfg->mta = MTA_SENDMAIL;
+		else
+			return fail(l, s, "bad mta '%s': must be auto, postfix "
+			    "or sendmail", v);
+		return 0;
+	}
 	if (strcmp(name, "max_hops") == 0) {
 		if (get_int(l, s, "max_hops", 1, HOPS_MAX, &n) == -1)
 			return -1;
@@ -941,6 +993,7 @@ set_defaults(struct load *l)
 	cfg->syslog_facility = LOG_MAIL;
 	cfg->on_directory_error = DIRERR_TEMPFAIL;
 	cfg->max_hops = 8;
+	cfg->mta = MTA_AUTO;
 	d->backend = BACKEND_LDAP;
 	d->ldap.nuri = 1;
 	d->ldap.starttls = false;
@@ -978,27 +1031,65 @@ set_defaults(struct load *l)
 	return 0;
 }
 
-/* Opens path once to report a missing or unreadable file plainly. */
-static int
-check_readable(struct load *l)
-{
-	char		 msg[256];
-	struct stat	 st;
-	FILE		*fp;
-	int		 e = 0;
+#define INCLUDE_DEPTH_MAX 10	/* libconfig's own limit */
 
-	if ((fp = fopen(l->path, "r")) == NULL)
-		e = errno;
-	else {
-		if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
-			e = EISDIR;
-		fclose(fp);
+/*
+ * Reads file (the configuration or one of its @include files) once, before
+ * libconfig does, to report a missing, unreadable or non-regular file
+ * plainly, and checks each "@include" line of it the same way, nested
+ * includes too.  libconfig 1.5 has no hook to open the included files
+ * itself, and would block for ever on a FIFO or read /dev/zero without end.
+ */
+static int
+check_readable(struct load *l, const char *file, int depth)
+{
+	char		 why[256];
+	char		*line = NULL, *name, *end, *inc;
+	size_t		 cap = 0;
+	unsigned	 lineno = 0;
+	FILE		*fp;
+	int		 r = 0;
+
+	if ((fp = regfile_fopen(file, why, sizeof(why))) == NULL) {
+		snprintf(l->err, l->errlen, "%s: cannot read: %s", file, why);
+		return -1;
 	}
-	if (e == 0)
-		return 0;
-	if (strerror_r(e, msg, sizeof(msg)) != 0)
-		snprintf(msg, sizeof(msg), "error %d", e);
-	return fail(l, NULL, "cannot read: %s", msg);
+	while (r == 0 && getline(&line, &cap, fp) != -1) {
+		lineno++;
+		name = line + strspn(line, " \t");
+		if (strncmp(name, "@include", 8) != 0 ||
+		    (name[8] != ' ' && name[8] != '\t'))
+			continue;
+		name += 8 + strspn(name + 8, " \t");
+		if (*name++ != '"' || (end = strchr(name, '"')) == NULL)
+			continue;		/* libconfig reports it */
+		*end = '\0';
+		if ((inc = resolve(l, name)) == NULL) {
+			r = nomem(l);
+			break;
+		}
+		if (depth < INCLUDE_DEPTH_MAX &&
+		    check_readable(l, inc, depth + 1) == -1) {
+			/* name the @include line, then the file's problem */
+			size_t	 n = strlen(l->err);
+			char	*msg = strdup(l->err);
+
+			if (msg != NULL && n > 0)
+				snprintf(l->err, l->errlen, "%s:%u: @include "
+				    "\"%s\": %s", file, lineno, name, msg);
+			free(msg);
+			r = -1;
+		}
+		free(inc);
+	}
+	if (r == 0 && ferror(fp)) {
+		snprintf(l->err, l->errlen, "%s: cannot read: %s", file,
+		    strerror(errno));
+		r = -1;
+	}
+	free(line);
+	fclose(fp);
+	return r;
 }
 
 config_t *
@@ -1021,7 +1112,7 @@ config_load(const char *path, char *err, size_t errlen)
 		free(l.cfg);
 		return NULL;
 	}
-	if (set_defaults(&l) == -1 || check_readable(&l) == -1) {
+	if (set_defaults(&l) == -1 || check_readable(&l, path, 0) == -1) {
 		config_free(l.cfg);
 		free(l.dir);
 		return NULL;
@@ -1054,6 +1145,20 @@ done:
 		return NULL;
 	}
 	return l.cfg;
+}
+
+bool
+config_mta_is_postfix(const config_t *cfg, const char *v)
+{
+	switch (cfg->mta) {
+	case MTA_POSTFIX:
+		return true;
+	case MTA_SENDMAIL:
+		return false;
+	case MTA_AUTO:
+		break;
+	}
+	return v != NULL && strncasecmp(v, "Postfix", 7) == 0;
 }
 
 void

@@ -2,9 +2,9 @@
  * config.h - the configuration file (libconfig syntax), parsed once into a
  * validated, immutable struct that owns all its strings.
  *
- * Every key of the contract is known here, whether or not the running
- * version uses it yet, so the file format is settled.  Unknown keys, wrong
- * types and bad values are errors that name FILE:LINE.
+ * Unknown keys, wrong types and bad values are errors that name FILE:LINE.
+ * Files it names that mailswitch reads (the @include files, the LDIF
+ * export, the CA and password files) must be regular files (regfile.h).
  */
 #ifndef MAILSWITCH_CONFIG_H
 #define MAILSWITCH_CONFIG_H
@@ -21,6 +21,12 @@ typedef enum dir_error_policy {
 	DIRERR_TEMPFAIL,		/* 451 4.3.0, the mail stays queued */
 	DIRERR_ACCEPT			/* pass unchanged, log it */
 } dir_error_policy_t;
+
+typedef enum mta_kind {
+	MTA_AUTO,			/* Postfix when "v" says so, else Sendmail */
+	MTA_POSTFIX,
+	MTA_SENDMAIL
+} mta_kind_t;
 
 typedef enum dir_backend {
 	BACKEND_LDAP,
@@ -49,6 +55,7 @@ typedef struct config {
 	dir_error_policy_t on_directory_error;
 	int		 max_hops;	/* >= 1 */
 	char		*trace_header;	/* "" = add none */
+	mta_kind_t	 mta;		/* which MTA's milter dialect */
 
 	struct config_directory {
 		dir_backend_t	 backend;
@@ -97,6 +104,22 @@ typedef struct config {
  * the file are resolved against the file's folder.  Thread-safe.
  */
 config_t *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Checks a milter socket specification as the "socket" key and the -p flag
+ * take it: unix:PATH, local:PATH, inet:PORT[@HOST], inet6:PORT[@HOST] with
+ * PORT 1..65535.  Returns 0, or -1 with the reason in why.  Thread-safe.
+ */
+int	config_check_socket(const char *spec, char *why, size_t whylen);
+
+/*
+ * Returns true when the MTA of a milter connection speaks Postfix's dialect
+ * (added recipients without ESMTP parameters): always with mta = postfix,
+ * never with sendmail, and with auto only when its "v" macro (may be NULL)
+ * starts with "Postfix" -- Sendmail's stock macro lists send no "v", and
+ * taking Sendmail for Postfix would drop a DSN request silently.
+ */
+bool	config_mta_is_postfix(const config_t *cfg, const char *v);
 
 /* Frees a configuration; NULL is a no-op. */
 void	config_free(config_t *cfg);

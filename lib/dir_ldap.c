@@ -65,6 +65,7 @@
 #include "addr.h"
 #include "dir_ldap.h"
 #include "ldapio.h"
+#include "regfile.h"
 
 #define DIR_LDAP_SIZELIMIT	8	/* two entries already say "ambiguous" */
 #define DIR_LDAP_PASSWORD_MAX	1024	/* bytes in the password file */
@@ -737,24 +738,19 @@ dir_ldap_password(struct dir_ldap *dl, const char *conf, const char *path,
     char *err, size_t errlen)
 {
 	struct stat	 st;
-	char		 buf[DIR_LDAP_PASSWORD_MAX + 2];
+	char		 buf[DIR_LDAP_PASSWORD_MAX + 2], why[256];
 	size_t		 len = 0;
 	ssize_t		 n;
 	int		 fd, ret = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
+	if ((fd = regfile_open(path, why, sizeof(why))) == -1) {
 		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
-		    "%s: cannot open: %s", conf, path, strerror(errno));
+		    "%s: cannot open: %s", conf, path, why);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
 		    "%s: %s", conf, path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
-		    "%s: not a regular file", conf, path);
 		goto done;
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
@@ -854,6 +850,7 @@ dir_ldap_open(const config_t *cfg, char *err, size_t errlen)
 	struct dir_ldap			*dl;
 	pthread_condattr_t		 ca;
 	double				 usec;
+	char				 why[256];
 	int				 fd, v;
 
 	if (cfg->file == NULL || lc->uri == NULL || lc->tls_ca_file == NULL ||
@@ -880,10 +877,10 @@ dir_ldap_open(const config_t *cfg, char *err, size_t errlen)
 	if (dir_ldap_servers(dl, cfg, err, errlen) == -1)
 		goto fail;
 	if (lc->tls_ca_file[0] != '\0') {
-		if ((fd = open(lc->tls_ca_file, O_RDONLY | O_CLOEXEC)) == -1) {
+		if ((fd = regfile_open(lc->tls_ca_file, why, sizeof(why))) == -1) {
 			snprintf(err, errlen, "%s: directory.ldap.tls_ca_file "
 			    "%s: cannot read: %s", cfg->file, lc->tls_ca_file,
-			    strerror(errno));
+			    why);
 			goto fail;
 		}
 		(void)close(fd);

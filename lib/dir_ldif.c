@@ -16,6 +16,9 @@
  * libldap also follows "include: URL" lines (as ldapadd does) and, for a
  * malformed line, writes its own one-line diagnostic through liblber's
  * print function (stderr unless the program sets LBER_OPT_LOG_PRINT_FN).
+ * It opens the files it includes itself, so dir_ldif_check_files() looks
+ * at the export and every file: URL it includes first: a FIFO or a device
+ * would block it for ever or never end (regfile.h).
  *
  * Everything is built once in dir_ldif_open() and never changed after:
  * lookups only read, so any number of threads may run them without a lock.
@@ -36,6 +39,7 @@
 
 #include "addr.h"
 #include "dir_ldif.h"
+#include "regfile.h"
 
 #define LDIF_BLOCK_SIZE	(64 * 1024)	/* string arena block */
 #define LDIF_ERRSTR	"mailswitch"	/* libldap's name for its debug lines */
@@ -540,6 +544,73 @@ dir_ldif_record(struct ldif_load *ld, char *buf, unsigned long end, int at_eof)
 	return rc;
 }
 
+#define DIR_LDIF_INCLUDE_DEPTH	16
+
+/* Turns an include: value's "file:" URL into a path, as libldap does. */
+static int
+dir_ldif_url_path(const char *url, char *out, size_t outlen)
+{
+	size_t	 o = 0;
+	unsigned hi, lo;
+
+	if (strncasecmp(url, "file:", 5) != 0)
+		return -1;		/* libldap refuses other URLs */
+	url += 5;
+	if (url[0] == '/' && url[1] == '/')
+		url += 2;
+	for (; *url != '\0' && o + 1 < outlen; url++) {
+		if (url[0] == '%' && sscanf(url + 1, "%1x%1x", &hi, &lo) == 2) {
+			out[o++] = (char)(hi << 4 | lo);
+			url += 2;
+		} else
+			out[o++] = *url;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * Checks that path is a regular file and that so is every file its
+ * "include: file:..." lines name, nested ones too.  Returns 0, or -1 with
+ * "FILE: cannot open: ..." or "FILE:LINE: include: ...: not a regular
+ * file" in err.
+ */
+static int
+dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
+{
+	char		 why[256], inc[4096];
+	char		*line = NULL, *url;
+	const char	*kind;
+	size_t		 cap = 0, n;
+	unsigned long	 lineno = 0;
+	FILE		*fp;
+	int		 r = 0;
+
+	if ((fp = regfile_fopen(path, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, why);
+		return -1;
+	}
+	while (r == 0 && getline(&line, &cap, fp) != -1) {
+		lineno++;
+		if (strncasecmp(line, "include:", 8) != 0)
+			continue;
+		url = line + 8 + strspn(line + 8, " \t");
+		n = strcspn(url, "\r\n");
+		url[n] = '\0';
+		if (dir_ldif_url_path(url, inc, sizeof(inc)) == -1)
+			continue;	/* libldap reports what it cannot open */
+		if ((kind = regfile_kind(inc)) != NULL) {
+			snprintf(err, errlen, "%s:%lu: include: %s: %s, not a "
+			    "regular file", path, lineno, url, kind);
+			r = -1;
+		} else if (depth < DIR_LDIF_INCLUDE_DEPTH)
+			r = dir_ldif_check_files(inc, depth + 1, err, errlen);
+	}
+	free(line);
+	fclose(fp);
+	return r;
+}
+
 void *
 dir_ldif_open(const char *path, const char *proxy_attr,
     const char *target_attr, char *err, size_t errlen)
@@ -563,6 +634,10 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	ld.err = err;
 	ld.errlen = errlen;
 
+	if (dir_ldif_check_files(path, 0, err, errlen) == -1) {
+		dir_ldif_close(dl);
+		return NULL;
+	}
 	errno = 0;
 	if ((fp = ldif_open(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,

@@ -3,6 +3,9 @@
  * FILE:LINE of their messages, the defaults, the shipped example,
  * relative paths, @include and the outbound rules.
  */
+#include <sys/stat.h>
+
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -145,6 +148,21 @@ static const struct {
 	    "'directory.cache.entries' must be at least 0" },
 	{ "directory = { cache = { negative_ttl = -1; }; };\n", 1,
 	    "'directory.cache.negative_ttl' must be at least 0" },
+	{ "directory = { cache = { ttl = 9223372036854775807L; }; };\n", 1,
+	    "'directory.cache.ttl' must be between 0 and 2147483647" },
+	{ "directory = { cache = { ttl = 2147483648L; }; };\n", 1,
+	    "'directory.cache.ttl' must be between 0 and 2147483647" },
+	{ "directory = { cache = { negative_ttl = -9223372036854775807L; }; };\n",
+	    1, "'directory.cache.negative_ttl' must be at least 0" },
+	{ "mta = \"exim\";\n", 1,
+	    "bad mta 'exim': must be auto, postfix or sendmail" },
+	{ "mta = \"Postfix\";\n", 1,
+	    "bad mta 'Postfix': must be auto, postfix or sendmail" },
+	{ "mta = true;\n", 1, "'mta' must be a string" },
+	{ "socket = \"inet:99999@127.0.0.1\";\n", 1,
+	    "bad socket 'inet:99999@127.0.0.1': the port must be 1..65535" },
+	{ "socket = \"tcp:25\";\n", 1, "bad socket 'tcp:25': must be "
+	    "unix:PATH, local:PATH, inet:PORT@HOST or inet6:PORT@HOST" },
 	{ "directory = {\n ldap = {\n  uri = [ ];\n };\n};\n", 3,
 	    "'directory.ldap.uri' must name at least one server" },
 	{ "directory = {\n ldap = {\n  uri = [ \"ldap://a/\",\n"
@@ -293,7 +311,7 @@ START_TEST(test_missing_file)
 	ck_assert_str_eq(err, want);
 
 	ck_assert_ptr_null(config_load("/tmp", err, sizeof(err)));
-	ck_assert_str_eq(err, "/tmp: cannot read: Is a directory");
+	ck_assert_str_eq(err, "/tmp: cannot read: a directory, not a regular file");
 	config_free(NULL);
 }
 END_TEST
@@ -317,6 +335,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg->syslog_facility, LOG_MAIL);
 	ck_assert_int_eq(cfg->on_directory_error, DIRERR_TEMPFAIL);
 	ck_assert_int_eq(cfg->max_hops, 8);
+	ck_assert_int_eq(cfg->mta, MTA_AUTO);
 	ck_assert_str_eq(cfg->trace_header, "X-Mailswitch");
 	ck_assert_int_eq(d->backend, BACKEND_LDAP);
 	ck_assert_msg(d->ldif_path[0] == '/' &&
@@ -508,6 +527,135 @@ static const struct {
 	{ "", NULL },
 };
 
+/*
+ * Paths that are not regular files (a FIFO would block the reader for
+ * ever, /dev/zero never ends) are refused with FILE[:LINE].  In a row, @F@
+ * stands for the FIFO, @M@ the main file (the row's text, or the FIFO
+ * itself when the text is NULL, or the path in main), @P@ a regular file
+ * that includes the FIFO.
+ */
+static const struct {
+	const char	*text;		/* the main file; NULL: main is read */
+	const char	*main;		/* NULL: the FIFO */
+	const char	*want;		/* the whole message */
+} irregular_rows[] = {
+	{ NULL, NULL, "@F@: cannot read: a FIFO, not a regular file" },
+	{ NULL, "/dev/zero",
+	    "/dev/zero: cannot read: a character device, not a regular file" },
+	{ "max_hops = 3;\n@include \"@F@\"\n", NULL,
+	    "@M@:2: @include \"@F@\": @F@: cannot read: a FIFO, not a "
+	    "regular file" },
+	{ "  @include \"/dev/zero\"\n", NULL,
+	    "@M@:1: @include \"/dev/zero\": /dev/zero: cannot read: a "
+	    "character device, not a regular file" },
+	{ "@include \"@P@\"\n", NULL,
+	    "@M@:1: @include \"@P@\": @P@:2: @include \"@F@\": @F@: "
+	    "cannot read: a FIFO, not a regular file" },
+	{ "directory = {\n backend = \"ldif\";\n ldif = { path = \"@F@\"; };\n};\n",
+	    NULL, "@M@:3: 'directory.ldif.path' @F@: a FIFO, not a regular file" },
+	{ "directory = { ldap = { bind_password_file = \"/dev/zero\"; }; };\n",
+	    NULL, "@M@:1: 'directory.ldap.bind_password_file' /dev/zero: a "
+	    "character device, not a regular file" },
+	{ "directory = { ldap = { tls_ca_file = \"@F@\"; }; };\n", NULL,
+	    "@M@:1: 'directory.ldap.tls_ca_file' @F@: a FIFO, not a regular "
+	    "file" },
+	{ "directory = { ldif = { path = \"/\"; }; };\n", NULL,
+	    "@M@:1: 'directory.ldif.path' /: a directory, not a regular file" },
+};
+
+/* Copies tmpl into out with @F@, @M@ and @P@ replaced. */
+static void
+subst(const char *tmpl, const char *f, const char *m, const char *p,
+    char *out, size_t outlen)
+{
+	size_t	 o = 0;
+
+	while (*tmpl != '\0' && o + 1 < outlen) {
+		const char *with = NULL;
+
+		if (strncmp(tmpl, "@F@", 3) == 0)
+			with = f;
+		else if (strncmp(tmpl, "@M@", 3) == 0)
+			with = m;
+		else if (strncmp(tmpl, "@P@", 3) == 0)
+			with = p;
+		if (with == NULL) {
+			out[o++] = *tmpl++;
+			continue;
+		}
+		o += (size_t)snprintf(out + o, outlen - o, "%s", with);
+		if (o >= outlen)
+			o = outlen - 1;
+		tmpl += 3;
+	}
+	out[o] = '\0';
+}
+
+START_TEST(test_irregular)
+{
+	char		 dir[] = "/tmp/check_config-XXXXXX";
+	char		 fifo[64], part[64], text[1024], want[2048];
+	char		 err[CONFIG_ERR_MAX] = "";
+	const char	*main;
+	FILE		*fp;
+
+	alarm(20);		/* a regression hangs: fail, do not wait */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(part, sizeof(part), "%s/part.conf", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_ptr_nonnull(fp = fopen(part, "w"));
+	fprintf(fp, "max_hops = 2;\n@include \"%s\"\n", fifo);
+	ck_assert_int_eq(fclose(fp), 0);
+
+	if (irregular_rows[_i].text == NULL)
+		main = irregular_rows[_i].main ? irregular_rows[_i].main : fifo;
+	else {
+		subst(irregular_rows[_i].text, fifo, "", part, text,
+		    sizeof(text));
+		main = write_temp(text);
+	}
+	subst(irregular_rows[_i].want, fifo, main, part, want, sizeof(want));
+	ck_assert_ptr_null(config_load(main, err, sizeof(err)));
+	ck_assert_msg(strcmp(err, want) == 0, "row %d: got '%s', want '%s'",
+	    _i, err, want);
+	if (irregular_rows[_i].text != NULL)
+		unlink(main);
+	unlink(part);
+	unlink(fifo);
+	rmdir(dir);
+	alarm(0);
+}
+END_TEST
+
+/* mta = auto takes Postfix only when "v" says so (SPEC section 1, DSN). */
+static const struct {
+	mta_kind_t	 mta;
+	const char	*v;
+	bool		 postfix;
+} mta_rows[] = {
+	{ MTA_AUTO, "Postfix 3.7.11", true },
+	{ MTA_AUTO, "postfix", true },
+	{ MTA_AUTO, NULL, false },	/* Sendmail's stock macro lists */
+	{ MTA_AUTO, "", false },
+	{ MTA_AUTO, "8.17.1", false },
+	{ MTA_AUTO, "Sendmail 8.17.1", false },
+	{ MTA_POSTFIX, NULL, true },
+	{ MTA_POSTFIX, "8.17.1", true },
+	{ MTA_SENDMAIL, "Postfix 3.7.11", false },
+	{ MTA_SENDMAIL, NULL, false },
+};
+
+START_TEST(test_mta)
+{
+	config_t	 cfg = { .mta = mta_rows[_i].mta };
+
+	ck_assert_msg(config_mta_is_postfix(&cfg, mta_rows[_i].v) ==
+	    mta_rows[_i].postfix, "row %d (v %s): got %d", _i,
+	    mta_rows[_i].v ? mta_rows[_i].v : "none", !mta_rows[_i].postfix);
+}
+END_TEST
+
 START_TEST(test_rules)
 {
 	static const char text[] =
@@ -548,6 +696,8 @@ config_suite(void)
 	tcase_add_test(tc, test_etc);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_include);
+	tcase_add_loop_test(tc, test_irregular, 0, (int)NELEM(irregular_rows));
+	tcase_add_loop_test(tc, test_mta, 0, (int)NELEM(mta_rows));
 	tcase_add_loop_test(tc, test_rules, 0, (int)NELEM(rule_rows));
 	suite_add_tcase(s, tc);
 	return s;

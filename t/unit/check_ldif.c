@@ -3,6 +3,8 @@
  * shipped etc/contacts.ldif, malformed files, custom attribute names,
  * proxy value types, and ldifde exports with CRLF line ends.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,7 +346,7 @@ END_TEST
 START_TEST(test_directory_file)
 {
 	char		 err[ERRLEN] = "";
-	const char	*want = "/: cannot read: Is a directory";
+	const char	*want = "/: cannot open: a directory, not a regular file";
 
 	ck_assert_ptr_null(open_ldif("/", "proxyAddresses", "targetAddress",
 	    err));
@@ -354,6 +356,86 @@ START_TEST(test_directory_file)
 END_TEST
 
 /* The ldap back-end (t/unit/check_ldap.c) refuses a config_t it cannot use. */
+/*
+ * An export, or a file it includes, that is not a regular file is refused
+ * before libldap reads it: a FIFO would block the load for ever and
+ * /dev/zero never ends.  "@F@" in a row stands for a FIFO, "@M@" for the
+ * export (the row's text, or the path in main).
+ */
+static const struct {
+	const char	*text;		/* NULL: load main itself */
+	const char	*main;		/* NULL: the FIFO */
+	const char	*want;
+} irregular_rows[] = {
+	{ NULL, NULL, "@F@: cannot open: a FIFO, not a regular file" },
+	{ NULL, "/dev/zero",
+	    "/dev/zero: cannot open: a character device, not a regular file" },
+	{ "version: 1\n\ninclude: file://@F@\n", NULL,
+	    "@M@:3: include: file://@F@: a FIFO, not a regular file" },
+	{ "# one\ninclude: file:@F@\r\n", NULL,
+	    "@M@:2: include: file:@F@: a FIFO, not a regular file" },
+	{ "dn: cn=a,dc=x\ncn: a\n\nINCLUDE:  file:///dev/zero\n", NULL,
+	    "@M@:4: include: file:///dev/zero: a character device, not a "
+	    "regular file" },
+	{ "include: file:///dev/%7aero\n", NULL,
+	    "@M@:1: include: file:///dev/%7aero: a character device, not a "
+	    "regular file" },
+};
+
+/* Copies tmpl into out with @F@ and @M@ replaced. */
+static void
+subst(const char *tmpl, const char *f, const char *m, char *out,
+    size_t outlen)
+{
+	size_t	 o = 0;
+
+	while (*tmpl != '\0' && o + 1 < outlen) {
+		const char *with = strncmp(tmpl, "@F@", 3) == 0 ? f :
+		    strncmp(tmpl, "@M@", 3) == 0 ? m : NULL;
+
+		if (with == NULL) {
+			out[o++] = *tmpl++;
+			continue;
+		}
+		o += (size_t)snprintf(out + o, outlen - o, "%s", with);
+		if (o >= outlen)
+			o = outlen - 1;
+		tmpl += 3;
+	}
+	out[o] = '\0';
+}
+
+START_TEST(test_irregular)
+{
+	char		 dir[] = "/tmp/check_ldif-XXXXXX";
+	char		 fifo[64], main[64], text[512], want[1024];
+	char		 err[ERRLEN] = "";
+
+	alarm(20);		/* a regression hangs: fail, do not wait */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	if (irregular_rows[_i].text == NULL)
+		snprintf(main, sizeof(main), "%s", irregular_rows[_i].main ?
+		    irregular_rows[_i].main : fifo);
+	else {
+		subst(irregular_rows[_i].text, fifo, "", text, sizeof(text));
+		snprintf(main, sizeof(main), "%s",
+		    tmpfile_with(text, strlen(text)));
+	}
+	subst(irregular_rows[_i].want, fifo, main, want, sizeof(want));
+	ck_assert_ptr_null(open_ldif(main, "proxyAddresses", "targetAddress",
+	    err));
+	ck_assert_msg(strcmp(err, want) == 0, "row %d: got '%s', want '%s'",
+	    _i, err, want);
+	if (irregular_rows[_i].text != NULL)
+		unlink(main);
+	unlink(fifo);
+	rmdir(dir);
+	alarm(0);
+}
+END_TEST
+
 START_TEST(test_ldap_incomplete)
 {
 	config_t	 cfg;
@@ -640,6 +722,7 @@ ldif_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, NELEM(bad_rows));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory_file);
+	tcase_add_loop_test(tc, test_irregular, 0, NELEM(irregular_rows));
 	tcase_add_test(tc, test_ldap_incomplete);
 	tcase_add_loop_test(tc, test_edge, 0, NELEM(edge_rows));
 	tcase_add_loop_test(tc, test_custom, 0, NELEM(custom_rows));
