@@ -439,6 +439,29 @@ addr_route(const unsigned char *p, const unsigned char *colon)
 	}
 }
 
+/*
+ * Returns 1 (and fills *out: the local part as given, an empty domain) when
+ * [p, end) is "<postmaster>" or "postmaster" in any case.
+ */
+static int
+addr_is_postmaster(const unsigned char *p, const unsigned char *end,
+    addr_t *out)
+{
+	size_t	 n = (size_t)(end - p);
+
+	if (n == 12 && p[0] == '<' && p[11] == '>') {
+		p++;
+		n = 10;
+	}
+	if (n != 10 || strncasecmp((const char *)p, "postmaster", 10) != 0)
+		return 0;
+	memcpy(out->text, p, 10);
+	out->text[10] = '\0';
+	memcpy(out->key, "postmaster", 11);
+	out->local_len = 10;
+	return 1;
+}
+
 int
 addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen)
 {
@@ -455,6 +478,8 @@ addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen)
 		return addr_error(err, errlen, "", "empty path");
 	p = (const unsigned char *)path;
 	end = p + n;
+	if (addr_is_postmaster(p, end, out))
+		return ADDR_POSTMASTER;
 
 	if (*p != '<') {
 		if (end[-1] == '>')
@@ -515,16 +540,16 @@ addr_parse(const char *text, addr_t *out, char *err, size_t errlen)
 const char *
 addr_domain(const addr_t *a)
 {
-	if (a->text[0] == '\0')
-		return a->text;
+	if (a->text[a->local_len] == '\0')	/* "" or <postmaster> */
+		return a->text + a->local_len;
 	return a->text + a->local_len + 1;
 }
 
 const char *
 addr_domain_key(const addr_t *a)
 {
-	if (a->key[0] == '\0')
-		return a->key;
+	if (a->key[a->local_len] == '\0')
+		return a->key + a->local_len;
 	return a->key + a->local_len + 1;
 }
 
@@ -594,6 +619,16 @@ addr_xtext(char *out, size_t outlen, size_t *o, const char *s)
 	}
 	out[*o] = '\0';
 	return 0;
+}
+
+size_t
+addr_rcpt_params_size(char *const *esmtp, const char *original)
+{
+	size_t	 n = sizeof("ORCPT=rfc822;") + 3 * strlen(original) + 1;
+
+	for (char *const *p = esmtp; p != NULL && *p != NULL; p++)
+		n += strlen(*p) + 1;
+	return n;
 }
 
 int

@@ -17,6 +17,8 @@
 /* Results of addr_parse_path() and addr_parse(). */
 #define ADDR_OK		0	/* a mailbox */
 #define ADDR_NULL	1	/* the null path "<>" (only from addr_parse_path) */
+#define ADDR_POSTMASTER	2	/* "<Postmaster>" without a domain (RFC 5321
+				   4.1.1.3; only from addr_parse_path) */
 #define ADDR_BAD	(-1)	/* not a valid path; the error buffer says why */
 
 typedef struct addr {
@@ -31,8 +33,11 @@ typedef struct addr {
  * route ("<@x,@y:a@b>") is dropped.  Quoted local parts are kept quoted only
  * where quoting is needed ("\"bob\"@x" becomes "bob@x").  UTF-8 local parts
  * and domains are accepted when the UTF-8 is well formed.  Input over the
- * RFC 5321 length limits is refused, never truncated.
- * Returns ADDR_OK, ADDR_NULL or ADDR_BAD (with a message in err).
+ * RFC 5321 length limits is refused, never truncated.  "<postmaster>"
+ * (any case, also bare) is ADDR_POSTMASTER: out holds it as given as a
+ * local part with an empty domain.
+ * Returns ADDR_OK, ADDR_NULL, ADDR_POSTMASTER or ADDR_BAD (with a message
+ * in err).
  */
 int	addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen);
 
@@ -73,5 +78,8 @@ void	addr_fold(char *s);
  */
 int	addr_rcpt_params(char *const *esmtp, const char *original, char *out,
 	    size_t outlen);
+
+/* Returns an outlen that addr_rcpt_params() always finds large enough. */
+size_t	addr_rcpt_params_size(char *const *esmtp, const char *original);
 
 #endif /* MAILSWITCH_ADDR_H */

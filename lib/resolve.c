@@ -159,8 +159,15 @@ resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
 	int		 status;
 
 	memset(v, 0, sizeof(*v));
-	if (addr_parse_path(rcpt, &v->original, err, sizeof(err)) != ADDR_OK) {
-		/* the null path is no recipient either */
+	switch (addr_parse_path(rcpt, &v->original, err, sizeof(err))) {
+	case ADDR_OK:
+		break;
+	case ADDR_POSTMASTER:	/* always accepted (RFC 5321 4.5.1) */
+		return resolve_keep(v, "postmaster");
+	case ADDR_NULL:		/* the null path is no recipient */
+		snprintf(err, sizeof(err), "the null path");
+		/* FALLTHROUGH */
+	default:
 		v->original.text[0] = v->original.key[0] = '\0';
 		snprintf(v->detail, sizeof(v->detail), "%s", err);
 		return resolve_fail(v, RESOLVE_REJECT, "syntax", "501", "5.1.3",
@@ -252,6 +259,8 @@ resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
 	switch (addr_parse_path(sender, &v->original, err, sizeof(err))) {
 	case ADDR_NULL:
 		return resolve_keep(v, "null");
+	case ADDR_POSTMASTER:
+		return resolve_keep(v, "postmaster");
 	case ADDR_BAD:
 		v->original.text[0] = v->original.key[0] = '\0';
 		snprintf(v->detail, sizeof(v->detail), "%s", err);

@@ -30,7 +30,8 @@ typedef struct rcpt_verdict {
 					   "canonical", "forward", "unknown",
 					   "loop", "ambiguous", "syntax",
 					   "directory", "unconfigured",
-					   "external", "mailbox", "relay" */
+					   "external", "mailbox", "relay",
+					   "postmaster" */
 	const char	*rcode;		/* "550" ... for REJECT / TEMPFAIL */
 	const char	*xcode;		/* "5.1.1" ... */
 	char		 text[RESOLVE_TEXT_MAX];	/* reply text after the codes */
@@ -58,7 +59,8 @@ const char *resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len);
  * maps are KEEP.  A directory failure is TEMPFAIL (451 4.3.0) or, with
  * on_directory_error = accept, KEEP with reason "directory".  Fills *v (a
  * rcpt_verdict_t: the same fields serve) and returns v->action; reasons:
- * "directory", "rule", "unmapped", "null", "syntax".  Thread-safe.
+ * "directory", "rule", "unmapped", "null", "postmaster", "syntax".
+ * Thread-safe.
  */
 resolve_action_t resolve_sender(const config_t *cfg, directory_t *dir,
 	    const char *sender, rcpt_verdict_t *v);

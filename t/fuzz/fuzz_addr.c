@@ -75,6 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (rc == ADDR_NULL) {
 		if (a.text[0] != '\0')
 			fail();
+	} else if (rc == ADDR_POSTMASTER) {
+		if (strcmp(a.key, "postmaster") != 0 || *addr_domain(&a) != '\0')
+			fail();
 	} else if (rc != ADDR_BAD || err[0] == '\0')
 		fail();
 

@@ -12,6 +12,7 @@
 #define OK	ADDR_OK
 #define NUL	ADDR_NULL
 #define BAD	ADDR_BAD
+#define PM	ADDR_POSTMASTER
 
 #define EXP_MAX	2048
 
@@ -49,7 +50,8 @@ expand(const char *tmpl, char *buf, size_t len)
 static const char *
 rcname(int rc)
 {
-	return rc == OK ? "OK" : rc == NUL ? "NULL" : rc == BAD ? "BAD" : "?";
+	return rc == OK ? "OK" : rc == NUL ? "NULL" : rc == BAD ? "BAD" :
+	    rc == PM ? "POSTMASTER" : "?";
 }
 
 /*
@@ -257,9 +259,19 @@ static const struct parse_case path_cases[] = {
 	{ "<\"b\tob\"@x>", BAD, NULL, NULL, "control character in address" },
 	{ "<bob@x>\r\n", BAD, NULL, NULL, "control character in address" },
 
+	/* <postmaster> needs no domain (RFC 5321 4.1.1.3), in any case */
+	{ "<postmaster>", PM, "postmaster", NULL, NULL },
+	{ "postmaster", PM, "postmaster", NULL, NULL },
+	{ "<PostMaster>", PM, "PostMaster", "postmaster", NULL },
+	{ "POSTMASTER", PM, "POSTMASTER", "postmaster", NULL },
+	{ "<postmaster@contoso.com>", OK, "postmaster@contoso.com", NULL, NULL },
+	{ "<@x.example:postmaster>", BAD, NULL, NULL, "missing domain" },
+	{ "<postmasters>", BAD, NULL, NULL, "missing domain" },
+	{ "<\"postmaster\">", BAD, NULL, NULL, "missing domain" },
+	{ "< postmaster>", BAD, NULL, NULL, "invalid character in local part" },
+
 	/* missing parts, several @ */
-	{ "<postmaster>", BAD, NULL, NULL, "missing domain" },
-	{ "postmaster", BAD, NULL, NULL, "missing domain" },
+	{ "<bob>", BAD, NULL, NULL, "missing domain" },
 	{ "<bob@>", BAD, NULL, NULL, "empty domain" },
 	{ "<@>", BAD, NULL, NULL, "empty local part" },
 	{ "@x", BAD, NULL, NULL, "empty local part" },
@@ -330,6 +342,13 @@ check_parse_row(const char *what, size_t i, const struct parse_case *c,
 		ck_assert_msg(strcmp(addr_domain(&a), dom) == 0,
 		    "%s[%zu] \"%s\": domain got \"%s\", want \"%s\"",
 		    what, i, in, addr_domain(&a), dom);
+		break;
+	case PM:
+		ck_assert_msg(strcmp(a.text, text) == 0 &&
+		    strcmp(a.key, key) == 0 && a.local_len == 10 &&
+		    *addr_domain(&a) == '\0' && *addr_domain_key(&a) == '\0',
+		    "%s[%zu] \"%s\": postmaster got \"%s\" / \"%s\" (%zu)",
+		    what, i, in, a.text, a.key, a.local_len);
 		break;
 	case NUL:
 		ck_assert_msg(a.text[0] == '\0' && a.key[0] == '\0' &&
