@@ -31,7 +31,7 @@
 
 /* One accepted recipient of the current message. */
 typedef struct msg_rcpt {
-	char		*given;		/* as the MTA passed it, for smfi_delrcpt */
+	char		*stored;	/* as the MTA stored it, for smfi_delrcpt */
 	char		**esmtp;	/* its ESMTP parameters (Sendmail only) */
 	resolve_action_t action;	/* KEEP or REWRITE */
 	const char	*reason;
@@ -41,9 +41,16 @@ typedef struct msg_rcpt {
 	char		 detail[1024];
 } msg_rcpt_t;
 
+/* A header field longer than OUTBOUND_FIELD_MAX, logged at end of message. */
+#define LONG_FIELDS_MAX	8	/* named in the log; more are counted */
+typedef struct long_field {
+	char	 name[64];
+	size_t	 size;
+} long_field_t;
+
 typedef struct conn {
 	runtime_t	*rt;		/* the generation this connection uses */
-	bool		 postfix;	/* the MTA is Postfix ("v" macro) */
+	bool		 postfix;	/* Postfix's dialect (mta, "v" macro) */
 	char		 client_ip[INET6_ADDRSTRLEN];	/* "" when unknown */
 	char		*daemon;	/* {daemon_name}, or NULL */
 	bool		 noreply_headers;	/* SMFIP_NR_HDR negotiated */
@@ -52,6 +59,8 @@ typedef struct conn {
 	msg_rcpt_t	*rcpts;
 	size_t		 nrcpts, cap;
 	outbound_msg_t	 outbound;
+	long_field_t	 long_fields[LONG_FIELDS_MAX];
+	size_t		 nlong;		/* may exceed LONG_FIELDS_MAX */
 } conn_t;
 
 static atomic_int	messages_in_flight;
@@ -81,7 +90,7 @@ conn_queue_id(SMFICTX *ctx)
 static void
 rcpt_free(msg_rcpt_t *r)
 {
-	free(r->given);
+	free(r->stored);
 	if (r->esmtp != NULL)
 		for (char **p = r->esmtp; *p != NULL; p++)
 			free(*p);
@@ -98,6 +107,7 @@ conn_reset(conn_t *c)
 	for (size_t i = 0; i < c->nrcpts; i++)
 		rcpt_free(&c->rcpts[i]);
 	c->nrcpts = 0;
+	c->nlong = 0;
 	c->header_failed = false;
 	outbound_reset(&c->outbound);
 	if (c->in_message) {
@@ -127,6 +137,24 @@ copy_args(char **argv)
 	return copy;
 }
 
+/*
+ * Returns a copy of the recipient as the MTA stored it, the name
+ * smfi_delrcpt must be given: Postfix keeps it without a source route or
+ * needless quoting ("<@a,@b:u@d>" and "<\"u\"@d>" are stored as u@d), which
+ * is the parsed address; Sendmail parses the argument again, so it is
+ * given the path as the client wrote it.  NULL when out of memory.
+ */
+static char *
+conn_stored_rcpt(const conn_t *c, const char *given, const rcpt_verdict_t *v)
+{
+	char	 path[ADDR_TEXT_MAX + 3];
+
+	if (!c->postfix)
+		return strdup(given);
+	snprintf(path, sizeof(path), "<%s>", v->original.text);
+	return strdup(path);
+}
+
 /* Records an accepted recipient; returns -1 when out of memory. */
 static int
 conn_add_rcpt(conn_t *c, char **argv, const rcpt_verdict_t *v)
@@ -147,13 +175,13 @@ conn_add_rcpt(conn_t *c, char **argv, const rcpt_verdict_t *v)
 	r->action = v->action;
 	r->reason = v->reason;
 	snprintf(r->detail, sizeof(r->detail), "%s", v->detail);
-	r->given = strdup(argv[0]);
+	r->stored = conn_stored_rcpt(c, argv[0], v);
 	r->original = strdup(v->original.text);
 	r->address = strdup(v->address.text);
 	r->key = strdup(v->address.key);
 	if (!c->postfix)
 		r->esmtp = copy_args(argv + 1);
-	if (r->given == NULL || r->original == NULL || r->address == NULL ||
+	if (r->stored == NULL || r->original == NULL || r->address == NULL ||
 	    r->key == NULL || (!c->postfix && r->esmtp == NULL)) {
 		rcpt_free(r);
 		return -1;
@@ -221,8 +249,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		return SMFIS_TEMPFAIL;
 	if (c->rt == NULL)
 		c->rt = runtime_acquire();
-	/* Postfix says "Postfix 3.7.11"; no macro: assume Postfix's limits */
-	c->postfix = mta == NULL || strncasecmp(mta, "Postfix", 7) == 0;
+	c->postfix = config_mta_is_postfix(c->rt->cfg, mta);
 	return SMFIS_CONTINUE;
 }
 
@@ -316,15 +343,30 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		    conn_queue_id(ctx), argv[0]);
 		return SMFIS_TEMPFAIL;
 	}
-	outbound_rcpt(&c->outbound, c->rt->cfg, argv[0]);
+	/* "to the Internet" is decided on the address delivered to */
+	outbound_rcpt(&c->outbound, c->rt->cfg, v.address.text);
 	return SMFIS_CONTINUE;
 }
 
-/* Header fields matter only to the outbound rewrite; no reply is sent. */
+/*
+ * Header fields matter only to the outbound rewrite; no reply is sent.
+ * One too long to be sure it came whole is noted for the log.
+ */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	conn_t	*c = smfi_getpriv(ctx);
+	size_t	 size = outbound_field_size(name, value);
+
+	if (c != NULL && size > OUTBOUND_FIELD_MAX) {
+		if (c->nlong < LONG_FIELDS_MAX) {
+			long_field_t *f = &c->long_fields[c->nlong];
+
+			snprintf(f->name, sizeof(f->name), "%s", name);
+			f->size = size;
+		}
+		c->nlong++;
+	}
 
 	if (c != NULL && c->rt != NULL &&
 	    outbound_header(&c->outbound, c->rt->cfg, name, value) == -1) {
@@ -356,20 +398,47 @@ conn_delivers_to(const conn_t *c, const char *key, size_t upto, bool all_kept)
 /*
  * Adds the new recipient: bare under Postfix (which ignores ESMTP
  * parameters of added recipients), with the original RCPT's parameters
- * and an ORCPT under Sendmail.
+ * and an ORCPT under Sendmail.  Returns MI_SUCCESS, or MI_FAILURE with
+ * *why saying whose failure it is.
  */
 static int
-eom_add_rcpt(SMFICTX *ctx, conn_t *c, const msg_rcpt_t *r)
+eom_add_rcpt(SMFICTX *ctx, conn_t *c, const msg_rcpt_t *r, const char **why)
 {
 	char	 path[ADDR_TEXT_MAX + 3];
-	char	 args[2048];
+	char	*args;
+	size_t	 len;
+	int	 rc;
 
+	*why = "the MTA refused";
 	snprintf(path, sizeof(path), "<%s>", r->address);
 	if (c->postfix)
 		return smfi_addrcpt(ctx, path);
-	if (addr_rcpt_params(r->esmtp, r->original, args, sizeof(args)) == -1)
+	len = addr_rcpt_params_size(r->esmtp, r->original);
+	if ((args = malloc(len)) == NULL ||
+	    addr_rcpt_params(r->esmtp, r->original, args, len) == -1) {
+		free(args);
+		*why = "out of memory";
 		return MI_FAILURE;
-	return smfi_addrcpt_par(ctx, path, args[0] ? args : NULL);
+	}
+	rc = smfi_addrcpt_par(ctx, path, args[0] ? args : NULL);
+	free(args);
+	return rc;
+}
+
+/* Logs the fields too long to be sure they came whole (see cb_header). */
+static void
+eom_log_long_fields(const conn_t *c, const char *qid)
+{
+	for (size_t i = 0; i < c->nlong && i < LONG_FIELDS_MAX; i++)
+		log_msg(LOG_WARNING, "%s: header %s: %zu octets, more than %d: "
+		    "it may have been truncated by the MTA (Postfix cuts a "
+		    "field to 60000 octets when a milter is attached); left "
+		    "as it is", qid, c->long_fields[i].name,
+		    c->long_fields[i].size, OUTBOUND_FIELD_MAX);
+	if (c->nlong > LONG_FIELDS_MAX)
+		log_msg(LOG_WARNING, "%s: %zu more header fields of more than "
+		    "%d octets, left as they are", qid,
+		    c->nlong - LONG_FIELDS_MAX, OUTBOUND_FIELD_MAX);
 }
 
 static sfsistat
@@ -379,13 +448,15 @@ cb_eom(SMFICTX *ctx)
 	const config_t	*cfg;
 	const char	*qid = conn_queue_id(ctx);
 	char		 trace[2 * ADDR_TEXT_MAX + 32];
+	const char	*why;
 	sfsistat	 rc = SMFIS_CONTINUE;
 
 	if (c == NULL || c->rt == NULL)
 		return SMFIS_TEMPFAIL;
 	cfg = c->rt->cfg;
+	eom_log_long_fields(c, qid);
 	if (c->header_failed ||
-	    outbound_eom(&c->outbound, ctx, c->rt, qid, c->postfix) !=
+	    outbound_eom(&c->outbound, ctx, c->rt, qid) !=
 	    SMFIS_CONTINUE) {
 		conn_reset(c);
 		return SMFIS_TEMPFAIL;
@@ -394,19 +465,21 @@ cb_eom(SMFICTX *ctx)
 		const msg_rcpt_t *r = &c->rcpts[i];
 
 		if (r->action == RESOLVE_KEEP) {
-			log_msg(strcmp(r->reason, "unconfigured") == 0 ?
+			log_msg(strcmp(r->reason, "unconfigured") == 0 ||
+			    strcmp(r->reason, "postmaster") == 0 ?
 			    LOG_DEBUG : LOG_INFO, "%s: rcpt=<%s> unchanged %s%s%s%s",
 			    qid, r->original, r->reason,
 			    r->detail[0] ? " (" : "", r->detail,
 			    r->detail[0] ? ")" : "");
 			continue;
 		}
-		if (smfi_delrcpt(ctx, r->given) != MI_SUCCESS ||
+		why = "the MTA refused";
+		if (smfi_delrcpt(ctx, r->stored) != MI_SUCCESS ||
 		    (!conn_delivers_to(c, r->key, i, true) &&
-		    eom_add_rcpt(ctx, c, r) != MI_SUCCESS)) {
+		    eom_add_rcpt(ctx, c, r, &why) != MI_SUCCESS)) {
 			log_msg(LOG_ERR, "%s: cannot change rcpt=<%s> -> <%s>: "
-			    "the MTA refused; message deferred", qid,
-			    r->original, r->address);
+			    "%s; message deferred", qid, r->original,
+			    r->address, why);
 			rc = SMFIS_TEMPFAIL;
 			break;
 		}

@@ -22,26 +22,11 @@ int
 outbound_begin(outbound_msg_t *m, const config_t *cfg, const char *client_ip,
     const char *daemon, const char *auth, char **mail_argv)
 {
-	size_t	 len = 0;
-
 	outbound_reset(m);
 	m->from_subsidiary = resolve_is_outbound_client(cfg, client_ip, daemon,
 	    auth);
-	if (!m->from_subsidiary)
-		return 0;
-	if ((m->sender = strdup(mail_argv[0])) == NULL)
+	if (m->from_subsidiary && (m->sender = strdup(mail_argv[0])) == NULL)
 		return -1;
-	for (char **p = mail_argv + 1; *p != NULL; p++)
-		len += strlen(*p) + 1;
-	if (len > 0) {
-		if ((m->esmtp = calloc(1, len)) == NULL)
-			return -1;
-		for (char **p = mail_argv + 1; *p != NULL; p++) {
-			if (p != mail_argv + 1)
-				strcat(m->esmtp, " ");
-			strcat(m->esmtp, *p);
-		}
-	}
 	return 0;
 }
 
@@ -50,6 +35,12 @@ outbound_rcpt(outbound_msg_t *m, const config_t *cfg, const char *rcpt)
 {
 	if (m->from_subsidiary && !m->to_internet)
 		m->to_internet = resolve_is_internet(cfg, rcpt);
+}
+
+size_t
+outbound_field_size(const char *name, const char *value)
+{
+	return strlen(name) + 2 + strlen(value);
 }
 
 int
@@ -82,8 +73,11 @@ outbound_header(outbound_msg_t *m, const config_t *cfg, const char *name,
 	h = &m->headers[m->nheaders];
 	h->index = index;
 	h->name = strdup(name);
-	h->value = strdup(value);
-	if (h->name == NULL || h->value == NULL) {
+	/* counted for the index, but too long to be trusted whole */
+	h->value = outbound_field_size(name, value) > OUTBOUND_FIELD_MAX ?
+	    NULL : strdup(value);
+	if (h->name == NULL || (h->value == NULL &&
+	    outbound_field_size(name, value) <= OUTBOUND_FIELD_MAX)) {
 		free(h->name);
 		free(h->value);
 		return -1;
@@ -134,9 +128,22 @@ outbound_headers(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
 	for (size_t i = 0; i < m->nheaders; i++) {
 		outbound_header_t *h = &m->headers[i];
 
+		if (h->value == NULL)		/* too long: logged by the caller */
+			continue;
 		switch (hdraddr_rewrite(h->value, outbound_map_address, &map,
 		    &value, err, sizeof(err))) {
 		case HDRADDR_CHANGED:
+			if (outbound_field_size(h->name, value) >
+			    OUTBOUND_FIELD_MAX) {
+				log_msg(LOG_WARNING, "%s: header %s left as it "
+				    "is: rewritten, it would be %zu octets, more "
+				    "than the %d the MTA is sure to keep whole "
+				    "(it may be truncated)", qid, h->name,
+				    outbound_field_size(h->name, value),
+				    OUTBOUND_FIELD_MAX);
+				free(value);
+				break;
+			}
 			if (smfi_chgheader(ctx, h->name, h->index, value) !=
 			    MI_SUCCESS) {
 				free(value);
@@ -172,7 +179,7 @@ outbound_headers(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
 
 sfsistat
 outbound_eom(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
-    const char *qid, bool postfix)
+    const char *qid)
 {
 	rcpt_verdict_t	 v;
 	char		 path[ADDR_TEXT_MAX + 3];
@@ -185,8 +192,12 @@ outbound_eom(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
 		return outbound_tempfail(ctx, qid, "from", &v);
 	case RESOLVE_REWRITE:
 		snprintf(path, sizeof(path), "<%s>", v.address.text);
-		/* Postfix ignores (and warns about) ESMTP parameters here */
-		if (smfi_chgfrom(ctx, path, postfix ? NULL : m->esmtp) !=
+		/*
+		 * No ESMTP parameters: Postfix ignores them (with a warning)
+		 * and Sendmail keeps the MAIL FROM's own; given again, it
+		 * would relay an empty AUTH=.
+		 */
+		if (smfi_chgfrom(ctx, path, NULL) !=
 		    MI_SUCCESS) {
 			log_msg(LOG_ERR, "%s: the MTA refused to change the "
 			    "sender; message deferred", qid);
@@ -213,6 +224,5 @@ outbound_reset(outbound_msg_t *m)
 	}
 	free(m->headers);
 	free(m->sender);
-	free(m->esmtp);
 	memset(m, 0, sizeof(*m));
 }

@@ -14,6 +14,20 @@
 
 #include "runtime.h"
 
+/*
+ * The longest header field (name, ": " and value, in octets) that
+ * mailswitch reads as it came or writes back.  With a milter attached,
+ * Postfix cuts every longer field to 60000 octets (at its last line break
+ * past 54000, else at 60000) before the milter sees it, and would cut a
+ * longer replacement too (libmilter refuses to send one over 65535).  A
+ * field over this size may already be shortened: it is never rewritten,
+ * only logged.
+ */
+#define OUTBOUND_FIELD_MAX	54000
+
+/* Returns the size of a header field as OUTBOUND_FIELD_MAX counts it. */
+size_t	outbound_field_size(const char *name, const char *value);
+
 /* One header field of a name in outbound.headers. */
 typedef struct outbound_header {
 	char	*name;		/* as the MTA passed it */
@@ -26,7 +40,6 @@ typedef struct outbound_msg {
 	bool		 from_subsidiary;	/* outbound.clients / daemons / auth */
 	bool		 to_internet;		/* a recipient in no configured domain */
 	char		*sender;		/* MAIL FROM as passed */
-	char		*esmtp;			/* its ESMTP parameters (Sendmail) */
 	outbound_header_t *headers;
 	size_t		 nheaders, cap;
 } outbound_msg_t;
@@ -34,19 +47,23 @@ typedef struct outbound_msg {
 /*
  * Starts a message: records whether it comes from the subsidiary (client
  * address, Postfix service name, SASL login; each may be NULL) and its
- * sender.  Returns 0, or -1 when out of memory.
+ * sender (mail_argv[0]; the ESMTP parameters are the MTA's to keep).  Returns 0, or -1 when out of memory.
  */
 int	outbound_begin(outbound_msg_t *m, const config_t *cfg,
 	    const char *client_ip, const char *daemon, const char *auth,
 	    char **mail_argv);
 
-/* Notes an accepted recipient (to_internet when in no configured domain). */
+/*
+ * Notes an accepted recipient by the address it will be delivered to
+ * (to_internet when that is in no configured domain).
+ */
 void	outbound_rcpt(outbound_msg_t *m, const config_t *cfg, const char *rcpt);
 
 /*
  * Keeps a header field when the message is from the subsidiary and the
  * name is in outbound.headers (counting every field of that name for its
- * index).  Returns 0, or -1 when out of memory.
+ * index), unless it is longer than OUTBOUND_FIELD_MAX (the caller logs
+ * that).  Returns 0, or -1 when out of memory.
  */
 int	outbound_header(outbound_msg_t *m, const config_t *cfg,
 	    const char *name, const char *value);
@@ -59,7 +76,7 @@ int	outbound_header(outbound_msg_t *m, const config_t *cfg,
  * on_directory_error = tempfail or the MTA refused a change.
  */
 sfsistat outbound_eom(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
-	    const char *qid, bool postfix);
+	    const char *qid);
 
 /* Forgets the message; the struct can be used again. */
 void	outbound_reset(outbound_msg_t *m);

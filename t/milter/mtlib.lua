@@ -57,13 +57,24 @@ end
 
 -- Connect to the daemon as Postfix would, for a client at ip.
 function connect(ip)
+	return connect_as(ip, "Postfix 3.7.11")
+end
+
+-- Connect for a client at ip with the "v" macro v (nil: no "v" at all, as
+-- Sendmail's stock macro lists send it).
+function connect_as(ip, v)
 	local conn = mt.connect(socket, 40, 0.25)
 	if conn == nil then
 		fail("mt.connect(" .. socket .. ")")
 	end
-	mt.macro(conn, SMFIC_CONNECT, "j", "mx.contoso.com",
-	    "{daemon_name}", "smtpd", "{daemon_addr}", "127.0.0.1",
-	    "v", "Postfix 3.7.11", "{client_addr}", ip or "203.0.113.7")
+	if v ~= nil then
+		mt.macro(conn, SMFIC_CONNECT, "j", "mx.contoso.com",
+		    "{daemon_name}", "smtpd", "{daemon_addr}", "127.0.0.1",
+		    "v", v, "{client_addr}", ip or "203.0.113.7")
+	else
+		mt.macro(conn, SMFIC_CONNECT, "j", "mx.contoso.com",
+		    "{daemon_name}", "MTA", "{client_addr}", ip or "203.0.113.7")
+	end
 	try("mt.conninfo()", mt.conninfo, conn, "client.example.net",
 	    ip or "203.0.113.7")
 	check(mt.getreply(conn) == SMFIR_CONTINUE, "connect: continue")
