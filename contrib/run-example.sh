@@ -25,7 +25,13 @@ cmake --build build-example -j "$(nproc)" >/dev/null
 ms=build-example/milter/mailswitch
 conf=etc/mailswitch.conf
 
-"$ms" -c "$conf" -n && echo "configuration $conf: ok"
+# The example's user "mailswitch" may not exist yet: run as nobody when root.
+user=()
+if [ "$(id -u)" = 0 ] && ! id mailswitch >/dev/null 2>&1; then
+    user=(-u nobody)
+fi
+
+"$ms" -c "$conf" "${user[@]}" -n && echo "configuration $conf: ok"
 echo "What becomes of a few recipients (mailswitch -q ADDRESS):"
 for a in bob@contoso.com bob.lee@contoso.com carol@sales.contoso.com \
          dan.park@contoso.com nobody@contoso.com nobody@sales.contoso.com \
@@ -33,10 +39,5 @@ for a in bob@contoso.com bob.lee@contoso.com carol@sales.contoso.com \
     printf '  %-26s -> %s\n' "$a" "$("$ms" -c "$conf" -q "$a" || true)"
 done
 
-# The example's user "mailswitch" may not exist yet: run as nobody when root.
-user=()
-if [ "$(id -u)" = 0 ] && ! id mailswitch >/dev/null 2>&1; then
-    user=(-u nobody)
-fi
 echo "Starting the milter in the foreground (Ctrl-C stops it)..."
 exec "$ms" -f -c "$conf" "${user[@]}"

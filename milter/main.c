@@ -2,8 +2,11 @@
  * main.c - command line, privileges, the socket, signals, and the milter's
  * life from start to a clean stop.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,6 +196,41 @@ stopped(void)
 	runtime_release(rt);
 }
 
+/*
+ * Reloads run in a thread of their own, so that the signal thread always
+ * answers SIGTERM, whatever a reload waits for.  SIGHUPs that arrive during
+ * a reload are folded into one more reload after it.
+ */
+static pthread_mutex_t	 reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 reload_wanted = PTHREAD_COND_INITIALIZER;
+static bool		 reload_pending;
+
+static void *
+reload_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&reload_lock);
+		while (!reload_pending)
+			pthread_cond_wait(&reload_wanted, &reload_lock);
+		reload_pending = false;
+		pthread_mutex_unlock(&reload_lock);
+		log_msg(LOG_INFO, "SIGHUP: reloading %s", config_path);
+		(void)runtime_reload(config_path, &overrides);
+	}
+	return NULL;
+}
+
+/* Asks the reload thread for a reload (from the signal thread). */
+static void
+reload_request(void)
+{
+	pthread_mutex_lock(&reload_lock);
+	reload_pending = true;
+	pthread_cond_signal(&reload_wanted);
+	pthread_mutex_unlock(&reload_lock);
+}
+
 /* Waits, bounded, until no message is between MAIL FROM and its end. */
 static void
 wait_for_messages(void)
@@ -227,8 +265,7 @@ signal_thread(void *arg)
 		if (interpose_sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_msg(LOG_INFO, "SIGHUP: reloading %s", config_path);
-			(void)runtime_reload(config_path, &overrides);
+			reload_request();
 			continue;
 		}
 		log_msg(LOG_INFO, "%s: stopping after %d message(s) in flight",
@@ -252,13 +289,32 @@ signal_thread(void *arg)
  * pidfile and becomes the configured user.  Returns EX_OK or the exit
  * status of what failed (logged).
  */
+/*
+ * Looks up the user to become when running as root.  Returns 0 with *pw
+ * (NULL when not root), or -1 with "FILE: no such user 'x'" in err.
+ */
+static int
+lookup_user(const config_t *cfg, struct passwd **pw, char *err, size_t errlen)
+{
+	*pw = NULL;
+	if (geteuid() != 0)
+		return 0;
+	if ((*pw = getpwnam(cfg->user)) == NULL) {
+		snprintf(err, errlen, "%s: no such user '%s'", cfg->file,
+		    cfg->user);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 open_milter(const config_t *cfg, bool foreground)
 {
-	struct passwd	*pw = NULL;
+	struct passwd	*pw;
+	char		 err[CONFIG_ERR_MAX];
 
-	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) == NULL) {
-		log_msg(LOG_ERR, "%s: no such user '%s'", cfg->file, cfg->user);
+	if (lookup_user(cfg, &pw, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "%s", err);
 		return EX_CONFIG;
 	}
 	if (smfi_setconn((char *)(uintptr_t)cfg->socket) != MI_SUCCESS ||
@@ -314,6 +370,11 @@ run_milter(runtime_t *rt, bool foreground)
 	    MAILSWITCH_VERSION, rt->cfg->socket, domains_count(rt->cfg->domains),
 	    directory_backend_name(rt->dir));
 	runtime_install(rt);		/* rt now belongs to the runtime */
+	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
+		log_msg(LOG_ERR, "cannot start the reload thread");
+		return EX_OSERR;
+	}
+	pthread_detach(tid);
 	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
 		log_msg(LOG_ERR, "cannot start the signal thread");
 		return EX_OSERR;
@@ -322,6 +383,16 @@ run_milter(runtime_t *rt, bool foreground)
 	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 	stopped();
 	return status;
+}
+
+/* Returns true when s is an IPv4 or IPv6 address. */
+static bool
+is_ip_address(const char *s)
+{
+	unsigned char	 buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	    inet_pton(AF_INET6, s, buf) == 1;
 }
 
 int
@@ -384,6 +455,16 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EX_USAGE;
 	}
+	if (overrides.socket != NULL &&
+	    config_check_socket(overrides.socket, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailswitch: -p: %s\n", err);
+		return EX_USAGE;
+	}
+	if (client_ip != NULL && !is_ip_address(client_ip)) {
+		fprintf(stderr, "mailswitch: -a '%s': not an IPv4 or IPv6 "
+		    "address\n", client_ip);
+		return EX_USAGE;
+	}
 
 	log_open("mailswitch", LOG_MAIL, LOG_INFO, foreground);
 	(void)ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN,
@@ -395,7 +476,13 @@ main(int argc, char *argv[])
 		return EX_CONFIG;
 	}
 	if (check_only || query != NULL) {
-		if (check_only && directory_ping(rt->dir, err,
+		struct passwd	*pw;
+
+		if (check_only && lookup_user(rt->cfg, &pw, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "%s\n", err);
+			status = EX_CONFIG;
+		} else if (check_only && directory_ping(rt->dir, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "%s: the directory does not answer: "
 			    "%s\n", rt->cfg->file, err);

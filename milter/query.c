@@ -8,9 +8,12 @@
 #include "query.h"
 #include "resolve.h"
 
-/* Prints a verdict the way -q and -Q do; returns the exit status. */
+/*
+ * Prints a verdict the way -q and -Q do (given: the address as typed, for
+ * one that does not parse); returns the exit status.
+ */
 static int
-query_print(const rcpt_verdict_t *v, int verbose)
+query_print(const rcpt_verdict_t *v, const char *given, int verbose)
 {
 	char	 reply[RESOLVE_TEXT_MAX + 16];
 
@@ -18,6 +21,8 @@ query_print(const rcpt_verdict_t *v, int verbose)
 		printf("%s\n", resolve_reply(v, reply, sizeof(reply)));
 	else if (v->reason != NULL && strcmp(v->reason, "null") == 0)
 		printf("<>\n");
+	else if (v->address.text[0] == '\0')	/* kept, but does not parse */
+		printf("%s\n", given);
 	else
 		printf("%s\n", v->address.text);
 	if (verbose || (v->action == RESOLVE_KEEP && v->detail[0] != '\0'))
@@ -41,7 +46,7 @@ query_rcpt(const runtime_t *rt, const char *address, int verbose)
 	rcpt_verdict_t	 v;
 
 	resolve_rcpt(rt->cfg, rt->dir, address, &v);
-	return query_print(&v, verbose);
+	return query_print(&v, address, verbose);
 }
 
 int
@@ -60,5 +65,5 @@ query_sender(const runtime_t *rt, const char *address, const char *client_ip,
 		return fflush(stdout) == EOF ? EX_IOERR : EX_OK;
 	}
 	resolve_sender(rt->cfg, rt->dir, address, &v);
-	return query_print(&v, verbose);
+	return query_print(&v, address, verbose);
 }

@@ -36,8 +36,21 @@ printf 'directory = { backend = "ldif"; ldif = { path = "missing.ldif"; }; };\n'
 printf 'version: 1\n\ndn: cn=x,dc=example\nproxyAddresses: SMTP:not an address\n' >"$tmp/bad.ldif"
 printf 'directory = { backend = "ldif"; ldif = { path = "bad.ldif"; }; };\n' >"$tmp/badldif.conf"
 
+# paths that are not regular files: refused, never a hang (`timeout` in
+# row() turns a hang into status 124)
+mkfifo "$tmp/fifo"
+printf 'directory = {\n  backend = "ldif";\n  ldif = { path = "fifo"; };\n};\n' >"$tmp/fifoldif.conf"
+printf 'directory = { backend = "ldif"; ldif = { path = "/dev/zero"; }; };\n' >"$tmp/zeroldif.conf"
+printf 'max_hops = 3;\n@include "fifo"\n' >"$tmp/fifoinc.conf"
+printf 'version: 1\n\ninclude: file://%s/fifo\n' "$tmp" >"$tmp/inc.ldif"
+printf 'directory = { backend = "ldif"; ldif = { path = "inc.ldif"; }; };\n' >"$tmp/incldif.conf"
+
+# as root, -n checks that `user` exists
+nobody=()
+[ "$(id -u)" = 0 ] && nobody=(-u nobody)
+
 # -n: 0 when good, 78 with FILE:LINE: message otherwise
-row 0  '^$' '^$'                                    -c "$conf" -n
+row 0  '^$' '^$'                                    -c "$conf" "${nobody[@]}" -n
 row 78 '^$' "^$tmp/range.conf:2: "                  -c "$tmp/range.conf" -n
 row 78 '^$' "^$tmp/unknown.conf:2: .*bogus_key"     -c "$tmp/unknown.conf" -n
 row 78 '^$' "^$tmp/dup.conf:3: duplicate domain"    -c "$tmp/dup.conf" -n
@@ -45,6 +58,18 @@ row 78 '^$' "^$tmp/syntax.conf:2: "                 -c "$tmp/syntax.conf" -n
 row 78 '^$' "missing.ldif"                          -c "$tmp/noldif.conf" -n
 row 78 '^$' "$tmp/bad.ldif:3: "                     -c "$tmp/badldif.conf" -n
 row 78 '^$' "no-such.conf"                          -c "$tmp/no-such.conf" -n
+row 78 '^$' "^$tmp/fifoldif.conf:3: 'directory.ldif.path' $tmp/fifo: a FIFO, not a regular file" \
+                                                    -c "$tmp/fifoldif.conf" -n
+row 78 '^$' "^$tmp/zeroldif.conf:1: .*/dev/zero: a character device, not a regular file" \
+                                                    -c "$tmp/zeroldif.conf" -n
+row 78 '^$' "^$tmp/fifoinc.conf:2: @include \"fifo\": .*a FIFO, not a regular file" \
+                                                    -c "$tmp/fifoinc.conf" -n
+row 78 '^$' "^$tmp/inc.ldif:3: include: file://$tmp/fifo: a FIFO, not a regular file" \
+                                                    -c "$tmp/incldif.conf" -n
+row 78 '^$' "^$tmp/fifo: cannot read: a FIFO, not a regular file" \
+                                                    -c "$tmp/fifo" -n
+row 78 '^$' "^/dev/zero: cannot read: a character device" -c /dev/zero -n
+row 78 '^$' "^$tmp/fifoldif.conf:3: " -c "$tmp/fifoldif.conf" -q bob@contoso.com
 
 # -q: the resulting address and 0; a reject's reply and 67
 row 0  '^bob@fourthcoffee\.com$' '^$'               -c "$conf" -q bob@contoso.com
@@ -62,6 +87,11 @@ row 67 '^550 5\.1\.4 <shared@contoso\.com>: Recipient address rejected: ambiguou
                                                     -c "$conf" -q shared@contoso.com
 row 67 '^501 5\.1\.3 Bad recipient address syntax$' '^$' \
                                                     -c "$conf" -q 'a b@contoso.com'
+row 0  '^postmaster$' '^$'                          -c "$conf" -q postmaster
+row 0  '^<postmaster>$|^postmaster$' '^$'           -c "$conf" -q '<postmaster>'
+row 0  '^PostMaster$' 'postmaster'                  -c "$conf" -v -q '<PostMaster>'
+row 0  '^postmaster@legacy\.contoso\.com$' '^$'      -c "$conf" -q postmaster@contoso.com
+row 67 '^501 5\.1\.3 Bad recipient address syntax$' '^$' -c "$conf" -q '<postmasters>'
 row 78 '^$' "range.conf:2: "                        -c "$tmp/range.conf" -q bob@contoso.com
 
 # -Q: the outbound sender
@@ -70,6 +100,10 @@ row 0  '^x@contoso\.com$' '^$'                      -c "$conf" -Q x@mail.fourthc
 row 0  '^bob@contoso\.com$' '^$'                    -c "$conf" -Q bob@fourthcoffee.com -a 192.0.2.25
 row 0  '^bob@fourthcoffee\.com$' '^$'               -c "$conf" -Q bob@fourthcoffee.com -a 198.51.100.1
 row 0  '^<>$' '^$'                                  -c "$conf" -Q '<>'
+# an address that does not parse is printed as given, untouched
+row 0  '^a b@fourthcoffee\.com$' 'syntax'           -c "$conf" -Q 'a b@fourthcoffee.com'
+row 0  '^<bob@fourthcoffee\.com$' 'syntax'          -c "$conf" -Q '<bob@fourthcoffee.com'
+row 0  '^postmaster$' '^$'                          -c "$conf" -Q postmaster
 
 # version, usage and usage errors (64)
 row 0  '^mailswitch [0-9]+\.[0-9]+' '^$'            -V
@@ -79,10 +113,25 @@ row 64 '^$' 'usage: mailswitch'                     -c "$conf" -n -q bob@contoso
 row 64 '^$' 'usage: mailswitch'                     -c "$conf" -q a@b -q c@d
 row 64 '^$' 'usage: mailswitch'                     -c "$conf" -q bob@contoso.com -a 192.0.2.1
 row 64 '^$' 'usage: mailswitch'                     -c "$conf" extra-argument
+# -a must be an IPv4 or IPv6 address
+row 64 '^$' "-a 'garbage': not an IPv4 or IPv6 address" -c "$conf" -Q bob@fourthcoffee.com -a garbage
+row 64 '^$' "-a '192.0.2.256'"                      -c "$conf" -Q bob@fourthcoffee.com -a 192.0.2.256
+row 64 '^$' "-a ''"                                 -c "$conf" -Q bob@fourthcoffee.com -a ''
+row 0  '^bob@contoso\.com$' '^$'                    -c "$conf" -Q bob@fourthcoffee.com -a 2001:db8::25
+# -p is checked exactly like the socket key, before anything else
+row 64 '^$' "-p: bad socket 'inet:99999@127.0.0.1': the port must be 1..65535" \
+                                                    -c "$conf" -p inet:99999@127.0.0.1 -n
+row 64 '^$' "-p: bad socket 'tcp:25': must be unix:PATH" -c "$conf" -p tcp:25 -n
+row 64 '^$' "-p: bad socket 'inet:0@127.0.0.1'"     -c "$conf" -p inet:0@127.0.0.1 -n
+row 64 '^$' "-p: bad socket 'inet:25@'"             -c "$conf" -p inet:25@ -n
+row 64 '^$' "-p: bad socket 'unix:'"                -c "$conf" -p unix: -f
+row 0  '^$' '^$'                                    -c "$conf" "${nobody[@]}" -p inet:65535@127.0.0.1 -n
 
 # started as root with a user that does not exist: refuse to start (78);
 # `timeout` bounds a daemon that would wrongly start
 if [ "$(id -u)" = 0 ]; then
+    row 78 '^$' "^$conf: no such user 'no-such-user-mailswitch'" \
+        -c "$conf" -u no-such-user-mailswitch -n
     row 78 '^$' "no such user 'no-such-user-mailswitch'" \
         -c "$conf" -f -p "unix:$tmp/sock" -u no-such-user-mailswitch
     row 78 '^$' "no such user 'no-such-user-mailswitch'" \

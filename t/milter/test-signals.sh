@@ -15,11 +15,12 @@
 #   1. SIGHUP: a new forward_to, a new LDIF path, a changed LDIF are used by
 #      new connections; a connection opened before keeps its generation.
 #   2. a bad configuration on SIGHUP is logged (FILE:LINE), the old one
-#      stays, and a later good SIGHUP works.
+#      stays, and a later good SIGHUP works; so is a FIFO as the LDIF path
+#      or as an @include (refused, never a hang).
 #   3. SIGTERM with a message in flight: the listener closes (new
 #      connections refused), the message completes with its recipient
 #      changes, then the daemon logs "mailswitch stopped" and exits 0.
-#   4. SIGINT stops it with status 0 too.
+#   4. SIGINT stops it with status 0 too, right after a burst of SIGHUPs.
 #   5. -P FILE: the pidfile holds the PID while running, is removed at stop.
 # Prints one PASS/FAIL line per check; every wait is bounded; the EXIT trap
 # stops whatever is still running (by PID) and removes the temp dir (set
@@ -487,6 +488,33 @@ check "2: a later good SIGHUP: log says configuration reloaded" \
 mt_check "2: after the good SIGHUP: nobody@contoso.com -> nobody@fixed.contoso.com" \
     rewrite nobody@contoso.com nobody@fixed.contoso.com
 
+# a path that is not a regular file (a FIFO would block the reader for
+# ever): the reload fails with FILE:LINE, the daemon keeps answering
+mkfifo "$tmp/fifo"
+chmod 644 "$tmp/fifo"
+for what in ldif include; do
+	if [ "$what" = ldif ]; then
+		conf_edit "s|path = \"$ldif_copy\"|path = \"$tmp/fifo\"|"
+	else
+		conf_edit "s|path = \"$tmp/fifo\"|path = \"$ldif_copy\"|; \$a @include \"$tmp/fifo\""
+	fi
+	failed=$(log_count "reload failed")
+	if hup "reload failed" $((failed + 1)); then
+		line=$(grep -F "reload failed" "$tmp/log" | tail -n 1)
+		check "2: SIGHUP with a FIFO ($what): the reload failure says why, with FILE:LINE" \
+		    sh -c 'printf "%s\n" "$1" | grep -qE "$2:[0-9]+: .*a FIFO, not a regular file"' \
+		    sh "$line" "$conf"
+	else
+		fail "2: SIGHUP with a FIFO ($what): no 'reload failed' in the log within 10 s"
+	fi
+	mt_check "2: after the FIFO ($what) the previous config stays: nobody@contoso.com -> nobody@fixed.contoso.com" \
+	    rewrite nobody@contoso.com nobody@fixed.contoso.com
+done
+conf_edit "/^@include/d"
+reloads=$((reloads + 1))
+check "2: the FIFO gone, SIGHUP reloads again" \
+    hup "configuration reloaded" "$reloads"
+
 # ==== 3. SIGTERM with a message in flight ===================================
 
 mt_bg inflight nobody@contoso.com nobody@fixed.contoso.com INFLIGHT
@@ -554,6 +582,8 @@ if [ -f "$pidfile" ] && [ "$(cat "$pidfile")" = "$pid" ]; then
 else
 	fail "5: the pidfile $pidfile holds '$(cat "$pidfile" 2>/dev/null)', want '$pid'"
 fi
+# a burst of SIGHUPs just before the stop: the stop is not held up
+for _ in 1 2 3 4 5; do kill -HUP "$pid"; done
 kill -INT "$pid"
 if wait_exit 150; then
 	check "4: the daemon exits with status 0 after SIGINT (got $status)" \
