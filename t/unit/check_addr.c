@@ -630,6 +630,38 @@ START_TEST(test_rcpt_params)
 }
 END_TEST
 
+/* addr_rcpt_params_size() is always enough: every row, and 3 KB of them. */
+START_TEST(test_rcpt_params_size)
+{
+	static char	 big[3][1001];
+	char		*esmtp[] = { big[0], big[1], big[2], NULL };
+	char		 original[ADDR_TEXT_MAX + 1], *buf;
+	size_t		 len;
+
+	for (size_t i = 0; i < NELEM(params_cases); i++) {
+		len = addr_rcpt_params_size(params_cases[i].esmtp,
+		    params_cases[i].original);
+		ck_assert_ptr_nonnull(buf = malloc(len));
+		ck_assert_msg(addr_rcpt_params(params_cases[i].esmtp,
+		    params_cases[i].original, buf, len) == 0,
+		    "params[%zu]: %zu octets are not enough", i, len);
+		free(buf);
+	}
+	for (int i = 0; i < 3; i++) {
+		memset(big[i], 'x', 1000);
+		memcpy(big[i], "X-P=", 4);
+		big[i][1000] = '\0';
+	}
+	memset(original, '+', 64);
+	snprintf(original + 64, sizeof(original) - 64, "@example.org");
+	len = addr_rcpt_params_size(esmtp, original);
+	ck_assert_ptr_nonnull(buf = malloc(len));
+	ck_assert_int_eq(addr_rcpt_params(esmtp, original, buf, len), 0);
+	ck_assert_uint_eq(strlen(buf), 3 * 1000 + 2 + 14 + 3 * 64 + 12);
+	free(buf);
+}
+END_TEST
+
 /* The error buffer may be small or missing. */
 START_TEST(test_errbuf)
 {
@@ -659,6 +691,7 @@ addr_suite(void)
 	tcase_add_loop_test(tc, test_equal, 0, (int)NELEM(equal_cases));
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
 	tcase_add_loop_test(tc, test_rcpt_params, 0, (int)NELEM(params_cases));
+	tcase_add_test(tc, test_rcpt_params_size);
 	tcase_add_test(tc, test_errbuf);
 	suite_add_tcase(s, tc);
 	return s;
