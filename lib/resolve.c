@@ -318,5 +318,15 @@ resolve_is_internet(const config_t *cfg, const char *rcpt)
 
 	if (addr_parse_path(rcpt, &a, err, sizeof(err)) != ADDR_OK)
 		return 0;
-	return domains_match(cfg->domains, addr_domain_key(&a)) == NULL;
+	if (domains_match(cfg->domains, addr_domain_key(&a)) != NULL)
+		return 0;
+	/* a forward_to routing domain is the other system, not the Internet */
+	for (size_t i = 0; i < domains_count(cfg->domains); i++) {
+		const domain_t	*d = domains_get(cfg->domains, i);
+
+		if (d->forward_to != NULL &&
+		    strcasecmp(d->forward_to, addr_domain_key(&a)) == 0)
+			return 0;
+	}
+	return 1;
 }

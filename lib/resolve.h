@@ -76,8 +76,10 @@ int	resolve_is_outbound_client(const config_t *cfg, const char *client_ip,
 	    const char *daemon, const char *auth);
 
 /*
- * Returns 1 when the recipient path rcpt is in no configured domain (mail
- * to it goes to the Internet), 0 otherwise or when it does not parse.
+ * Returns 1 when the recipient path rcpt is in no configured domain and is
+ * no domain's forward_to routing domain (mail to it goes to the Internet),
+ * 0 otherwise or when it does not parse.  Ask it of the address a
+ * recipient will be delivered to (SPEC section 2).
  */
 int	resolve_is_internet(const config_t *cfg, const char *rcpt);
 

@@ -396,6 +396,22 @@ conn_delivers_to(const conn_t *c, const char *key, size_t upto, bool all_kept)
 }
 
 /*
+ * Returns true when a rewritten recipient before index upto already added
+ * the trace line of recipient i (the same recipient given twice, e.g. with
+ * and without a source route).
+ */
+static bool
+conn_traced(const conn_t *c, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (c->rcpts[j].action == RESOLVE_REWRITE &&
+		    strcmp(c->rcpts[j].original, c->rcpts[i].original) == 0 &&
+		    strcmp(c->rcpts[j].address, c->rcpts[i].address) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Adds the new recipient: bare under Postfix (which ignores ESMTP
  * parameters of added recipients), with the original RCPT's parameters
  * and an ORCPT under Sendmail.  Returns MI_SUCCESS, or MI_FAILURE with
@@ -483,7 +499,7 @@ cb_eom(SMFICTX *ctx)
 			rc = SMFIS_TEMPFAIL;
 			break;
 		}
-		if (cfg->trace_header[0] != '\0') {
+		if (cfg->trace_header[0] != '\0' && !conn_traced(c, i)) {
 			snprintf(trace, sizeof(trace), "rcpt=<%s> -> <%s>",
 			    r->original, r->address);
 			if (smfi_addheader(ctx, cfg->trace_header, trace) !=

@@ -20,6 +20,15 @@
 #   e. 198.51.100.7 through the second smtpd service (lib.sh), whose
 #      milter_macro_daemon_name is "subsidiary": rewritten.
 #   f. 192.0.2.10 with the null sender: MAIL FROM:<> kept.
+#   g. 192.0.2.10 to partner@contoso.com only, a contact whose target
+#      (partner@partner.example, t/e2e/outbound-contacts.ldif) is on the
+#      Internet: rewritten (the recipients as delivered decide).
+#   h. 192.0.2.10 to alice@contoso.com only, a contact whose target
+#      (Alice.Wong@fourthcoffee.com) is in a configured (external_relay)
+#      domain: internal, untouched.
+#   i. 192.0.2.10 to nobody@contoso.com only, unknown in the internal_relay
+#      domain and forwarded to nobody@legacy.contoso.com, the routing
+#      domain of the other system: internal, untouched.
 #
 # Also: mailswitch's log lines carry Postfix's queue ids, and Postfix
 # logged no milter warning (e.g. "ignoring ESMTP arguments").  Prints
@@ -44,6 +53,13 @@ sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
 grep -q '"subsidiary"' "$conf" || e2e_die "cannot set outbound.daemons"
 grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
     e2e_die "cannot set the LDIF path"
+# The example directory plus a contact whose target is on the Internet
+# (messages g and h).
+cat "$E2E_TOP/etc/contacts.ldif" "$E2E_LIB_DIR/outbound-contacts.ldif" \
+    >"$E2E_TMP/contacts.ldif"
+sed -i "s|\"$E2E_TOP/etc/contacts.ldif\"|\"$E2E_TMP/contacts.ldif\"|" "$conf"
+grep -qF "\"$E2E_TMP/contacts.ldif\"" "$conf" ||
+    e2e_die "cannot set the LDIF path to $E2E_TMP/contacts.ldif"
 
 e2e_sink_start
 e2e_mailswitch_start "$bin" "$conf"
@@ -253,6 +269,90 @@ if [ -n "$d" ]; then
 else
 	e2e_check "f: message at smtp-sink" false
 fi
+
+# g, h: "to the Internet" is decided on the recipients as delivered.
+send g "$E2E_SMTP_PORT" 192.0.2.10 bob@fourthcoffee.com \
+    partner@contoso.com <<'EOF'
+From: "Bob Lee" <bob@fourthcoffee.com>
+To: partner@contoso.com
+Subject: outbound g
+Message-ID: <e2e-outbound-g@fourthcoffee.com>
+
+To a contact whose target is on the Internet.
+EOF
+
+send h "$E2E_SMTP_PORT" 192.0.2.10 bob@fourthcoffee.com \
+    alice@contoso.com <<'EOF'
+From: "Bob Lee" <bob@fourthcoffee.com>
+To: alice@contoso.com
+Subject: outbound h
+Message-ID: <e2e-outbound-h@fourthcoffee.com>
+
+To a contact whose target is in a configured domain.
+EOF
+
+send i "$E2E_SMTP_PORT" 192.0.2.10 bob@fourthcoffee.com \
+    nobody@contoso.com <<'EOF'
+From: "Bob Lee" <bob@fourthcoffee.com>
+To: nobody@contoso.com
+Subject: outbound i
+Message-ID: <e2e-outbound-i@fourthcoffee.com>
+
+To an unknown address of the shared domain, forwarded to the other system.
+EOF
+
+if ! e2e_sink_wait 9 30; then
+	e2e_check "9 messages at smtp-sink within 30 s (got $(e2e_sink_count))" \
+	    false
+fi
+
+# g. a contact with an Internet target: the message goes to the Internet.
+d=$(dump g)
+if [ -n "$d" ]; then
+	e2e_check "g (contact -> Internet): recipient <partner@partner.example>" \
+	    e2e_same "$(e2e_sink_rcpts "$d")" "<partner@partner.example>"
+	e2e_check "g (contact -> Internet): MAIL FROM:<bob@contoso.com>" \
+	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@contoso.com>"
+	e2e_check "g (contact -> Internet): From rewritten" \
+	    e2e_same "$(header "$d" From)" 'From: "Bob Lee" <bob@contoso.com>'
+else
+	e2e_check "g: message at smtp-sink" false
+fi
+
+# h. a contact with a target in a configured domain: internal mail.
+d=$(dump h)
+if [ -n "$d" ]; then
+	e2e_check "h (contact -> fourthcoffee.com): recipient <Alice.Wong@fourthcoffee.com>" \
+	    e2e_same "$(e2e_sink_rcpts "$d")" "<Alice.Wong@fourthcoffee.com>"
+	e2e_check "h (contact -> fourthcoffee.com): MAIL FROM:<bob@fourthcoffee.com>" \
+	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@fourthcoffee.com>"
+	e2e_check "h (contact -> fourthcoffee.com): From untouched" \
+	    e2e_same "$(header "$d" From)" \
+	    'From: "Bob Lee" <bob@fourthcoffee.com>'
+else
+	e2e_check "h: message at smtp-sink" false
+fi
+
+# i. forwarded to the routing domain of the other system: internal mail.
+d=$(dump i)
+if [ -n "$d" ]; then
+	e2e_check "i (forward_to): recipient <nobody@legacy.contoso.com>" \
+	    e2e_same "$(e2e_sink_rcpts "$d")" "<nobody@legacy.contoso.com>"
+	e2e_check "i (forward_to): MAIL FROM:<bob@fourthcoffee.com>" \
+	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@fourthcoffee.com>"
+	e2e_check "i (forward_to): From untouched" \
+	    e2e_same "$(header "$d" From)" \
+	    'From: "Bob Lee" <bob@fourthcoffee.com>'
+else
+	e2e_check "i: message at smtp-sink" false
+fi
+
+e2e_check "mailswitch log: ${QID[g]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
+    e2e_wait_for 5 grep -qF \
+    "${QID[g]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
+    "$E2E_TMP/mailswitch.log"
+e2e_check "mailswitch log: no outbound line for ${QID[h]} (h)" \
+    test -z "$(grep -F "${QID[h]}:" "$E2E_TMP/mailswitch.log" | grep -F outbound)"
 
 # What mailswitch logged, with Postfix's queue ids.
 log=$E2E_TMP/mailswitch.log

@@ -373,19 +373,26 @@ START_TEST(test_bind)
 }
 END_TEST
 
-/* Configurations that cannot work are refused at open. */
+/*
+ * Configurations that cannot work are refused at open, or already at load
+ * (a path that is not a regular file, with FILE:LINE).
+ */
 struct conf_row {
 	const char	*ldap_body;	/* after uri = [ the server ]; */
+	int		 at_load;	/* refused by config_load already */
 	const char	*err_has;
 };
 
 static const struct conf_row conf_rows[] = {
 	{ "starttls = true; "
-	  "tls_ca_file = \"/nonexistent/ca.pem\";", "tls_ca_file" },
+	  "tls_ca_file = \"/nonexistent/ca.pem\";", 0, "tls_ca_file" },
 	{ "bind_password_file = \"/nonexistent/pw\"; "
-	  "bind_dn = \"cn=x\";", "cannot open" },
-	{ "bind_password_file = \"/\"; bind_dn = \"cn=x\";",
-	  "not a regular file" },
+	  "bind_dn = \"cn=x\";", 0, "cannot open" },
+	{ "bind_password_file = \"/\"; bind_dn = \"cn=x\";", 1,
+	  ":5: 'directory.ldap.bind_password_file' /: a directory, not a "
+	  "regular file" },
+	{ "starttls = true; tls_ca_file = \"/dev/zero\";", 1,
+	  "'directory.ldap.tls_ca_file' /dev/zero: a character device" },
 };
 
 START_TEST(test_conf_errors)
@@ -398,6 +405,13 @@ START_TEST(test_conf_errors)
 		snprintf(body, sizeof(body), "uri = [ \"%s\" ]; %s",
 		    env("T_LDAP_URI"), conf_rows[i].ldap_body);
 		cfg = config_load(write_conf("conf", body), err, sizeof(err));
+		if (conf_rows[i].at_load) {
+			ck_assert_msg(cfg == NULL && strstr(err,
+			    conf_rows[i].err_has) != NULL, "%s: got %s (%s), "
+			    "want a refusal with '%s'", body, cfg ? "loaded" :
+			    "refused", err, conf_rows[i].err_has);
+			continue;
+		}
 		ck_assert_msg(cfg != NULL, "%s: %s", body, err);
 		dir = directory_open(cfg, err, sizeof(err));
 		ck_assert_msg(dir == NULL && strstr(err,

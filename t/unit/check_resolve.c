@@ -28,6 +28,13 @@ static const struct rcpt_row example_rows[] = {
 	{ "<someone@example.org>", RESOLVE_KEEP, "someone@example.org", "unconfigured" },
 	{ "<bob@contoso.com.example.org>", RESOLVE_KEEP, "bob@contoso.com.example.org", "unconfigured" },
 	{ "<Bob@FourthCoffee.com>", RESOLVE_KEEP, "Bob@FourthCoffee.com", "external" },
+	/* <postmaster> needs no domain and is always accepted, no lookup */
+	{ "<postmaster>", RESOLVE_KEEP, "postmaster", "postmaster" },
+	{ "<PostMaster>", RESOLVE_KEEP, "PostMaster", "postmaster" },
+	{ "postmaster", RESOLVE_KEEP, "postmaster", "postmaster" },
+	{ "<postmaster@sales.contoso.com>", RESOLVE_REJECT,
+	    "550 5.1.1 <postmaster@sales.contoso.com>: Recipient address "
+	    "rejected: User unknown", "unknown" },
 	/* contacts: any proxy address, any case -> the target as stored */
 	{ "<bob@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
 	{ "<BOB@Contoso.COM>", RESOLVE_REWRITE, "bob@fourthcoffee.com", "contact" },
@@ -182,6 +189,42 @@ START_TEST(test_strict_table)
 }
 END_TEST
 
+/*
+ * "To the Internet" (SPEC section 2), asked of a recipient as it will be
+ * delivered: in no configured domain, and not a forward_to routing domain
+ * (that is the other system, reached by the transport maps).
+ */
+static const struct {
+	const char	*rcpt;
+	int		 internet;
+} internet_rows[] = {
+	{ "someone@example.org", 1 },
+	{ "<partner@partner.example>", 1 },
+	{ "bob@contoso.com", 0 },		/* internal_relay */
+	{ "Carol.Diaz@sales.contoso.com", 0 },	/* authoritative */
+	{ "bob@fourthcoffee.com", 0 },		/* external_relay: configured */
+	{ "nobody@legacy.contoso.com", 0 },	/* contoso.com's forward_to */
+	{ "NOBODY@Legacy.Contoso.COM", 0 },
+	{ "x@sub.legacy.contoso.com", 1 },
+	{ "postmaster", 0 },
+	{ "a b@example.org", 0 },		/* does not parse */
+};
+
+START_TEST(test_internet)
+{
+	char		 err[CONFIG_ERR_MAX];
+	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	for (size_t i = 0; i < NELEM(internet_rows); i++)
+		ck_assert_msg(resolve_is_internet(cfg, internet_rows[i].rcpt) ==
+		    internet_rows[i].internet, "%s: got %d, want %d",
+		    internet_rows[i].rcpt, !internet_rows[i].internet,
+		    internet_rows[i].internet);
+	config_free(cfg);
+}
+END_TEST
+
 /* The hop count a chain reports, and that a verdict keeps the original. */
 START_TEST(test_chain_hops)
 {
@@ -211,6 +254,7 @@ resolve_suite(void)
 	tcase_add_test(tc, test_example_table);
 	tcase_add_test(tc, test_strict_table);
 	tcase_add_test(tc, test_chain_hops);
+	tcase_add_test(tc, test_internet);
 	suite_add_tcase(s, tc);
 	return s;
 }
