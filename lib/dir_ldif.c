@@ -25,6 +25,7 @@
  * Loading sorts the (address, entry) pairs once: O(n log n); a lookup is a
  * binary search.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -546,12 +547,19 @@ dir_ldif_record(struct ldif_load *ld, char *buf, unsigned long end, int at_eof)
 
 #define DIR_LDIF_INCLUDE_DEPTH	16
 
+/* The value of a hexadecimal digit. */
+static int
+dir_ldif_hex(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' :
+	    tolower((unsigned char)c) - 'a' + 10;
+}
+
 /* Turns an include: value's "file:" URL into a path, as libldap does. */
 static int
 dir_ldif_url_path(const char *url, char *out, size_t outlen)
 {
 	size_t	 o = 0;
-	unsigned hi, lo;
 
 	if (strncasecmp(url, "file:", 5) != 0)
 		return -1;		/* libldap refuses other URLs */
@@ -559,8 +567,10 @@ dir_ldif_url_path(const char *url, char *out, size_t outlen)
 	if (url[0] == '/' && url[1] == '/')
 		url += 2;
 	for (; *url != '\0' && o + 1 < outlen; url++) {
-		if (url[0] == '%' && sscanf(url + 1, "%1x%1x", &hi, &lo) == 2) {
-			out[o++] = (char)(hi << 4 | lo);
+		if (url[0] == '%' && isxdigit((unsigned char)url[1]) &&
+		    isxdigit((unsigned char)url[2])) {
+			out[o++] = (char)(dir_ldif_hex(url[1]) << 4 |
+			    dir_ldif_hex(url[2]));
 			url += 2;
 		} else
 			out[o++] = *url;

@@ -563,34 +563,6 @@ static const struct {
 	    "@M@:1: 'directory.ldif.path' /: a directory, not a regular file" },
 };
 
-/* Copies tmpl into out with @F@, @M@ and @P@ replaced. */
-static void
-subst(const char *tmpl, const char *f, const char *m, const char *p,
-    char *out, size_t outlen)
-{
-	size_t	 o = 0;
-
-	while (*tmpl != '\0' && o + 1 < outlen) {
-		const char *with = NULL;
-
-		if (strncmp(tmpl, "@F@", 3) == 0)
-			with = f;
-		else if (strncmp(tmpl, "@M@", 3) == 0)
-			with = m;
-		else if (strncmp(tmpl, "@P@", 3) == 0)
-			with = p;
-		if (with == NULL) {
-			out[o++] = *tmpl++;
-			continue;
-		}
-		o += (size_t)snprintf(out + o, outlen - o, "%s", with);
-		if (o >= outlen)
-			o = outlen - 1;
-		tmpl += 3;
-	}
-	out[o] = '\0';
-}
-
 START_TEST(test_irregular)
 {
 	char		 dir[] = "/tmp/check_config-XXXXXX";
@@ -611,11 +583,12 @@ START_TEST(test_irregular)
 	if (irregular_rows[_i].text == NULL)
 		main = irregular_rows[_i].main ? irregular_rows[_i].main : fifo;
 	else {
-		subst(irregular_rows[_i].text, fifo, "", part, text,
+		tcheck_subst(irregular_rows[_i].text, fifo, "", part, text,
 		    sizeof(text));
 		main = write_temp(text);
 	}
-	subst(irregular_rows[_i].want, fifo, main, part, want, sizeof(want));
+	tcheck_subst(irregular_rows[_i].want, fifo, main, part, want,
+	    sizeof(want));
 	ck_assert_ptr_null(config_load(main, err, sizeof(err)));
 	ck_assert_msg(strcmp(err, want) == 0, "row %d: got '%s', want '%s'",
 	    _i, err, want);

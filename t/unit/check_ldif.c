@@ -382,29 +382,6 @@ static const struct {
 	    "regular file" },
 };
 
-/* Copies tmpl into out with @F@ and @M@ replaced. */
-static void
-subst(const char *tmpl, const char *f, const char *m, char *out,
-    size_t outlen)
-{
-	size_t	 o = 0;
-
-	while (*tmpl != '\0' && o + 1 < outlen) {
-		const char *with = strncmp(tmpl, "@F@", 3) == 0 ? f :
-		    strncmp(tmpl, "@M@", 3) == 0 ? m : NULL;
-
-		if (with == NULL) {
-			out[o++] = *tmpl++;
-			continue;
-		}
-		o += (size_t)snprintf(out + o, outlen - o, "%s", with);
-		if (o >= outlen)
-			o = outlen - 1;
-		tmpl += 3;
-	}
-	out[o] = '\0';
-}
-
 START_TEST(test_irregular)
 {
 	char		 dir[] = "/tmp/check_ldif-XXXXXX";
@@ -419,11 +396,13 @@ START_TEST(test_irregular)
 		snprintf(main, sizeof(main), "%s", irregular_rows[_i].main ?
 		    irregular_rows[_i].main : fifo);
 	else {
-		subst(irregular_rows[_i].text, fifo, "", text, sizeof(text));
+		tcheck_subst(irregular_rows[_i].text, fifo, "", "", text,
+		    sizeof(text));
 		snprintf(main, sizeof(main), "%s",
 		    tmpfile_with(text, strlen(text)));
 	}
-	subst(irregular_rows[_i].want, fifo, main, want, sizeof(want));
+	tcheck_subst(irregular_rows[_i].want, fifo, main, "", want,
+	    sizeof(want));
 	ck_assert_ptr_null(open_ldif(main, "proxyAddresses", "targetAddress",
 	    err));
 	ck_assert_msg(strcmp(err, want) == 0, "row %d: got '%s', want '%s'",

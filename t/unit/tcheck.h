@@ -7,6 +7,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -43,6 +44,33 @@ tcheck_etc(const char *name)
 
 	snprintf(buf, sizeof(buf), "%s/%s", dir ? dir : "etc", name);
 	return buf;
+}
+
+/*
+ * Copies tmpl into out with each "@F@", "@M@" and "@P@" replaced by f, m
+ * and p: paths a table row cannot know before the test makes them.
+ */
+static inline void
+tcheck_subst(const char *tmpl, const char *f, const char *m, const char *p,
+    char *out, size_t outlen)
+{
+	size_t	 o = 0;
+
+	while (*tmpl != '\0' && o + 1 < outlen) {
+		const char *with = strncmp(tmpl, "@F@", 3) == 0 ? f :
+		    strncmp(tmpl, "@M@", 3) == 0 ? m :
+		    strncmp(tmpl, "@P@", 3) == 0 ? p : NULL;
+
+		if (with == NULL) {
+			out[o++] = *tmpl++;
+			continue;
+		}
+		o += (size_t)snprintf(out + o, outlen - o, "%s", with);
+		if (o >= outlen)
+			o = outlen - 1;
+		tmpl += 3;
+	}
+	out[o] = '\0';
 }
 
 #endif /* MAILSWITCH_TCHECK_H */
