@@ -14,7 +14,7 @@
 
 /* Fills a REJECT / TEMPFAIL verdict whose reply text is "<addr>: what". */
 static resolve_action_t
-resolve_fail(rcpt_verdict_t *v, resolve_action_t action, const char *reason,
+resolve_fail(rcpt_verdict_t *v, resolve_action_t action, reason_t reason,
     const char *rcode, const char *xcode, const char *what)
 {
 	v->action = action;
@@ -30,7 +30,7 @@ resolve_fail(rcpt_verdict_t *v, resolve_action_t action, const char *reason,
 }
 
 static resolve_action_t
-resolve_keep(rcpt_verdict_t *v, const char *reason)
+resolve_keep(rcpt_verdict_t *v, reason_t reason)
 {
 	v->action = RESOLVE_KEEP;
 	v->reason = reason;
@@ -39,7 +39,7 @@ resolve_keep(rcpt_verdict_t *v, const char *reason)
 }
 
 static resolve_action_t
-resolve_to(rcpt_verdict_t *v, const addr_t *to, const char *reason)
+resolve_to(rcpt_verdict_t *v, const addr_t *to, reason_t reason)
 {
 	if (addr_equal(to, &v->original))	/* at most a change of case */
 		return resolve_keep(v, reason);
@@ -54,9 +54,9 @@ static resolve_action_t
 resolve_directory_error(const config_t *cfg, rcpt_verdict_t *v)
 {
 	if (cfg->on_directory_error == DIRERR_ACCEPT)
-		return resolve_keep(v, "directory");
-	return resolve_fail(v, RESOLVE_TEMPFAIL, "directory", "451", "4.3.0",
-	    "Temporary lookup failure");
+		return resolve_keep(v, REASON_DIRECTORY_ERROR);
+	return resolve_fail(v, RESOLVE_TEMPFAIL, REASON_DIRECTORY_ERROR, "451",
+	    "4.3.0", "Temporary lookup failure");
 }
 
 static resolve_action_t
@@ -65,7 +65,7 @@ resolve_ambiguous(rcpt_verdict_t *v, const char *key, const dir_result_t *res)
 	snprintf(v->detail, sizeof(v->detail),
 	    "%s is a proxy address of %zu entries: %s, %s", key, res->count,
 	    res->entries[0].dn, res->entries[1].dn);
-	return resolve_fail(v, RESOLVE_REJECT, "ambiguous", "550", "5.1.4",
+	return resolve_fail(v, RESOLVE_REJECT, REASON_AMBIGUOUS, "550", "5.1.4",
 	    "Recipient address rejected: ambiguous");
 }
 
@@ -105,7 +105,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 			if (addr_equal(&seen[i], &cur)) {
 				snprintf(v->detail, sizeof(v->detail),
 				    "%s leads back to %s", v->original.text, cur.text);
-				return resolve_fail(v, RESOLVE_REJECT, "loop",
+				return resolve_fail(v, RESOLVE_REJECT, REASON_LOOP,
 				    "554", "5.4.6", "Routing loop detected");
 			}
 		if (!resolve_is_directory_domain(cfg, &cur))
@@ -131,7 +131,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 			dir_result_free(&res);
 			snprintf(v->detail, sizeof(v->detail),
 			    "more than %d contacts in a chain", cfg->max_hops);
-			return resolve_fail(v, RESOLVE_REJECT, "loop", "554",
+			return resolve_fail(v, RESOLVE_REJECT, REASON_LOOP, "554",
 			    "5.4.6", "Routing loop detected");
 		}
 		seen[nseen++] = cur;
@@ -145,7 +145,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 		}
 		dir_result_free(&res);
 	}
-	return resolve_to(v, &cur, "contact");
+	return resolve_to(v, &cur, REASON_CONTACT);
 }
 
 resolve_action_t
@@ -163,21 +163,21 @@ resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
 	case ADDR_OK:
 		break;
 	case ADDR_POSTMASTER:	/* always accepted (RFC 5321 4.5.1) */
-		return resolve_keep(v, "postmaster");
+		return resolve_keep(v, REASON_POSTMASTER);
 	case ADDR_NULL:		/* the null path is no recipient */
 		snprintf(err, sizeof(err), "the null path");
 		/* FALLTHROUGH */
 	default:
 		v->original.text[0] = v->original.key[0] = '\0';
 		snprintf(v->detail, sizeof(v->detail), "%s", err);
-		return resolve_fail(v, RESOLVE_REJECT, "syntax", "501", "5.1.3",
+		return resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "501", "5.1.3",
 		    "Bad recipient address syntax");
 	}
 	domain = domains_match(cfg->domains, addr_domain_key(&v->original));
 	if (domain == NULL)
-		return resolve_keep(v, "unconfigured");
+		return resolve_keep(v, REASON_UNCONFIGURED);
 	if (domain->authority == AUTHORITY_EXTERNAL_RELAY)
-		return resolve_keep(v, "external");
+		return resolve_keep(v, REASON_EXTERNAL);
 
 	status = directory_by_proxy(dir, v->original.key, &res, err, sizeof(err));
 	if (status == DIR_TRYAGAIN) {
@@ -194,22 +194,22 @@ resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
 		if (domain->canonicalize && res.entries[0].primary != NULL &&
 		    addr_parse(res.entries[0].primary, &to, err,
 		    sizeof(err)) == ADDR_OK)
-			resolve_to(v, &to, "canonical");
+			resolve_to(v, &to, REASON_CANONICAL);
 		else
-			resolve_keep(v, "mailbox");
+			resolve_keep(v, REASON_MAILBOX);
 	} else if (domain->authority == AUTHORITY_AUTHORITATIVE) {
-		resolve_fail(v, RESOLVE_REJECT, "unknown", "550", "5.1.1",
+		resolve_fail(v, RESOLVE_REJECT, REASON_UNKNOWN, "550", "5.1.1",
 		    "Recipient address rejected: User unknown");
 	} else if (domain->forward_to != NULL) {
 		if (addr_with_domain(&v->original, domain->forward_to, &to,
 		    err, sizeof(err)) != ADDR_OK) {
 			snprintf(v->detail, sizeof(v->detail), "forward_to: %s", err);
-			resolve_fail(v, RESOLVE_REJECT, "syntax", "553", "5.1.3",
+			resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "553", "5.1.3",
 			    "Recipient address rejected: too long to forward");
 		} else
-			resolve_to(v, &to, "forward");
+			resolve_to(v, &to, REASON_FORWARD);
 	} else {
-		resolve_keep(v, "relay");
+		resolve_keep(v, REASON_RELAY);
 	}
 	dir_result_free(&res);
 	return v->action;
@@ -242,7 +242,7 @@ resolve_sender_rule(const config_t *cfg, rcpt_verdict_t *v)
 		    rule->from, rule->to, err);
 		return 0;
 	}
-	resolve_to(v, &to, "rule");
+	resolve_to(v, &to, REASON_SENDER_RULE);
 	return 1;
 }
 
@@ -258,13 +258,13 @@ resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
 	memset(v, 0, sizeof(*v));
 	switch (addr_parse_path(sender, &v->original, err, sizeof(err))) {
 	case ADDR_NULL:
-		return resolve_keep(v, "null");
+		return resolve_keep(v, REASON_SENDER_NULL);
 	case ADDR_POSTMASTER:
-		return resolve_keep(v, "postmaster");
+		return resolve_keep(v, REASON_SENDER_POSTMASTER);
 	case ADDR_BAD:
 		v->original.text[0] = v->original.key[0] = '\0';
 		snprintf(v->detail, sizeof(v->detail), "%s", err);
-		return resolve_keep(v, "syntax");
+		return resolve_keep(v, REASON_SENDER_SYNTAX);
 	default:
 		break;
 	}
@@ -284,13 +284,13 @@ resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
 		    addr_parse(res.entries[0].primary, &to, err,
 		    sizeof(err)) == ADDR_OK) {
 			dir_result_free(&res);
-			return resolve_to(v, &to, "directory");
+			return resolve_to(v, &to, REASON_SENDER_DIRECTORY);
 		}
 		dir_result_free(&res);
 	}
 	if (resolve_sender_rule(cfg, v))
 		return v->action;
-	return resolve_keep(v, "unmapped");
+	return resolve_keep(v, REASON_SENDER_UNMAPPED);
 }
 
 int

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "config.h"
 #include "directory.h"
+#include "reason.h"
 
 typedef enum resolve_action {
 	RESOLVE_KEEP,		/* deliver as addressed */
@@ -26,12 +27,8 @@ typedef struct rcpt_verdict {
 	resolve_action_t action;
 	addr_t		 original;	/* the recipient as parsed (text "" if bad) */
 	addr_t		 address;	/* KEEP: the original; REWRITE: the new one */
-	const char	*reason;	/* static word for the log: "contact",
-					   "canonical", "forward", "unknown",
-					   "loop", "ambiguous", "syntax",
-					   "directory", "unconfigured",
-					   "external", "mailbox", "relay",
-					   "postmaster" */
+	reason_t	 reason;	/* why (reason.h: its log word, metric
+					   label, phrase and log level) */
 	const char	*rcode;		/* "550" ... for REJECT / TEMPFAIL */
 	const char	*xcode;		/* "5.1.1" ... */
 	char		 text[RESOLVE_TEXT_MAX];	/* reply text after the codes */
@@ -57,10 +54,9 @@ const char *resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len);
  * when there is none, the first outbound rule for its domain, keeping the
  * local part.  The null sender, an unparseable one and one that nothing
  * maps are KEEP.  A directory failure is TEMPFAIL (451 4.3.0) or, with
- * on_directory_error = accept, KEEP with reason "directory".  Fills *v (a
- * rcpt_verdict_t: the same fields serve) and returns v->action; reasons:
- * "directory", "rule", "unmapped", "null", "postmaster", "syntax".
- * Thread-safe.
+ * on_directory_error = accept, KEEP with REASON_DIRECTORY_ERROR.  Fills *v
+ * (a rcpt_verdict_t: the same fields serve) and returns v->action; the
+ * other reasons are the REASON_SENDER_* ones.  Thread-safe.
  */
 resolve_action_t resolve_sender(const config_t *cfg, directory_t *dir,
 	    const char *sender, rcpt_verdict_t *v);

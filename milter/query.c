@@ -19,14 +19,14 @@ query_print(const rcpt_verdict_t *v, const char *given, int verbose)
 
 	if (v->action == RESOLVE_REJECT || v->action == RESOLVE_TEMPFAIL)
 		printf("%s\n", resolve_reply(v, reply, sizeof(reply)));
-	else if (v->reason != NULL && strcmp(v->reason, "null") == 0)
+	else if (v->reason == REASON_SENDER_NULL)
 		printf("<>\n");
 	else if (v->address.text[0] == '\0')	/* kept, but does not parse */
 		printf("%s\n", given);
 	else
 		printf("%s\n", v->address.text);
 	if (verbose || (v->action == RESOLVE_KEEP && v->detail[0] != '\0'))
-		fprintf(stderr, "mailswitch: %s%s%s%s\n", v->reason,
+		fprintf(stderr, "mailswitch: %s%s%s%s\n", reason_name(v->reason),
 		    v->detail[0] ? " (" : "", v->detail, v->detail[0] ? ")" : "");
 	if (fflush(stdout) == EOF)
 		return EX_IOERR;

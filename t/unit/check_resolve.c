@@ -142,9 +142,10 @@ check_rows(const config_t *cfg, directory_t *dir, const struct rcpt_row *rows,
 		    resolve_reply(&v, reply, sizeof(reply)) : v.address.text;
 		ck_assert_msg(v.action == row->action &&
 		    strcmp(got, row->expect) == 0 &&
-		    strcmp(v.reason, row->reason) == 0,
+		    strcmp(reason_name(v.reason), row->reason) == 0,
 		    "%s: got %s \"%s\" (%s; %s), want %s \"%s\" (%s)",
-		    row->rcpt, action_names[v.action], got, v.reason, v.detail,
+		    row->rcpt, action_names[v.action], got,
+		    reason_name(v.reason), v.detail,
 		    action_names[row->action], row->expect, row->reason);
 	}
 }

@@ -2,9 +2,10 @@
  * runtime.h - the configuration generation in force: the parsed
  * configuration and the directory opened from it, reference counted.
  *
- * Each milter connection holds the generation it started with until it
- * closes; SIGHUP builds a new one and swaps it in, and the old one is freed
- * when its last connection lets go.
+ * Each connection of a front end (a milter connection, a socketmap
+ * connection) holds the generation it started with until it closes;
+ * SIGHUP builds a new one and swaps it in, and the old one is freed when
+ * its last connection lets go.
  */
 #ifndef MAILSWITCH_RUNTIME_H
 #define MAILSWITCH_RUNTIME_H

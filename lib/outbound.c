@@ -6,26 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "hdraddr.h"
-#include "log.h"
 #include "outbound.h"
 #include "resolve.h"
 
 /* What the header map callback needs; tempfail detail comes back in v. */
 typedef struct outbound_map {
-	const runtime_t	*rt;
+	const config_t	*cfg;
+	directory_t	*dir;
 	rcpt_verdict_t	 v;
 } outbound_map_t;
 
 int
 outbound_begin(outbound_msg_t *m, const config_t *cfg, const char *client_ip,
-    const char *daemon, const char *auth, char **mail_argv)
+    const char *daemon, const char *auth, const char *sender)
 {
 	outbound_reset(m);
 	m->from_subsidiary = resolve_is_outbound_client(cfg, client_ip, daemon,
 	    auth);
-	if (m->from_subsidiary && (m->sender = strdup(mail_argv[0])) == NULL)
+	if (m->from_subsidiary && (m->sender = strdup(sender)) == NULL)
 		return -1;
 	return 0;
 }
@@ -92,7 +93,7 @@ outbound_map_address(void *arg, const char *spec, char *out, size_t outlen)
 {
 	outbound_map_t	*map = arg;
 
-	switch (resolve_sender(map->rt->cfg, map->rt->dir, spec, &map->v)) {
+	switch (resolve_sender(map->cfg, map->dir, spec, &map->v)) {
 	case RESOLVE_REWRITE:
 		snprintf(out, outlen, "%s", map->v.address.text);
 		return 1;
@@ -104,26 +105,33 @@ outbound_map_address(void *arg, const char *spec, char *out, size_t outlen)
 	}
 }
 
-/* Sets the 451 reply of a directory failure and logs it. */
-static sfsistat
-outbound_tempfail(SMFICTX *ctx, const char *qid, const char *what,
+/*
+ * Drops the steps from mark on and defers the plan with 451 4.3.0 and a
+ * warning about what could not be resolved.  Returns 0, or -1 (memory).
+ */
+static int
+outbound_defer(plan_t *plan, size_t mark, const char *what,
     const rcpt_verdict_t *v)
 {
-	log_msg(LOG_WARNING, "%s: defer %s 451 4.3.0 temporary lookup failure%s%s%s",
-	    qid, what, v->detail[0] ? " (" : "", v->detail,
-	    v->detail[0] ? ")" : "");
-	(void)smfi_setreply(ctx, "451", "4.3.0", "Temporary lookup failure");
-	return SMFIS_TEMPFAIL;
+	plan_truncate(plan, mark);
+	plan->defer = true;
+	plan->rcode = "451";
+	plan->xcode = "4.3.0";
+	plan->text = "Temporary lookup failure";
+	return plan_add(plan, PLAN_LOG, NULL, NULL, 0, LOG_WARNING,
+	    "defer %s 451 4.3.0 temporary lookup failure%s%s%s", what,
+	    v->detail[0] ? " (" : "", v->detail, v->detail[0] ? ")" : "");
 }
 
-/* Rewrites the kept header fields; the envelope is done by the caller. */
-static sfsistat
-outbound_headers(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
-    const char *qid)
+/* The steps of the kept header fields; the envelope is done by the caller. */
+static int
+outbound_headers(outbound_msg_t *m, const config_t *cfg, directory_t *dir,
+    plan_t *plan, size_t mark)
 {
-	outbound_map_t	 map = { .rt = rt };
+	outbound_map_t	 map = { .cfg = cfg, .dir = dir };
 	char		 err[256], what[64];
 	char		*value;
+	int		 r;
 
 	for (size_t i = 0; i < m->nheaders; i++) {
 		outbound_header_t *h = &m->headers[i];
@@ -133,86 +141,88 @@ outbound_headers(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
 		switch (hdraddr_rewrite(h->value, outbound_map_address, &map,
 		    &value, err, sizeof(err))) {
 		case HDRADDR_CHANGED:
-			if (outbound_field_size(h->name, value) >
-			    OUTBOUND_FIELD_MAX) {
-				log_msg(LOG_WARNING, "%s: header %s left as it "
-				    "is: rewritten, it would be %zu octets, more "
-				    "than the %d the MTA is sure to keep whole "
-				    "(it may be truncated)", qid, h->name,
-				    outbound_field_size(h->name, value),
-				    OUTBOUND_FIELD_MAX);
-				free(value);
-				break;
-			}
-			if (smfi_chgheader(ctx, h->name, h->index, value) !=
-			    MI_SUCCESS) {
-				free(value);
-				log_msg(LOG_ERR, "%s: the MTA refused to change "
-				    "header %s; message deferred", qid, h->name);
-				return SMFIS_TEMPFAIL;
-			}
 			if (h->index > 1)
 				snprintf(what, sizeof(what), "%.40s[%d]",
 				    h->name, h->index);
 			else
 				snprintf(what, sizeof(what), "%.40s", h->name);
-			log_msg(LOG_INFO, "%s: header %s: %s -> %s outbound",
-			    qid, what, h->value, value);
+			if (outbound_field_size(h->name, value) >
+			    OUTBOUND_FIELD_MAX)
+				r = plan_add(plan, PLAN_LOG, NULL, NULL, 0,
+				    LOG_WARNING, "header %s left as it is: "
+				    "rewritten, it would be %zu octets, more "
+				    "than the %d the MTA is sure to keep whole "
+				    "(it may be truncated)", what,
+				    outbound_field_size(h->name, value),
+				    OUTBOUND_FIELD_MAX);
+			else
+				r = plan_add(plan, PLAN_CHGHEADER, h->name,
+				    value, h->index, LOG_INFO,
+				    "header %s: %s -> %s outbound", what,
+				    h->value, value) == -1 ||
+				    plan_refused(plan, "the MTA refused to "
+				    "change header %s; message deferred",
+				    h->name) == -1 ? -1 : 0;
 			free(value);
+			if (r == -1)
+				return -1;
 			break;
 		case HDRADDR_TEMPFAIL:
 			if (map.v.action != RESOLVE_TEMPFAIL)
 				snprintf(map.v.detail, sizeof(map.v.detail),
 				    "%s", err);
 			snprintf(what, sizeof(what), "header %.40s", h->name);
-			return outbound_tempfail(ctx, qid, what, &map.v);
+			return outbound_defer(plan, mark, what, &map.v);
 		case HDRADDR_BAD:
-			log_msg(LOG_WARNING, "%s: header %s left as it is: %s: %s",
-			    qid, h->name, err, h->value);
+			if (plan_add(plan, PLAN_LOG, NULL, NULL, 0, LOG_WARNING,
+			    "header %s left as it is: %s: %s", h->name, err,
+			    h->value) == -1)
+				return -1;
 			break;
 		default:
 			break;
 		}
 	}
-	return SMFIS_CONTINUE;
+	return 0;
 }
 
-sfsistat
-outbound_eom(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
-    const char *qid)
+int
+outbound_plan(outbound_msg_t *m, const config_t *cfg, directory_t *dir,
+    plan_t *plan)
 {
 	rcpt_verdict_t	 v;
 	char		 path[ADDR_TEXT_MAX + 3];
+	size_t		 mark = plan->nsteps;
 
 	if (!m->from_subsidiary || !m->to_internet || m->sender == NULL)
-		return SMFIS_CONTINUE;
-	switch (resolve_sender(rt->cfg, rt->dir, m->sender, &v)) {
+		return 0;
+	switch (resolve_sender(cfg, dir, m->sender, &v)) {
 	case RESOLVE_TEMPFAIL:
 	case RESOLVE_REJECT:
-		return outbound_tempfail(ctx, qid, "from", &v);
+		return outbound_defer(plan, mark, "from", &v);
 	case RESOLVE_REWRITE:
-		snprintf(path, sizeof(path), "<%s>", v.address.text);
 		/*
 		 * No ESMTP parameters: Postfix ignores them (with a warning)
 		 * and Sendmail keeps the MAIL FROM's own; given again, it
 		 * would relay an empty AUTH=.
 		 */
-		if (smfi_chgfrom(ctx, path, NULL) !=
-		    MI_SUCCESS) {
-			log_msg(LOG_ERR, "%s: the MTA refused to change the "
-			    "sender; message deferred", qid);
-			return SMFIS_TEMPFAIL;
-		}
-		log_msg(LOG_INFO, "%s: from=<%s> -> <%s> outbound", qid,
-		    v.original.text, v.address.text);
+		snprintf(path, sizeof(path), "<%s>", v.address.text);
+		if (plan_add(plan, PLAN_CHGFROM, path, NULL, 0, LOG_INFO,
+		    "from=<%s> -> <%s> outbound", v.original.text,
+		    v.address.text) == -1 ||
+		    plan_refused(plan, "the MTA refused to change the sender; "
+		    "message deferred") == -1)
+			return -1;
 		break;
 	case RESOLVE_KEEP:
-		log_msg(LOG_INFO, "%s: from=%s unchanged outbound %s%s%s%s",
-		    qid, m->sender, v.reason, v.detail[0] ? " (" : "",
-		    v.detail, v.detail[0] ? ")" : "");
+		if (plan_add(plan, PLAN_LOG, NULL, NULL, 0, LOG_INFO,
+		    "from=%s unchanged outbound %s%s%s%s", m->sender,
+		    reason_name(v.reason), v.detail[0] ? " (" : "", v.detail,
+		    v.detail[0] ? ")" : "") == -1)
+			return -1;
 		break;
 	}
-	return outbound_headers(m, ctx, rt, qid);
+	return outbound_headers(m, cfg, dir, plan, mark);
 }
 
 void

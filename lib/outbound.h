@@ -1,8 +1,9 @@
 /*
  * outbound.h - the Address Rewrite side of a message: mail from the
  * subsidiary to the Internet leaves with the parent domain's sender, in the
- * envelope (smfi_chgfrom) and in the header fields of outbound.headers
- * (smfi_chgheader), per SPEC section 2.
+ * envelope and in the header fields of outbound.headers, per SPEC section
+ * 2.  Pure policy: the changes are steps of a plan (plan.h) that the front
+ * end applies.
  */
 #ifndef MAILSWITCH_OUTBOUND_H
 #define MAILSWITCH_OUTBOUND_H
@@ -10,9 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libmilter/mfapi.h>
-
-#include "runtime.h"
+#include "config.h"
+#include "directory.h"
+#include "plan.h"
 
 /*
  * The longest header field (name, ": " and value, in octets) that
@@ -47,11 +48,12 @@ typedef struct outbound_msg {
 /*
  * Starts a message: records whether it comes from the subsidiary (client
  * address, Postfix service name, SASL login; each may be NULL) and its
- * sender (mail_argv[0]; the ESMTP parameters are the MTA's to keep).  Returns 0, or -1 when out of memory.
+ * sender (the MAIL FROM path; its ESMTP parameters are the MTA's to keep).
+ * Returns 0, or -1 when out of memory.
  */
 int	outbound_begin(outbound_msg_t *m, const config_t *cfg,
 	    const char *client_ip, const char *daemon, const char *auth,
-	    char **mail_argv);
+	    const char *sender);
 
 /*
  * Notes an accepted recipient by the address it will be delivered to
@@ -70,13 +72,14 @@ int	outbound_header(outbound_msg_t *m, const config_t *cfg,
 
 /*
  * At end of message: when the message is from the subsidiary and to the
- * Internet, rewrites the envelope sender and the kept header fields, and
- * logs each change with qid.  Returns SMFIS_CONTINUE, or SMFIS_TEMPFAIL
- * (with a 451 reply set) when the directory could not answer under
- * on_directory_error = tempfail or the MTA refused a change.
+ * Internet, appends to plan the new envelope sender and the rewritten
+ * header fields, each with its log line.  When the directory cannot answer
+ * under on_directory_error = tempfail, the steps it added are dropped, a
+ * warning step is added and the plan is deferred with 451 4.3.0.  Returns
+ * 0, or -1 when out of memory.  Thread-safe when dir is.
  */
-sfsistat outbound_eom(outbound_msg_t *m, SMFICTX *ctx, const runtime_t *rt,
-	    const char *qid);
+int	outbound_plan(outbound_msg_t *m, const config_t *cfg, directory_t *dir,
+	    plan_t *plan);
 
 /* Forgets the message; the struct can be used again. */
 void	outbound_reset(outbound_msg_t *m);

@@ -1,0 +1,173 @@
+/*
+ * check_message.c - the plan of a whole message (lib/message.c), on the
+ * shipped example: what is answered at RCPT, and the steps the milter
+ * applies at the end, written one per line as
+ *
+ *	KIND name [value] [#index]   | and the log line, for steps with one
+ *
+ * so that a row reads like the MTA's log of the changes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "directory.h"
+#include "message.h"
+#include "tcheck.h"
+
+static const char *const kind_names[] = {
+	"LOG", "DELRCPT", "ADDRCPT", "ADDHEADER", "CHGFROM", "CHGHEADER"
+};
+
+static const struct message_row {
+	const char	*name;
+	const char	*client;	/* the client's IP */
+	int		 postfix;	/* the dialect */
+	const char	*sender;
+	const char	*rcpts[4];	/* "PATH" or "PATH PARAM" */
+	const char	*headers[4];	/* "Name: value" */
+	const char	*replies;	/* "R" per accepted RCPT, or "550", ... */
+	const char	*plan;		/* the steps, as above */
+} rows[] = {
+	{ "postfix: a source-routed contact is removed as Postfix stored it",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<@x.example:bob@contoso.com>" }, { NULL }, "R",
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n" },
+	{ "sendmail: removed as written, NOTIFY kept and ORCPT added",
+	  "203.0.113.7", 0, "<someone@example.org>",
+	  { "<@x.example:bob@contoso.com> NOTIFY=SUCCESS" }, { NULL }, "R",
+	  "DELRCPT <@x.example:bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com> NOTIFY=SUCCESS ORCPT=rfc822;bob@contoso.com\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n" },
+	{ "two proxy addresses of one contact: the target is added once",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<bob@contoso.com>", "<bob.lee@contoso.com>" }, { NULL }, "RR",
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n"
+	  "DELRCPT <bob.lee@contoso.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com> contact\n" },
+	{ "a refused recipient is answered at RCPT and not planned",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<nobody@sales.contoso.com>", "<dan@contoso.com>" }, { NULL },
+	  "550R",
+	  "LOG | rcpt=<dan@contoso.com> unchanged mailbox\n" },
+	{ "the subsidiary to the Internet: sender and From rewritten first",
+	  "192.0.2.10", 1, "<bob@fourthcoffee.com>",
+	  { "<someone@example.org>" },
+	  { "From: \"Bob Lee\" <bob@fourthcoffee.com>", "Subject: x" }, "R",
+	  "CHGFROM <bob@contoso.com> | from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound\n"
+	  "CHGHEADER From \"Bob Lee\" <bob@contoso.com> #1 | header From: \"Bob Lee\" <bob@fourthcoffee.com> -> \"Bob Lee\" <bob@contoso.com> outbound\n"
+	  "LOG | rcpt=<someone@example.org> unchanged unconfigured\n" },
+	{ "the subsidiary to a contact whose target is configured: internal",
+	  "192.0.2.10", 1, "<bob@fourthcoffee.com>",
+	  { "<alice@contoso.com>" },
+	  { "From: \"Bob Lee\" <bob@fourthcoffee.com>" }, "R",
+	  "DELRCPT <alice@contoso.com>\n"
+	  "ADDRCPT <Alice.Wong@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<alice@contoso.com> -> <Alice.Wong@fourthcoffee.com>\n"
+	  "LOG | rcpt=<alice@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact\n" },
+	{ "<postmaster> is left alone",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<postmaster>" }, { NULL }, "R",
+	  "LOG | rcpt=<postmaster> unchanged postmaster\n" },
+};
+
+/* Appends the plan, one step a line, to buf. */
+static void
+plan_text(const plan_t *plan, char *buf, size_t len)
+{
+	size_t	 o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < plan->nsteps && o < len; i++) {
+		const plan_step_t *s = &plan->steps[i];
+
+		o += (size_t)snprintf(buf + o, len - o, "%s%s%s%s%s",
+		    kind_names[s->kind], s->name ? " " : "", s->name ? s->name : "",
+		    s->value ? " " : "", s->value ? s->value : "");
+		if (o < len && s->kind == PLAN_CHGHEADER)
+			o += (size_t)snprintf(buf + o, len - o, " #%d", s->index);
+		if (o < len && s->log != NULL)
+			o += (size_t)snprintf(buf + o, len - o, " | %s", s->log);
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, "\n");
+	}
+}
+
+START_TEST(test_message)
+{
+	const struct message_row *row = &rows[_i];
+	char		 err[CONFIG_ERR_MAX], got[4096], replies[64] = "";
+	char		 rcpt[512], *argv[3], *sp;
+	config_t	*cfg;
+	directory_t	*dir;
+	message_t	*m;
+	message_reply_t	 reply;
+	message_client_t client = { row->client, NULL, NULL, row->postfix };
+	plan_t		 plan;
+
+	ck_assert_msg((cfg = config_load(tcheck_etc("mailswitch.conf"), err,
+	    sizeof(err))) != NULL, "%s", err);
+	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
+	    "%s", err);
+	ck_assert_ptr_nonnull(m = message_create());
+	ck_assert_int_eq(message_begin(m, cfg, &client, row->sender), 0);
+	for (size_t i = 0; i < 4 && row->rcpts[i] != NULL; i++) {
+		snprintf(rcpt, sizeof(rcpt), "%s", row->rcpts[i]);
+		argv[0] = rcpt;
+		argv[1] = NULL;
+		argv[2] = NULL;
+		if ((sp = strchr(rcpt, ' ')) != NULL) {
+			*sp = '\0';
+			argv[1] = sp + 1;
+		}
+		ck_assert_int_eq(message_rcpt(m, cfg, dir, argv, &reply), 0);
+		strncat(replies, reply.refuse ? reply.rcode : "R",
+		    sizeof(replies) - strlen(replies) - 1);
+	}
+	for (size_t i = 0; i < 4 && row->headers[i] != NULL; i++) {
+		char	 name[64];
+		const char *colon = strchr(row->headers[i], ':');
+
+		snprintf(name, sizeof(name), "%.*s",
+		    (int)(colon - row->headers[i]), row->headers[i]);
+		ck_assert_int_eq(message_header(m, cfg, name, colon + 2), 0);
+	}
+	ck_assert_msg(strcmp(replies, row->replies) == 0,
+	    "%s: replies got %s, want %s", row->name, replies, row->replies);
+	plan_init(&plan);
+	ck_assert_int_eq(message_plan(m, cfg, dir, &plan), 0);
+	plan_text(&plan, got, sizeof(got));
+	ck_assert_msg(!plan.defer && strcmp(got, row->plan) == 0,
+	    "%s:\ngot%s:\n%swant:\n%s", row->name, plan.defer ? " (deferred)" :
+	    "", got, row->plan);
+	plan_free(&plan);
+	message_destroy(m);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+static Suite *
+message_suite(void)
+{
+	Suite	*s = suite_create("message");
+	TCase	*tc = tcase_create("plan");
+
+	tcase_add_loop_test(tc, test_message, 0, (int)NELEM(rows));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tcheck_run(message_suite());
+}
