@@ -1,38 +1,27 @@
 /*
- * main.c - command line, privileges, the socket, signals, and the milter's
- * life from start to a clean stop.
+ * main.c - the command line: -n, -q and -Q answered here, the daemon's
+ * life handed to daemon.c.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <lber.h>
-#include <libmilter/mfapi.h>
-#include <pthread.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
-#include "callbacks.h"
-#include "interpose.h"
+#include "daemon.h"
 #include "log.h"
 #include "query.h"
 #include "runtime.h"
 
 #define DEFAULT_CONFIG	MAILSWITCH_SYSCONFDIR "/mailswitch/mailswitch.conf"
-#define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
 
 static const char	*config_path = DEFAULT_CONFIG;
 static runtime_overrides_t overrides;
@@ -59,17 +48,6 @@ usage(FILE *fp)
 	    "  -V          print the version\n", DEFAULT_CONFIG);
 }
 
-/* Returns the path of a unix-domain socket specification, or NULL. */
-static const char *
-unix_socket_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return NULL;
-}
-
 /* Sends libldap's own diagnostics (LDIF syntax, TLS) to the log. */
 static void
 ldap_diagnostic(const char *msg)
@@ -83,306 +61,6 @@ ldap_diagnostic(const char *msg)
 		line[--n] = '\0';
 	if (n > 0)
 		log_msg(LOG_WARNING, "libldap: %s", line);
-}
-
-/* Writes the pidfile; returns -1 (logged) on failure. */
-static int
-write_pidfile(const char *path)
-{
-	FILE	*fp;
-
-	if ((fp = fopen(path, "w")) == NULL) {
-		log_msg(LOG_ERR, "cannot write pidfile %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) == EOF) {
-		log_msg(LOG_ERR, "cannot write pidfile %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* The child's end of the pipe on which the parent waits for its status. */
-static int	daemon_status_fd = -1;
-
-/*
- * Leaves the terminal: forks; the parent waits until the child says how its
- * start-up ended (daemon_started()) and exits with that status, so that the
- * pidfile exists when the command returns (systemd's Type=forking).  The
- * child gets a new session; it keeps stderr until it has started, so that
- * start-up errors still reach the terminal.  Returns 0 in the child, -1
- * when the fork fails.
- */
-static int
-daemon_detach(void)
-{
-	unsigned char	 status;
-	ssize_t		 n;
-	pid_t		 pid;
-	int		 p[2];
-
-	if (pipe(p) == -1 || (pid = fork()) == -1)
-		return -1;
-	if (pid != 0) {
-		(void)close(p[1]);
-		while ((n = read(p[0], &status, 1)) == -1 && errno == EINTR)
-			;
-		_exit(n == 1 ? status : EX_OSERR);	/* no word: it died */
-	}
-	(void)close(p[0]);
-	daemon_status_fd = p[1];
-	(void)setsid();
-	return chdir("/");
-}
-
-/*
- * Tells the waiting parent how the start-up ended (EX_OK or an exit
- * status), and puts the standard files on /dev/null.
- */
-static void
-daemon_started(int status)
-{
-	unsigned char	 byte = (unsigned char)status;
-	int		 fd;
-
-	if (daemon_status_fd == -1)
-		return;
-	(void)write(daemon_status_fd, &byte, 1);
-	(void)close(daemon_status_fd);
-	daemon_status_fd = -1;
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		(void)dup2(fd, STDIN_FILENO);
-		(void)dup2(fd, STDOUT_FILENO);
-		(void)dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			(void)close(fd);
-	}
-}
-
-/* Becomes pw once the socket is open; root only.  Returns -1 (logged). */
-static int
-drop_privileges(const struct passwd *pw, const char *sockpath)
-{
-	if (sockpath != NULL &&
-	    (chown(sockpath, pw->pw_uid, pw->pw_gid) == -1 ||
-	    chmod(sockpath, 0660) == -1)) {
-		log_msg(LOG_ERR, "cannot hand socket %s to %s: %s", sockpath,
-		    pw->pw_name, strerror(errno));
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
-		log_msg(LOG_ERR, "cannot become user %s: %s", pw->pw_name,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* The last words of a stopping daemon: the log line, the pidfile. */
-static void
-stopped(void)
-{
-	runtime_t	*rt = runtime_acquire();
-
-	log_msg(LOG_INFO, "mailswitch stopped");
-	if (rt != NULL && rt->cfg->pidfile[0] != '\0' &&
-	    unlink(rt->cfg->pidfile) == -1)
-		log_msg(LOG_WARNING, "cannot remove pidfile %s: %s",
-		    rt->cfg->pidfile, strerror(errno));
-	runtime_release(rt);
-}
-
-/*
- * Reloads run in a thread of their own, so that the signal thread always
- * answers SIGTERM, whatever a reload waits for.  SIGHUPs that arrive during
- * a reload are folded into one more reload after it.
- */
-static pthread_mutex_t	 reload_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 reload_wanted = PTHREAD_COND_INITIALIZER;
-static bool		 reload_pending;
-
-static void *
-reload_thread(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		pthread_mutex_lock(&reload_lock);
-		while (!reload_pending)
-			pthread_cond_wait(&reload_wanted, &reload_lock);
-		reload_pending = false;
-		pthread_mutex_unlock(&reload_lock);
-		log_msg(LOG_INFO, "SIGHUP: reloading %s", config_path);
-		(void)runtime_reload(config_path, &overrides);
-	}
-	return NULL;
-}
-
-/* Asks the reload thread for a reload (from the signal thread). */
-static void
-reload_request(void)
-{
-	pthread_mutex_lock(&reload_lock);
-	reload_pending = true;
-	pthread_cond_signal(&reload_wanted);
-	pthread_mutex_unlock(&reload_lock);
-}
-
-/* Waits, bounded, until no message is between MAIL FROM and its end. */
-static void
-wait_for_messages(void)
-{
-	struct timespec	 tick = { 0, 100 * 1000 * 1000 };
-	int		 n;
-
-	for (int i = 0; i < STOP_WAIT_SECONDS * 10; i++) {
-		if ((n = callbacks_in_flight()) <= 0)
-			return;
-		if (i % 50 == 0)
-			log_msg(LOG_INFO, "stopping: waiting for %d message%s "
-			    "in flight", n, n == 1 ? "" : "s");
-		nanosleep(&tick, NULL);
-	}
-	log_msg(LOG_WARNING, "stopping with %d message(s) still in flight",
-	    callbacks_in_flight());
-}
-
-/*
- * The signal thread, for as long as we run: SIGHUP reloads the
- * configuration; SIGTERM and SIGINT refuse new work (4xx), let the messages
- * in flight finish, then stop libmilter so that smfi_main() returns.
- */
-static void *
-signal_thread(void *arg)
-{
-	sigset_t	*set = arg;
-	int		 sig;
-
-	for (;;) {
-		if (interpose_sigwait(set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			reload_request();
-			continue;
-		}
-		log_msg(LOG_INFO, "%s: stopping after %d message(s) in flight",
-		    sig == SIGTERM ? "SIGTERM" : "SIGINT",
-		    callbacks_in_flight());
-		callbacks_stop();
-		wait_for_messages();
-		/*
-		 * Not smfi_stop(): libmilter's teardown races with its own
-		 * listener (ThreadSanitizer sees its mutexes destroyed while
-		 * locked).  Nothing is in flight and no new work is taken,
-		 * so the process can end here.
-		 */
-		stopped();
-		_exit(EX_OK);
-	}
-}
-
-/*
- * Opens the milter's socket, detaches (unless foreground), writes the
- * pidfile and becomes the configured user.  Returns EX_OK or the exit
- * status of what failed (logged).
- */
-/*
- * Looks up the user to become when running as root.  Returns 0 with *pw
- * (NULL when not root), or -1 with "FILE: no such user 'x'" in err.
- */
-static int
-lookup_user(const config_t *cfg, struct passwd **pw, char *err, size_t errlen)
-{
-	*pw = NULL;
-	if (geteuid() != 0)
-		return 0;
-	if ((*pw = getpwnam(cfg->user)) == NULL) {
-		snprintf(err, errlen, "%s: no such user '%s'", cfg->file,
-		    cfg->user);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-open_milter(const config_t *cfg, bool foreground)
-{
-	struct passwd	*pw;
-	char		 err[CONFIG_ERR_MAX];
-
-	if (lookup_user(cfg, &pw, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "%s", err);
-		return EX_CONFIG;
-	}
-	if (smfi_setconn((char *)(uintptr_t)cfg->socket) != MI_SUCCESS ||
-	    smfi_register(callbacks_filter) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot register the milter on %s", cfg->socket);
-		return EX_SOFTWARE;
-	}
-	if (smfi_opensocket(true) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot open socket %s", cfg->socket);
-		return EX_UNAVAILABLE;
-	}
-	if (!foreground && daemon_detach() == -1) {
-		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
-		return EX_OSERR;
-	}
-	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
-		return EX_CANTCREAT;
-	if (pw != NULL && drop_privileges(pw, unix_socket_path(cfg->socket)) == -1)
-		return EX_NOPERM;
-	return EX_OK;
-}
-
-/*
- * Runs the milter on rt (taking over the caller's reference) until SIGTERM
- * or SIGINT; returns the exit status.
- */
-static int
-run_milter(runtime_t *rt, bool foreground)
-{
-	static sigset_t	 set;	/* the signal thread's, for as long as it runs */
-	pthread_t	 tid;
-	int		 status;
-
-	status = open_milter(rt->cfg, foreground);
-	if (!foreground) {
-		daemon_started(status);
-		log_open("mailswitch", rt->cfg->syslog_facility,
-		    rt->cfg->log_level, 0);
-	}
-	if (status != EX_OK) {
-		runtime_release(rt);
-		return status;
-	}
-
-	/* Every thread blocks these; the signal thread takes them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	log_msg(LOG_INFO, "mailswitch %s started on %s (%zu domains, %s directory)",
-	    MAILSWITCH_VERSION, rt->cfg->socket, domains_count(rt->cfg->domains),
-	    directory_backend_name(rt->dir));
-	runtime_install(rt);		/* rt now belongs to the runtime */
-	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
-		log_msg(LOG_ERR, "cannot start the reload thread");
-		return EX_OSERR;
-	}
-	pthread_detach(tid);
-	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
-		log_msg(LOG_ERR, "cannot start the signal thread");
-		return EX_OSERR;
-	}
-	pthread_detach(tid);
-	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
-	stopped();
-	return status;
 }
 
 /* Returns true when s is an IPv4 or IPv6 address. */
@@ -478,7 +156,7 @@ main(int argc, char *argv[])
 	if (check_only || query != NULL) {
 		struct passwd	*pw;
 
-		if (check_only && lookup_user(rt->cfg, &pw, err,
+		if (check_only && daemon_lookup_user(rt->cfg, &pw, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "%s\n", err);
 			status = EX_CONFIG;
@@ -500,6 +178,6 @@ main(int argc, char *argv[])
 	/* start-up errors reach the terminal too, until the daemon detaches */
 	closelog();
 	log_open("mailswitch", rt->cfg->syslog_facility, rt->cfg->log_level, 1);
-	status = run_milter(rt, foreground);
+	status = daemon_run(rt, config_path, &overrides, foreground);
 	return status;
 }
