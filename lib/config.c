@@ -326,6 +326,8 @@ config_check_socket(const char *v, char *why, size_t whylen)
 	size_t		 digits;
 	long		 port;
 
+	if (*v == '\0')		/* this front end is off */
+		return 0;
 	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
 		if (strchr(v, ':')[1] == '\0') {
 			snprintf(why, whylen, "bad socket '%s': no path", v);
@@ -907,6 +909,12 @@ load_top(struct load *l, const config_setting_t *s)
 			return -1;
 		return set_string(l, s, "socket", &cfg->socket, false);
 	}
+	if (strcmp(name, "socketmap") == 0) {
+		if (get_string(l, s, "socketmap", &v) == -1 ||
+		    check_socket(l, s, v) == -1)
+			return -1;
+		return set_string(l, s, "socketmap", &cfg->socketmap, false);
+	}
 	if (strcmp(name, "user") == 0)
 		return set_string(l, s, "user", &cfg->user, false);
 	if (strcmp(name, "pidfile") == 0)
@@ -1009,6 +1017,7 @@ set_defaults(struct load *l)
 
 	if ((cfg->file = strdup(l->path)) == NULL ||
 	    (cfg->socket = strdup("unix:/run/mailswitch/mailswitch.sock")) == NULL ||
+	    (cfg->socketmap = strdup("")) == NULL ||
 	    (cfg->user = strdup("mailswitch")) == NULL ||
 	    (cfg->pidfile = strdup("")) == NULL ||
 	    (cfg->trace_header = strdup("X-Mailswitch")) == NULL ||
@@ -1136,6 +1145,8 @@ config_load(const char *path, char *err, size_t errlen)
 	for (int i = 0; i < config_setting_length(root); i++)
 		if (load_top(&l, config_setting_get_elem(root, (unsigned)i)) == -1)
 			goto done;
+	if (config_check_listeners(l.cfg, err, errlen) == -1)
+		goto done;
 	r = 0;
 done:
 	config_destroy(&lc);
@@ -1145,6 +1156,16 @@ done:
 		return NULL;
 	}
 	return l.cfg;
+}
+
+int
+config_check_listeners(const config_t *cfg, char *err, size_t errlen)
+{
+	if (cfg->socket[0] != '\0' || cfg->socketmap[0] != '\0')
+		return 0;
+	snprintf(err, errlen, "%s: 'socket' and 'socketmap' are both \"\": "
+	    "nothing to listen on", cfg->file);
+	return -1;
 }
 
 bool
@@ -1173,6 +1194,7 @@ config_free(config_t *cfg)
 	o = &cfg->outbound;
 	free(cfg->file);
 	free(cfg->socket);
+	free(cfg->socketmap);
 	free(cfg->user);
 	free(cfg->pidfile);
 	free(cfg->trace_header);

@@ -47,7 +47,8 @@ typedef struct rewrite_rule {
 
 typedef struct config {
 	char		*file;		/* the file it was read from */
-	char		*socket;
+	char		*socket;	/* the milter's; "" = no milter */
+	char		*socketmap;	/* the socketmap server's; "" = none */
 	char		*user;
 	char		*pidfile;	/* "" = none */
 	int		 log_level;	/* syslog LOG_ERR .. LOG_DEBUG */
@@ -108,9 +109,16 @@ config_t *config_load(const char *path, char *err, size_t errlen);
 /*
  * Checks a milter socket specification as the "socket" key and the -p flag
  * take it: unix:PATH, local:PATH, inet:PORT[@HOST], inet6:PORT[@HOST] with
- * PORT 1..65535.  Returns 0, or -1 with the reason in why.  Thread-safe.
+ * PORT 1..65535, or "" (that front end off).  Returns 0, or -1 with the
+ * reason in why.  Thread-safe.
  */
 int	config_check_socket(const char *spec, char *why, size_t whylen);
+
+/*
+ * Checks that at least one front end listens (socket or socketmap not "").
+ * Returns 0, or -1 with "FILE: message" in err.
+ */
+int	config_check_listeners(const config_t *cfg, char *err, size_t errlen);
 
 /*
  * Returns true when the MTA of a milter connection speaks Postfix's dialect

@@ -58,6 +58,10 @@ runtime_load(const char *path, const runtime_overrides_t *ov, char *err,
 		runtime_free(rt);
 		return NULL;
 	}
+	if (config_check_listeners(rt->cfg, err, errlen) == -1) {	/* -p "" */
+		runtime_free(rt);
+		return NULL;
+	}
 	rt->cfg->log_level += ov->verbose;
 	if (rt->cfg->log_level > LOG_DEBUG)
 		rt->cfg->log_level = LOG_DEBUG;
