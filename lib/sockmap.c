@@ -5,7 +5,7 @@
  * NUL, CR or LF); then the key goes to resolve_rcpt() (access, virtual) or
  * resolve_sender() (generic) and the verdict becomes the map's reply, as in
  * the table of SPEC section 6.  The replies depend on the verdict's action
- * and codes; the one place that reads a reason string is
+ * and codes; the one place that reads the reason is
  * sockmap_accepted_failure().
  */
 #include <stdarg.h>
@@ -139,15 +139,12 @@ sockmap_temp(sockmap_result_t *res)
 
 /*
  * Returns true when the verdict is KEEP because the directory failed and
- * on_directory_error is accept (resolve.h: reason "directory" with the
- * failure in detail; a directory answer that changes only the case of a
- * sender is "directory" too, but without a detail).
+ * on_directory_error is accept.
  */
 static bool
 sockmap_accepted_failure(const rcpt_verdict_t *v)
 {
-	return v->action == RESOLVE_KEEP && v->reason != NULL &&
-	    strcmp(v->reason, "directory") == 0 && v->detail[0] != '\0';
+	return v->action == RESOLVE_KEEP && v->reason == REASON_DIRECTORY_ERROR;
 }
 
 /* The access(5) action text of a refusal: from the table, else from v->text. */

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "interpose.h"
 #include "log.h"
+#include "socketmap.h"
 
 #define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
 
@@ -123,15 +124,19 @@ daemon_started(int status)
 
 /* Becomes pw once the socket is open; root only.  Returns -1 (logged). */
 static int
-drop_privileges(const struct passwd *pw, const char *sockpath)
+drop_privileges(const struct passwd *pw, const char *milter_path,
+    const char *socketmap_path)
 {
-	if (sockpath != NULL &&
-	    (chown(sockpath, pw->pw_uid, pw->pw_gid) == -1 ||
-	    chmod(sockpath, 0660) == -1)) {
-		log_msg(LOG_ERR, "cannot hand socket %s to %s: %s", sockpath,
-		    pw->pw_name, strerror(errno));
-		return -1;
-	}
+	const char	*paths[] = { milter_path, socketmap_path };
+
+	for (size_t k = 0; k < 2; k++)
+		if (paths[k] != NULL &&
+		    (chown(paths[k], pw->pw_uid, pw->pw_gid) == -1 ||
+		    chmod(paths[k], 0660) == -1)) {
+			log_msg(LOG_ERR, "cannot hand socket %s to %s: %s",
+			    paths[k], pw->pw_name, strerror(errno));
+			return -1;
+		}
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
 		log_msg(LOG_ERR, "cannot become user %s: %s", pw->pw_name,
@@ -198,15 +203,17 @@ wait_for_messages(void)
 	int		 n;
 
 	for (int i = 0; i < STOP_WAIT_SECONDS * 10; i++) {
-		if ((n = callbacks_in_flight()) <= 0)
+		if ((n = callbacks_in_flight() + socketmap_in_flight()) <= 0)
 			return;
 		if (i % 50 == 0)
 			log_msg(LOG_INFO, "stopping: waiting for %d message%s "
-			    "in flight", n, n == 1 ? "" : "s");
+			    "or socketmap request%s in flight", n,
+			    n == 1 ? "" : "s", n == 1 ? "" : "s");
 		nanosleep(&tick, NULL);
 	}
-	log_msg(LOG_WARNING, "stopping with %d message(s) still in flight",
-	    callbacks_in_flight());
+	log_msg(LOG_WARNING, "stopping with %d message(s) and %d socketmap "
+	    "request(s) still in flight", callbacks_in_flight(),
+	    socketmap_in_flight());
 }
 
 /*
@@ -231,6 +238,7 @@ signal_thread(void *arg)
 		    sig == SIGTERM ? "SIGTERM" : "SIGINT",
 		    callbacks_in_flight());
 		callbacks_stop();
+		socketmap_stop();
 		wait_for_messages();
 		/*
 		 * Not smfi_stop(): libmilter's teardown races with its own
@@ -273,13 +281,19 @@ open_milter(const config_t *cfg, bool foreground)
 		log_msg(LOG_ERR, "%s", err);
 		return EX_CONFIG;
 	}
-	if (smfi_setconn((char *)(uintptr_t)cfg->socket) != MI_SUCCESS ||
-	    smfi_register(callbacks_filter) != MI_SUCCESS) {
+	if (cfg->socket[0] != '\0' &&
+	    (smfi_setconn((char *)(uintptr_t)cfg->socket) != MI_SUCCESS ||
+	    smfi_register(callbacks_filter) != MI_SUCCESS)) {
 		log_msg(LOG_ERR, "cannot register the milter on %s", cfg->socket);
 		return EX_SOFTWARE;
 	}
-	if (smfi_opensocket(true) != MI_SUCCESS) {
+	if (cfg->socket[0] != '\0' && smfi_opensocket(true) != MI_SUCCESS) {
 		log_msg(LOG_ERR, "cannot open socket %s", cfg->socket);
+		return EX_UNAVAILABLE;
+	}
+	if (cfg->socketmap[0] != '\0' &&
+	    socketmap_open(cfg->socketmap, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "%s", err);
 		return EX_UNAVAILABLE;
 	}
 	if (!foreground && daemon_detach() == -1) {
@@ -288,7 +302,8 @@ open_milter(const config_t *cfg, bool foreground)
 	}
 	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
 		return EX_CANTCREAT;
-	if (pw != NULL && drop_privileges(pw, unix_socket_path(cfg->socket)) == -1)
+	if (pw != NULL && (drop_privileges(pw, unix_socket_path(cfg->socket),
+	    unix_socket_path(cfg->socketmap)) == -1))
 		return EX_NOPERM;
 	return EX_OK;
 }
@@ -299,6 +314,7 @@ daemon_run(runtime_t *rt, const char *config_path,
 {
 	static sigset_t	 set;	/* the signal thread's, for as long as it runs */
 	pthread_t	 tid;
+	bool		 milter, socketmap;
 	int		 status;
 
 	daemon_config_path = config_path;
@@ -321,9 +337,13 @@ daemon_run(runtime_t *rt, const char *config_path,
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_msg(LOG_INFO, "mailswitch %s started on %s (%zu domains, %s directory)",
-	    MAILSWITCH_VERSION, rt->cfg->socket, domains_count(rt->cfg->domains),
-	    directory_backend_name(rt->dir));
+	log_msg(LOG_INFO, "mailswitch %s started: milter on %s, socketmap on %s "
+	    "(%zu domains, %s directory)", MAILSWITCH_VERSION,
+	    rt->cfg->socket[0] ? rt->cfg->socket : "(none)",
+	    rt->cfg->socketmap[0] ? rt->cfg->socketmap : "(none)",
+	    domains_count(rt->cfg->domains), directory_backend_name(rt->dir));
+	milter = rt->cfg->socket[0] != '\0';
+	socketmap = rt->cfg->socketmap[0] != '\0';
 	runtime_install(rt);		/* rt now belongs to the runtime */
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the reload thread");
@@ -335,6 +355,11 @@ daemon_run(runtime_t *rt, const char *config_path,
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
+	if (socketmap && socketmap_start() == -1)
+		return EX_OSERR;
+	if (!milter)
+		for (;;)		/* the signal thread ends the process */
+			pause();
 	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 	stopped();
 	return status;

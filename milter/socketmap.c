@@ -1,0 +1,377 @@
+/*
+ * socketmap.c - see socketmap.h.  The protocol (netstrings, the maps) is
+ * lib/netstring.c and lib/sockmap.c; this file has the sockets, the
+ * threads, the timeouts and the log lines.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netstring.h"
+#include "runtime.h"
+#include "sockmap.h"
+#include "socketmap.h"
+
+static int		 listen_fd = -1;
+static atomic_bool	 stopping;
+static atomic_int	 in_flight;
+static atomic_int	 connections;
+
+/* Splits "inet:PORT@HOST" into port and host; host "" means any. */
+static int
+socketmap_inet(const char *spec, int family, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	const char	*p = strchr(spec, ':') + 1, *at = strchr(p, '@');
+	char		 port[8], host[256];
+	int		 fd = -1, on = 1, rc;
+
+	snprintf(port, sizeof(port), "%.*s",
+	    (int)(at != NULL ? (size_t)(at - p) : strlen(p)), p);
+	snprintf(host, sizeof(host), "%s", at != NULL ? at + 1 : "");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "socketmap %s: %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		(void)close(fd);
+		fd = -1;
+	}
+	if (fd == -1)
+		snprintf(err, errlen, "socketmap %s: cannot bind: %s", spec,
+		    strerror(errno));
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* A unix socket at path, a stale one removed first. */
+static int
+socketmap_unix(const char *spec, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socketmap %s: path too long", spec);
+		return -1;
+	}
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)unlink(path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errlen, "socketmap %s: cannot bind: %s", spec,
+		    strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+socketmap_open(const char *spec, char *err, size_t errlen)
+{
+	int	 fd;
+
+	if (strncmp(spec, "unix:", 5) == 0)
+		fd = socketmap_unix(spec, spec + 5, err, errlen);
+	else if (strncmp(spec, "local:", 6) == 0)
+		fd = socketmap_unix(spec, spec + 6, err, errlen);
+	else if (strncmp(spec, "inet6:", 6) == 0)
+		fd = socketmap_inet(spec, AF_INET6, err, errlen);
+	else
+		fd = socketmap_inet(spec, AF_INET, err, errlen);
+	if (fd == -1)
+		return -1;
+	if (listen(fd, 128) == -1) {
+		snprintf(err, errlen, "socketmap %s: cannot listen: %s", spec,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	listen_fd = fd;
+	return 0;
+}
+
+/*
+ * Waits until fd is ready for events, at most seconds.  Returns 1 when
+ * ready, 0 on timeout, -1 on error.
+ */
+static int
+socketmap_wait(int fd, short events, int seconds)
+{
+	struct pollfd	 p = { .fd = fd, .events = events };
+	int		 n;
+
+	while ((n = poll(&p, 1, seconds * 1000)) == -1 && errno == EINTR)
+		;
+	return n;
+}
+
+/* Writes all of buf, each wait bounded.  Returns 0, or -1. */
+static int
+socketmap_write(int fd, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if (socketmap_wait(fd, POLLOUT, SOCKETMAP_WRITE_SECONDS) != 1)
+			return -1;
+		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Sends res's reply as a netstring.  Returns 0, or -1. */
+static int
+socketmap_send(int fd, const sockmap_result_t *res)
+{
+	char	 out[SOCKMAP_TEXT_MAX + 16];
+	size_t	 n = netstring_format(out, sizeof(out), res->reply,
+	    res->reply_len);
+
+	return n == 0 ? -1 : socketmap_write(fd, out, n);
+}
+
+/* The log line of one answered request. */
+static void
+socketmap_log(const sockmap_result_t *res)
+{
+	const rcpt_verdict_t	*v = &res->verdict;
+	const char		*map = sockmap_map_name(res->map);
+	const char		*what = res->map == SOCKMAP_GENERIC ? "address" :
+	    "rcpt";
+	const char		*detail = v->detail;
+
+	if (res->status == SOCKMAP_PERM) {
+		log_msg(LOG_WARNING, "socketmap: refused request \"%s\": %s",
+		    res->key, res->why != NULL ? res->why : "malformed");
+		return;
+	}
+	if (res->directory_error) {
+		log_msg(LOG_WARNING, "socketmap: %s %s=<%s> %s%s%s%s", map,
+		    what, res->key, res->status == SOCKMAP_NOTFOUND ?
+		    "unchanged directory" : "temporary lookup failure",
+		    detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+		return;
+	}
+	if (res->quiet) {
+		if (log_enabled(LOG_DEBUG))
+			log_msg(LOG_DEBUG, "socketmap: %s %s=<%s> unchanged %s",
+			    map, what, res->key, reason_name(v->reason));
+		return;
+	}
+	if (res->map == SOCKMAP_ACCESS)
+		log_msg(reason_log_level(v->reason), "socketmap: reject "
+		    "rcpt=<%s> %s %s %s%s%s%s", res->key, v->rcode, v->xcode,
+		    reason_phrase(v->reason), detail[0] ? " (" : "", detail,
+		    detail[0] ? ")" : "");
+	else
+		log_msg(LOG_INFO, "socketmap: %s=<%s> -> <%s> %s%s", what,
+		    v->original.text, v->address.text, reason_name(v->reason),
+		    res->map == SOCKMAP_GENERIC ? " outbound" : "");
+}
+
+/* Answers one complete request; returns false when the connection ends. */
+static bool
+socketmap_answer(int fd, const char *req, size_t len)
+{
+	sockmap_result_t	*res;
+	runtime_t		*rt;
+	bool			 keep;
+
+	if ((res = malloc(sizeof(*res))) == NULL ||
+	    (rt = runtime_acquire()) == NULL) {
+		free(res);
+		log_msg(LOG_ERR, "socketmap: out of memory");
+		return false;
+	}
+	sockmap_reply(rt->cfg, rt->dir, req, len, res);
+	runtime_release(rt);
+	keep = socketmap_send(fd, res) == 0 && !res->close;
+	socketmap_log(res);
+	free(res);
+	return keep;
+}
+
+/* One connection, for as long as it lasts. */
+static void *
+socketmap_conn(void *arg)
+{
+	int			 fd = (int)(intptr_t)arg;
+	netstring_reader_t	*r = netstring_reader_create(SOCKMAP_QUERY_MAX);
+	sockmap_result_t	 bad;
+	char			 buf[4096];
+	const char		*req;
+	size_t			 have = 0, off = 0, used, len;
+	ssize_t			 n;
+	bool			 open = r != NULL;
+
+	while (open && !atomic_load(&stopping)) {
+		if (off == have) {
+			int	 pending = netstring_pending(r);
+			int	 ready = socketmap_wait(fd, POLLIN, pending ?
+			    SOCKETMAP_READ_SECONDS : SOCKETMAP_IDLE_SECONDS);
+
+			if (ready != 1) {
+				if (pending)
+					log_msg(LOG_WARNING, "socketmap: a request "
+					    "unfinished after %d s; connection "
+					    "closed", SOCKETMAP_READ_SECONDS);
+				break;
+			}
+			if ((n = read(fd, buf, sizeof(buf))) <= 0) {
+				if (n == -1 && errno == EINTR)
+					continue;
+				if (pending)
+					log_msg(LOG_WARNING, "socketmap: the "
+					    "client left in the middle of a "
+					    "request");
+				break;
+			}
+			have = (size_t)n;
+			off = 0;
+		}
+		switch (netstring_feed(r, buf + off, have - off, &used)) {
+		case NETSTRING_MORE:
+			off += used;
+			break;
+		case NETSTRING_DONE:
+			off += used;
+			req = netstring_payload(r, &len);
+			atomic_fetch_add(&in_flight, 1);
+			open = socketmap_answer(fd, req, len);
+			atomic_fetch_sub(&in_flight, 1);
+			break;
+		case NETSTRING_BAD:
+			sockmap_malformed(netstring_strerror(netstring_error(r)),
+			    &bad);
+			(void)socketmap_send(fd, &bad);
+			socketmap_log(&bad);
+			open = false;
+			break;
+		}
+	}
+	netstring_reader_destroy(r);
+	(void)close(fd);
+	atomic_fetch_sub(&connections, 1);
+	return NULL;
+}
+
+/* The accepting thread. */
+static void *
+socketmap_accept(void *arg)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 tid;
+	int		 fd, on = 1;
+
+	(void)arg;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (!atomic_load(&stopping)) {
+		if ((fd = accept(listen_fd, NULL, NULL)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (atomic_load(&stopping) || errno == EBADF ||
+			    errno == EINVAL)
+				break;
+			log_msg(LOG_WARNING, "socketmap: accept: %s",
+			    strerror(errno));
+			sleep(1);	/* EMFILE and the like: breathe */
+			continue;
+		}
+		if (atomic_load(&stopping)) {
+			(void)close(fd);
+			break;
+		}
+		if (atomic_fetch_add(&connections, 1) >= SOCKETMAP_CONNECTIONS) {
+			atomic_fetch_sub(&connections, 1);
+			log_msg(LOG_WARNING, "socketmap: %d connections open, "
+			    "refusing one more", SOCKETMAP_CONNECTIONS);
+			(void)close(fd);
+			continue;
+		}
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		if (pthread_create(&tid, &attr, socketmap_conn,
+		    (void *)(intptr_t)fd) != 0) {
+			log_msg(LOG_ERR, "socketmap: cannot start a connection "
+			    "thread");
+			atomic_fetch_sub(&connections, 1);
+			(void)close(fd);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+int
+socketmap_start(void)
+{
+	pthread_t	 tid;
+
+	if (pthread_create(&tid, NULL, socketmap_accept, NULL) != 0) {
+		log_msg(LOG_ERR, "socketmap: cannot start the accepting thread");
+		return -1;
+	}
+	pthread_detach(tid);
+	return 0;
+}
+
+void
+socketmap_stop(void)
+{
+	atomic_store(&stopping, true);
+	if (listen_fd != -1)
+		(void)shutdown(listen_fd, SHUT_RDWR);	/* wakes accept() */
+}
+
+int
+socketmap_in_flight(void)
+{
+	return atomic_load(&in_flight);
+}
+
+int
+socketmap_connections(void)
+{
+	return atomic_load(&connections);
+}
