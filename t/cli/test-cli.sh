@@ -126,6 +126,8 @@ row 64 '^$' "-p: bad socket 'inet:0@127.0.0.1'"     -c "$conf" -p inet:0@127.0.0
 row 64 '^$' "-p: bad socket 'inet:25@'"             -c "$conf" -p inet:25@ -n
 row 64 '^$' "-p: bad socket 'unix:'"                -c "$conf" -p unix: -f
 row 0  '^$' '^$'                                    -c "$conf" "${nobody[@]}" -p inet:65535@127.0.0.1 -n
+# -p "" turns the milter off: with no socketmap there is nothing to serve
+row 78 '^$' "'socket' and 'socketmap' are both \"\"" -c "$conf" -p '' -n
 
 # started as root with a user that does not exist: refuse to start (78);
 # `timeout` bounds a daemon that would wrongly start
