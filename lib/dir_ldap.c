@@ -131,12 +131,11 @@ static void	dir_ldap_close(void *);
 static int	dir_ldap_ping(void *, char *, size_t);
 
 const dir_backend_ops_t dir_ldap_ops = {
-	"ldap",
-	dir_ldap_by_proxy,
-	dir_ldap_by_target,
-	dir_ldap_close,
-	true,		/* every answer costs a round trip: cache them */
-	dir_ldap_ping,
+	.name = "ldap",
+	.by_proxy = dir_ldap_by_proxy,
+	.by_target = dir_ldap_by_target,
+	.close = dir_ldap_close,
+	.ping = dir_ldap_ping,
 };
 
 /* Returns CLOCK_MONOTONIC in milliseconds (never 0). */

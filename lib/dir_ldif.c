@@ -113,12 +113,11 @@ static int	dir_ldif_by_target(void *, const char *, dir_result_t *, char *,
 static void	dir_ldif_close(void *);
 
 const dir_backend_ops_t dir_ldif_ops = {
-	"ldif",
-	dir_ldif_by_proxy,
-	dir_ldif_by_target,
-	dir_ldif_close,
-	false,		/* an in-memory index already: no cache */
-	NULL,		/* loaded: it always answers */
+	.name = "ldif",
+	.by_proxy = dir_ldif_by_proxy,
+	.by_target = dir_ldif_by_target,
+	.close = dir_ldif_close,
+	.ping = NULL,		/* loaded: it always answers */
 };
 
 /* Writes "PATH:LINE: message" into the load's error buffer; returns -1. */
