@@ -8,12 +8,10 @@
  * another directory_t (dir_cache.c).  Lookups go straight to the
  * back-end's functions, so they are exactly as thread-safe as it is.
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cache.h"
 #include "directory.h"
@@ -166,30 +164,4 @@ nomem:
 	free(e.primary);
 	free(e.target);
 	return -1;
-}
-
-/*
- * A value is typed when it starts with letters or digits and a ':' that
- * comes before any '@': "SMTP:a@b", "X500:/o=...", "sip:a@b".  A quoted
- * local part holding a ':' ("\"a:b\"@c") is not typed, since '"' is not a
- * letter.  "SMTP" in capitals is the primary address; "smtp" in any other
- * case a secondary one.  An empty prefix (":a@b") is not a type: the value
- * is returned whole, for the caller's address check to refuse.
- */
-const char *
-dir_proxy_value(const char *value, int *primary)
-{
-	const char	*p;
-
-	*primary = 0;
-	if (value == NULL)
-		return NULL;
-	for (p = value; isalnum((unsigned char)*p); p++)
-		;
-	if (*p != ':' || p == value)
-		return value;
-	if (p - value != 4 || strncasecmp(value, "smtp", 4) != 0)
-		return NULL;
-	*primary = strncmp(value, "SMTP", 4) == 0;
-	return p + 1;
 }

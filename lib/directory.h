@@ -137,12 +137,4 @@ void	directory_cache_stats(directory_t *d, struct cache_stats *st);
  */
 void	directory_close(directory_t *d);
 
-/*
- * Splits a proxy address value: "SMTP:a@b" (primary), "smtp:a@b"
- * (secondary) or a bare "a@b" (secondary).  Returns a pointer to the
- * address inside value and sets *primary, or NULL when the value is of
- * another type ("X500:", "x400:", "sip:" ...).
- */
-const char *dir_proxy_value(const char *value, int *primary);
-
 #endif /* MAILSWITCH_DIRECTORY_H */

@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "dir_entry.h"
 #include "directory.h"
 #include "tcheck.h"
 
@@ -541,7 +542,7 @@ START_TEST(test_custom)
 }
 END_TEST
 
-/* ---- (d) dir_proxy_value() ------------------------------------------- */
+/* ---- (d) dir_entry_proxy_value() ------------------------------------------- */
 
 static const struct proxy_row {
 	const char	*value;
@@ -580,10 +581,10 @@ START_TEST(test_proxy_value)
 	const char		*got;
 	int			 primary = -1;
 
-	got = dir_proxy_value(r->value, &primary);
+	got = dir_entry_proxy_value(r->value, &primary);
 	ck_assert_msg(same(got, r->want) && (got == NULL ||
 	    primary == r->primary),
-	    "dir_proxy_value(%s): got '%s' primary %d, want '%s' primary %d",
+	    "dir_entry_proxy_value(%s): got '%s' primary %d, want '%s' primary %d",
 	    S(r->value), S(got), primary, S(r->want), r->primary);
 	/* the address is inside the value, not a copy */
 	ck_assert_msg(got == NULL || (got >= r->value &&
