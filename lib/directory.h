@@ -5,7 +5,11 @@
  * found, and "try again later".  "Try again" is never folded into "not
  * found": the caller turns it into a 4xx and the mail stays queued.
  *
- * A directory_t is shared by all threads: its lookups are thread-safe.
+ * A directory_t is shared by all threads: its lookups are thread-safe
+ * (for one made by directory_new(), as far as its back-end's are).  The
+ * registry of back-ends (directory_open()) is dir_open.c; the cache is a
+ * back-end that wraps another directory_t (dir_cache.h); the rules an
+ * entry's values follow are dir_entry.h.
  */
 #ifndef MAILSWITCH_DIRECTORY_H
 #define MAILSWITCH_DIRECTORY_H
