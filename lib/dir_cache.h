@@ -17,7 +17,8 @@
  * cache_create()); now is the cache's clock (NULL: CLOCK_MONOTONIC; tests
  * pass their own).  The wrapper owns inner from now on: directory_close()
  * of the wrapper closes both; on failure inner is closed too, and NULL is
- * returned with a message in err.  directory_ping() and
+ * returned with a message in err (so it is for an inner that is NULL,
+ * from a failed open).  directory_ping() and
  * directory_backend_name() of the wrapper are those of inner;
  * directory_cache_stats() gives this cache's counters.  Lookups are
  * thread-safe when inner's are.
