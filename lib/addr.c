@@ -233,52 +233,81 @@ addr_quoted(const unsigned char **pp, const unsigned char *end, char *out,
 	return NULL;
 }
 
-/*
- * Checks that [p, end) is a domain name: LDH labels (UTF-8 octets count as
- * letters), 1 to 63 octets each, no hyphen at either end of a label, no
- * empty label, no trailing dot, at most ADDR_DOMAIN_MAX octets.
- * Returns NULL, or what is wrong.
- */
-static const char *
-addr_check_name(const unsigned char *p, const unsigned char *end)
+static const char *const addr_domain_faults[] = {
+	[ADDR_DOMAIN_OK] = "a domain name",
+	[ADDR_DOMAIN_EMPTY] = "empty domain",
+	[ADDR_DOMAIN_TOO_LONG] = "domain longer than 253 octets",
+	[ADDR_DOMAIN_LEADING_DOT] = "domain starts with a dot",
+	[ADDR_DOMAIN_TRAILING_DOT] = "domain ends with a dot",
+	[ADDR_DOMAIN_EMPTY_LABEL] = "empty domain label",
+	[ADDR_DOMAIN_LONG_LABEL] = "domain label longer than 63 octets",
+	[ADDR_DOMAIN_HYPHEN_FIRST] = "domain label starts with a hyphen",
+	[ADDR_DOMAIN_HYPHEN_LAST] = "domain label ends with a hyphen",
+	[ADDR_DOMAIN_BAD_UTF8] = "invalid UTF-8 in domain",
+	[ADDR_DOMAIN_BAD_CHAR] = "invalid character in domain",
+	[ADDR_DOMAIN_AT] = "more than one @",
+};
+
+const char *
+addr_domain_fault_text(addr_domain_fault_t fault)
 {
+	if ((size_t)fault >= sizeof(addr_domain_faults) /
+	    sizeof(addr_domain_faults[0]))
+		return "bad domain";
+	return addr_domain_faults[fault];
+}
+
+addr_domain_fault_t
+addr_check_domain(const char *name, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)name, *end = p + len;
 	const unsigned char	*label;
 	size_t			 n;
 
 	if (p == end)
-		return "empty domain";
-	if ((size_t)(end - p) > ADDR_DOMAIN_MAX)
-		return "domain longer than 255 octets";
+		return ADDR_DOMAIN_EMPTY;
+	if (len > ADDR_DOMAIN_MAX)
+		return ADDR_DOMAIN_TOO_LONG;
 	if (*p == '.')
-		return "domain starts with a dot";
+		return ADDR_DOMAIN_LEADING_DOT;
 	if (end[-1] == '.')
-		return "domain ends with a dot";
+		return ADDR_DOMAIN_TRAILING_DOT;
 	for (;;) {
 		label = p;
 		while (p < end && *p != '.') {
 			if (*p >= 0x80) {
 				if ((n = addr_utf8(p, end)) == 0)
-					return "invalid UTF-8 in domain";
+					return ADDR_DOMAIN_BAD_UTF8;
 				p += n;
 			} else if (addr_ldh(*p))
 				p++;
 			else if (*p == '@')
-				return "more than one @";
+				return ADDR_DOMAIN_AT;
 			else
-				return "invalid character in domain";
+				return ADDR_DOMAIN_BAD_CHAR;
 		}
 		if (p == label)
-			return "empty domain label";
+			return ADDR_DOMAIN_EMPTY_LABEL;
 		if (p - label > ADDR_LABEL_MAX)
-			return "domain label longer than 63 octets";
+			return ADDR_DOMAIN_LONG_LABEL;
 		if (*label == '-')
-			return "domain label starts with a hyphen";
+			return ADDR_DOMAIN_HYPHEN_FIRST;
 		if (p[-1] == '-')
-			return "domain label ends with a hyphen";
+			return ADDR_DOMAIN_HYPHEN_LAST;
 		if (p == end)
-			return NULL;
+			return ADDR_DOMAIN_OK;
 		p++;
 	}
+}
+
+/* Checks that [p, end) is a domain name.  Returns NULL, or what is wrong. */
+static const char *
+addr_check_name(const unsigned char *p, const unsigned char *end)
+{
+	addr_domain_fault_t	 f;
+
+	f = addr_check_domain((const char *)p, (size_t)(end - p));
+	return f == ADDR_DOMAIN_OK ? NULL : addr_domain_fault_text(f);
 }
 
 /* Returns non-zero when [p, end) is a dotted quad (RFC 5321 IPv4-address-literal). */
@@ -320,7 +349,7 @@ addr_check_literal(const unsigned char *p, const unsigned char *end)
 	size_t			 n;
 
 	if ((size_t)(end - p) > ADDR_DOMAIN_MAX)
-		return "domain longer than 255 octets";
+		return addr_domain_fault_text(ADDR_DOMAIN_TOO_LONG);
 	if ((close = memchr(p, ']', (size_t)(end - p))) == NULL)
 		return "missing closing bracket in address literal";
 	if (close + 1 != end)
@@ -573,7 +602,8 @@ addr_with_domain(const addr_t *a, const char *domain, addr_t *out,
 	}
 	if (dlen > ADDR_DOMAIN_MAX) {
 		addr_clear(out);
-		return addr_error(err, errlen, "", "domain longer than 255 octets");
+		return addr_error(err, errlen, "",
+		    addr_domain_fault_text(ADDR_DOMAIN_TOO_LONG));
 	}
 	memcpy(buf, a->text, a->local_len);
 	buf[a->local_len] = '@';

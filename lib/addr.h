@@ -11,8 +11,36 @@
 #include <stddef.h>
 
 #define ADDR_LOCAL_MAX	64	/* RFC 5321 4.5.3.1.1, octets */
-#define ADDR_DOMAIN_MAX	255	/* RFC 5321 4.5.3.1.2, octets */
+/*
+ * A domain name is at most 253 octets, written with dots and without the
+ * trailing one.  RFC 5321 4.5.3.1.2 says 255 octets, which is RFC 1035
+ * 2.3.4's limit for a name on the wire: its labels each with a length
+ * octet, plus the root's empty label -- 253 octets of text.  A longer name
+ * cannot be in the DNS, so no mail to it can ever be delivered; and in a
+ * mailbox the 254-octet address limit leaves at most 252 for it anyway.
+ * One rule for every domain name: addr_check_domain().
+ */
+#define ADDR_DOMAIN_MAX	253
 #define ADDR_TEXT_MAX	254	/* path of 256 octets less the two brackets */
+
+/*
+ * What addr_check_domain() finds wrong with a domain name;
+ * addr_domain_fault_text() says it in words.
+ */
+typedef enum addr_domain_fault {
+	ADDR_DOMAIN_OK = 0,
+	ADDR_DOMAIN_EMPTY,		/* no octet at all */
+	ADDR_DOMAIN_TOO_LONG,		/* over ADDR_DOMAIN_MAX octets */
+	ADDR_DOMAIN_LEADING_DOT,
+	ADDR_DOMAIN_TRAILING_DOT,
+	ADDR_DOMAIN_EMPTY_LABEL,	/* two dots in a row */
+	ADDR_DOMAIN_LONG_LABEL,		/* a label over 63 octets */
+	ADDR_DOMAIN_HYPHEN_FIRST,	/* a label starts with '-' */
+	ADDR_DOMAIN_HYPHEN_LAST,	/* a label ends with '-' */
+	ADDR_DOMAIN_BAD_UTF8,		/* an octet >= 0x80 not in well-formed UTF-8 */
+	ADDR_DOMAIN_BAD_CHAR,		/* not a letter, digit, '-' or '.' */
+	ADDR_DOMAIN_AT			/* an '@' (a second one, in an address) */
+} addr_domain_fault_t;
 
 /* Results of addr_parse_path() and addr_parse(). */
 #define ADDR_OK		0	/* a mailbox */
@@ -46,6 +74,18 @@ int	addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen);
  * in a directory.  Returns ADDR_OK or ADDR_BAD (with a message in err).
  */
 int	addr_parse(const char *text, addr_t *out, char *err, size_t errlen);
+
+/*
+ * The one rule for a domain name, for addresses and for the configured
+ * domains alike: len octets of name (no NUL needed) are LDH labels of 1 to
+ * 63 octets (UTF-8 sequences count as letters), no hyphen at either end of
+ * a label, no empty label, no trailing dot, at most ADDR_DOMAIN_MAX
+ * octets.  Returns ADDR_DOMAIN_OK or the first fault found.  Pure.
+ */
+addr_domain_fault_t addr_check_domain(const char *name, size_t len);
+
+/* Returns the fault in words ("domain label longer than 63 octets"). */
+const char *addr_domain_fault_text(addr_domain_fault_t fault);
 
 /* Returns the domain part of a parsed address (inside a->text). */
 const char *addr_domain(const addr_t *a);

@@ -17,10 +17,11 @@
  * again" included, which they all get with its message although it is not
  * stored.
  *
- * Lifetime: the directory_t owns its cache (directory.c).  SIGHUP builds a
- * new configuration generation with a new directory_t, hence an empty
- * cache; the old one is destroyed with the old generation once its last
- * connection lets go of it.  So a reload is also a flush.
+ * Lifetime: the directory_t of the cache wrapper (dir_cache.c) owns its
+ * cache.  SIGHUP builds a new configuration generation with a new
+ * directory_t, hence an empty cache; the old one is destroyed with the
+ * old generation once its last connection lets go of it.  So a reload is
+ * also a flush.
  */
 #ifndef MAILSWITCH_CACHE_H
 #define MAILSWITCH_CACHE_H

@@ -41,6 +41,8 @@
  * never written into a message.  Every value is escaped (RFC 4515) before
  * it enters a filter, and the entries a server returns are checked again
  * here: one is kept only when one of its values is the address asked for.
+ * Its values are read by the rules the LDIF back-end uses too
+ * (dir_entry.h); see dir_ldap_entry() for what a bad one costs.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -63,6 +65,7 @@
 #include <ldap.h>
 
 #include "addr.h"
+#include "dir_entry.h"
 #include "dir_ldap.h"
 #include "ldapio.h"
 #include "regfile.h"
@@ -71,7 +74,6 @@
 #define DIR_LDAP_PASSWORD_MAX	1024	/* bytes in the password file */
 #define DIR_LDAP_SERVERS_MAX	64	/* uri entries (a bit mask per lookup) */
 #define DIR_LDAP_DOWN_MS	30000	/* a failed server is tried last */
-#define DIR_LDAP_VALUE_MAX	1024	/* longer values are no addresses */
 #define DIR_LDAP_NOTES_MAX	768	/* what went wrong, for the message */
 
 struct ldap_server {
@@ -131,12 +133,11 @@ static void	dir_ldap_close(void *);
 static int	dir_ldap_ping(void *, char *, size_t);
 
 const dir_backend_ops_t dir_ldap_ops = {
-	"ldap",
-	dir_ldap_by_proxy,
-	dir_ldap_by_target,
-	dir_ldap_close,
-	true,		/* every answer costs a round trip: cache them */
-	dir_ldap_ping,
+	.name = "ldap",
+	.by_proxy = dir_ldap_by_proxy,
+	.by_target = dir_ldap_by_target,
+	.close = dir_ldap_close,
+	.ping = dir_ldap_ping,
 };
 
 /* Returns CLOCK_MONOTONIC in milliseconds (never 0). */
@@ -504,82 +505,52 @@ dir_ldap_run(struct dir_ldap *dl, const char *base, int scope,
 }
 
 /*
- * Copies an attribute value into buf (NUL-terminated).  Returns 0, or -1
- * when it cannot be an address (too long, or holding a NUL byte).
- */
-static int
-dir_ldap_value(const struct berval *bv, char *buf, size_t buflen)
-{
-	if (bv->bv_len >= buflen || memchr(bv->bv_val, '\0', bv->bv_len))
-		return -1;
-	memcpy(buf, bv->bv_val, bv->bv_len);
-	buf[bv->bv_len] = '\0';
-	return 0;
-}
-
-/*
- * Reads one entry the way the LDIF back-end reads its records and adds it
- * to q->res when it really holds q->key.  Returns 0, or -1 with a message
- * in err when the entry cannot be used (two primaries, two targets, a
- * target that is no SMTP address, no memory).
+ * Reads one entry by the rules every back-end shares (dir_entry.h) and
+ * adds it to q->res when one of its values really is q->key (the server's
+ * matching is not ours: an entry that does not hold the key is dropped,
+ * whatever is wrong with it).  Of the matched entry, a secondary proxy
+ * value that is no address is skipped: it is not the key, and the answer
+ * does not depend on it.  Anything that would make the answer wrong -- a
+ * primary or target that is no address, two primaries, two targets --
+ * fails the lookup.  Returns 0, or -1 with "ldap: entry 'DN': ..." in err.
  */
 static int
 dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
     struct berval **pv, struct berval **tv, char *err, size_t errlen)
 {
-	char		 buf[DIR_LDAP_VALUE_MAX], why[256];
-	char		 primary[DIR_LDAP_VALUE_MAX] = "", pkey[ADDR_TEXT_MAX + 1] = "";
-	char		 target[DIR_LDAP_VALUE_MAX] = "";
-	const char	*text;
-	addr_t		 a;
-	int		 matched = 0, have_target = 0, isprimary, ok;
+	dir_entry_rules_t	 r;
+	dir_entry_kind_t	 kind;
+	char			 msg[1024], bad[1024] = "";
+	addr_t			 a;
+	int			 matched = 0;
 
+	dir_entry_begin(&r, dn, dl->target_attr);
 	for (size_t i = 0; pv != NULL && pv[i] != NULL; i++) {
-		if (dir_ldap_value(pv[i], buf, sizeof(buf)) == -1)
-			continue;
-		if ((text = dir_proxy_value(buf, &isprimary)) == NULL)
-			continue;		/* X500:, x400:, sip: ... */
-		ok = addr_parse(text, &a, why, sizeof(why)) == ADDR_OK;
-		if (ok && !q->by_target && strcmp(a.key, q->key) == 0)
+		kind = dir_entry_proxy(&r, pv[i]->bv_val, pv[i]->bv_len, &a,
+		    msg, sizeof(msg));
+		if (!q->by_target && a.key[0] != '\0' &&
+		    strcmp(a.key, q->key) == 0)
 			matched = 1;
-		if (!isprimary)
-			continue;
-		if (primary[0] == '\0') {
-			snprintf(primary, sizeof(primary), "%s",
-			    ok ? a.text : text);
-			snprintf(pkey, sizeof(pkey), "%s", ok ? a.key : "");
-		} else if (!ok || strcmp(pkey, a.key) != 0) {
-			dir_ldap_printable(primary);
-			dir_ldap_printable(buf);
-			snprintf(err, errlen, "ldap: entry '%s': two primary "
-			    "addresses, '%s' and '%s' (only one SMTP: value is "
-			    "allowed)", dn, primary, buf);
-			return -1;
-		}
+		if (kind == DIR_ENTRY_BAD_ENTRY && bad[0] == '\0')
+			snprintf(bad, sizeof(bad), "%s", msg);
 	}
-	if (tv != NULL && tv[0] != NULL) {
-		if (tv[1] != NULL) {
-			snprintf(err, errlen, "ldap: entry '%s': more than one "
-			    "%s value", dn, dl->target_attr);
-			return -1;
-		}
-		if (dir_ldap_value(tv[0], buf, sizeof(buf)) == -1 ||
-		    (text = dir_proxy_value(buf, &isprimary)) == NULL) {
-			dir_ldap_printable(buf);
-			snprintf(err, errlen, "ldap: entry '%s': target address "
-			    "'%.200s' is not an SMTP address", dn, buf);
-			return -1;
-		}
-		ok = addr_parse(text, &a, why, sizeof(why)) == ADDR_OK;
-		if (ok && q->by_target && strcmp(a.key, q->key) == 0)
+	for (size_t i = 0; tv != NULL && tv[i] != NULL; i++) {
+		kind = dir_entry_target(&r, tv[i]->bv_val, tv[i]->bv_len, &a,
+		    msg, sizeof(msg));
+		if (q->by_target && a.key[0] != '\0' &&
+		    strcmp(a.key, q->key) == 0)
 			matched = 1;
-		snprintf(target, sizeof(target), "%s", ok ? a.text : text);
-		have_target = 1;
+		if (kind == DIR_ENTRY_BAD_ENTRY && bad[0] == '\0')
+			snprintf(bad, sizeof(bad), "%s", msg);
 	}
 	if (!matched)
-		return 0;	/* the server's matching is not ours */
-	if (dir_result_add(q->res, dn, primary[0] != '\0' ? primary : NULL,
-	    have_target ? target : NULL) == -1) {
+		return 0;
+	if (bad[0] != '\0') {
+		snprintf(err, errlen, "ldap: %s", bad);
+		return -1;
+	}
+	if (dir_result_add(q->res, dn, r.has_primary ? r.primary.text : NULL,
+	    r.has_target ? r.target.text : NULL) == -1) {
 		snprintf(err, errlen, "ldap: out of memory");
 		return -1;
 	}

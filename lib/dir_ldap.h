@@ -7,7 +7,10 @@
  * directory.ldap.uri list, tried in order, with failover and reconnection
  * done here.  Every network step (connect, StartTLS, bind, search) is
  * bounded by directory.ldap.timeout.  Any failure to get an answer is
- * DIR_TRYAGAIN, never DIR_NOTFOUND.
+ * DIR_TRYAGAIN, never DIR_NOTFOUND; so is an entry holding the key whose
+ * values break the entry rules (dir_entry.h) in a way that would make the
+ * answer wrong (a malformed primary or target, two of either): the
+ * message names its DN.  A malformed secondary value is skipped.
  *
  * libldap writes to sockets with write(2): a program using this back-end
  * should ignore SIGPIPE, or a server that closes a connection can kill it.

@@ -7,11 +7,11 @@
  * (CRLF line ends, comments, "version: 1"), ldap_parse_ldif_record()
  * unfolds continuation lines, decodes "::" base64 values, applies
  * "changetype: add" and groups the values by attribute.  This file checks
- * what mailswitch needs on top: every record is an entry, every SMTP proxy
- * and target address parses, an entry has at most one primary and one
- * target address.  The first problem stops the load with "FILE:LINE:
- * message", LINE being the record's first line, or the faulty line itself
- * when libldap refused one.
+ * what mailswitch needs on top: every record is an entry, and its proxy and
+ * target values pass the rules every back-end shares (dir_entry.h: every
+ * SMTP address parses, at most one primary and one target).  The first
+ * problem stops the load with "FILE:LINE: message", LINE being the
+ * record's first line, or the faulty line itself when libldap refused one.
  *
  * libldap also follows "include: URL" lines (as ldapadd does) and, for a
  * malformed line, writes its own one-line diagnostic through liblber's
@@ -39,6 +39,7 @@
 #include <ldif.h>
 
 #include "addr.h"
+#include "dir_entry.h"
 #include "dir_ldif.h"
 #include "regfile.h"
 
@@ -100,8 +101,6 @@ struct ldif_load {
 	unsigned long	 line;		/* first line of the current record */
 	char		*copy;		/* the current record, untouched */
 	size_t		 copylen;
-	char		*val;		/* the current value, NUL-terminated */
-	size_t		 vallen;
 	char		*err;
 	size_t		 errlen;
 };
@@ -113,12 +112,11 @@ static int	dir_ldif_by_target(void *, const char *, dir_result_t *, char *,
 static void	dir_ldif_close(void *);
 
 const dir_backend_ops_t dir_ldif_ops = {
-	"ldif",
-	dir_ldif_by_proxy,
-	dir_ldif_by_target,
-	dir_ldif_close,
-	false,		/* an in-memory index already: no cache */
-	NULL,		/* loaded: it always answers */
+	.name = "ldif",
+	.by_proxy = dir_ldif_by_proxy,
+	.by_target = dir_ldif_by_target,
+	.close = dir_ldif_close,
+	.ping = NULL,		/* loaded: it always answers */
 };
 
 /* Writes "PATH:LINE: message" into the load's error buffer; returns -1. */
@@ -290,76 +288,41 @@ dir_ldif_index_find(const struct ldif_index *ix, const char *key)
 }
 
 /*
- * Copies one value into ld->val, NUL-terminated.  Returns 1, 0 when the
- * value holds a NUL byte (no address can), or -1: no memory.
+ * Reads one value of the proxy (is_target 0) or target (1) attribute of
+ * entry number n by the shared rules (dir_entry.h), keeps it in *e and
+ * indexes it.  Any value the rules refuse stops the load: an export is
+ * fixed before it is used.  Returns 0, or -1 with the message in ld->err.
  */
 static int
-dir_ldif_value(struct ldif_load *ld, const struct berval *bv)
+dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
+    const struct berval *bv, int is_target, struct ldif_entry *e, size_t n)
 {
-	if (dir_ldif_reserve(&ld->val, &ld->vallen, bv->bv_len + 1) == -1)
-		return -1;
-	memcpy(ld->val, bv->bv_val, bv->bv_len);
-	ld->val[bv->bv_len] = '\0';
-	return memchr(bv->bv_val, '\0', bv->bv_len) == NULL;
-}
+	struct dir_ldif		*dl = ld->dl;
+	dir_entry_kind_t	 kind;
+	char			 msg[1024];
+	addr_t			 a;
 
-/* Replaces control characters of the value in ld->val, for a message. */
-static const char *
-dir_ldif_shown(struct ldif_load *ld)
-{
-	for (char *p = ld->val; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return ld->val;
-}
-
-/*
- * Checks one value of the proxy (is_target 0) or target (1) attribute of
- * entry number n, keeps it in *e and indexes it.  Returns 0, or -1 with
- * the message in ld->err.
- */
-static int
-dir_ldif_address(struct ldif_load *ld, const struct berval *bv,
-    int is_target, struct ldif_entry *e, char *pkey, size_t n)
-{
-	struct dir_ldif	*dl = ld->dl;
-	const char	*text, *what = is_target ? "target" : "proxy";
-	char		 why[256];
-	addr_t		 a;
-	int		 rc, primary;
-
-	if ((rc = dir_ldif_value(ld, bv)) == -1)
-		return dir_ldif_error(ld, ld->line, "out of memory");
-	text = dir_proxy_value(ld->val, &primary);
-	if (text == NULL && !is_target)
+	kind = is_target ?
+	    dir_entry_target(r, bv->bv_val, bv->bv_len, &a, msg, sizeof(msg)) :
+	    dir_entry_proxy(r, bv->bv_val, bv->bv_len, &a, msg, sizeof(msg));
+	switch (kind) {
+	case DIR_ENTRY_OTHER:
 		return 0;		/* X500:, x400:, sip: ... */
-	if (text == NULL)
-		return dir_ldif_error(ld, ld->line, "entry '%s': target "
-		    "address '%s' is not an SMTP address", e->dn,
-		    dir_ldif_shown(ld));
-	if (rc == 0)
-		return dir_ldif_error(ld, ld->line, "entry '%s': bad %s "
-		    "address '%s': a NUL byte", e->dn, what,
-		    dir_ldif_shown(ld));
-	if (addr_parse(text, &a, why, sizeof(why)) != ADDR_OK)
-		return dir_ldif_error(ld, ld->line, "entry '%s': bad %s "
-		    "address '%s': %s", e->dn, what, dir_ldif_shown(ld), why);
-
-	if (is_target) {
+	case DIR_ENTRY_BAD_VALUE:
+	case DIR_ENTRY_BAD_ENTRY:
+		return dir_ldif_error(ld, ld->line, "%s", msg);
+	case DIR_ENTRY_TARGET:
 		if ((e->target = dir_ldif_store(dl, a.text,
 		    strlen(a.text))) == NULL)
 			return dir_ldif_error(ld, ld->line, "out of memory");
-	} else if (primary && e->primary != NULL) {
-		if (strcmp(pkey, a.key) != 0)
-			return dir_ldif_error(ld, ld->line, "entry '%s': two "
-			    "primary addresses, '%s' and '%s' (only one "
-			    "SMTP: value is allowed)", e->dn, e->primary,
-			    a.text);
-	} else if (primary) {
-		if ((e->primary = dir_ldif_store(dl, a.text,
-		    strlen(a.text))) == NULL)
+		break;
+	case DIR_ENTRY_PRIMARY:
+		if (e->primary == NULL && (e->primary = dir_ldif_store(dl,
+		    a.text, strlen(a.text))) == NULL)
 			return dir_ldif_error(ld, ld->line, "out of memory");
-		memcpy(pkey, a.key, ADDR_TEXT_MAX + 1);
+		break;
+	case DIR_ENTRY_SECONDARY:
+		break;
 	}
 	if (dir_ldif_index_add(dl, is_target ? &dl->target : &dl->proxy,
 	    a.key, n) == -1)
@@ -377,7 +340,7 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 {
 	struct dir_ldif		*dl = ld->dl;
 	struct ldif_entry	 e = { NULL, NULL, NULL };
-	char			 pkey[ADDR_TEXT_MAX + 1] = "";
+	dir_entry_rules_t	 r;
 	size_t			 n = dl->nentries, npairs;
 	LDAPMod			**mods = lr->lrop_mods;
 
@@ -385,6 +348,7 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 	e.dn = dir_ldif_store(dl, lr->lr_dn.bv_val, lr->lr_dn.bv_len);
 	if (e.dn == NULL)
 		return dir_ldif_error(ld, ld->line, "out of memory");
+	dir_entry_begin(&r, e.dn, ld->target_attr);
 	for (size_t m = 0; mods != NULL && mods[m] != NULL; m++) {
 		const char	 *type = mods[m]->mod_type;
 		struct berval	**vals = mods[m]->mod_bvalues;
@@ -398,15 +362,12 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 		is_target = strcasecmp(type, ld->target_attr) == 0;
 		if (vals == NULL || (!is_proxy && !is_target))
 			continue;
-		if (is_target && vals[0] != NULL && vals[1] != NULL)
-			return dir_ldif_error(ld, ld->line, "entry '%s': more "
-			    "than one %s value", e.dn, ld->target_attr);
 		for (size_t v = 0; vals[v] != NULL; v++) {
-			if (is_proxy && dir_ldif_address(ld, vals[v], 0, &e,
-			    pkey, n) == -1)
+			if (is_proxy && dir_ldif_address(ld, &r, vals[v], 0,
+			    &e, n) == -1)
 				return -1;
-			if (is_target && dir_ldif_address(ld, vals[v], 1, &e,
-			    pkey, n) == -1)
+			if (is_target && dir_ldif_address(ld, &r, vals[v], 1,
+			    &e, n) == -1)
 				return -1;
 		}
 	}
@@ -672,7 +633,6 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	ber_memfree(buf);
 	ldif_close(fp);
 	free(ld.copy);
-	free(ld.val);
 	if (!ok) {
 		dir_ldif_close(dl);
 		return NULL;

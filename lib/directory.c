@@ -1,55 +1,31 @@
 /*
- * directory.c - the back-end interface: dispatch to the back-end named in
- * the configuration, and the result helpers every back-end shares.
+ * directory.c - the back-end interface: dispatch to a back-end's
+ * functions, and the result helpers every back-end shares.
  *
- * A back-end is a dir_backend_ops_t plus an open function that returns its
- * handle; directory_t pairs the two, with a cache (cache.c) in front when
- * the back-end asks for one.  Lookups go to the cache or straight to the
+ * A directory_t pairs a dir_backend_ops_t with the back-end's handle
+ * (directory_new()).  Which back-ends exist and how each is opened is the
+ * registry's business (dir_open.c); a cache is a back-end that wraps
+ * another directory_t (dir_cache.c).  Lookups go straight to the
  * back-end's functions, so they are exactly as thread-safe as it is.
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cache.h"
-#include "dir_ldap.h"
-#include "dir_ldif.h"
 #include "directory.h"
 
 struct directory {
 	const dir_backend_ops_t	*ops;
 	void			*h;
-	cache_t			*cache;		/* NULL: none */
 };
 
 directory_t *
-directory_open(const config_t *cfg, char *err, size_t errlen)
+directory_new(const dir_backend_ops_t *ops, void *h, char *err, size_t errlen)
 {
-	const struct config_directory	*dc = &cfg->directory;
-	const dir_backend_ops_t		*ops = NULL;
-	directory_t			*d;
-	void				*h = NULL;
+	directory_t	*d;
 
-	switch (dc->backend) {
-	case BACKEND_LDIF:
-		ops = &dir_ldif_ops;
-		h = dir_ldif_open(dc->ldif_path, dc->proxy_attribute,
-		    dc->target_attribute, err, errlen);
-		break;
-	case BACKEND_LDAP:
-		ops = &dir_ldap_ops;
-		h = dir_ldap_open(cfg, err, errlen);
-		break;
-	default:
-		snprintf(err, errlen, "directory: unknown back-end %d",
-		    (int)dc->backend);
-		return NULL;
-	}
-	if (h == NULL)
-		return NULL;
 	if ((d = malloc(sizeof(*d))) == NULL) {
 		ops->close(h);
 		snprintf(err, errlen, "directory: out of memory");
@@ -57,13 +33,6 @@ directory_open(const config_t *cfg, char *err, size_t errlen)
 	}
 	d->ops = ops;
 	d->h = h;
-	d->cache = NULL;
-	if (ops->cached && dc->cache.entries > 0 &&
-	    (d->cache = cache_create((size_t)dc->cache.entries, dc->cache.ttl,
-	    dc->cache.negative_ttl, NULL, err, errlen)) == NULL) {
-		directory_close(d);
-		return NULL;
-	}
 	return d;
 }
 
@@ -91,24 +60,10 @@ directory_lookup(directory_t *d,
 	return rc;
 }
 
-/* The cache's way to the back-end: arg is the directory_t. */
-static int
-directory_fetch(void *arg, int kind, const char *key, dir_result_t *res,
-    char *err, size_t errlen)
-{
-	directory_t	*d = arg;
-
-	return directory_lookup(d, kind == CACHE_BY_PROXY ? d->ops->by_proxy :
-	    d->ops->by_target, key, res, err, errlen);
-}
-
 int
 directory_by_proxy(directory_t *d, const char *key, dir_result_t *res,
     char *err, size_t errlen)
 {
-	if (d->cache != NULL)
-		return cache_lookup(d->cache, CACHE_BY_PROXY, key,
-		    directory_fetch, d, res, err, errlen);
 	return directory_lookup(d, d->ops->by_proxy, key, res, err, errlen);
 }
 
@@ -116,25 +71,30 @@ int
 directory_by_target(directory_t *d, const char *key, dir_result_t *res,
     char *err, size_t errlen)
 {
-	if (d->cache != NULL)
-		return cache_lookup(d->cache, CACHE_BY_TARGET, key,
-		    directory_fetch, d, res, err, errlen);
 	return directory_lookup(d, d->ops->by_target, key, res, err, errlen);
 }
 
 void
 directory_cache_stats(directory_t *d, struct cache_stats *st)
 {
-	cache_stats(d != NULL ? d->cache : NULL, st);
+	for (; d != NULL; d = d->ops->inner != NULL ? d->ops->inner(d->h) :
+	    NULL)
+		if (d->ops->cache_stats != NULL) {
+			d->ops->cache_stats(d->h, st);
+			return;
+		}
+	memset(st, 0, sizeof(*st));
 }
 
 const char *
 directory_backend_name(const directory_t *d)
 {
+	while (d->ops->inner != NULL)
+		d = d->ops->inner(d->h);
 	return d->ops->name;
 }
 
-/* The cache is bypassed: the question is whether the back-end answers. */
+/* A wrapper's ping asks its inner directory: no cache answers it. */
 int
 directory_ping(directory_t *d, char *err, size_t errlen)
 {
@@ -148,7 +108,6 @@ directory_close(directory_t *d)
 {
 	if (d == NULL)
 		return;
-	cache_destroy(d->cache);
 	d->ops->close(d->h);
 	free(d);
 }
@@ -205,30 +164,4 @@ nomem:
 	free(e.primary);
 	free(e.target);
 	return -1;
-}
-
-/*
- * A value is typed when it starts with letters or digits and a ':' that
- * comes before any '@': "SMTP:a@b", "X500:/o=...", "sip:a@b".  A quoted
- * local part holding a ':' ("\"a:b\"@c") is not typed, since '"' is not a
- * letter.  "SMTP" in capitals is the primary address; "smtp" in any other
- * case a secondary one.  An empty prefix (":a@b") is not a type: the value
- * is returned whole, for the caller's address check to refuse.
- */
-const char *
-dir_proxy_value(const char *value, int *primary)
-{
-	const char	*p;
-
-	*primary = 0;
-	if (value == NULL)
-		return NULL;
-	for (p = value; isalnum((unsigned char)*p); p++)
-		;
-	if (*p != ':' || p == value)
-		return value;
-	if (p - value != 4 || strncasecmp(value, "smtp", 4) != 0)
-		return NULL;
-	*primary = strncmp(value, "SMTP", 4) == 0;
-	return p + 1;
 }

@@ -5,12 +5,15 @@
  * found, and "try again later".  "Try again" is never folded into "not
  * found": the caller turns it into a 4xx and the mail stays queued.
  *
- * A directory_t is shared by all threads: its lookups are thread-safe.
+ * A directory_t is shared by all threads: its lookups are thread-safe
+ * (for one made by directory_new(), as far as its back-end's are).  The
+ * registry of back-ends (directory_open()) is dir_open.c; the cache is a
+ * back-end that wraps another directory_t (dir_cache.h); the rules an
+ * entry's values follow are dir_entry.h.
  */
 #ifndef MAILSWITCH_DIRECTORY_H
 #define MAILSWITCH_DIRECTORY_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -33,7 +36,15 @@ typedef struct dir_result {
 	size_t		 count;
 } dir_result_t;
 
-/* What a back-end provides; h is the back-end's own handle. */
+struct cache_stats;
+typedef struct directory directory_t;
+
+/*
+ * What a back-end provides; h is the back-end's own handle.  A wrapper (a
+ * back-end in front of another directory_t, as dir_cache.c is) says so
+ * with inner, and may answer cache_stats; a plain back-end leaves both
+ * NULL.
+ */
 typedef struct dir_backend_ops {
 	const char *name;
 	/* see directory_by_proxy() / directory_by_target() */
@@ -41,31 +52,41 @@ typedef struct dir_backend_ops {
 		    char *err, size_t errlen);
 	int	(*by_target)(void *h, const char *key, dir_result_t *res,
 		    char *err, size_t errlen);
+	/* frees h (and, for a wrapper, its inner directory) */
 	void	(*close)(void *h);
-	/*
-	 * true: directory_open() puts a cache (cache.h, sized by
-	 * cfg->directory.cache) in front of by_proxy and by_target.  A
-	 * back-end that answers from memory anyway (ldif) says false.
-	 */
-	bool	  cached;
 	/*
 	 * Checks that the back-end answers now (see directory_ping()):
 	 * 0, or -1 with a message in err.  NULL: it always does.
 	 */
 	int	(*ping)(void *h, char *err, size_t errlen);
+	/* A wrapper's inner directory (see directory_backend_name()); NULL */
+	directory_t	*(*inner)(void *h);
+	/* Fills st with the counters of a cache (directory_cache_stats()); NULL */
+	void	(*cache_stats)(void *h, struct cache_stats *st);
 } dir_backend_ops_t;
 
-typedef struct directory directory_t;
-
 /*
- * Opens the back-end named by cfg->directory (loads the LDIF file, or
- * prepares the LDAP pool), with a cache in front of it when the back-end
- * wants one and cfg->directory.cache.entries > 0.  The cache belongs to the
- * directory_t: a new directory_t (a SIGHUP reload) starts with an empty
- * one.  Returns NULL with a message in err when the configuration cannot
- * work (for LDIF: "FILE:LINE: message").  Does not keep a pointer to cfg.
+ * Opens the back-end named by cfg->directory.backend, as the registry
+ * (dir_open.c) lists it: loads the LDIF file, or prepares the LDAP pool
+ * with a cache wrapped around it (dir_cache.h) when
+ * cfg->directory.cache.entries > 0.  The cache belongs to the directory_t:
+ * a new directory_t (a SIGHUP reload) starts with an empty one.  Returns
+ * NULL with a message in err when the configuration cannot work (for LDIF:
+ * "FILE:LINE: message").  Does not keep a pointer to cfg.  Free with
+ * directory_close().
  */
 directory_t *directory_open(const config_t *cfg, char *err, size_t errlen);
+
+/*
+ * Makes a directory_t of a back-end's ops and its handle h: for the
+ * registry, for wrappers, and for tests that bring a back-end of their own
+ * (t/unit/dir_fake.h).  ops must outlive the directory_t (a static table);
+ * h belongs to it from now on: directory_close() calls ops->close(h).
+ * Returns NULL with a message in err when out of memory, after calling
+ * ops->close(h).
+ */
+directory_t *directory_new(const dir_backend_ops_t *ops, void *h, char *err,
+	    size_t errlen);
 
 /*
  * Finds the entries holding key (a folded address, "a@b") as a proxy
@@ -85,12 +106,16 @@ int	directory_by_target(directory_t *d, const char *key, dir_result_t *res,
 
 /*
  * Returns 0 when the back-end answers: for ldap, connect + bind + a
- * base-scope search of the base (past the cache); for ldif always 0.
- * Otherwise -1 with a message in err.  For `mailswitch -n`.  Thread-safe.
+ * base-scope search of the base (a wrapper such as the cache passes it to
+ * its inner directory); for ldif always 0.  Otherwise -1 with a message in
+ * err.  For `mailswitch -n`.  Thread-safe.
  */
 int	directory_ping(directory_t *d, char *err, size_t errlen);
 
-/* Returns the back-end's name ("ldif", "ldap"). */
+/*
+ * Returns the back-end's name ("ldif", "ldap"): for a wrapper, the name of
+ * the back-end it wraps (an ldap directory with a cache is "ldap").
+ */
 const char *directory_backend_name(const directory_t *d);
 
 /* Frees the entries of a result (not the struct itself); NULL is a no-op. */
@@ -104,21 +129,16 @@ int	dir_result_add(dir_result_t *res, const char *dn, const char *primary,
 	    const char *target);
 
 /*
- * Fills st with the counters of the directory's cache (all zero when it
- * has none).  For tests and statistics.  Thread-safe.
+ * Fills st with the counters of the directory's cache: the outermost
+ * wrapper that has cache_stats answers; all zero when there is none.  For
+ * tests and statistics.  Thread-safe.
  */
-struct cache_stats;
 void	directory_cache_stats(directory_t *d, struct cache_stats *st);
 
-/* Closes the back-end and frees its cache; NULL is a no-op. */
-void	directory_close(directory_t *d);
-
 /*
- * Splits a proxy address value: "SMTP:a@b" (primary), "smtp:a@b"
- * (secondary) or a bare "a@b" (secondary).  Returns a pointer to the
- * address inside value and sets *primary, or NULL when the value is of
- * another type ("X500:", "x400:", "sip:" ...).
+ * Closes the back-end (a wrapper closes its inner directory too) and frees
+ * d; NULL is a no-op.  No lookup may be running.
  */
-const char *dir_proxy_value(const char *value, int *primary);
+void	directory_close(directory_t *d);
 
 #endif /* MAILSWITCH_DIRECTORY_H */

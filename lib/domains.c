@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "domains.h"
 
-#define DOMAIN_MAX	253	/* RFC 1035 name length, without the dot */
 #define LABEL_MAX	63
 
 struct domains {
@@ -59,96 +59,55 @@ domains_authority_name(authority_t a)
 	return "unknown";
 }
 
-/* Returns the length of the UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t	len;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong three- and four-byte forms, surrogates, > U+10FFFF */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
-
-static int
-is_ldh(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
-}
-
 int
 domains_check_name(const char *name, bool wildcard, char *err, size_t errlen)
 {
-	const unsigned char	*p = (const unsigned char *)name;
-	size_t			 len, label = 0;
+	const char	*p = name, *why;
+	size_t		 len;
 
 	if (wildcard && p[0] == '*' && p[1] == '.')
 		p += 2;
-	len = strlen((const char *)p);
-	if (len == 0) {
-		snprintf(err, errlen, "empty domain name '%s'", name);
-		return -1;
-	}
-	if (len > DOMAIN_MAX) {
-		snprintf(err, errlen, "domain name '%.40s...' longer than %d bytes",
-		    name, DOMAIN_MAX);
-		return -1;
-	}
-	for (size_t i = 0; i <= len; i++) {
-		size_t	 n;
-
-		if (p[i] == '.' || p[i] == '\0') {
-			if (label == 0 || p[i - 1] == '-' ||
-			    p[i - label] == '-') {
-				snprintf(err, errlen, "bad domain name '%s'%s", name,
-				    label == 0 ? " (empty label)" :
-				    " (a label starts or ends with '-')");
-				return -1;
-			}
-			if (label > LABEL_MAX) {
-				snprintf(err, errlen, "bad domain name '%s' "
-				    "(a label is longer than %d bytes)", name,
-				    LABEL_MAX);
-				return -1;
-			}
-			label = 0;
-			continue;
-		}
-		if (is_ldh(p[i])) {
-			label++;
-			continue;
-		}
-		if (p[i] >= 0x80 && (n = utf8_seq(p + i, len - i)) > 0) {
-			label += n;
-			i += n - 1;
-			continue;
-		}
-		if (p[i] == '*')
+	len = strlen(p);
+	switch (addr_check_domain(p, len)) {
+	case ADDR_DOMAIN_OK:
+		if (strchr(p, '*') == NULL)
+			return 0;
+		/* FALLTHROUGH */
+	case ADDR_DOMAIN_BAD_CHAR:
+		if (strchr(p, '*') != NULL) {
 			snprintf(err, errlen, "bad domain name '%s' (%s)", name,
 			    wildcard ? "the only wildcard form is '*.domain'" :
 			    "no wildcard allowed here");
-		else
-			snprintf(err, errlen, "bad domain name '%s' "
-			    "(letters, digits, '-' and UTF-8 only)", name);
+			return -1;
+		}
+		why = "letters, digits, '-' and UTF-8 only";
+		break;
+	case ADDR_DOMAIN_EMPTY:
+		snprintf(err, errlen, "empty domain name '%s'", name);
 		return -1;
+	case ADDR_DOMAIN_TOO_LONG:
+		snprintf(err, errlen, "domain name '%.40s...' longer than %d "
+		    "bytes", name, ADDR_DOMAIN_MAX);
+		return -1;
+	case ADDR_DOMAIN_LEADING_DOT:
+	case ADDR_DOMAIN_TRAILING_DOT:
+	case ADDR_DOMAIN_EMPTY_LABEL:
+		why = "empty label";
+		break;
+	case ADDR_DOMAIN_HYPHEN_FIRST:
+	case ADDR_DOMAIN_HYPHEN_LAST:
+		why = "a label starts or ends with '-'";
+		break;
+	case ADDR_DOMAIN_LONG_LABEL:
+		snprintf(err, errlen, "bad domain name '%s' (a label is longer "
+		    "than %d bytes)", name, LABEL_MAX);
+		return -1;
+	default:		/* bad UTF-8, '@' */
+		why = "letters, digits, '-' and UTF-8 only";
+		break;
 	}
-	return 0;
+	snprintf(err, errlen, "bad domain name '%s' (%s)", name, why);
+	return -1;
 }
 
 /* Folds ASCII letters of src to lower case into dst; returns dst. */
@@ -244,7 +203,7 @@ nomem:
 const domain_t *
 domains_match(const domains_t *t, const char *domain)
 {
-	char	 buf[2 + DOMAIN_MAX + 2];	/* room for "*." in front */
+	char	 buf[2 + ADDR_DOMAIN_MAX + 2];	/* room for "*." in front */
 	char	*name = buf + 2;
 	size_t	 len, pos;
 	int	 found;
@@ -254,7 +213,7 @@ domains_match(const domains_t *t, const char *domain)
 	len = strlen(domain);
 	if (len > 0 && domain[len - 1] == '.')	/* an absolute name */
 		len--;
-	if (len == 0 || len > DOMAIN_MAX)
+	if (len == 0 || len > ADDR_DOMAIN_MAX)
 		return NULL;
 	fold(name, domain, len);
 	pos = find(t, name, &found);

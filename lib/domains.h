@@ -53,9 +53,11 @@ const domain_t *domains_get(const domains_t *t, size_t i);
 void	domains_destroy(domains_t *t);
 
 /*
- * Checks that name is a domain: LDH or UTF-8 labels of 1..63 bytes, at most
- * 253 bytes, no trailing dot; with wildcard, "*." followed by such a name is
- * accepted too.  Returns 0, or -1 with a message in err.
+ * Checks that name is a domain by the rule addresses follow too
+ * (addr_check_domain(): LDH or UTF-8 labels of 1..63 bytes, at most
+ * ADDR_DOMAIN_MAX = 253 bytes, no trailing dot); with wildcard, "*."
+ * followed by such a name is accepted too.  Returns 0, or -1 with a
+ * message in err.
  */
 int	domains_check_name(const char *name, bool wildcard, char *err, size_t errlen);
 

@@ -5,7 +5,8 @@
 #
 # Starts one slapd (t/ldap/slapd.sh: the example directory of
 # contrib/ldap/contacts.ldif, plus twelve entries holding
-# many@contoso.com) and runs CHECK_BINARY with
+# many@contoso.com and the broken entries of check_ldap's entry rows) and
+# runs CHECK_BINARY with
 #	T_CONF         a mailswitch configuration: the domains of
 #	               etc/mailswitch.conf, directory.backend = "ldap" on it
 #	T_TLS_CONF     the same with StartTLS (certificates of slapd_certs)
@@ -38,6 +39,22 @@ ldif=$SLAPD_TMP/contacts.ldif
 		    "proxyAddresses: SMTP:many$i@contoso.com" \
 		    "proxyAddresses: smtp:many@contoso.com"
 	done
+	# entries whose values break the rules (lib/dir_entry.h); check_ldap
+	# reads "mail" as the target attribute for the two-targets one
+	while IFS='|' read -r cn ou attrs; do
+		printf '\n%s\n' "dn: cn=$cn,ou=$ou,dc=contoso,dc=com"
+		printf '%s\n' "objectClass: inetOrgPerson" \
+		    "objectClass: mailswitchRecipient" "cn: $cn" "sn: $cn"
+		printf '%s\n' "$attrs" | tr '|' '\n'
+	done <<-'EOF'
+	Bad Secondary|users|proxyAddresses: SMTP:badsec@contoso.com|proxyAddresses: smtp:not an address|proxyAddresses: smtp:bob@|proxyAddresses: X500:/o=Contoso/cn=badsec
+	Bad Primary|users|proxyAddresses: SMTP:bad primary@contoso.com|proxyAddresses: smtp:badprimary@contoso.com
+	Two Primaries|users|proxyAddresses: SMTP:two1@contoso.com|proxyAddresses: SMTP:two2@contoso.com
+	Bad Target|contacts|proxyAddresses: SMTP:badtarget@contoso.com|targetAddress: SMTP:bob@@fourthcoffee.com
+	X400 Target|contacts|proxyAddresses: SMTP:x400target@contoso.com|targetAddress: X400:c=US;a= ;p=FourthCoffee;s=Lee;
+	Two Targets|contacts|proxyAddresses: SMTP:twotargets@contoso.com|mail: SMTP:tt1@fourthcoffee.com|mail: tt2@fourthcoffee.com
+	Spaced|users|proxyAddresses:: c210cDpzcGFjZWRAY29udG9zby5jb20g|proxyAddresses: SMTP:sp1@contoso.com|proxyAddresses: SMTP:sp2@contoso.com
+	EOF
 } >"$ldif"
 slapd_start one --tls good --ldif "$ldif"
 down=$(slapd_free_port)

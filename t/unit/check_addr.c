@@ -198,7 +198,7 @@ static const struct parse_case path_cases[] = {
 	{ "<a@x\x80y.example>", BAD, NULL, NULL, "invalid UTF-8 in domain" },
 	{ "<a@x.\xf0\x9f\x98>", BAD, NULL, NULL, "invalid UTF-8 in domain" },
 
-	/* length limits: local part 64, label 63, domain 255, address 254 */
+	/* length limits: local part 64, label 63, domain 253, address 254 */
 	{ "<{64*a}@x>", OK, "{64*a}@x", NULL, NULL },
 	{ "<{65*a}@x>", BAD, NULL, NULL, "local part longer than 64 octets" },
 	{ "<\"{64*a}\"@x>", OK, "{64*a}@x", NULL, NULL },
@@ -224,10 +224,15 @@ static const struct parse_case path_cases[] = {
 	    "address longer than 254 octets" },
 	{ "<@r:{64*a}@{63*b}.{63*c}.{61*d}>", OK,
 	    "{64*a}@{63*b}.{63*c}.{61*d}", NULL, NULL },
+	/* a domain of 255 octets: over the 253 a name can have */
 	{ "<a@{63*b}.{63*c}.{63*d}.{63*e}>", BAD, NULL, NULL,
-	    "address longer than 254 octets" },
+	    "domain longer than 253 octets" },
 	{ "<a@{63*b}.{63*c}.{63*d}.{63*e}.f>", BAD, NULL, NULL,
-	    "domain longer than 255 octets" },
+	    "domain longer than 253 octets" },
+	/* 253 and 254 octets, in a source route hop (dropped) */
+	{ "<@{63*b}.{63*c}.{63*d}.{61*e}:a@x>", OK, "a@x", NULL, NULL },
+	{ "<@{63*b}.{63*c}.{63*d}.{62*e}:a@x>", BAD, NULL, NULL,
+	    "source route: domain longer than 253 octets" },
 	{ "<{600*a}@x>", BAD, NULL, NULL, "path longer than 512 octets" },
 
 	/* dots */
@@ -439,8 +444,8 @@ static const struct {
 	{ "{64*a}@x", "{63*b}.{63*c}.{62*d}", BAD, NULL, NULL,
 	    "address longer than 254 octets" },
 	{ "a@x", "{63*b}.{63*c}.{63*d}.{63*e}.f", BAD, NULL, NULL,
-	    "domain longer than 255 octets" },
-	{ "a@x", "{300*b}", BAD, NULL, NULL, "domain longer than 255 octets" },
+	    "domain longer than 253 octets" },
+	{ "a@x", "{300*b}", BAD, NULL, NULL, "domain longer than 253 octets" },
 	{ "bob@a", "", BAD, NULL, NULL, "empty domain" },
 	{ "bob@a", NULL, BAD, NULL, NULL, "empty domain" },
 	{ "bob@a", "-b.example", BAD, NULL, NULL,

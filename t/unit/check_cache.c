@@ -3,7 +3,9 @@
  * a counting fake back-end (ttl, negative_ttl, try-again, the bound and
  * LRU eviction, pass-through, kinds, deep copies), then threads: single
  * flight for cold and expired keys, consistent answers, and eviction under
- * contention (run it built with -DMAILSWITCH_TSAN=ON for the data races).
+ * contention (run it built with -DMAILSWITCH_TSAN=ON for the data races);
+ * and the cache as a wrapper (dir_cache.h) around a back-end that fails on
+ * demand (dir_fake.h).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,6 +17,8 @@
 
 #include "cache.h"
 #include "config.h"
+#include "dir_cache.h"
+#include "dir_fake.h"
 #include "directory.h"
 #include "tcheck.h"
 
@@ -375,6 +379,117 @@ START_TEST(test_directory_ldif_uncached)
 END_TEST
 
 /*
+ * The cache as a wrapper (dir_cache_wrap) around a fake back-end
+ * (dir_fake.h) that fails on demand: one lookup per step, the fail switch
+ * as the step sets it, and the lookups the back-end saw so far.  The
+ * fake holds "f@x" (found, both kinds) and "t@x" (that key alone fails).
+ */
+struct wrap_step {
+	int64_t		 at;		/* ms */
+	int		 down;		/* the fail switch for this step */
+	int		 kind;
+	const char	*key;
+	int		 rc;
+	unsigned	 calls;		/* back-end lookups after this step */
+};
+
+static const struct wrap_row {
+	const char		*name;
+	int			 ttl, negative_ttl;
+	struct wrap_step	 steps[8];
+} wrap_rows[] = {
+	{ "found is kept", 10, 5, {
+		{ 0, 0, P, "f@x", F, 1 }, { 1, 0, P, "f@x", F, 1 },
+		{ 2, 0, T, "f@x", F, 2 }, { 3, 0, T, "f@x", F, 2 } } },
+	{ "a failure is not kept", 10, 5, {
+		{ 0, 1, P, "f@x", A, 1 }, { 1, 1, P, "f@x", A, 2 },
+		{ 2, 0, P, "f@x", F, 3 }, { 3, 0, P, "f@x", F, 3 },
+		{ 4, 1, P, "f@x", F, 3 } } },
+	{ "one failing key is not kept", 10, 5, {
+		{ 0, 0, P, "t@x", A, 1 }, { 1, 0, P, "t@x", A, 2 },
+		{ 2, 0, P, "f@x", F, 3 }, { 3, 0, P, "t@x", A, 4 } } },
+	{ "an answer outlives the outage until it expires", 10, 5, {
+		{ 0, 0, P, "f@x", F, 1 }, { 9999, 1, P, "f@x", F, 1 },
+		{ 10000, 1, P, "f@x", A, 2 }, { 10001, 1, P, "f@x", A, 3 },
+		{ 10002, 0, P, "f@x", F, 4 }, { 10003, 1, P, "f@x", F, 4 } } },
+	{ "not found is kept negative_ttl, a failure then is not", 10, 5, {
+		{ 0, 0, P, "n@x", N, 1 }, { 4999, 1, P, "n@x", N, 1 },
+		{ 5000, 1, P, "n@x", A, 2 }, { 5001, 0, P, "n@x", N, 3 },
+		{ 5002, 1, P, "n@x", N, 3 } } },
+};
+
+START_TEST(test_wrap)
+{
+	const struct wrap_row	*row = &wrap_rows[_i];
+	struct cache_stats	 st;
+	dir_fake_t		*f = NULL;
+	directory_t		*inner, *d;
+	char			 err[ERRLEN];
+
+	atomic_store(&test_now, 1000000);
+	inner = dir_fake_open(&f, err, sizeof(err));
+	ck_assert_msg(inner != NULL, "dir_fake_open: %s", err);
+	ck_assert_int_eq(dir_fake_set(f, 0, "f@x", F, "cn=f", "f@x", "f@y"), 0);
+	ck_assert_int_eq(dir_fake_set(f, 1, "f@x", F, "cn=f", "f@w", "f@x"), 0);
+	ck_assert_int_eq(dir_fake_set(f, 0, "t@x", A, NULL, NULL, NULL), 0);
+	d = dir_cache_wrap(inner, 10, row->ttl, row->negative_ttl, test_clock,
+	    err, sizeof(err));
+	ck_assert_msg(d != NULL, "dir_cache_wrap: %s", err);
+	ck_assert_str_eq(directory_backend_name(d), "fake");
+	for (size_t i = 0; i < NELEM(row->steps) && row->steps[i].key; i++) {
+		const struct wrap_step	*s = &row->steps[i];
+		dir_result_t		 res;
+		int			 rc;
+
+		atomic_store(&test_now, 1000000 + s->at);
+		dir_fake_fail(f, s->down);
+		rc = s->kind == P ?
+		    directory_by_proxy(d, s->key, &res, err, sizeof(err)) :
+		    directory_by_target(d, s->key, &res, err, sizeof(err));
+		ck_assert_msg(rc == s->rc && (rc != F || (res.count == 1 &&
+		    strcmp(res.entries[0].dn, "cn=f") == 0)) &&
+		    (rc != A || strstr(err, "down") != NULL),
+		    "%s, step %zu: got rc %d (%s), want %d", row->name, i + 1,
+		    rc, err, s->rc);
+		ck_assert_msg(dir_fake_calls(f) == s->calls, "%s, step %zu: "
+		    "got %u back-end lookups, want %u", row->name, i + 1,
+		    dir_fake_calls(f), s->calls);
+		/* ping passes the cache by: it says whether the back-end is up */
+		ck_assert_msg(directory_ping(d, err, sizeof(err)) ==
+		    (s->down ? -1 : 0), "%s, step %zu: ping", row->name, i + 1);
+		dir_result_free(&res);
+	}
+	directory_cache_stats(d, &st);
+	ck_assert_msg(st.fetches == dir_fake_calls(f), "%s: stats say %llu "
+	    "fetches, the back-end saw %u", row->name,
+	    (unsigned long long)st.fetches, dir_fake_calls(f));
+	directory_close(d);		/* closes the fake too */
+}
+END_TEST
+
+/* Without a wrapper a back-end has no cache counters. */
+START_TEST(test_wrap_none)
+{
+	struct cache_stats	 st;
+	dir_fake_t		*f = NULL;
+	directory_t		*d;
+	dir_result_t		 res;
+	char			 err[ERRLEN];
+
+	d = dir_fake_open(&f, err, sizeof(err));
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(directory_by_proxy(d, "f@x", &res, err, sizeof(err)),
+	    N);
+	directory_cache_stats(d, &st);
+	ck_assert(st.fetches == 0 && st.misses == 0 && st.hits == 0);
+	ck_assert_uint_eq(dir_fake_calls(f), 1);
+	ck_assert_ptr_null(dir_cache_wrap(NULL, 10, 1, 1, NULL, err,
+	    sizeof(err)));
+	directory_close(d);
+}
+END_TEST
+
+/*
  * Threads.  Every thread waits at a barrier, then makes `rounds` lookups
  * over a small key set; a few of them try-again keys.  The back-end is
  * slow, so that cold keys are asked by many threads at once.
@@ -536,6 +651,8 @@ cache_suite(void)
 	tcase_add_test(tc, test_null);
 	tcase_add_test(tc, test_bound_sharded);
 	tcase_add_test(tc, test_directory_ldif_uncached);
+	tcase_add_loop_test(tc, test_wrap, 0, (int)NELEM(wrap_rows));
+	tcase_add_test(tc, test_wrap_none);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(th, 120);
 	tcase_add_test(th, test_threads_single_flight);

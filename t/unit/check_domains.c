@@ -152,6 +152,12 @@ START_TEST(test_long_name)
 	ck_assert_int_eq(domains_add(t, &d, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "longer than 253"));
 	ck_assert_ptr_null(domains_match(t, name));
+	name[254] = '\0';		/* 254 bytes: one too many */
+	ck_assert_int_eq(domains_add(t, &d, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "longer than 253"));
+	name[253] = '\0';		/* 253 bytes: the most a name has */
+	ck_assert_msg(domains_add(t, &d, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_nonnull(domains_match(t, name));
 	name[251] = '\0';		/* 251 bytes: fine */
 	ck_assert_msg(domains_add(t, &d, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_ptr_nonnull(domains_match(t, name));

@@ -2,7 +2,8 @@
  * check_ldap.c - the ldap back-end against a real slapd, started by
  * t/ldap/run-check.sh (which sets T_CONF, T_TLS_CONF, T_LDAP_URI,
  * T_LDAP_DOWN, T_LDAP_TMP, T_LDAP_BIND_DN, T_LDAP_BIND_PASSWORD): lookups
- * and what they return, filter injection, servers down, failover, the
+ * and what they return, the entry rules on broken entries, filter
+ * injection, servers down, failover, the
  * bind password file, configuration errors, and many threads on a small
  * pool, in the clear and with StartTLS.
  */
@@ -140,9 +141,12 @@ lookup_check(directory_t *dir, const struct lookup_row *row, char *why,
 	return NULL;
 }
 
-/* Writes a configuration whose ldap group is ldap_body; returns its path. */
+/*
+ * Writes a configuration whose ldap group is ldap_body, with dir_extra
+ * (settings of the directory group, or "") after it; returns its path.
+ */
 static const char *
-write_conf(const char *name, const char *ldap_body)
+write_conf(const char *name, const char *ldap_body, const char *dir_extra)
 {
 	static char	 path[4096];
 	FILE		*fp;
@@ -151,9 +155,9 @@ write_conf(const char *name, const char *ldap_body)
 	ck_assert((fp = fopen(path, "w")) != NULL);
 	fprintf(fp, "directory = {\n  backend = \"ldap\";\n"
 	    "  ldap = {\n    base = \"dc=contoso,dc=com\";\n    %s\n  };\n"
-	    "  cache = { entries = 0; };\n};\n"
+	    "  %s\n  cache = { entries = 0; };\n};\n"
 	    "domains = ( { name = \"contoso.com\"; authority = "
-	    "\"internal_relay\"; } );\n", ldap_body);
+	    "\"internal_relay\"; } );\n", ldap_body, dir_extra);
 	ck_assert(fclose(fp) == 0);
 	return path;
 }
@@ -203,6 +207,107 @@ START_TEST(test_lookups)
 END_TEST
 
 /*
+ * The entry rules (lib/dir_entry.h) on a live directory, with the broken
+ * entries t/ldap/run-check.sh adds.  An entry that holds the key answers
+ * when only a secondary value of it is malformed (skipped), and fails the
+ * lookup, naming its DN, when its answer would be wrong: a malformed
+ * primary or target, two primaries, two targets.  An entry the server
+ * returns that does not hold the key is dropped, whatever is wrong with
+ * it.
+ */
+struct entry_row {
+	const char	*target_attr;	/* NULL: targetAddress */
+	int		 by_target;
+	const char	*key;
+	int		 status;
+	const char	*primary;	/* DIR_FOUND: of the one entry */
+	const char	*target;
+	const char	*err_has;	/* DIR_TRYAGAIN: in the message */
+};
+
+#define BADDN(cn, ou)	"ldap: entry 'cn=" cn ",ou=" ou ",dc=contoso,dc=com': "
+
+static const struct entry_row entry_rows[] = {
+	/* malformed secondaries and other types are skipped */
+	{ NULL, 0, "badsec@contoso.com", DIR_FOUND, "badsec@contoso.com", NULL,
+	  NULL },
+	/* a malformed primary: the entry's primary would be wrong */
+	{ NULL, 0, "badprimary@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Bad Primary", "users") "bad proxy address 'SMTP:bad "
+	  "primary@contoso.com': " },
+	/* two primaries: already so before the shared rules */
+	{ NULL, 0, "two1@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Two Primaries", "users") "two primary addresses, " },
+	{ NULL, 0, "two2@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Two Primaries", "users") "two primary addresses, " },
+	/* a malformed target, a target of another type */
+	{ NULL, 0, "badtarget@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Bad Target", "contacts") "bad target address "
+	  "'SMTP:bob@@fourthcoffee.com': " },
+	{ NULL, 0, "x400target@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("X400 Target", "contacts") "target address "
+	  "'X400:c=US;a= ;p=FourthCoffee;s=Lee;' is not an SMTP address" },
+	/* two targets ("mail" is multi-valued; targetAddress is not) */
+	{ "mail", 0, "twotargets@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Two Targets", "contacts") "more than one mail value" },
+	{ "mail", 1, "tt2@fourthcoffee.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Two Targets", "contacts") "more than one mail value" },
+	{ NULL, 0, "twotargets@contoso.com", DIR_FOUND,
+	  "twotargets@contoso.com", NULL, NULL },
+	/* the server matches "spaced@contoso.com " (insignificant spaces),
+	   mailswitch does not: dropped, its two primaries do not matter */
+	{ NULL, 0, "spaced@contoso.com", DIR_NOTFOUND, NULL, NULL, NULL },
+	{ NULL, 0, "sp1@contoso.com", DIR_TRYAGAIN, NULL, NULL,
+	  BADDN("Spaced", "users") "two primary addresses, " },
+	/* and the good entries still answer */
+	{ NULL, 0, "bob@contoso.com", DIR_FOUND, "bob@contoso.com",
+	  "bob@fourthcoffee.com", NULL },
+	{ "mail", 0, "bob@contoso.com", DIR_FOUND, "bob@contoso.com", NULL,
+	  NULL },
+};
+
+START_TEST(test_entry_rules)
+{
+	const struct entry_row	*row = &entry_rows[_i];
+	char			 body[1024], extra[256] = "", err[CONFIG_ERR_MAX];
+	config_t		*cfg;
+	directory_t		*dir;
+	dir_result_t		 res;
+	int			 st;
+
+	snprintf(body, sizeof(body), "uri = [ \"%s\" ]; timeout = 2.0;",
+	    env("T_LDAP_URI"));
+	if (row->target_attr != NULL)
+		snprintf(extra, sizeof(extra), "target_attribute = \"%s\";",
+		    row->target_attr);
+	cfg = config_load(write_conf("entry", body, extra), err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	dir = directory_open(cfg, err, sizeof(err));
+	ck_assert_msg(dir != NULL, "%s", err);
+	st = row->by_target ?
+	    directory_by_target(dir, row->key, &res, err, sizeof(err)) :
+	    directory_by_proxy(dir, row->key, &res, err, sizeof(err));
+	ck_assert_msg(st == row->status, "row %d %s: got %s (%s), want %s", _i,
+	    row->key, STATUS_NAME(st), err, STATUS_NAME(row->status));
+	if (st == DIR_FOUND)
+		ck_assert_msg(res.count == 1 &&
+		    same(res.entries[0].primary, row->primary) &&
+		    same(res.entries[0].target, row->target),
+		    "row %d %s: got %zu [%s | %s], want 1 [%s | %s]", _i,
+		    row->key, res.count, SHOW(res.entries[0].primary),
+		    SHOW(res.entries[0].target), SHOW(row->primary),
+		    SHOW(row->target));
+	if (row->err_has != NULL)
+		ck_assert_msg(strstr(err, row->err_has) != NULL,
+		    "row %d %s: got '%s', want '%s'", _i, row->key, err,
+		    row->err_has);
+	dir_result_free(&res);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+/*
  * Servers that are down: open still works (the daemon starts), every
  * lookup is DIR_TRYAGAIN naming the server, never DIR_NOTFOUND; with a
  * good server after it, the answers come from that one.
@@ -246,7 +351,7 @@ START_TEST(test_servers)
 		snprintf(rowname, sizeof(rowname), "[%s]", uris);
 		snprintf(body, sizeof(body), "uri = [ %s ]; timeout = 2.0;",
 		    uris);
-		cfg = config_load(write_conf("servers", body), err, sizeof(err));
+		cfg = config_load(write_conf("servers", body, ""), err, sizeof(err));
 		ck_assert_msg(cfg != NULL, "%s: %s", rowname, err);
 		dir = directory_open(cfg, err, sizeof(err));
 		ck_assert_msg(dir != NULL, "%s: open: %s", rowname, err);
@@ -337,7 +442,7 @@ START_TEST(test_bind)
 		}
 		snprintf(body, sizeof(body), "uri = [ \"%s\" ]; %s %s",
 		    env("T_LDAP_URI"), dn, file);
-		cfg = config_load(write_conf("bind", body), err, sizeof(err));
+		cfg = config_load(write_conf("bind", body, ""), err, sizeof(err));
 		ck_assert_msg(cfg != NULL, "%s: %s", row->name, err);
 		dir = directory_open(cfg, err, sizeof(err));
 		ck_assert_msg((dir != NULL) == row->opens, "%s: open: got "
@@ -404,7 +509,7 @@ START_TEST(test_conf_errors)
 
 		snprintf(body, sizeof(body), "uri = [ \"%s\" ]; %s",
 		    env("T_LDAP_URI"), conf_rows[i].ldap_body);
-		cfg = config_load(write_conf("conf", body), err, sizeof(err));
+		cfg = config_load(write_conf("conf", body, ""), err, sizeof(err));
 		if (conf_rows[i].at_load) {
 			ck_assert_msg(cfg == NULL && strstr(err,
 			    conf_rows[i].err_has) != NULL, "%s: got %s (%s), "
@@ -482,6 +587,7 @@ ldap_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_lookups);
+	tcase_add_loop_test(tc, test_entry_rules, 0, (int)NELEM(entry_rows));
 	tcase_add_test(tc, test_servers);
 	tcase_add_test(tc, test_bind);
 	tcase_add_test(tc, test_conf_errors);

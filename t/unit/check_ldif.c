@@ -541,56 +541,6 @@ START_TEST(test_custom)
 }
 END_TEST
 
-/* ---- (d) dir_proxy_value() ------------------------------------------- */
-
-static const struct proxy_row {
-	const char	*value;
-	const char	*want;		/* NULL: another type */
-	int		 primary;
-} proxy_rows[] = {
-	{ "SMTP:a@b", "a@b", 1 },
-	{ "smtp:a@b", "a@b", 0 },
-	{ "Smtp:a@b", "a@b", 0 },
-	{ "sMTP:a@b", "a@b", 0 },
-	{ "a@b", "a@b", 0 },
-	{ "SMTP:smtp:a@b", "smtp:a@b", 1 },	/* one prefix only */
-	{ "SMTP:", "", 1 },
-	{ "X500:/o=Org/ou=Site/cn=Recipients/cn=bob", NULL, 0 },
-	{ "x500:/o=Org/cn=bob", NULL, 0 },
-	{ "X400:c=US;a= ;p=Org;s=Bob;", NULL, 0 },
-	{ "x400:c=US;a= ;p=Org;s=Bob;", NULL, 0 },
-	{ "sip:a@b", NULL, 0 },
-	{ "SIP:a@b", NULL, 0 },
-	{ "EUM:1234;phone-context=x", NULL, 0 },
-	{ "SMTPX:a@b", NULL, 0 },
-	{ "SMT:a@b", NULL, 0 },
-	{ "x-500:a@b", "x-500:a@b", 0 },	/* '-' is no type letter */
-	{ "a@b:c", "a@b:c", 0 },		/* ':' after '@' */
-	{ "\"a:b\"@c", "\"a:b\"@c", 0 },	/* quoted local part */
-	{ ":a@b", ":a@b", 0 },			/* empty type: left whole */
-	{ ":", ":", 0 },
-	{ "smtp", "smtp", 0 },
-	{ "", "", 0 },
-	{ NULL, NULL, 0 },
-};
-
-START_TEST(test_proxy_value)
-{
-	const struct proxy_row	*r = &proxy_rows[_i];
-	const char		*got;
-	int			 primary = -1;
-
-	got = dir_proxy_value(r->value, &primary);
-	ck_assert_msg(same(got, r->want) && (got == NULL ||
-	    primary == r->primary),
-	    "dir_proxy_value(%s): got '%s' primary %d, want '%s' primary %d",
-	    S(r->value), S(got), primary, S(r->want), r->primary);
-	/* the address is inside the value, not a copy */
-	ck_assert_msg(got == NULL || (got >= r->value &&
-	    got <= r->value + strlen(r->value)), "row %d: not inside", _i);
-}
-END_TEST
-
 /* ---- (e) an ldifde export: "changetype: add", CRLF -------------------- */
 
 static const struct lookup_row ldifde_rows[] = {
@@ -705,7 +655,6 @@ ldif_suite(void)
 	tcase_add_test(tc, test_ldap_incomplete);
 	tcase_add_loop_test(tc, test_edge, 0, NELEM(edge_rows));
 	tcase_add_loop_test(tc, test_custom, 0, NELEM(custom_rows));
-	tcase_add_loop_test(tc, test_proxy_value, 0, NELEM(proxy_rows));
 	tcase_add_loop_test(tc, test_ldifde, 0, NELEM(ldifde_rows));
 	tcase_add_test(tc, test_ldifde_stored);
 	tcase_add_test(tc, test_result_add);
