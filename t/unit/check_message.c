@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dir_fake.h"
 #include "directory.h"
 #include "message.h"
 #include "tcheck.h"
@@ -155,6 +156,56 @@ START_TEST(test_message)
 }
 END_TEST
 
+/*
+ * The directory down (t/unit/dir_fake.c), on_directory_error = tempfail: a
+ * recipient that needs a lookup is answered 451 at RCPT, and the
+ * subsidiary's Internet mail is deferred at its end with nothing changed.
+ */
+START_TEST(test_directory_down)
+{
+	char		 err[CONFIG_ERR_MAX], got[2048];
+	char		 r1[] = "<bob@contoso.com>", r2[] = "<someone@example.org>";
+	char		*argv1[] = { r1, NULL }, *argv2[] = { r2, NULL };
+	config_t	*cfg;
+	directory_t	*dir;
+	dir_fake_t	*fake;
+	message_t	*m;
+	message_reply_t	 reply;
+	message_client_t client = { "192.0.2.10", NULL, NULL, 1 };
+	plan_t		 plan;
+
+	ck_assert_msg((cfg = config_load(tcheck_etc("mailswitch.conf"), err,
+	    sizeof(err))) != NULL, "%s", err);
+	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
+	dir_fake_fail(fake, 1);
+	ck_assert_ptr_nonnull(m = message_create());
+	ck_assert_int_eq(message_begin(m, cfg, &client,
+	    "<bob@fourthcoffee.com>"), 0);
+	ck_assert_int_eq(message_rcpt(m, cfg, dir, argv1, &reply), 0);
+	ck_assert_msg(reply.refuse && reply.tempfail &&
+	    strcmp(reply.rcode, "451") == 0 &&
+	    strcmp(reply.log, "reject rcpt=<bob@contoso.com> 451 4.3.0 "
+	    "temporary lookup failure (fake: down)") == 0,
+	    "rcpt: got %s %s", reply.rcode, reply.log);
+	ck_assert_int_eq(message_rcpt(m, cfg, dir, argv2, &reply), 0);
+	ck_assert(!reply.refuse);
+	ck_assert_int_eq(message_header(m, cfg, "From",
+	    "Bob <bob@fourthcoffee.com>"), 0);
+	plan_init(&plan);
+	ck_assert_int_eq(message_plan(m, cfg, dir, &plan), 0);
+	plan_text(&plan, got, sizeof(got));
+	ck_assert_msg(plan.defer && plan.rcode != NULL &&
+	    strcmp(plan.rcode, "451") == 0 && strcmp(plan.xcode, "4.3.0") == 0 &&
+	    strcmp(got, "LOG | defer from 451 4.3.0 temporary lookup failure "
+	    "(fake: down)\n") == 0, "plan: %s%s", plan.defer ? "" :
+	    "(not deferred) ", got);
+	plan_free(&plan);
+	message_destroy(m);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
 static Suite *
 message_suite(void)
 {
@@ -162,6 +213,7 @@ message_suite(void)
 	TCase	*tc = tcase_create("plan");
 
 	tcase_add_loop_test(tc, test_message, 0, (int)NELEM(rows));
+	tcase_add_test(tc, test_directory_down);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dir_fake.h"
 #include "directory.h"
 #include "resolve.h"
 #include "tcheck.h"
@@ -226,6 +227,74 @@ START_TEST(test_internet)
 }
 END_TEST
 
+/*
+ * A directory that fails (t/unit/dir_fake.c), under both policies of
+ * on_directory_error, for recipients (resolve_rcpt) and senders
+ * (resolve_sender).  Addresses that need no lookup are decided as usual.
+ */
+static const struct failure_row {
+	int			 accept;	/* on_directory_error = accept */
+	int			 sender;	/* resolve_sender, not _rcpt */
+	const char		*address;
+	resolve_action_t	 action;
+	const char		*expect;	/* address, or the whole reply */
+	const char		*reason;
+} failure_rows[] = {
+	{ 0, 0, "<bob@contoso.com>", RESOLVE_TEMPFAIL,
+	  "451 4.3.0 <bob@contoso.com>: Temporary lookup failure", "directory" },
+	{ 0, 0, "<x@sales.contoso.com>", RESOLVE_TEMPFAIL,
+	  "451 4.3.0 <x@sales.contoso.com>: Temporary lookup failure", "directory" },
+	{ 0, 0, "<someone@example.org>", RESOLVE_KEEP, "someone@example.org",
+	  "unconfigured" },
+	{ 0, 0, "<bob@fourthcoffee.com>", RESOLVE_KEEP, "bob@fourthcoffee.com",
+	  "external" },
+	{ 0, 0, "<postmaster>", RESOLVE_KEEP, "postmaster", "postmaster" },
+	{ 1, 0, "<bob@contoso.com>", RESOLVE_KEEP, "bob@contoso.com",
+	  "directory" },
+	{ 1, 0, "<x@sales.contoso.com>", RESOLVE_KEEP, "x@sales.contoso.com",
+	  "directory" },
+	{ 0, 1, "<bob@fourthcoffee.com>", RESOLVE_TEMPFAIL,
+	  "451 4.3.0 <bob@fourthcoffee.com>: Temporary lookup failure", "directory" },
+	{ 0, 1, "<>", RESOLVE_KEEP, "", "null" },
+	{ 1, 1, "<bob@fourthcoffee.com>", RESOLVE_KEEP, "bob@fourthcoffee.com",
+	  "directory" },
+};
+
+START_TEST(test_directory_failure)
+{
+	const struct failure_row *row = &failure_rows[_i];
+	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
+	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	directory_t	*dir;
+	dir_fake_t	*fake;
+	rcpt_verdict_t	 v;
+	const char	*got;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	cfg->on_directory_error = row->accept ? DIRERR_ACCEPT : DIRERR_TEMPFAIL;
+	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
+	dir_fake_fail(fake, 1);
+	if (row->sender)
+		resolve_sender(cfg, dir, row->address, &v);
+	else
+		resolve_rcpt(cfg, dir, row->address, &v);
+	got = v.action == RESOLVE_REJECT || v.action == RESOLVE_TEMPFAIL ?
+	    resolve_reply(&v, reply, sizeof(reply)) : v.address.text;
+	ck_assert_msg(v.action == row->action && strcmp(got, row->expect) == 0 &&
+	    strcmp(reason_name(v.reason), row->reason) == 0,
+	    "%s (%s, %s): got %s \"%s\" (%s; %s), want %s \"%s\" (%s)",
+	    row->address, row->sender ? "sender" : "rcpt",
+	    row->accept ? "accept" : "tempfail", action_names[v.action], got,
+	    reason_name(v.reason), v.detail, action_names[row->action],
+	    row->expect, row->reason);
+	if (v.reason == REASON_DIRECTORY_ERROR)
+		ck_assert_msg(strstr(v.detail, "fake: down") != NULL,
+		    "%s: the detail says why: %s", row->address, v.detail);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
 /* The hop count a chain reports, and that a verdict keeps the original. */
 START_TEST(test_chain_hops)
 {
@@ -256,6 +325,8 @@ resolve_suite(void)
 	tcase_add_test(tc, test_strict_table);
 	tcase_add_test(tc, test_chain_hops);
 	tcase_add_test(tc, test_internet);
+	tcase_add_loop_test(tc, test_directory_failure, 0,
+	    (int)NELEM(failure_rows));
 	suite_add_tcase(s, tc);
 	return s;
 }
