@@ -656,12 +656,24 @@ case_limit(void)
 	int	 open = 0, refused = 0, again = 0, after = 0;
 
 	memset(c, 0, sizeof(c));
-	for (int i = 0; i < LIMIT; i++) {
+	/*
+	 * The server counts a connection until its thread has seen the
+	 * close: one of the earlier cases' may still count for a moment, so
+	 * a refusal below the limit is retried (2 s at most).
+	 */
+	for (int i = 0, retries = 0; i < LIMIT; i++) {
 		if ((c[i] = conn_open()) == NULL)
 			break;
 		if (!ask(c[i], rows[i % NROWS].req, got, sizeof(got)) ||
-		    strcmp(got, rows[i % NROWS].want) != 0)
-			break;
+		    strcmp(got, rows[i % NROWS].want) != 0) {
+			conn_close(c[i]);
+			c[i] = NULL;
+			if (retries++ == 20)
+				break;
+			msleep(100);
+			i--;
+			continue;
+		}
 		open++;
 	}
 	result(open == LIMIT, "limit: %d connections opened and answered "

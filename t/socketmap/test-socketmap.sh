@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2317  # functions run from traps
+# shellcheck disable=SC2317,SC2119  # functions run from traps; free_port takes no $1 here
 # t/socketmap/test-socketmap.sh -- the socketmap server itself (SPEC
 # section 6, milter/socketmap.h), without Postfix.
 #
@@ -31,6 +31,7 @@ bin=$1
 client=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=t/ports.sh
 . "$top/t/ports.sh"
 
 for b in "$bin" "$client"; do
@@ -97,13 +98,13 @@ make_conf()
 	    -e '/^socket *=/a socketmap = "'"$1"'";' \
 	    "$top/t/milter/mailswitch-test.conf" >"$conf"
 	chmod 644 "$conf"
-	grep -q "path = \"$ldif\"" "$conf" &&
-	    grep -q '^socket = "";$' "$conf" &&
-	    grep -q "^socketmap = \"$1\";\$" "$conf" &&
-	    grep -q 'forward_to = "legacy.contoso.com"' "$conf" || {
+	if ! grep -q "path = \"$ldif\"" "$conf" ||
+	    ! grep -q '^socket = "";$' "$conf" ||
+	    ! grep -q "^socketmap = \"$1\";\$" "$conf" ||
+	    ! grep -q 'forward_to = "legacy.contoso.com"' "$conf"; then
 		echo "FATAL: could not write $conf" >&2
 		exit 2
-	}
+	fi
 }
 
 # start_daemon ADDR NAME: start on the current $conf, wait (10 s) until ADDR
@@ -179,7 +180,7 @@ after_stop()
 run_client()
 {
 	local out=$tmp/client.out st=0
-	timeout 90 "$client" "$@" >"$out" 2>"$tmp/client.err" || st=$?
+	timeout 60 "$client" "$@" >"$out" 2>"$tmp/client.err" || st=$?
 	cat "$out"
 	fails=$((fails + $(grep -c '^FAIL' "$out" || true)))
 	if [ "$st" -ne 0 ] && ! grep -q '^FAIL' "$out"; then
