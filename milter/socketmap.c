@@ -231,7 +231,14 @@ socketmap_answer(int fd, const char *req, size_t len)
 	return keep;
 }
 
-/* One connection, for as long as it lasts. */
+/*
+ * One connection, for as long as it lasts.  A request counts as in flight
+ * (socketmap_in_flight(), which the stop waits for) from its first byte
+ * until its reply is sent, so that a stop never drops a request that has
+ * begun to arrive: its rest is awaited (at most SOCKETMAP_READ_SECONDS)
+ * and it is answered.  Bytes that start a request after the stop began
+ * are not taken: the connection is closed.
+ */
 static void *
 socketmap_conn(void *arg)
 {
@@ -242,14 +249,17 @@ socketmap_conn(void *arg)
 	const char		*req;
 	size_t			 have = 0, off = 0, used, len;
 	ssize_t			 n;
-	bool			 open = r != NULL;
+	bool			 open = r != NULL, counted = false;
 
-	while (open && !atomic_load(&stopping)) {
+	while (open) {
 		if (off == have) {
 			int	 pending = netstring_pending(r);
-			int	 ready = socketmap_wait(fd, POLLIN, pending ?
-			    SOCKETMAP_READ_SECONDS : SOCKETMAP_IDLE_SECONDS);
+			int	 ready;
 
+			if (!counted && atomic_load(&stopping))
+				break;		/* between requests */
+			ready = socketmap_wait(fd, POLLIN, pending ?
+			    SOCKETMAP_READ_SECONDS : SOCKETMAP_IDLE_SECONDS);
 			if (ready != 1) {
 				if (pending)
 					log_msg(LOG_WARNING, "socketmap: a request "
@@ -269,6 +279,15 @@ socketmap_conn(void *arg)
 			have = (size_t)n;
 			off = 0;
 		}
+		if (!counted) {
+			/* before the check: socketmap_stop() and the wait
+			 * for in_flight see one another (sequential
+			 * consistency), whichever comes first */
+			atomic_fetch_add(&in_flight, 1);
+			counted = true;
+			if (atomic_load(&stopping))
+				break;
+		}
 		switch (netstring_feed(r, buf + off, have - off, &used)) {
 		case NETSTRING_MORE:
 			off += used;
@@ -276,9 +295,9 @@ socketmap_conn(void *arg)
 		case NETSTRING_DONE:
 			off += used;
 			req = netstring_payload(r, &len);
-			atomic_fetch_add(&in_flight, 1);
 			open = socketmap_answer(fd, req, len);
 			atomic_fetch_sub(&in_flight, 1);
+			counted = false;
 			break;
 		case NETSTRING_BAD:
 			sockmap_malformed(netstring_strerror(netstring_error(r)),
@@ -289,6 +308,8 @@ socketmap_conn(void *arg)
 			break;
 		}
 	}
+	if (counted)
+		atomic_fetch_sub(&in_flight, 1);
 	netstring_reader_destroy(r);
 	(void)close(fd);
 	atomic_fetch_sub(&connections, 1);

@@ -33,13 +33,17 @@ int	socketmap_open(const char *spec, char *err, size_t errlen);
 int	socketmap_start(void);
 
 /*
- * Stops taking connections and requests: the listener is closed, requests
- * being answered are finished, connections close after their current
- * request.  Thread-safe.
+ * Stops taking connections and requests: the listener is closed, a
+ * request that has begun to arrive is still read (at most
+ * SOCKETMAP_READ_SECONDS) and answered, connections close after their
+ * current request.  Thread-safe.
  */
 void	socketmap_stop(void);
 
-/* Returns how many requests are being answered now. */
+/*
+ * Returns how many requests are in flight now: from a request's first byte
+ * until its reply is sent.
+ */
 int	socketmap_in_flight(void);
 
 /* Returns how many connections are open now. */

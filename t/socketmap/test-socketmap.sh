@@ -1,0 +1,238 @@
+#!/bin/bash
+# shellcheck disable=SC2317,SC2119  # functions run from traps; free_port takes no $1 here
+# t/socketmap/test-socketmap.sh -- the socketmap server itself (SPEC
+# section 6, milter/socketmap.h), without Postfix.
+#
+#	test-socketmap.sh MAILSWITCH_BINARY SMCLIENT_BINARY
+#
+# Starts the daemon (-f, -u nobody, stderr to a log) on a COPY of
+# t/milter/mailswitch-test.conf in a temp dir with socket = "" and
+# socketmap = "inet:PORT@127.0.0.1" (a free port from t/ports.sh), and
+# runs t/socketmap/smclient.c against it: the answer table, pipelining, a
+# request split byte by byte, malformed netstrings and requests, 10,000-byte
+# requests, 64 concurrent clients, a client stalled mid-request (closed
+# after the 10 s read timeout while the others are served), the connection
+# limit (512), SIGHUP during streams of requests and a new forward_to seen
+# on the same connection, SIGTERM with a request in flight.  Then: the
+# daemon exits 0, the port is closed, the log has the expected lines and
+# no sanitizer report.  A second, short run does the same on a unix socket
+# (table, pipelining, malformed, SIGTERM).
+#
+# Prints one PASS/FAIL line per check; every wait is bounded; the EXIT trap
+# stops the daemon (by PID) and removes the temp dir (T_KEEP=1 keeps it).
+# Exit status 0 only when every check passed.
+set -eu
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 MAILSWITCH_BINARY SMCLIENT_BINARY" >&2
+	exit 64
+fi
+bin=$1
+client=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=t/ports.sh
+. "$top/t/ports.sh"
+
+for b in "$bin" "$client"; do
+	[ -x "$b" ] || {
+		echo "FATAL: not executable: $b" >&2
+		exit 2
+	}
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-sm.XXXXXX")
+chmod 755 "$tmp"	# config, LDIF and socket must be reachable by nobody
+rundir=$tmp/run
+mkdir "$rundir"
+chmod 755 "$rundir"
+[ "$(id -u)" -ne 0 ] || chown nobody "$rundir"
+conf=$tmp/mailswitch.conf
+pid=""
+fails=0
+started=$(date +%s)
+
+cleanup()
+{
+	local rc=$?
+	set +e
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	if [ "$rc" -ne 0 ]; then
+		for p in "$tmp"/log.*; do
+			[ -f "$p" ] || continue
+			echo "--- daemon log ($p, last 60 lines):" >&2
+			tail -n 60 "$p" >&2
+		done
+	fi
+	if [ "${T_KEEP:-0}" = 1 ]; then
+		echo "kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# The LDIF must be readable by nobody (it is read again on SIGHUP).
+ldif=$tmp/contacts.ldif
+cp "$top/etc/contacts.ldif" "$ldif"
+chmod 644 "$ldif"
+
+# make_conf SOCKETMAP: the configuration copy, milter off.
+make_conf()
+{
+	sed -e "s|\"\\.\\./\\.\\./etc/contacts\\.ldif\"|\"$ldif\"|" \
+	    -e 's|^socket *=.*|socket = "";|' \
+	    -e '/^socket *=/a socketmap = "'"$1"'";' \
+	    "$top/t/milter/mailswitch-test.conf" >"$conf"
+	chmod 644 "$conf"
+	if ! grep -q "path = \"$ldif\"" "$conf" ||
+	    ! grep -q '^socket = "";$' "$conf" ||
+	    ! grep -q "^socketmap = \"$1\";\$" "$conf" ||
+	    ! grep -q 'forward_to = "legacy.contoso.com"' "$conf"; then
+		echo "FATAL: could not write $conf" >&2
+		exit 2
+	fi
+}
+
+# start_daemon ADDR NAME: start on the current $conf, wait (10 s) until ADDR
+# accepts; its stderr goes to $tmp/log.NAME.
+start_daemon()
+{
+	log=$tmp/log.$2
+	"$bin" -f -c "$conf" -u nobody >"$tmp/out.$2" 2>"$log" &
+	pid=$!
+	if ! "$client" -w "$1"; then
+		echo "FATAL: the daemon did not open $1" >&2
+		cat "$tmp/out.$2" "$log" >&2
+		exit 1
+	fi
+}
+
+# wait_exit TENTHS: wait until the daemon is gone; sets $status, clears $pid.
+status=""
+wait_exit()
+{
+	for _ in $(seq 1 "$1"); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			status=0
+			wait "$pid" || status=$?
+			pid=""
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# has TEXT: the current log has a line with TEXT (fixed string).
+has() { grep -qF -- "$1" "$log"; }
+
+# after_stop ADDR: the checks once the client sent SIGTERM.
+after_stop()
+{
+	if wait_exit 100; then
+		if [ "$status" -eq 0 ]; then
+			pass "stop: the daemon exits 0 after SIGTERM"
+		else
+			fail "stop: the daemon exits $status after SIGTERM, want 0"
+		fi
+	else
+		fail "stop: the daemon still runs 10 s after SIGTERM (SIGKILLed)"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		pid=""
+	fi
+	if "$client" -r "$1"; then
+		pass "stop: $1 refuses connections"
+	else
+		fail "stop: $1 still accepts connections"
+	fi
+	if has "mailswitch stopped"; then
+		pass "stop: the log says mailswitch stopped"
+	else
+		fail "stop: no 'mailswitch stopped' in the log"
+	fi
+	# sanitizer builds: any report is a failure
+	if grep -qE 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error' \
+	    "$log" "$tmp/client.err"; then
+		fail "sanitizers: a report in the daemon's or the client's stderr:"
+		grep -hE -A12 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error' \
+		    "$log" "$tmp/client.err" | head -n 60 | sed 's/^/    /'
+	else
+		pass "sanitizers: no report in the daemon's or the client's stderr"
+	fi
+}
+
+# run_client ARGS...: the client (bounded), its lines counted.
+run_client()
+{
+	local out=$tmp/client.out st=0
+	timeout 60 "$client" "$@" >"$out" 2>"$tmp/client.err" || st=$?
+	cat "$out"
+	fails=$((fails + $(grep -c '^FAIL' "$out" || true)))
+	if [ "$st" -ne 0 ] && ! grep -q '^FAIL' "$out"; then
+		fail "smclient $* exited $st without a FAIL line"
+		sed 's/^/    smclient: /' "$tmp/client.err"
+	fi
+}
+
+# ==== inet: every case ======================================================
+
+port=$(free_port) || {
+	echo "FATAL: no free port" >&2
+	exit 2
+}
+addr="inet:$port@127.0.0.1"
+make_conf "$addr"
+start_daemon "$addr" inet
+run_client "$addr" "$pid" "$conf"
+after_stop "$addr"
+if has "configuration reloaded"; then
+	pass "log: SIGHUP reloaded the configuration"
+else
+	fail "log: no 'configuration reloaded' after SIGHUP"
+fi
+if has "connections open, refusing one more"; then
+	pass "log: the refused connections are logged"
+else
+	fail "log: no 'connections open, refusing one more'"
+fi
+if has "socketmap: a request unfinished after 10 s"; then
+	pass "log: the stalled request is logged"
+else
+	fail "log: no 'a request unfinished after 10 s'"
+fi
+if has "socketmap: refused request"; then
+	pass "log: the malformed requests are logged"
+else
+	fail "log: no 'socketmap: refused request'"
+fi
+
+# ==== unix: a short run =======================================================
+
+addr="unix:$rundir/socketmap.sock"
+make_conf "$addr"
+start_daemon "$addr" unix
+run_client -q "$addr" "$pid" "$conf"
+after_stop "$addr"
+
+elapsed=$(($(date +%s) - started))
+if [ "$fails" -eq 0 ]; then
+	echo "PASS: all checks (${elapsed} s)"
+	exit 0
+fi
+echo "FAIL: $fails check(s) failed (${elapsed} s)"
+exit 1
