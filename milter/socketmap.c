@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -322,6 +323,8 @@ socketmap_accept(void *arg)
 {
 	pthread_attr_t	 attr;
 	pthread_t	 tid;
+	time_t		 refused_logged = 0;
+	unsigned long	 refused = 0;
 	int		 fd, on = 1;
 
 	(void)arg;
@@ -345,9 +348,16 @@ socketmap_accept(void *arg)
 		}
 		if (atomic_fetch_add(&connections, 1) >= SOCKETMAP_CONNECTIONS) {
 			atomic_fetch_sub(&connections, 1);
-			log_msg(LOG_WARNING, "socketmap: %d connections open, "
-			    "refusing one more", SOCKETMAP_CONNECTIONS);
 			(void)close(fd);
+			/* one line per 10 s at most: a flood must not flood the log */
+			refused++;
+			if (time(NULL) - refused_logged >= 10) {
+				log_msg(LOG_WARNING, "socketmap: %d connections "
+				    "open, refused %lu more", SOCKETMAP_CONNECTIONS,
+				    refused);
+				refused_logged = time(NULL);
+				refused = 0;
+			}
 			continue;
 		}
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
