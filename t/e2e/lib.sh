@@ -466,7 +466,9 @@ e2e_postfix_start()
 # smtp_generic_maps) to the one on $E2E_INET_PORT; example.org and the
 # other Internet domains are no relay domains, the subsidiary
 # (192.0.2.0/24, posed as with XCLIENT) is in mynetworks.  DSN is
-# announced (smtpd's default).
+# announced (smtpd's default).  service_throttle_time is 3s, not 60s: a
+# generic lookup that fails (TEMP) is fatal to Postfix's smtp process and
+# master throttles the transport that long (test-socketmap-ldap.sh).
 e2e_postfix_start_socketmap()
 {
 	local port=${1:-$E2E_SOCKETMAP_PORT} c=$E2E_TOP/contrib/postfix d line
@@ -500,7 +502,8 @@ e2e_postfix_start_socketmap()
 	    "relay_transport = relay:[127.0.0.1]:$E2E_SINK_PORT" \
 	    "default_transport = internet:[127.0.0.1]:$E2E_INET_PORT" \
 	    "relay_domains = contoso.com, sales.contoso.com, legacy.contoso.com, fourthcoffee.com" \
-	    "mynetworks = 127.0.0.0/8, 192.0.2.0/24"
+	    "mynetworks = 127.0.0.0/8, 192.0.2.0/24" \
+	    "service_throttle_time = 3s"
 	[ "$(postconf -c "$E2E_POSTFIX_DIR" -h smtpd_milters)" = "" ] ||
 	    e2e_die "socketmap mode with a milter"
 	e2e_postfix_start
