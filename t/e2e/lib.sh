@@ -8,6 +8,22 @@
 #	e2e_mailswitch_start BIN CONF # mailswitch on inet:$E2E_MILTER_PORT@127.0.0.1
 #	e2e_postfix_start milter      # Postfix on 127.0.0.1:$E2E_SMTP_PORT
 #
+# Or the socketmap front end (SPEC section 6) instead of the milter:
+#
+#	e2e_sink_start; e2e_sink_start internet   # two next hops
+#	e2e_socketmap_conf IN OUT     # socket = "", socketmap on
+#	                              # inet:$E2E_SOCKETMAP_PORT@127.0.0.1
+#	e2e_mailswitch_start_socketmap BIN OUT
+#	e2e_postfix_start_socketmap   # contrib/postfix/main-socketmap.cf and
+#	                              # master-socketmap.cf, on that port
+#
+# In that mode Postfix has no milter; the recipients of the switched
+# domains go to the smtp-sink on $E2E_SINK_PORT (the connectors: the stock
+# smtp / relay services), everything else to the dedicated "internet"
+# transport (smtp_generic_maps = the generic map), which delivers to a
+# second smtp-sink on $E2E_INET_PORT whose dumps are named msg.internet.*
+# (e2e_sink_via FILE says which one received a message).
+#
 # Postfix has a second smtpd service on 127.0.0.1:$E2E_SUB_PORT, as
 # contrib/postfix/master.cf shows for the subsidiary's own SMTP service:
 # syslog_name postfix/subsidiary, milter_macro_daemon_name "subsidiary"
@@ -33,6 +49,9 @@ E2E_SMTP_PORT=""
 E2E_SINK_PORT=""
 E2E_MILTER_PORT=""
 E2E_SUB_PORT=""
+E2E_SOCKETMAP_PORT=""
+E2E_INET_PORT=""
+E2E_INET_SINK_PID=""
 E2E_FAILS=0
 
 # Print a message on stderr and exit non-zero (the trap cleans up).
@@ -91,6 +110,10 @@ e2e_init()
 	E2E_MILTER_PORT=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT")
 	E2E_SUB_PORT=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT" \
 	    "$E2E_MILTER_PORT")
+	E2E_SOCKETMAP_PORT=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT" \
+	    "$E2E_MILTER_PORT" "$E2E_SUB_PORT")
+	E2E_INET_PORT=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT" \
+	    "$E2E_MILTER_PORT" "$E2E_SUB_PORT" "$E2E_SOCKETMAP_PORT")
 }
 
 # Stop everything we started, by PID; remove the temp dir.
@@ -172,22 +195,47 @@ e2e_kill_pid()
 
 # Start smtp-sink on 127.0.0.1:$E2E_SINK_PORT; one dump file per message
 # under $E2E_TMP/sink/ (envelope as X-Mail-Args / X-Rcpt-Args lines).
+# With "internet": a second one on 127.0.0.1:$E2E_INET_PORT, the next hop
+# of the socketmap mode's "internet" transport, dumping to the same folder
+# as msg.internet.* (counted, found and cleared with the first one's).
 e2e_sink_start()
 {
+	local port=$E2E_SINK_PORT prefix=msg. log=sink.log pid
+	if [ "${1:-}" = internet ]; then
+		port=$E2E_INET_PORT prefix=msg.internet. log=sink-internet.log
+	fi
 	mkdir -p "$E2E_TMP/sink"
 	chown nobody "$E2E_TMP/sink"
-	smtp-sink -u nobody -d "$E2E_TMP/sink/msg." \
-	    "127.0.0.1:$E2E_SINK_PORT" 256 \
-	    >"$E2E_TMP/sink.log" 2>&1 &
-	E2E_SINK_PID=$!
-	e2e_wait_port "$E2E_SINK_PORT" 10 "$E2E_SINK_PID" ||
-	    e2e_die "smtp-sink did not start: $(cat "$E2E_TMP/sink.log")"
+	smtp-sink -u nobody -d "$E2E_TMP/sink/$prefix" \
+	    "127.0.0.1:$port" 256 \
+	    >"$E2E_TMP/$log" 2>&1 &
+	pid=$!
+	if [ "${1:-}" = internet ]; then
+		E2E_INET_SINK_PID=$pid
+	else
+		E2E_SINK_PID=$pid
+	fi
+	e2e_wait_port "$port" 10 "$pid" ||
+	    e2e_die "smtp-sink did not start: $(cat "$E2E_TMP/$log")"
 }
 
 e2e_sink_stop()
 {
 	e2e_kill_pid "$E2E_SINK_PID" 5
 	E2E_SINK_PID=""
+	e2e_kill_pid "$E2E_INET_SINK_PID" 5
+	E2E_INET_SINK_PID=""
+}
+
+# Print which smtp-sink received dump FILE: "internet" (the socketmap
+# mode's Internet transport) or "smtp" (the connectors, and every delivery
+# in milter mode).
+e2e_sink_via()
+{
+	case $(basename "$1") in
+	msg.internet.*) echo internet ;;
+	*) echo smtp ;;
+	esac
 }
 
 # Number of messages smtp-sink has received so far.
@@ -228,6 +276,45 @@ e2e_mailswitch_start()
 	if ! e2e_wait_port "$E2E_MILTER_PORT" 10 "$E2E_MAILSWITCH_PID"; then
 		cat "$E2E_TMP/mailswitch.log" >&2
 		e2e_die "mailswitch did not start"
+	fi
+}
+
+# Write OUT, a copy of the configuration IN for the socketmap front end:
+# socket = "" (or MILTER, e.g. "inet:PORT@127.0.0.1", for both front
+# ends) and socketmap = "inet:$E2E_SOCKETMAP_PORT@127.0.0.1"; a relative
+# ldif path is made absolute (it is relative to IN's folder).
+e2e_socketmap_conf()
+{
+	local in=$1 out=$2 milter=${3:-} dir
+	dir=$(cd "$(dirname "$in")" && pwd)
+	{
+		echo "socket = \"$milter\";"
+		echo "socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";"
+		sed -e '/^[ \t]*socket[ \t]*=/d' -e '/^[ \t]*socketmap[ \t]*=/d' \
+		    -e "s|\(path[ \t]*=[ \t]*\"\)\([^/\"][^\"]*\"\)|\1$dir/\2|" \
+		    "$in"
+	} >"$out"
+}
+
+# Start BINARY with CONF (from e2e_socketmap_conf: no -p, which would set
+# the milter's socket) in the foreground as nobody, logging to
+# $E2E_TMP/mailswitch.log; wait for the socketmap port (and the milter's,
+# when CONF has one on $E2E_MILTER_PORT).
+e2e_mailswitch_start_socketmap()
+{
+	local bin=$1 conf=$2
+	shift 2
+	[ -x "$bin" ] || e2e_die "not executable: $bin"
+	"$bin" -f -c "$conf" -u nobody "$@" >>"$E2E_TMP/mailswitch.log" 2>&1 &
+	E2E_MAILSWITCH_PID=$!
+	if ! e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$E2E_MAILSWITCH_PID"; then
+		cat "$E2E_TMP/mailswitch.log" >&2
+		e2e_die "mailswitch (socketmap) did not start"
+	fi
+	if grep -q "^socket = \"inet:$E2E_MILTER_PORT@" "$conf" &&
+	    ! e2e_wait_port "$E2E_MILTER_PORT" 10 "$E2E_MAILSWITCH_PID"; then
+		cat "$E2E_TMP/mailswitch.log" >&2
+		e2e_die "mailswitch (milter) did not start"
 	fi
 }
 
@@ -367,6 +454,59 @@ e2e_postfix_start()
 	    e2e_die "postfix smtpd is not listening on $E2E_SMTP_PORT"
 	e2e_wait_port "$E2E_SUB_PORT" 15 ||
 	    e2e_die "postfix smtpd (subsidiary) is not listening on $E2E_SUB_PORT"
+}
+
+# Configure the private Postfix for the socketmap front end on
+# 127.0.0.1:PORT (default $E2E_SOCKETMAP_PORT) and start it: no milter;
+# the parameters of contrib/postfix/main-socketmap.cf and the services of
+# contrib/postfix/master-socketmap.cf, with PORT for their 8896; then
+# what only the test changes: the connectors of contrib/postfix/transport
+# and relay_transport (Contoso's own servers) go to the smtp-sink on
+# $E2E_SINK_PORT, default_transport (the "internet" transport, with
+# smtp_generic_maps) to the one on $E2E_INET_PORT; example.org and the
+# other Internet domains are no relay domains, the subsidiary
+# (192.0.2.0/24, posed as with XCLIENT) is in mynetworks.  DSN is
+# announced (smtpd's default).  service_throttle_time is 3s, not 60s: a
+# generic lookup that fails (TEMP) is fatal to Postfix's smtp process and
+# master throttles the transport that long (test-socketmap-ldap.sh).
+e2e_postfix_start_socketmap()
+{
+	local port=${1:-$E2E_SOCKETMAP_PORT} c=$E2E_TOP/contrib/postfix d line
+	d=$E2E_TMP/postfix
+	e2e_postfix_config ""
+	# contrib's main.cf lines, one parameter per line, through postconf
+	mkdir -p "$d/contrib"
+	sed "s/127\.0\.0\.1:8896:/127.0.0.1:$port:/g" "$c/main-socketmap.cf" \
+	    >"$d/contrib/main.cf"
+	grep -q "127.0.0.1:$port:access" "$d/contrib/main.cf" ||
+	    e2e_die "main-socketmap.cf: no socketmap:inet:127.0.0.1:8896:access"
+	: >"$d/contrib/master.cf"
+	postconf -c "$d/contrib" -n >"$d/contrib/params" ||
+	    e2e_die "postconf cannot read contrib/postfix/main-socketmap.cf"
+	while IFS= read -r line; do
+		case $line in
+		config_directory\ =*) continue ;;
+		esac
+		postconf -c "$E2E_POSTFIX_DIR" -e "$line"
+	done <"$d/contrib/params"
+	postconf -c "$E2E_POSTFIX_DIR" -X e2e_recipient_restrictions
+	sed "s/127\.0\.0\.1:8896:/127.0.0.1:$port:/g" \
+	    "$c/master-socketmap.cf" >>"$E2E_POSTFIX_DIR/master.cf"
+	grep -q "127.0.0.1:$port:generic" "$E2E_POSTFIX_DIR/master.cf" ||
+	    e2e_die "master-socketmap.cf: no socketmap:inet:127.0.0.1:8896:generic"
+	sed "s/\[mail\.fourthcoffee\.com\]:25/[127.0.0.1]:$E2E_SINK_PORT/g" \
+	    "$c/transport" >"$E2E_POSTFIX_DIR/transport"
+	postmap -c "$E2E_POSTFIX_DIR" "$E2E_POSTFIX_DIR/transport" ||
+	    e2e_die "postmap contrib/postfix/transport failed"
+	e2e_postfix_set "transport_maps = hash:$E2E_POSTFIX_DIR/transport" \
+	    "relay_transport = relay:[127.0.0.1]:$E2E_SINK_PORT" \
+	    "default_transport = internet:[127.0.0.1]:$E2E_INET_PORT" \
+	    "relay_domains = contoso.com, sales.contoso.com, legacy.contoso.com, fourthcoffee.com" \
+	    "mynetworks = 127.0.0.0/8, 192.0.2.0/24" \
+	    "service_throttle_time = 3s"
+	[ "$(postconf -c "$E2E_POSTFIX_DIR" -h smtpd_milters)" = "" ] ||
+	    e2e_die "socketmap mode with a milter"
+	e2e_postfix_start
 }
 
 # PID of the private instance's master, or nothing.

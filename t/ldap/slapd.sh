@@ -89,7 +89,8 @@ slapd_free_port()
 	# shellcheck disable=SC2086
 	free_port "$@" ${SLAPD_PORT[*]} ${SLAPD_TLSPORT[*]} \
 	    ${E2E_SMTP_PORT:-} ${E2E_SINK_PORT:-} ${E2E_MILTER_PORT:-} \
-	    ${E2E_SUB_PORT:-} || slapd_die "no free port found"
+	    ${E2E_SUB_PORT:-} ${E2E_SOCKETMAP_PORT:-} ${E2E_INET_PORT:-} ||
+	    slapd_die "no free port found"
 }
 
 slapd_port_open()
