@@ -567,6 +567,37 @@ addr_parse(const char *text, addr_t *out, char *err, size_t errlen)
 }
 
 const char *
+addr_quote_internal(const char *text, char *out, size_t outlen)
+{
+	const char	*at = strrchr(text, '@');
+	addr_t		 a;
+	size_t		 o = 0;
+
+	snprintf(out, outlen, "%s", text);
+	if (at == NULL || at == text || addr_parse_path(text, &a, NULL, 0) !=
+	    ADDR_BAD)
+		return out;
+	if (outlen < 2)
+		return out;
+	out[o++] = '"';
+	for (const char *p = text; p < at; p++) {
+		if (o + 4 >= outlen)		/* \x, '"', and the NUL */
+			goto toolong;
+		if (*p == '"' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	if (o + 1 + strlen(at) + 1 > outlen)
+		goto toolong;
+	out[o++] = '"';
+	memcpy(out + o, at, strlen(at) + 1);
+	return out;
+toolong:
+	snprintf(out, outlen, "%s", text);
+	return out;
+}
+
+const char *
 addr_domain(const addr_t *a)
 {
 	if (a->text[a->local_len] == '\0')	/* "" or <postmaster> */

@@ -87,6 +87,16 @@ addr_domain_fault_t addr_check_domain(const char *name, size_t len);
 /* Returns the fault in words ("domain label longer than 63 octets"). */
 const char *addr_domain_fault_text(addr_domain_fault_t fault);
 
+/*
+ * Turns an address in Postfix's internal form (the local part unquoted:
+ * "a b@x" for <"a b"@x>, as Postfix hands keys to its lookup tables) into
+ * an addr-spec: text itself when it parses (addr_parse_path), else its local part
+ * (up to the last '@') quoted, with '"' and '\\' escaped.  Writes the
+ * result into out and returns out; an input that does not fit is copied
+ * as it is (it will not parse either).  Thread-safe.
+ */
+const char *addr_quote_internal(const char *text, char *out, size_t outlen);
+
 /* Returns the domain part of a parsed address (inside a->text). */
 const char *addr_domain(const addr_t *a);
 

@@ -207,6 +207,7 @@ sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
     size_t len, sockmap_result_t *res)
 {
 	char		 key[SOCKMAP_QUERY_MAX + 1];
+	char		 quoted[2 * SOCKMAP_QUERY_MAX + 3];
 	const char	*sp;
 	size_t		 namelen, keylen;
 
@@ -239,10 +240,12 @@ sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
 	memcpy(key, sp + 1, keylen);
 	key[keylen] = '\0';
 	sockmap_printable(res->key, sizeof(res->key), key, keylen);
+	/* Postfix's keys are in its internal form: "a b@x" for <"a b"@x> */
+	addr_quote_internal(key, quoted, sizeof(quoted));
 	if (res->map == SOCKMAP_GENERIC)
-		resolve_sender(cfg, dir, key, &res->verdict);
+		resolve_sender(cfg, dir, quoted, &res->verdict);
 	else
-		resolve_rcpt(cfg, dir, key, &res->verdict);
+		resolve_rcpt(cfg, dir, quoted, &res->verdict);
 	res->directory_error = sockmap_accepted_failure(&res->verdict) ||
 	    res->verdict.action == RESOLVE_TEMPFAIL;
 	if (res->map == SOCKMAP_ACCESS)

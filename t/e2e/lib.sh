@@ -635,7 +635,8 @@ e2e_reply_starts()
 # one per line, without ESMTP parameters (e.g. "<bob@fourthcoffee.com>").
 e2e_sink_rcpts()
 {
-	sed -n 's/^X-Rcpt-Args: *\([^ ]*\).*/\1/p' "$1" | sort
+	# the path up to its '>' (a quoted local part may hold a space)
+	sed -n 's/^X-Rcpt-Args: *\(<\("[^"]*"\|[^ >]\)*>\).*/\1/p' "$1" | sort
 }
 
 # Print the envelope sender smtp-sink recorded in dump FILE, without ESMTP

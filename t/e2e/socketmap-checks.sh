@@ -11,7 +11,7 @@
 #      NOTIFY=SUCCESS,FAILURE, a contact's secondary address, a
 #      canonicalized mailbox user, a forward_to address and an untouched
 #      mailbox user; the refusals at RCPT (550 5.1.1 exactly, the loop,
-#      ambiguous, syntax).  The sink: bob@fourthcoffee.com with
+#      ambiguous) and a quoted local part forwarded.  The sink: bob@fourthcoffee.com with
 #      NOTIFY=FAILURE ORCPT=rfc822;bob@contoso.com (Postfix's virtual
 #      alias expansion keeps the DSN request, less SUCCESS), the others as
 #      section 1 says, all through the connectors (not "internet"); the
@@ -139,11 +139,11 @@ e2e_check "1: RCPT self@contoso.com: 554 5.4.6" e2e_reply_starts "554 5.4.6 "
 smtp_cmd "RCPT TO:<shared@contoso.com>"
 e2e_check "1: RCPT shared@contoso.com: 550 5.1.4 exactly" e2e_reply_is \
     "550 5.1.4 <shared@contoso.com>: Recipient address rejected: ambiguous"
-# Postfix accepts a local part that starts with a dot (and hands it to the
-# access map unquoted); mailswitch refuses it.
-smtp_cmd "RCPT TO:<.bob@contoso.com>"
-e2e_check "1: RCPT .bob@contoso.com: 501 5.1.3 exactly" e2e_reply_is \
-    "501 5.1.3 <.bob@contoso.com>: Recipient address rejected: Bad recipient address syntax"
+# a local part that needs its quotes: Postfix hands it to the maps in its
+# internal form, unquoted ("a b@contoso.com"); it is forwarded as it is
+smtp_cmd "RCPT TO:<\"a b\"@contoso.com>"
+e2e_check "1: RCPT \"a b\"@contoso.com (quoted, forward_to) 250" \
+    e2e_reply_starts "250"
 smtp_cmd "DATA"
 e2e_check "1: DATA 354" e2e_reply_starts "354"
 smtp_data_body <<'EOF'
@@ -177,7 +177,8 @@ e2e_check "1: recipients as section 1 says" \
     e2e_same "$(printf '%s\n' "$rcpts" | sed '/^$/d' | sort)" \
     "$(printf '%s\n' '<Alice.Wong@fourthcoffee.com>' \
     '<Carol.Diaz@sales.contoso.com>' '<bob@fourthcoffee.com>' \
-    '<dan.park@contoso.com>' '<nobody@legacy.contoso.com>' | sort)"
+    '<dan.park@contoso.com>' '<nobody@legacy.contoso.com>' \
+    '<"a b"@legacy.contoso.com>' | sort)"
 e2e_check "1: all through the connectors, none through internet" \
     e2e_same "$via" " smtp smtp"
 e2e_check "1: bob@fourthcoffee.com keeps the DSN request: ORCPT=rfc822;bob@contoso.com NOTIFY=FAILURE" \

@@ -667,6 +667,36 @@ START_TEST(test_rcpt_params_size)
 }
 END_TEST
 
+/* Postfix's internal form (local part unquoted) back to an addr-spec. */
+static const struct {
+	const char	*in;
+	const char	*out;
+} internal_cases[] = {
+	{ "bob@contoso.com", "bob@contoso.com" },
+	{ "<bob@contoso.com>", "<bob@contoso.com>" },	/* a path parses */
+	{ "a b@contoso.com", "\"a b\"@contoso.com" },
+	{ ".bob@contoso.com", "\".bob\"@contoso.com" },
+	{ "a\"b@x", "\"a\\\"b\"@x" },
+	{ "a\\b@x", "\"a\\\\b\"@x" },
+	{ "a@b@x", "\"a@b\"@x" },
+	{ "\"a b\"@x", "\"a b\"@x" },	/* already quoted */
+	{ "postmaster", "postmaster" },
+	{ "@x", "@x" },				/* nothing to quote */
+	{ "contoso.com", "contoso.com" },
+	{ "", "" },
+};
+
+START_TEST(test_quote_internal)
+{
+	char	 out[64];
+
+	ck_assert_msg(strcmp(addr_quote_internal(internal_cases[_i].in, out,
+	    sizeof(out)), internal_cases[_i].out) == 0,
+	    "internal[%d] \"%s\": got \"%s\", want \"%s\"", _i,
+	    internal_cases[_i].in, out, internal_cases[_i].out);
+}
+END_TEST
+
 /* The error buffer may be small or missing. */
 START_TEST(test_errbuf)
 {
@@ -697,6 +727,8 @@ addr_suite(void)
 	tcase_add_loop_test(tc, test_fold, 0, (int)NELEM(fold_cases));
 	tcase_add_loop_test(tc, test_rcpt_params, 0, (int)NELEM(params_cases));
 	tcase_add_test(tc, test_rcpt_params_size);
+	tcase_add_loop_test(tc, test_quote_internal, 0,
+	    (int)NELEM(internal_cases));
 	tcase_add_test(tc, test_errbuf);
 	suite_add_tcase(s, tc);
 	return s;
