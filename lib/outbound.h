@@ -33,13 +33,13 @@ size_t	outbound_field_size(const char *name, const char *value);
 typedef struct outbound_header {
 	char	*name;		/* as the MTA passed it */
 	int	 index;		/* 1-based among the fields of this name */
-	char	*value;
+	char	*value;	/* NULL: longer than OUTBOUND_FIELD_MAX, left alone */
 } outbound_header_t;
 
 /* The outbound state of one message; zero it before first use. */
 typedef struct outbound_msg {
 	bool		 from_subsidiary;	/* outbound.clients / daemons / auth */
-	bool		 to_internet;		/* a recipient in no configured domain */
+	bool		 to_internet;		/* a recipient delivered to the Internet */
 	char		*sender;		/* MAIL FROM as passed */
 	outbound_header_t *headers;
 	size_t		 nheaders, cap;

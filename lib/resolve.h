@@ -1,8 +1,8 @@
 /*
  * resolve.h - the decisions: what becomes of a recipient (inbound) and of a
- * sender (outbound).  Pure policy: no MTA protocol, no logging.  Both the
- * milter and the -q / -Q query mode call these, and so can any other front
- * end.
+ * sender (outbound).  Pure policy: no MTA protocol, no logging.  The
+ * milter (through message.c), the socketmap server (sockmap.c) and the
+ * -q / -Q query mode all call these.
  */
 #ifndef MAILSWITCH_RESOLVE_H
 #define MAILSWITCH_RESOLVE_H
