@@ -9,14 +9,18 @@
  * decides what is wrapped around it.  The ldap back-end gets a cache
  * (dir_cache.c) when directory.cache.entries > 0, since every answer costs
  * a round trip; the ldif back-end never does: it is an index in memory.
- * A new back-end is one open function and one row.
+ * Both are counted (dir_metrics.c) right around the back-end, under the
+ * cache: the metrics count the lookups that reached it.  A new back-end
+ * is one open function and one row.
  */
 #include <stdio.h>
 
 #include "dir_cache.h"
 #include "dir_ldap.h"
 #include "dir_ldif.h"
+#include "dir_metrics.h"
 #include "directory.h"
+#include "metrics.h"
 
 typedef directory_t *(*dir_open_fn)(const config_t *cfg, char *err,
 		    size_t errlen);
@@ -30,7 +34,9 @@ dir_open_ldif(const config_t *cfg, char *err, size_t errlen)
 	if ((h = dir_ldif_open(dc->ldif_path, dc->proxy_attribute,
 	    dc->target_attribute, err, errlen)) == NULL)
 		return NULL;
-	return directory_new(&dir_ldif_ops, h, err, errlen);
+	metrics_directory_up(1);	/* loaded: it answers from now on */
+	return dir_metrics_wrap(directory_new(&dir_ldif_ops, h, err, errlen),
+	    err, errlen);
 }
 
 static directory_t *
@@ -41,7 +47,8 @@ dir_open_ldap(const config_t *cfg, char *err, size_t errlen)
 	void				*h;
 
 	if ((h = dir_ldap_open(cfg, err, errlen)) == NULL ||
-	    (d = directory_new(&dir_ldap_ops, h, err, errlen)) == NULL)
+	    (d = dir_metrics_wrap(directory_new(&dir_ldap_ops, h, err, errlen),
+	    err, errlen)) == NULL)
 		return NULL;
 	if (dc->cache.entries <= 0)
 		return d;

@@ -1,17 +1,26 @@
 /*
  * runtime.c - the reference-counted configuration generation.
+ *
+ * The installed generations not yet freed are on a list, so that the
+ * cache counters of an old one that connections still use go on counting;
+ * a freed one's final counts are kept in runtime_cache_done.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+
+#include "cache.h"
 
 #include "log.h"
 #include "runtime.h"
 
 static pthread_mutex_t	 runtime_lock = PTHREAD_MUTEX_INITIALIZER;
 static runtime_t	*runtime_current;
+static runtime_t	*runtime_live;		/* installed, not yet freed */
+static metrics_cache_t	 runtime_cache_done;	/* of the freed ones */
 
 /* Replaces *slot by a copy of value; returns -1 when out of memory. */
 static int
@@ -76,11 +85,19 @@ void
 runtime_install(runtime_t *rt)
 {
 	runtime_t	*old;
+	struct timespec	 now;
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&runtime_lock);
 	old = runtime_current;
 	runtime_current = rt;
+	if (!rt->live) {
+		rt->live = 1;
+		rt->live_next = runtime_live;
+		runtime_live = rt;
+	}
 	pthread_mutex_unlock(&runtime_lock);
+	metrics_loaded((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
 	log_set_level(rt->cfg->log_level);
 	runtime_release(old);
 }
@@ -107,6 +124,19 @@ runtime_release(runtime_t *rt)
 		return;
 	pthread_mutex_lock(&runtime_lock);
 	last = --rt->refs == 0;
+	if (last && rt->live) {		/* its counts go on in the total */
+		struct cache_stats	 st;
+
+		directory_cache_stats(rt->dir, &st);
+		runtime_cache_done.hits += st.hits;
+		runtime_cache_done.misses += st.misses;
+		for (runtime_t **p = &runtime_live; *p != NULL;
+		    p = &(*p)->live_next)
+			if (*p == rt) {
+				*p = rt->live_next;
+				break;
+			}
+	}
 	pthread_mutex_unlock(&runtime_lock);
 	if (last)
 		runtime_free(rt);
@@ -121,11 +151,30 @@ runtime_reload(const char *path, const runtime_overrides_t *ov)
 	if ((rt = runtime_load(path, ov, err, sizeof(err))) == NULL) {
 		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s",
 		    err);
+		metrics_reload(0);
 		return -1;
 	}
 	runtime_install(rt);
+	metrics_reload(1);
 	log_msg(LOG_INFO, "configuration reloaded from %s (%zu domains, %s directory)",
 	    path, domains_count(rt->cfg->domains),
 	    directory_backend_name(rt->dir));
 	return 0;
+}
+
+void
+runtime_cache_stats(metrics_cache_t *c)
+{
+	struct cache_stats	 st;
+
+	pthread_mutex_lock(&runtime_lock);
+	*c = runtime_cache_done;
+	for (runtime_t *rt = runtime_live; rt != NULL; rt = rt->live_next) {
+		directory_cache_stats(rt->dir, &st);
+		c->hits += st.hits;
+		c->misses += st.misses;
+		if (rt == runtime_current)
+			c->entries = st.entries;
+	}
+	pthread_mutex_unlock(&runtime_lock);
 }

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "metrics.h"
 
 /* Command-line values that override the file's (NULL / -1: keep the file's). */
 typedef struct runtime_overrides {
@@ -27,6 +28,10 @@ typedef struct runtime {
 	config_t	*cfg;
 	directory_t	*dir;
 	int		 refs;		/* under the runtime lock */
+	struct runtime	*live_next;	/* the installed ones not yet freed
+					   (runtime_cache_stats()), under the
+					   runtime lock */
+	int		 live;		/* on that list */
 } runtime_t;
 
 /*
@@ -37,7 +42,10 @@ typedef struct runtime {
 runtime_t *runtime_load(const char *path, const runtime_overrides_t *ov,
 	    char *err, size_t errlen);
 
-/* Makes rt the current generation (taking over the caller's reference). */
+/*
+ * Makes rt the current generation (taking over the caller's reference),
+ * and records the time as mailswitch_config_loaded_timestamp_seconds.
+ */
 void	runtime_install(runtime_t *rt);
 
 /* Returns the current generation with a reference the caller must release. */
@@ -48,8 +56,16 @@ void	runtime_release(runtime_t *rt);
 
 /*
  * Loads path again and installs it; a bad configuration is logged and the
- * current one stays.  Returns 0 on success, -1 when the old one stays.
+ * current one stays.  Counts the reload (metrics_reload()).  Returns 0 on
+ * success, -1 when the old one stays.
  */
 int	runtime_reload(const char *path, const runtime_overrides_t *ov);
+
+/*
+ * Fills c with the cache counters of every generation installed since the
+ * start (the freed ones' final counts included: a reload does not set them
+ * back) and the entries of the current one.  Thread-safe.
+ */
+void	runtime_cache_stats(metrics_cache_t *c);
 
 #endif /* MAILSWITCH_RUNTIME_H */
