@@ -369,6 +369,25 @@ check_socket(struct load *l, const config_setting_t *s, const char *v)
 	return 0;
 }
 
+/* The metrics endpoint: TCP only, and where it listens said. */
+static int
+check_metrics(struct load *l, const config_setting_t *s, const char *v)
+{
+	char	 why[CONFIG_ERR_MAX];
+
+	if (*v == '\0')
+		return 0;
+	if (strncmp(v, "inet:", 5) != 0 && strncmp(v, "inet6:", 6) != 0)
+		return fail(l, s, "bad metrics '%s': must be inet:PORT@HOST "
+		    "or inet6:PORT@HOST", v);
+	if (config_check_socket(v, why, sizeof(why)) == -1)
+		return fail(l, s, "%s", why);
+	if (strchr(v, '@') == NULL)
+		return fail(l, s, "bad metrics '%s': no host: say where it "
+		    "listens (inet:PORT@HOST)", v);
+	return 0;
+}
+
 static int
 check_uri(struct load *l, const config_setting_t *s, const char *what,
     const char *v)
@@ -915,6 +934,12 @@ load_top(struct load *l, const config_setting_t *s)
 			return -1;
 		return set_string(l, s, "socketmap", &cfg->socketmap, false);
 	}
+	if (strcmp(name, "metrics") == 0) {
+		if (get_string(l, s, "metrics", &v) == -1 ||
+		    check_metrics(l, s, v) == -1)
+			return -1;
+		return set_string(l, s, "metrics", &cfg->metrics, false);
+	}
 	if (strcmp(name, "user") == 0)
 		return set_string(l, s, "user", &cfg->user, false);
 	if (strcmp(name, "pidfile") == 0)
@@ -1018,6 +1043,7 @@ set_defaults(struct load *l)
 	if ((cfg->file = strdup(l->path)) == NULL ||
 	    (cfg->socket = strdup("unix:/run/mailswitch/mailswitch.sock")) == NULL ||
 	    (cfg->socketmap = strdup("")) == NULL ||
+	    (cfg->metrics = strdup("")) == NULL ||
 	    (cfg->user = strdup("mailswitch")) == NULL ||
 	    (cfg->pidfile = strdup("")) == NULL ||
 	    (cfg->trace_header = strdup("X-Mailswitch")) == NULL ||
@@ -1195,6 +1221,7 @@ config_free(config_t *cfg)
 	free(cfg->file);
 	free(cfg->socket);
 	free(cfg->socketmap);
+	free(cfg->metrics);
 	free(cfg->user);
 	free(cfg->pidfile);
 	free(cfg->trace_header);

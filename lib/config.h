@@ -49,6 +49,8 @@ typedef struct config {
 	char		*file;		/* the file it was read from */
 	char		*socket;	/* the milter's; "" = no milter */
 	char		*socketmap;	/* the socketmap server's; "" = none */
+	char		*metrics;	/* GET /metrics: "inet:PORT@HOST" or
+					   "inet6:PORT@HOST"; "" = off */
 	char		*user;
 	char		*pidfile;	/* "" = none */
 	int		 log_level;	/* syslog LOG_ERR .. LOG_DEBUG */

@@ -159,6 +159,17 @@ static const struct {
 	{ "socketmap = \"inet:70000@127.0.0.1\";\n", 1,
 	    "bad socket 'inet:70000@127.0.0.1': the port must be 1..65535" },
 	{ "socketmap = 1;\n", 1, "'socketmap' must be a string" },
+	{ "metrics = 9185;\n", 1, "'metrics' must be a string" },
+	{ "metrics = \"unix:/run/m.sock\";\n", 1, "bad metrics "
+	    "'unix:/run/m.sock': must be inet:PORT@HOST or inet6:PORT@HOST" },
+	{ "metrics = \"9185\";\n", 1, "bad metrics '9185': must be "
+	    "inet:PORT@HOST or inet6:PORT@HOST" },
+	{ "metrics = \"inet:0@127.0.0.1\";\n", 1,
+	    "bad socket 'inet:0@127.0.0.1': the port must be 1..65535" },
+	{ "\nmetrics = \"inet:9185\";\n", 2, "bad metrics 'inet:9185': no "
+	    "host: say where it listens (inet:PORT@HOST)" },
+	{ "metrics = \"inet:9185@\";\n", 1,
+	    "bad socket 'inet:9185@': no host after '@'" },
 	{ "socket = \"\";\n", 0,
 	    "'socket' and 'socketmap' are both \"\": nothing to listen on" },
 	{ "socket = \"\";\nsocketmap = \"\";\n", 0,
@@ -281,6 +292,9 @@ static const char *const good_rows[] = {
 	"# nothing\n",
 	"socket = \"\";\nsocketmap = \"inet:9001@127.0.0.1\";\n",
 	"socketmap = \"unix:/run/mailswitch/socketmap.sock\";\n",
+	"metrics = \"\";\n",
+	"metrics = \"inet:9185@127.0.0.1\";\n",
+	"metrics = \"inet6:9185@::1\";\n",
 	"socketmap = \"inet6:9001@::1\";\nsocket = \"inet:8895@127.0.0.1\";\n",
 	"directory = { ldap = { timeout = 5; }; };\n",
 	"directory = { ldap = { timeout = 0.25; connections = 64; }; };\n",
