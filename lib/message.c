@@ -190,7 +190,9 @@ message_rcpt(message_t *m, const config_t *cfg, directory_t *dir,
 	rcpt_verdict_t	 v;
 
 	memset(reply, 0, sizeof(*reply));
-	switch (resolve_rcpt(cfg, dir, argv[0], &v)) {
+	(void)resolve_rcpt(cfg, dir, argv[0], &v);	/* v.action */
+	reply->reason = v.reason;
+	switch (v.action) {
 	case RESOLVE_REJECT:
 	case RESOLVE_TEMPFAIL:
 		reply->refuse = true;
@@ -213,6 +215,14 @@ message_rcpt(message_t *m, const config_t *cfg, directory_t *dir,
 	/* "to the Internet" is decided on the address delivered to */
 	outbound_rcpt(&m->outbound, cfg, v.address.text);
 	return 0;
+}
+
+bool
+message_sender_verdict(const message_t *m, reason_t *r, bool *tempfail)
+{
+	*r = m->outbound.reason;
+	*tempfail = m->outbound.tempfail;
+	return m->outbound.decided;
 }
 
 int

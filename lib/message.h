@@ -35,6 +35,7 @@ typedef struct message_client {
 
 /* The answer to one RCPT. */
 typedef struct message_reply {
+	reason_t	 reason;	/* why (its metric label: reason.h) */
 	bool		 refuse;	/* false: accept it */
 	bool		 tempfail;	/* a temporary refusal (4xx) */
 	const char	*rcode;		/* "550" ... */
@@ -83,6 +84,14 @@ int	message_header(message_t *m, const config_t *cfg, const char *name,
  */
 int	message_plan(message_t *m, const config_t *cfg, directory_t *dir,
 	    plan_t *plan);
+
+/*
+ * After message_plan(): returns true when the plan decided the sender (a
+ * message from the subsidiary to the Internet), with the reason in *r and
+ * in *tempfail whether that deferred the message; false when no sender
+ * was decided.
+ */
+bool	message_sender_verdict(const message_t *m, reason_t *r, bool *tempfail);
 
 /* Forgets the current message (end, abort, a new MAIL FROM). */
 void	message_reset(message_t *m);

@@ -196,7 +196,12 @@ outbound_plan(outbound_msg_t *m, const config_t *cfg, directory_t *dir,
 
 	if (!m->from_subsidiary || !m->to_internet || m->sender == NULL)
 		return 0;
-	switch (resolve_sender(cfg, dir, m->sender, &v)) {
+	(void)resolve_sender(cfg, dir, m->sender, &v);	/* v.action */
+	m->decided = true;
+	m->reason = v.reason;
+	m->tempfail = v.action == RESOLVE_TEMPFAIL ||
+	    v.action == RESOLVE_REJECT;
+	switch (v.action) {
 	case RESOLVE_TEMPFAIL:
 	case RESOLVE_REJECT:
 		return outbound_defer(plan, mark, "from", &v);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "directory.h"
 #include "plan.h"
+#include "reason.h"
 
 /*
  * The longest header field (name, ": " and value, in octets) that
@@ -43,6 +44,9 @@ typedef struct outbound_msg {
 	char		*sender;		/* MAIL FROM as passed */
 	outbound_header_t *headers;
 	size_t		 nheaders, cap;
+	bool		 decided;	/* outbound_plan() decided the sender: */
+	reason_t	 reason;	/* why, */
+	bool		 tempfail;	/* and whether it deferred the message */
 } outbound_msg_t;
 
 /*
@@ -75,7 +79,8 @@ int	outbound_header(outbound_msg_t *m, const config_t *cfg,
  * Internet, appends to plan the new envelope sender and the rewritten
  * header fields, each with its log line.  When the directory cannot answer
  * under on_directory_error = tempfail, the steps it added are dropped, a
- * warning step is added and the plan is deferred with 451 4.3.0.  Returns
+ * warning step is added and the plan is deferred with 451 4.3.0.  Sets
+ * decided, reason and tempfail when it decided the sender.  Returns
  * 0, or -1 when out of memory.  Thread-safe when dir is.
  */
 int	outbound_plan(outbound_msg_t *m, const config_t *cfg, directory_t *dir,

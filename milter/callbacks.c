@@ -24,6 +24,7 @@
 #include "callbacks.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "runtime.h"
 
 typedef struct conn {
@@ -108,6 +109,7 @@ conn_get(SMFICTX *ctx)
 		free(c);
 		return NULL;
 	}
+	metrics_connection(METRICS_MILTER, 1);	/* until cb_close */
 	return c;
 }
 
@@ -177,6 +179,8 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		    conn_queue_id(ctx), argv[0]);
 		return SMFIS_TEMPFAIL;
 	}
+	metrics_decision(METRICS_MILTER, METRICS_INBOUND, reply.reason,
+	    reply.refuse && reply.tempfail);
 	if (!reply.refuse)
 		return SMFIS_CONTINUE;
 	log_msg(reply.log_level, "%s: %s", conn_queue_id(ctx), reply.log);
@@ -228,9 +232,13 @@ cb_eom(SMFICTX *ctx)
 	const char	*qid = conn_queue_id(ctx);
 	plan_t		 plan;
 	sfsistat	 rc = SMFIS_CONTINUE;
+	reason_t	 sender;
+	bool		 sender_tempfail;
 
-	if (c == NULL || c->rt == NULL)
+	if (c == NULL || c->rt == NULL) {
+		metrics_message(METRICS_TEMPFAILED);
 		return SMFIS_TEMPFAIL;
+	}
 	plan_init(&plan);
 	if (message_plan(c->msg, c->rt->cfg, c->rt->dir, &plan) == -1) {
 		log_msg(LOG_ERR, "%s: out of memory at end of message; "
@@ -259,6 +267,11 @@ cb_eom(SMFICTX *ctx)
 		rc = SMFIS_TEMPFAIL;
 	}
 	plan_free(&plan);
+	if (message_sender_verdict(c->msg, &sender, &sender_tempfail))
+		metrics_decision(METRICS_MILTER, METRICS_OUTBOUND, sender,
+		    sender_tempfail);
+	metrics_message(rc == SMFIS_CONTINUE ? METRICS_ACCEPTED :
+	    rc == SMFIS_TEMPFAIL ? METRICS_TEMPFAILED : METRICS_REJECTED);
 	conn_reset(c);
 	return rc;
 }
@@ -286,6 +299,7 @@ cb_close(SMFICTX *ctx)
 	runtime_release(c->rt);
 	free(c);
 	smfi_setpriv(ctx, NULL);
+	metrics_connection(METRICS_MILTER, -1);
 	return SMFIS_CONTINUE;
 }
 

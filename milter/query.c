@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "metrics.h"
 #include "query.h"
 #include "resolve.h"
 
@@ -46,6 +47,8 @@ query_rcpt(const runtime_t *rt, const char *address, int verbose)
 	rcpt_verdict_t	 v;
 
 	resolve_rcpt(rt->cfg, rt->dir, address, &v);
+	metrics_decision(METRICS_QUERY, METRICS_INBOUND, v.reason,
+	    v.action == RESOLVE_TEMPFAIL);	/* never exposed: one shot */
 	return query_print(&v, address, verbose);
 }
 
@@ -65,5 +68,7 @@ query_sender(const runtime_t *rt, const char *address, const char *client_ip,
 		return fflush(stdout) == EOF ? EX_IOERR : EX_OK;
 	}
 	resolve_sender(rt->cfg, rt->dir, address, &v);
+	metrics_decision(METRICS_QUERY, METRICS_OUTBOUND, v.reason,
+	    v.action == RESOLVE_TEMPFAIL || v.action == RESOLVE_REJECT);
 	return query_print(&v, address, verbose);
 }

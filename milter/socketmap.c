@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "netstring.h"
 #include "runtime.h"
 #include "sockmap.h"
@@ -210,6 +211,43 @@ socketmap_log(const sockmap_result_t *res)
 		    res->map == SOCKMAP_GENERIC ? " outbound" : "");
 }
 
+/*
+ * Counts the decision of an answered request (README "Metrics"): Postfix
+ * asks the access map at RCPT and the virtual map only for a recipient it
+ * accepted, so a refusal is counted at the access map and every other
+ * verdict (the rewrites, unchanged, tempfail) at the virtual map; a
+ * generic answer is an outbound decision.  A PERM (no decision) is not
+ * counted.
+ */
+static void
+socketmap_count(const sockmap_result_t *res)
+{
+	const rcpt_verdict_t	*v = &res->verdict;
+	bool			 refused = v->action == RESOLVE_REJECT ||
+				    v->action == RESOLVE_TEMPFAIL;
+
+	if (res->status == SOCKMAP_PERM)
+		return;
+	switch (res->map) {
+	case SOCKMAP_ACCESS:
+		if (refused)
+			metrics_decision(METRICS_SOCKETMAP, METRICS_INBOUND,
+			    v->reason, v->action == RESOLVE_TEMPFAIL);
+		break;
+	case SOCKMAP_VIRTUAL:
+		if (!refused || res->status == SOCKMAP_TEMP)
+			metrics_decision(METRICS_SOCKETMAP, METRICS_INBOUND,
+			    v->reason, v->action == RESOLVE_TEMPFAIL);
+		break;
+	case SOCKMAP_GENERIC:
+		metrics_decision(METRICS_SOCKETMAP, METRICS_OUTBOUND,
+		    v->reason, v->action == RESOLVE_TEMPFAIL);
+		break;
+	case SOCKMAP_MAP_NONE:
+		break;
+	}
+}
+
 /* Answers one complete request; returns false when the connection ends. */
 static bool
 socketmap_answer(int fd, const char *req, size_t len)
@@ -226,6 +264,7 @@ socketmap_answer(int fd, const char *req, size_t len)
 	}
 	sockmap_reply(rt->cfg, rt->dir, req, len, res);
 	runtime_release(rt);
+	socketmap_count(res);
 	keep = socketmap_send(fd, res) == 0 && !res->close;
 	socketmap_log(res);
 	free(res);
@@ -251,6 +290,8 @@ socketmap_conn(void *arg)
 	size_t			 have = 0, off = 0, used, len;
 	ssize_t			 n;
 	bool			 open = r != NULL, counted = false;
+
+	metrics_connection(METRICS_SOCKETMAP, 1);
 
 	while (open) {
 		if (off == have) {
@@ -314,6 +355,7 @@ socketmap_conn(void *arg)
 	netstring_reader_destroy(r);
 	(void)close(fd);
 	atomic_fetch_sub(&connections, 1);
+	metrics_connection(METRICS_SOCKETMAP, -1);
 	return NULL;
 }
 
