@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "interpose.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "socketmap.h"
 
 #define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
@@ -169,10 +170,28 @@ static pthread_mutex_t	 reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 reload_wanted = PTHREAD_COND_INITIALIZER;
 static bool		 reload_pending;
 
+/*
+ * With the metrics on: asks the directory of the current generation
+ * whether it answers, for mailswitch_directory_up (dir_metrics.c records
+ * the result), and logs a failure.
+ */
+static void
+directory_check(void)
+{
+	runtime_t	*rt = runtime_acquire();
+	char		 err[CONFIG_ERR_MAX];
+
+	if (rt != NULL && rt->cfg->metrics[0] != '\0' &&
+	    directory_ping(rt->dir, err, sizeof(err)) == -1)
+		log_msg(LOG_WARNING, "the directory does not answer: %s", err);
+	runtime_release(rt);
+}
+
 static void *
 reload_thread(void *arg)
 {
 	(void)arg;
+	directory_check();	/* the start-up check, off the start's path */
 	for (;;) {
 		pthread_mutex_lock(&reload_lock);
 		while (!reload_pending)
@@ -240,6 +259,7 @@ signal_thread(void *arg)
 		callbacks_stop();
 		socketmap_stop();
 		wait_for_messages();
+		metrics_http_stop();
 		/*
 		 * Not smfi_stop(): libmilter's teardown races with its own
 		 * listener (ThreadSanitizer sees its mutexes destroyed while
@@ -296,6 +316,11 @@ open_milter(const config_t *cfg, bool foreground)
 		log_msg(LOG_ERR, "%s", err);
 		return EX_UNAVAILABLE;
 	}
+	if (cfg->metrics[0] != '\0' &&
+	    metrics_http_open(cfg->metrics, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "%s", err);
+		return EX_UNAVAILABLE;
+	}
 	if (!foreground && daemon_detach() == -1) {
 		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
 		return EX_OSERR;
@@ -337,10 +362,11 @@ daemon_run(runtime_t *rt, const char *config_path,
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_msg(LOG_INFO, "mailswitch %s started: milter on %s, socketmap on %s "
-	    "(%zu domains, %s directory)", MAILSWITCH_VERSION,
+	log_msg(LOG_INFO, "mailswitch %s started: milter on %s, socketmap on %s, "
+	    "metrics on %s (%zu domains, %s directory)", MAILSWITCH_VERSION,
 	    rt->cfg->socket[0] ? rt->cfg->socket : "(none)",
 	    rt->cfg->socketmap[0] ? rt->cfg->socketmap : "(none)",
+	    rt->cfg->metrics[0] ? rt->cfg->metrics : "(none)",
 	    domains_count(rt->cfg->domains), directory_backend_name(rt->dir));
 	milter = rt->cfg->socket[0] != '\0';
 	socketmap = rt->cfg->socketmap[0] != '\0';
@@ -356,6 +382,8 @@ daemon_run(runtime_t *rt, const char *config_path,
 	}
 	pthread_detach(tid);
 	if (socketmap && socketmap_start() == -1)
+		return EX_OSERR;
+	if (metrics_http_start() == -1)
 		return EX_OSERR;
 	if (!milter)
 		for (;;)		/* the signal thread ends the process */
