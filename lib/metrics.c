@@ -200,6 +200,23 @@ out(struct out *o, const char *fmt, ...)
 		o->used += (size_t)n;
 }
 
+/*
+ * A sample whose value is whole + frac / 10^digits, as a decimal without
+ * trailing zeros ("10.0001", "0.25", "0").
+ */
+static void
+out_decimal(struct out *o, const char *name, unsigned long long whole,
+    unsigned long long frac, int digits)
+{
+	char	 f[24];
+	int	 n;
+
+	n = snprintf(f, sizeof(f), "%0*llu", digits, frac);
+	while (n > 0 && f[n - 1] == '0')
+		f[--n] = '\0';
+	out(o, "%s %llu%s%s\n", name, whole, n > 0 ? "." : "", f);
+}
+
 /* The # HELP and # TYPE lines of a family. */
 static void
 family(struct out *o, const char *name, const char *type, const char *help)
@@ -248,8 +265,8 @@ metrics_format(char *buf, size_t len, const metrics_cache_t *cache)
 		    "+Inf", cum);
 	}
 	ns = GET(m.duration_ns);
-	out(&o, "mailswitch_directory_lookup_duration_seconds_sum %llu.%09llu\n",
-	    ns / 1000000000ULL, ns % 1000000000ULL);
+	out_decimal(&o, "mailswitch_directory_lookup_duration_seconds_sum",
+	    ns / 1000000000ULL, ns % 1000000000ULL, 9);
 	out(&o, "mailswitch_directory_lookup_duration_seconds_count %llu\n", cum);
 
 	family(&o, "mailswitch_cache_hits_total", "counter",
@@ -296,8 +313,8 @@ metrics_format(char *buf, size_t len, const metrics_cache_t *cache)
 	ms = GET(m.loaded_ms);
 	family(&o, "mailswitch_config_loaded_timestamp_seconds", "gauge",
 	    "When the running configuration was loaded, in Unix time.");
-	out(&o, "mailswitch_config_loaded_timestamp_seconds %lld.%03lld\n",
-	    ms / 1000, ms % 1000);
+	out_decimal(&o, "mailswitch_config_loaded_timestamp_seconds",
+	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000), 3);
 
 	family(&o, "mailswitch_build_info", "gauge",
 	    "The version of mailswitch; always 1.");
