@@ -8,7 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
-      check miltertest postfix swaks slapd ldap-utils openssl iproute2 m4)
+      libmicrohttpd-dev check miltertest postfix swaks slapd ldap-utils openssl
+      iproute2 m4 curl prometheus)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then
@@ -22,6 +23,8 @@ else
     # every test starts its own on 127.0.0.1.
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+    # prometheus is there for promtool (check metrics); its server is
+    # never started by the tests
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${deps[@]}" >/dev/null
 fi
