@@ -1,0 +1,102 @@
+#!/bin/bash
+# t/ldap/test-metrics.sh -- the metrics (SPEC section 7) of the ldap
+# back-end with its cache, behind a private Postfix:
+#
+#	test-metrics.sh MAILSWITCH_BINARY
+#
+# One slapd, mailswitch (ldap, timeout 1 s, a cache) with metrics on a
+# free port.  The first RCPT of bob@contoso.com misses the cache and
+# reaches slapd (found); the second is a hit and reaches nothing; the
+# start-up check says directory_up 1.  slapd stopped: a cold key tries
+# again (tryagain +1, a tempfail decision) and directory_up is 0; slapd
+# back: directory_up 1 again.  SIGHUP: a new, empty cache (entries 0) but
+# the hits and misses go on from where they were.  Needs root.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$LDAP_LIB_DIR/../metrics.sh"
+ldap_test_init "$@"
+command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
+METRICS_TMP=$T
+METRICS_PORT=$(free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
+
+slapd_start one
+conf=$T/mailswitch.conf
+slapd_mailswitch_conf "$T/base.conf" "\"${SLAPD_URI[one]}\"" timeout=1.0 \
+    connections=2
+{
+	echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
+	sed -e 's|cache = { entries = 0; };|cache = { entries = 100; ttl = 300; negative_ttl = 60; };|' \
+	    "$T/base.conf"
+} >"$conf"
+chmod 644 "$conf"
+e2e_sink_start
+e2e_mailswitch_start "$MS" "$conf"
+pid=$E2E_MAILSWITCH_PID
+e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+
+v() { metrics_value "$1"; }
+L='mailswitch_directory_lookups_total{outcome='
+TF='mailswitch_decisions_total{frontend="milter",direction="inbound",verdict="tempfail"}'
+
+echo "== slapd up"
+e2e_check "the start-up check: directory_up 1" \
+    metrics_wait mailswitch_directory_up 1 10
+e2e_check "cache entries 0 before any mail" is "$(v mailswitch_cache_entries)" 0
+smtp_rcpt bob@contoso.com
+e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+metrics_get "$METRICS_PORT"
+found=$(v "${L}\"found\"}")
+misses=$(v mailswitch_cache_misses_total)
+e2e_check "a cold key: misses ($misses) and found lookups ($found)" \
+    test "$misses" -ge 1 -a "$found" -ge 1
+e2e_check "the cache holds answers" test "$(v mailswitch_cache_entries)" -ge 1
+e2e_check "no hit yet" is "$(v mailswitch_cache_hits_total)" 0
+smtp_rcpt bob@contoso.com
+metrics_get "$METRICS_PORT"
+hits=$(v mailswitch_cache_hits_total)
+e2e_check "the same key again: hits ($hits)" test "$hits" -ge 1
+e2e_check "... and no new back-end lookup" is "$(v "${L}\"found\"}")" "$found"
+e2e_check "... nor a new miss" is "$(v mailswitch_cache_misses_total)" "$misses"
+e2e_check "the exposition is valid" metrics_valid "$METRICS_BODY"
+
+echo "== slapd stopped"
+slapd_stop one
+smtp_rcpt alice@contoso.com
+e2e_check "RCPT alice@contoso.com: 451 4.3.0" starts "$RCPT_REPLY" "451 4.3.0"
+metrics_get "$METRICS_PORT"
+e2e_check "directory_up 0" is "$(v mailswitch_directory_up)" 0
+e2e_check "tryagain counted" test "$(v "${L}\"tryagain\"}")" -ge 1
+e2e_check "a tempfail decision" is "$(v "$TF")" 1
+smtp_rcpt bob@contoso.com
+e2e_check "bob, cached: 250 during the outage" starts "$RCPT_REPLY" 250
+
+echo "== slapd started again"
+slapd_run one
+smtp_rcpt alice@contoso.com
+e2e_check "RCPT alice@contoso.com: 250 again" starts "$RCPT_REPLY" 250
+metrics_get "$METRICS_PORT"
+e2e_check "directory_up 1 again" is "$(v mailswitch_directory_up)" 1
+
+echo "== SIGHUP: a new cache, the counters go on"
+metrics_get "$METRICS_PORT"
+hits=$(v mailswitch_cache_hits_total)
+misses=$(v mailswitch_cache_misses_total)
+kill -HUP "$pid"
+e2e_check "reloads_total{ok} 1" \
+    metrics_wait 'mailswitch_config_reloads_total{result="ok"}' 1 10
+e2e_check "the new cache is empty" is "$(v mailswitch_cache_entries)" 0
+e2e_check "hits kept ($hits)" is "$(v mailswitch_cache_hits_total)" "$hits"
+e2e_check "misses kept ($misses)" is "$(v mailswitch_cache_misses_total)" "$misses"
+smtp_rcpt bob@contoso.com
+metrics_get "$METRICS_PORT"
+e2e_check "a miss in the new cache adds to them" \
+    test "$(v mailswitch_cache_misses_total)" -gt "$misses"
+e2e_check "the exposition is valid" metrics_valid "$METRICS_BODY"
+e2e_check "still the same mailswitch process ($pid)" kill -0 "$pid"
+
+e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+
+if ! e2e_summary; then
+	e2e_show_logs
+	exit 1
+fi
