@@ -301,6 +301,8 @@ pid=""
 is "SIGTERM: exit 0" "$st" 0
 metrics_get "$METRICS_PORT" /metrics
 is "the port is closed" "${METRICS_STATUS%% *}" 000
+check "no sanitizer report in the daemon's log" eval "! grep -qE \
+    'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' '$tmp/log'"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"
