@@ -29,7 +29,9 @@
 #
 # Then smap_rtt: 100,000 sequential "virtual userI@contoso.com" lookups on
 # one persistent socketmap connection after a warm-up (cache hits), with
-# perf stat on the server (CPU time per lookup), when perf is there.
+# perf stat on the server (CPU time per lookup), when perf is there, and
+# its user and system time from /proc; once with log_level info (a log
+# line per lookup, as in the runs above) and once with notice.
 #
 # Postfix's LDAP table cannot strip the "SMTP:" of targetAddress
 # (result_format has no such expansion), so the bench's LDIF adds to every
@@ -97,7 +99,7 @@ e2e_postfix_start ""
 postconf -c "$E2E_POSTFIX_DIR" -m | grep -qx ldap ||
     e2e_die "Postfix has no ldap table (install postfix-ldap)"
 cat >"$E2E_POSTFIX_DIR/ldap-virtual.cf" <<LDAP
-server_host = ${SLAPD_URI[bench]}/
+server_host = ${SLAPD_URI[bench]%/}/
 version = 3
 bind = no
 search_base = $SLAPD_BASE
@@ -209,12 +211,18 @@ done
 echo
 echo "== socketmap round trips, one connection, cache hits"
 keys=$((wbase < 1000 ? wbase : 1000))
+# cpu_ticks PID: "utime stime" of the process (all threads), in clock ticks
+cpu_ticks()
+{
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'
+}
 # rtt_run LABEL: warm-up, then 100,000 timed lookups under perf stat
 rtt_run()
 {
 	echo "  $1:"
 	timeout 60 "$rtt" -n 2000 -k "$keys" \
 	    "127.0.0.1:$E2E_SOCKETMAP_PORT" >/dev/null || exit 1
+	cpu0=$(cpu_ticks "$E2E_MAILSWITCH_PID")
 	if command -v perf >/dev/null 2>&1; then
 		timeout 120 perf stat -e task-clock,context-switches \
 		    -p "$E2E_MAILSWITCH_PID" -o "$E2E_TMP/perf.txt" -- \
@@ -227,6 +235,12 @@ rtt_run()
 		timeout 120 "$rtt" -n 100000 -k "$keys" \
 		    "127.0.0.1:$E2E_SOCKETMAP_PORT" | sed 's/^/    /'
 	fi
+	cpu1=$(cpu_ticks "$E2E_MAILSWITCH_PID")
+	awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+	    split(a, x, " "); split(b, y, " ");
+	    printf "    server CPU (/proc/PID/stat): user %.1f us + system" \
+		" %.1f us per lookup\n", (y[1] - x[1]) * 1e6 / hz / 100000,
+		(y[2] - x[2]) * 1e6 / hz / 100000 }'
 }
 rtt_run "log_level info (as above: one log line per lookup)"
 sed 's/^log_level = .*/log_level = "notice";/' "$E2E_TMP/mailswitch.conf" \
