@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
-      check miltertest postfix swaks slapd ldap-utils openssl iproute2 m4)
+      check miltertest postfix swaks slapd ldap-utils openssl iproute2 m4 mandoc)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then
