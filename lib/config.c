@@ -388,6 +388,39 @@ check_metrics(struct load *l, const config_setting_t *s, const char *v)
 	return 0;
 }
 
+/*
+ * A socket key: checked, and a relative unix:PATH made absolute against
+ * the configuration's folder, as every other path of the file.
+ */
+static int
+set_socket(struct load *l, const config_setting_t *s, const char *what,
+    char **dst)
+{
+	const char	*v, *path = NULL;
+	char		*abs, *copy;
+	size_t		 plen;
+
+	if (get_string(l, s, what, &v) == -1 || check_socket(l, s, v) == -1)
+		return -1;
+	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0)
+		path = strchr(v, ':') + 1;
+	if (path == NULL || path[0] == '/')
+		return set_string(l, s, what, dst, false);
+	if ((abs = resolve(l, path)) == NULL)
+		return nomem(l);
+	plen = (size_t)(path - v);
+	if ((copy = malloc(plen + strlen(abs) + 1)) == NULL) {
+		free(abs);
+		return nomem(l);
+	}
+	memcpy(copy, v, plen);
+	memcpy(copy + plen, abs, strlen(abs) + 1);
+	free(abs);
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
 static int
 check_uri(struct load *l, const config_setting_t *s, const char *what,
     const char *v)
@@ -922,18 +955,10 @@ load_top(struct load *l, const config_setting_t *s)
 	long long	 n;
 	int		 x;
 
-	if (strcmp(name, "socket") == 0) {
-		if (get_string(l, s, "socket", &v) == -1 ||
-		    check_socket(l, s, v) == -1)
-			return -1;
-		return set_string(l, s, "socket", &cfg->socket, false);
-	}
-	if (strcmp(name, "socketmap") == 0) {
-		if (get_string(l, s, "socketmap", &v) == -1 ||
-		    check_socket(l, s, v) == -1)
-			return -1;
-		return set_string(l, s, "socketmap", &cfg->socketmap, false);
-	}
+	if (strcmp(name, "socket") == 0)
+		return set_socket(l, s, "socket", &cfg->socket);
+	if (strcmp(name, "socketmap") == 0)
+		return set_socket(l, s, "socketmap", &cfg->socketmap);
 	if (strcmp(name, "metrics") == 0) {
 		if (get_string(l, s, "metrics", &v) == -1 ||
 		    check_metrics(l, s, v) == -1)

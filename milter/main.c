@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <lber.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,6 +47,8 @@ usage(FILE *fp)
 	    "  -n          check the configuration and the directory, and exit\n"
 	    "  -q ADDRESS  print what becomes of ADDRESS as an inbound recipient\n"
 	    "  -Q ADDRESS  print what becomes of ADDRESS as an outbound sender\n"
+	    "  -a IP       with -Q: as if from the client at IP (IPv4 or IPv6)\n"
+	    "  -h          print this help\n"
 	    "  -V          print the version\n", DEFAULT_CONFIG);
 }
 
@@ -64,6 +67,23 @@ ldap_diagnostic(const char *msg)
 		log_msg(LOG_WARNING, "libldap: %s", line);
 }
 
+/*
+ * Returns path made absolute against the working folder (the daemon
+ * leaves it when it detaches), in buf; path itself when it is absolute or
+ * does not fit.
+ */
+static const char *
+absolute(const char *path, char *buf, size_t len)
+{
+	char	 cwd[PATH_MAX];
+	int	 n;
+
+	if (path[0] == '/' || path[0] == '\0' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return path;
+	n = snprintf(buf, len, "%s/%s", cwd, path);
+	return n < 0 || (size_t)n >= len ? path : buf;
+}
+
 /* Returns true when s is an IPv4 or IPv6 address. */
 static bool
 is_ip_address(const char *s)
@@ -79,6 +99,7 @@ main(int argc, char *argv[])
 {
 	runtime_t	*rt;
 	char		 err[CONFIG_ERR_MAX];
+	static char	 pidfile[PATH_MAX];
 	const char	*query = NULL, *client_ip = NULL;
 	bool		 foreground = false, check_only = false, outbound = false;
 	int		 ch, status;
@@ -104,7 +125,8 @@ main(int argc, char *argv[])
 			overrides.socket = optarg;
 			break;
 		case 'P':
-			overrides.pidfile = optarg;
+			overrides.pidfile = absolute(optarg, pidfile,
+			    sizeof(pidfile));
 			break;
 		case 'q':
 		case 'Q':

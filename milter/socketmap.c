@@ -5,6 +5,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -13,7 +14,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -127,33 +127,29 @@ socketmap_open(const char *spec, char *err, size_t errlen)
 }
 
 /*
- * Waits until fd is ready for events, at most seconds.  Returns 1 when
- * ready, 0 on timeout, -1 on error.
+ * Sets the receive (SO_RCVTIMEO) or send (SO_SNDTIMEO) timeout of fd: the
+ * timeouts are the socket's own, so that a request costs one read() and
+ * one send() and no poll() around them.  Returns 0, or -1.
  */
 static int
-socketmap_wait(int fd, short events, int seconds)
+socketmap_timeout(int fd, int which, int seconds)
 {
-	struct pollfd	 p = { .fd = fd, .events = events };
-	int		 n;
+	struct timeval	 tv = { .tv_sec = seconds, .tv_usec = 0 };
 
-	while ((n = poll(&p, 1, seconds * 1000)) == -1 && errno == EINTR)
-		;
-	return n;
+	return setsockopt(fd, SOL_SOCKET, which, &tv, sizeof(tv));
 }
 
-/* Writes all of buf, each wait bounded.  Returns 0, or -1. */
+/* Writes all of buf; a send blocked SOCKETMAP_WRITE_SECONDS fails.  0, or -1. */
 static int
 socketmap_write(int fd, const char *buf, size_t len)
 {
 	ssize_t	 n;
 
 	while (len > 0) {
-		if (socketmap_wait(fd, POLLOUT, SOCKETMAP_WRITE_SECONDS) != 1)
-			return -1;
 		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
-			return -1;
+			return -1;	/* EAGAIN: the send timeout */
 		}
 		buf += n;
 		len -= (size_t)n;
@@ -248,26 +244,23 @@ socketmap_count(const sockmap_result_t *res)
 	}
 }
 
-/* Answers one complete request; returns false when the connection ends. */
+/*
+ * Answers one complete request into res (the connection's); returns false
+ * when the connection ends.
+ */
 static bool
-socketmap_answer(int fd, const char *req, size_t len)
+socketmap_answer(int fd, const char *req, size_t len, sockmap_result_t *res)
 {
-	sockmap_result_t	*res;
 	runtime_t		*rt;
 	bool			 keep;
 
-	if ((res = malloc(sizeof(*res))) == NULL ||
-	    (rt = runtime_acquire()) == NULL) {
-		free(res);
-		log_msg(LOG_ERR, "socketmap: out of memory");
+	if ((rt = runtime_acquire()) == NULL)
 		return false;
-	}
 	sockmap_reply(rt->cfg, rt->dir, req, len, res);
 	runtime_release(rt);
 	socketmap_count(res);
 	keep = socketmap_send(fd, res) == 0 && !res->close;
 	socketmap_log(res);
-	free(res);
 	return keep;
 }
 
@@ -284,35 +277,41 @@ socketmap_conn(void *arg)
 {
 	int			 fd = (int)(intptr_t)arg;
 	netstring_reader_t	*r = netstring_reader_create(SOCKMAP_QUERY_MAX);
-	sockmap_result_t	 bad;
+	sockmap_result_t	*res = malloc(sizeof(*res));
 	char			 buf[4096];
 	const char		*req;
 	size_t			 have = 0, off = 0, used, len;
 	ssize_t			 n;
-	bool			 open = r != NULL, counted = false;
+	int			 rcv = SOCKETMAP_IDLE_SECONDS, want;
+	bool			 open, counted = false;
 
 	metrics_connection(METRICS_SOCKETMAP, 1);
-
+	open = r != NULL && res != NULL &&
+	    socketmap_timeout(fd, SO_SNDTIMEO, SOCKETMAP_WRITE_SECONDS) == 0 &&
+	    socketmap_timeout(fd, SO_RCVTIMEO, rcv) == 0;
+	if (!open)
+		log_msg(LOG_ERR, "socketmap: cannot set up a connection: %s",
+		    r == NULL || res == NULL ? "out of memory" : strerror(errno));
 	while (open) {
 		if (off == have) {
 			int	 pending = netstring_pending(r);
-			int	 ready;
 
 			if (!counted && atomic_load(&stopping))
 				break;		/* between requests */
-			ready = socketmap_wait(fd, POLLIN, pending ?
-			    SOCKETMAP_READ_SECONDS : SOCKETMAP_IDLE_SECONDS);
-			if (ready != 1) {
-				if (pending)
-					log_msg(LOG_WARNING, "socketmap: a request "
-					    "unfinished after %d s; connection "
-					    "closed", SOCKETMAP_READ_SECONDS);
-				break;
-			}
+			want = pending ? SOCKETMAP_READ_SECONDS :
+			    SOCKETMAP_IDLE_SECONDS;
+			if (want != rcv &&
+			    socketmap_timeout(fd, SO_RCVTIMEO, want) == 0)
+				rcv = want;
 			if ((n = read(fd, buf, sizeof(buf))) <= 0) {
 				if (n == -1 && errno == EINTR)
 					continue;
-				if (pending)
+				if (n == -1 && pending && (errno == EAGAIN ||
+				    errno == EWOULDBLOCK))
+					log_msg(LOG_WARNING, "socketmap: a request "
+					    "unfinished after %d s; connection "
+					    "closed", SOCKETMAP_READ_SECONDS);
+				else if (pending)
 					log_msg(LOG_WARNING, "socketmap: the "
 					    "client left in the middle of a "
 					    "request");
@@ -337,15 +336,15 @@ socketmap_conn(void *arg)
 		case NETSTRING_DONE:
 			off += used;
 			req = netstring_payload(r, &len);
-			open = socketmap_answer(fd, req, len);
+			open = socketmap_answer(fd, req, len, res);
 			atomic_fetch_sub(&in_flight, 1);
 			counted = false;
 			break;
 		case NETSTRING_BAD:
 			sockmap_malformed(netstring_strerror(netstring_error(r)),
-			    &bad);
-			(void)socketmap_send(fd, &bad);
-			socketmap_log(&bad);
+			    res);
+			(void)socketmap_send(fd, res);
+			socketmap_log(res);
 			open = false;
 			break;
 		}
@@ -353,6 +352,7 @@ socketmap_conn(void *arg)
 	if (counted)
 		atomic_fetch_sub(&in_flight, 1);
 	netstring_reader_destroy(r);
+	free(res);
 	(void)close(fd);
 	atomic_fetch_sub(&connections, 1);
 	metrics_connection(METRICS_SOCKETMAP, -1);

@@ -9,7 +9,7 @@ cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
       libmicrohttpd-dev check miltertest postfix swaks slapd ldap-utils openssl
-      iproute2 m4 curl prometheus)
+      iproute2 m4 mandoc curl prometheus)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then

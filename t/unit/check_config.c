@@ -513,6 +513,20 @@ START_TEST(test_paths)
 	ck_assert_str_eq(cfg->directory.ldap.tls_ca_file, "/tmp/tls/ca.pem");
 	ck_assert_str_eq(cfg->directory.ldap.bind_password_file, "/tmp/pw");
 	config_free(cfg);
+
+	/* a unix socket too; an absolute one and inet: stay as they are */
+	cfg = load_text("socket = \"unix:run/ms.sock\";\n"
+	    "socketmap = \"local:sm.sock\";\n", err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->socket, "unix:/tmp/run/ms.sock");
+	ck_assert_str_eq(cfg->socketmap, "local:/tmp/sm.sock");
+	config_free(cfg);
+	cfg = load_text("socket = \"unix:/run/ms.sock\";\n"
+	    "socketmap = \"inet:9000@127.0.0.1\";\n", err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->socket, "unix:/run/ms.sock");
+	ck_assert_str_eq(cfg->socketmap, "inet:9000@127.0.0.1");
+	config_free(cfg);
 }
 END_TEST
 
