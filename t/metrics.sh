@@ -48,8 +48,10 @@ metrics_wait()
 
 metrics_valid()
 {
-	if command -v promtool >/dev/null 2>&1; then
-		promtool check metrics <"$1"
+	local promtool=${PROMTOOL:-$(command -v promtool || true)}
+
+	if [ -n "$promtool" ] && [ -x "$promtool" ]; then
+		"$promtool" check metrics <"$1"
 		return
 	fi
 	# the text format 0.0.4: HELP and TYPE once per family, before its
