@@ -111,7 +111,12 @@ daemon_started(int status)
 
 	if (daemon_status_fd == -1)
 		return;
-	(void)write(daemon_status_fd, &byte, 1);
+	/*
+	 * The parent waits for this byte; when it cannot be written (the
+	 * parent is gone) there is no one left to tell.
+	 */
+	while (write(daemon_status_fd, &byte, 1) == -1 && errno == EINTR)
+		continue;
 	(void)close(daemon_status_fd);
 	daemon_status_fd = -1;
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {

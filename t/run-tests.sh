@@ -2,14 +2,15 @@
 # Installs what the tests need (Debian 12 packages), builds mailswitch three
 # times -- plain, with AddressSanitizer + UBSan, with ThreadSanitizer -- and
 # runs the whole test suite (unit, miltertest, end to end through a private
-# Postfix) on each.  Run as root from anywhere: t/run-tests.sh
+# Postfix) on each; the plain build's also builds, lints, installs and purges
+# the Debian package (t/pkg/test-package.sh).  Run as root from anywhere: t/run-tests.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
       libmicrohttpd-dev check miltertest postfix swaks slapd ldap-utils openssl
-      iproute2 m4 mandoc curl)
+      iproute2 m4 mandoc curl debhelper dpkg-dev fakeroot lintian systemd)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then
@@ -56,7 +57,7 @@ run_suite() {   # NAME CMAKE-OPTIONS...
     (cd "build-$name" && ctest --output-on-failure -j "$jobs")
 }
 
-run_suite plain
+run_suite plain -DMAILSWITCH_PACKAGE_TEST=ON   # and the Debian package, once
 run_suite asan -DMAILSWITCH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 run_suite tsan -DMAILSWITCH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug
 echo "== all test suites passed"
