@@ -8,7 +8,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev)
+deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
+      libmicrohttpd-dev)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$installed" != "${#deps[@]}" ]; then
