@@ -6,10 +6,18 @@
  * MTA always knows the queue id.  A rewritten recipient is removed by the
  * name the MTA stored it under and its target added once per message; the
  * outbound rewrite (outbound.c) comes first in the plan.
+ *
+ * The loop check between systems (SPEC section 8): the values of the
+ * trace header fields the message arrived with are kept (unfolded, white
+ * space trimmed); one identical to a field this message's rewrite of a
+ * recipient would add means it has been through this switch on this path
+ * before, and the whole message is refused, with no change planned.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "addr.h"
@@ -31,6 +39,10 @@ typedef struct message_rcpt {
 /* A header field longer than OUTBOUND_FIELD_MAX, logged at the end. */
 #define LONG_FIELDS_MAX	8	/* named in the log; more are counted */
 
+/* A trace field value as mailswitch writes it: rcpt=<a> -> <b>. */
+#define TRACE_TEXT_MAX	(2 * ADDR_TEXT_MAX + 32)
+#define TRACES_MAX	1024	/* trace fields kept; more are not checked */
+
 struct message {
 	bool		 postfix;	/* Postfix's dialect */
 	bool		 failed;	/* out of memory on the way: defer */
@@ -42,6 +54,8 @@ struct message {
 		size_t	 size;
 	}		 long_fields[LONG_FIELDS_MAX];
 	size_t		 nlong;		/* may exceed LONG_FIELDS_MAX */
+	char		**traces;	/* the trace fields it arrived with */
+	size_t		 ntraces, tcap;
 };
 
 message_t *
@@ -70,6 +84,9 @@ message_reset(message_t *m)
 		message_rcpt_free(&m->rcpts[i]);
 	m->nrcpts = 0;
 	m->nlong = 0;
+	for (size_t i = 0; i < m->ntraces; i++)
+		free(m->traces[i]);
+	m->ntraces = 0;
 	m->failed = false;
 	outbound_reset(&m->outbound);
 }
@@ -81,6 +98,7 @@ message_destroy(message_t *m)
 		return;
 	message_reset(m);
 	free(m->rcpts);
+	free(m->traces);
 	free(m);
 }
 
@@ -225,11 +243,73 @@ message_sender_verdict(const message_t *m, reason_t *r, bool *tempfail)
 	return m->outbound.decided;
 }
 
+/*
+ * Writes value into buf unfolded (CR and LF dropped), each run of white
+ * space made one space, and trimmed.  Returns -1 when it does not fit in
+ * len: longer than any value mailswitch writes.
+ */
+static int
+message_trace_text(const char *value, char *buf, size_t len)
+{
+	size_t	 o = 0;
+	bool	 space = false;
+
+	for (; *value != '\0'; value++) {
+		unsigned char ch = (unsigned char)*value;
+
+		if (ch == '\r' || ch == '\n')
+			continue;
+		if (isspace(ch)) {
+			space = o > 0;
+			continue;
+		}
+		if (o + (space ? 2 : 1) >= len)
+			return -1;
+		if (space)
+			buf[o++] = ' ';
+		space = false;
+		buf[o++] = (char)ch;
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+/* Keeps the value of a trace header field; -1 when out of memory. */
+static int
+message_keep_trace(message_t *m, const char *value)
+{
+	char	 text[TRACE_TEXT_MAX];
+
+	if (m->ntraces == TRACES_MAX ||
+	    message_trace_text(value, text, sizeof(text)) == -1)
+		return 0;	/* cannot be one mailswitch wrote */
+	if (m->ntraces == m->tcap) {
+		size_t	 cap = m->tcap ? m->tcap * 2 : 4;
+		char	**n = realloc(m->traces, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		m->traces = n;
+		m->tcap = cap;
+	}
+	if ((m->traces[m->ntraces] = strdup(text)) == NULL)
+		return -1;
+	m->ntraces++;
+	return 0;
+}
+
 int
 message_header(message_t *m, const config_t *cfg, const char *name,
     const char *value)
 {
 	size_t	 size = outbound_field_size(name, value);
+
+	if (cfg->trace_header[0] != '\0' &&
+	    strcasecmp(name, cfg->trace_header) == 0 &&
+	    message_keep_trace(m, value) == -1) {
+		m->failed = true;
+		return -1;
+	}
 
 	if (size > OUTBOUND_FIELD_MAX) {
 		if (m->nlong < LONG_FIELDS_MAX) {
@@ -280,6 +360,47 @@ message_traced(const message_t *m, size_t i)
 	return false;
 }
 
+/* Writes recipient r's trace field value (rcpt=<a> -> <b>) into buf. */
+static void
+message_trace_of(const message_rcpt_t *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "rcpt=<%s> -> <%s>", r->original, r->address);
+}
+
+/*
+ * The loop check: when the message arrived with a trace field identical to
+ * one a rewritten recipient would add (the addresses compared
+ * case-insensitively, as mailswitch matches them), plans its refusal with
+ * 554 5.4.6 and returns 1; 0 when none does, -1 when out of memory.
+ */
+static int
+message_plan_loop(const message_t *m, const config_t *cfg, plan_t *plan)
+{
+	char	 trace[TRACE_TEXT_MAX];
+
+	if (cfg->trace_header[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < m->nrcpts; i++) {
+		if (m->rcpts[i].action != RESOLVE_REWRITE)
+			continue;
+		message_trace_of(&m->rcpts[i], trace, sizeof(trace));
+		for (size_t j = 0; j < m->ntraces; j++) {
+			if (strcasecmp(m->traces[j], trace) != 0)
+				continue;
+			if (plan_add(plan, PLAN_LOG, NULL, NULL, 0, LOG_WARNING,
+			    "reject 554 5.4.6 routing loop: %s: %s already "
+			    "present", cfg->trace_header, trace) == -1)
+				return -1;
+			plan->reject = true;
+			plan->rcode = "554";
+			plan->xcode = "5.4.6";
+			plan->text = "Routing loop detected";
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The warnings about fields too long to be sure they came whole. */
 static int
 message_plan_long_fields(const message_t *m, plan_t *plan)
@@ -311,7 +432,7 @@ message_plan_rewrite(const message_t *m, const config_t *cfg, size_t i,
     plan_t *plan)
 {
 	const message_rcpt_t	*r = &m->rcpts[i];
-	char			 path[ADDR_TEXT_MAX + 3], trace[2 * ADDR_TEXT_MAX + 32];
+	char			 path[ADDR_TEXT_MAX + 3], trace[TRACE_TEXT_MAX];
 	char			*args = NULL;
 	size_t			 len;
 	int			 rc = -1;
@@ -339,8 +460,7 @@ message_plan_rewrite(const message_t *m, const config_t *cfg, size_t i,
 			goto done;
 	}
 	if (cfg->trace_header[0] != '\0' && !message_traced(m, i)) {
-		snprintf(trace, sizeof(trace), "rcpt=<%s> -> <%s>",
-		    r->original, r->address);
+		message_trace_of(r, trace, sizeof(trace));
 		if (plan_add(plan, PLAN_ADDHEADER, cfg->trace_header, trace, 0,
 		    LOG_INFO, NULL) == -1 ||
 		    plan_refused(plan, "cannot add %s header; message deferred",
@@ -364,6 +484,12 @@ message_plan(message_t *m, const config_t *cfg, directory_t *dir,
 	if (m->failed) {
 		plan->defer = true;	/* the header was logged when it failed */
 		return 0;
+	}
+	switch (message_plan_loop(m, cfg, plan)) {
+	case -1:
+		return -1;
+	case 1:
+		return 0;	/* refused: nothing changed */
 	}
 	if (outbound_plan(&m->outbound, cfg, dir, plan) == -1)
 		return -1;

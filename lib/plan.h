@@ -1,6 +1,7 @@
 /*
  * plan.h - what a front end does at the end of a message: the changes, in
- * order, each with the log line it earns once it is done, or a deferral.
+ * order, each with the log line it earns once it is done, or a refusal of
+ * the whole message (a deferral, or a permanent reject).
  *
  * The plan is made in lib/ (message.h) and applied by the front end (the
  * milter: one smfi_* call per step), which adds the queue id in front of
@@ -36,7 +37,10 @@ typedef struct plan {
 	plan_step_t	*steps;
 	size_t		 nsteps, cap;
 	bool		 defer;		/* answer a temporary failure at the end */
-	const char	*rcode;		/* defer's reply ("451"), or NULL: none */
+	bool		 reject;	/* answer a permanent failure at the end
+					   (the steps are then only LOG ones) */
+	const char	*rcode;		/* defer's or reject's reply ("451",
+					   "554"), or NULL: none (defer only) */
 	const char	*xcode;
 	const char	*text;
 } plan_t;

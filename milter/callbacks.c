@@ -190,7 +190,10 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	return reply.tempfail ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
-/* Header fields matter only to the outbound rewrite; no reply is sent. */
+/*
+ * Header fields matter to the outbound rewrite and to the loop check (the
+ * trace fields); no reply is sent.
+ */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -259,12 +262,14 @@ cb_eom(SMFICTX *ctx)
 		if (s->log != NULL)
 			log_msg(s->log_level, "%s: %s", qid, s->log);
 	}
-	if (plan.defer) {
-		if (plan.rcode != NULL)
-			(void)smfi_setreply(ctx, (char *)(uintptr_t)plan.rcode,
-			    (char *)(uintptr_t)plan.xcode,
-			    (char *)(uintptr_t)plan.text);
-		rc = SMFIS_TEMPFAIL;
+	if (plan.defer || plan.reject) {
+		if (plan.rcode != NULL &&
+		    smfi_setreply(ctx, (char *)(uintptr_t)plan.rcode,
+		    (char *)(uintptr_t)plan.xcode,
+		    (char *)(uintptr_t)plan.text) != MI_SUCCESS)
+			log_msg(LOG_ERR, "%s: smfi_setreply failed", qid);
+		/* a reject plan has only LOG steps: nothing for the MTA to refuse */
+		rc = plan.defer ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 	}
 	plan_free(&plan);
 	if (message_sender_verdict(c->msg, &sender, &sender_tempfail))

@@ -29,6 +29,13 @@
 # syslog_name postfix/subsidiary, milter_macro_daemon_name "subsidiary"
 # (the {daemon_name} that outbound.daemons selects by).
 #
+# A second private Postfix, "the other system" (test-loop.sh), with its
+# own config and queue under $E2E_TMP/two/postfix, smtpd on
+# 127.0.0.1:$E2E_SMTP2_PORT and myhostname other-system.invalid, no milter:
+#
+#	e2e_postfix2_config           # then e2e_postfix2_set PARAM=VALUE ...
+#	e2e_postfix2_start            # stopped by the EXIT trap too
+#
 # Everything listens on 127.0.0.1 only, is started and stopped by its own
 # PID (Postfix with `postfix -c DIR stop`), every wait is bounded, and the
 # EXIT trap stops whatever is still running and removes the temp dir
@@ -52,6 +59,9 @@ E2E_SUB_PORT=""
 E2E_SOCKETMAP_PORT=""
 E2E_INET_PORT=""
 E2E_INET_SINK_PID=""
+E2E_POSTFIX2_DIR=""
+E2E_POSTFIX2_UP=0
+E2E_SMTP2_PORT=""
 E2E_FAILS=0
 
 # Print a message on stderr and exit non-zero (the trap cleans up).
@@ -121,6 +131,7 @@ e2e_cleanup()
 {
 	local rc=$?
 	set +e
+	e2e_postfix2_stop
 	e2e_postfix_stop
 	e2e_mailswitch_stop
 	e2e_sink_stop
@@ -533,6 +544,75 @@ e2e_postfix_stop()
 		fi
 	fi
 	E2E_POSTFIX_UP=0
+}
+
+# ---- a second private Postfix: "the other system" ----
+
+# Write the second instance's main.cf and master.cf under
+# $E2E_TMP/two/postfix (those of e2e_postfix_config, no milter), on a free
+# port $E2E_SMTP2_PORT (and one more for the subsidiary's smtpd it keeps),
+# myhostname other-system.invalid: a Postfix that finds its own name in
+# the greeting of its next hop refuses to deliver ("loops back to
+# myself"); the maillog is $E2E_TMP/two/postfix/maillog.
+e2e_postfix2_config()
+{
+	local sub
+	E2E_SMTP2_PORT=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT" \
+	    "$E2E_MILTER_PORT" "$E2E_SUB_PORT" "$E2E_SOCKETMAP_PORT" \
+	    "$E2E_INET_PORT")
+	sub=$(e2e_free_port "$E2E_SMTP_PORT" "$E2E_SINK_PORT" \
+	    "$E2E_MILTER_PORT" "$E2E_SUB_PORT" "$E2E_SOCKETMAP_PORT" \
+	    "$E2E_INET_PORT" "$E2E_SMTP2_PORT")
+	mkdir -p "$E2E_TMP/two"
+	chmod 755 "$E2E_TMP/two"
+	(
+		E2E_TMP=$E2E_TMP/two E2E_SMTP_PORT=$E2E_SMTP2_PORT \
+		    E2E_SUB_PORT=$sub
+		e2e_postfix_config ""
+	)
+	E2E_POSTFIX2_DIR=$E2E_TMP/two/postfix/etc
+	e2e_postfix2_set "myhostname = other-system.invalid"
+}
+
+# Set a main.cf parameter of the second instance.
+e2e_postfix2_set()
+{
+	postconf -c "$E2E_POSTFIX2_DIR" -e "$@"
+}
+
+# Configure (unless done) and start the second instance; wait for its port.
+e2e_postfix2_start()
+{
+	[ -n "$E2E_POSTFIX2_DIR" ] || e2e_postfix2_config
+	if ! postfix -c "$E2E_POSTFIX2_DIR" start \
+	    >>"$E2E_TMP/postfix2.out" 2>&1; then
+		cat "$E2E_TMP/postfix2.out" "$E2E_TMP/two/postfix/maillog" >&2
+		e2e_die "the second postfix did not start"
+	fi
+	E2E_POSTFIX2_UP=1
+	e2e_wait_port "$E2E_SMTP2_PORT" 15 ||
+	    e2e_die "the second postfix is not listening on $E2E_SMTP2_PORT"
+}
+
+# Stop the second instance (its master by PID, as e2e_postfix_stop).
+e2e_postfix2_stop()
+{
+	local pid="" f=$E2E_TMP/two/postfix/queue/pid/master.pid
+	[ "$E2E_POSTFIX2_UP" = 1 ] || return 0
+	[ -r "$f" ] && pid=$(tr -d ' \n' <"$f")
+	postfix -c "$E2E_POSTFIX2_DIR" stop >>"$E2E_TMP/postfix2.out" 2>&1 ||
+	    true
+	if [ -n "$pid" ]; then
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			postfix -c "$E2E_POSTFIX2_DIR" abort \
+			    >>"$E2E_TMP/postfix2.out" 2>&1 || true
+		fi
+	fi
+	E2E_POSTFIX2_UP=0
 }
 
 # Messages still in the private queue (0 when empty).

@@ -112,6 +112,12 @@ end
 -- Send headers, body and end of message with queue id qid; check the
 -- filter accepted (continue or accept).
 function finish(conn, qid, headers)
+	finish_want(conn, qid, headers, nil)
+end
+
+-- finish(), checking the reply at end of message is want ("replycode",
+-- ...; nil: continue or accept).
+function finish_want(conn, qid, headers, want)
 	headers = headers or { { "From", "<someone@example.org>" },
 	    { "To", "<undisclosed-recipients:;>" },
 	    { "Subject", "mailswitch test" } }
@@ -134,6 +140,11 @@ function finish(conn, qid, headers)
 	try("mt.macro(E)", mt.macro, conn, SMFIC_BODYEOB, "i", qid)
 	try("mt.eom()", mt.eom, conn)
 	local got = reply_name(conn)
+	if want ~= nil then
+		check(got == want, "end of message: " .. want ..
+		    (got ~= want and (" (got " .. got .. ")") or ""))
+		return
+	end
 	check(got == "continue" or got == "accept",
 	    "end of message: accepted (got " .. got .. ")")
 end

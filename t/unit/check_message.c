@@ -8,6 +8,7 @@
  * so that a row reads like the MTA's log of the changes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -29,6 +30,8 @@ static const struct message_row {
 	const char	*headers[4];	/* "Name: value" */
 	const char	*replies;	/* "R" per accepted RCPT, or "550", ... */
 	const char	*plan;		/* the steps, as above */
+	const char	*reject;	/* "554 5.4.6 text": refused at the end */
+	int		 notrace;	/* trace_header = "" */
 } rows[] = {
 	{ "postfix: a source-routed contact is removed as Postfix stored it",
 	  "203.0.113.7", 1, "<someone@example.org>",
@@ -36,14 +39,14 @@ static const struct message_row {
 	  "DELRCPT <bob@contoso.com>\n"
 	  "ADDRCPT <bob@fourthcoffee.com>\n"
 	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
-	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n" },
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
 	{ "sendmail: removed as written, NOTIFY kept and ORCPT added",
 	  "203.0.113.7", 0, "<someone@example.org>",
 	  { "<@x.example:bob@contoso.com> NOTIFY=SUCCESS" }, { NULL }, "R",
 	  "DELRCPT <@x.example:bob@contoso.com>\n"
 	  "ADDRCPT <bob@fourthcoffee.com> NOTIFY=SUCCESS ORCPT=rfc822;bob@contoso.com\n"
 	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
-	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n" },
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
 	{ "two proxy addresses of one contact: the target is added once",
 	  "203.0.113.7", 1, "<someone@example.org>",
 	  { "<bob@contoso.com>", "<bob.lee@contoso.com>" }, { NULL }, "RR",
@@ -53,19 +56,19 @@ static const struct message_row {
 	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n"
 	  "DELRCPT <bob.lee@contoso.com>\n"
 	  "ADDHEADER X-Mailswitch rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com>\n"
-	  "LOG | rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com> contact\n" },
+	  "LOG | rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
 	{ "a refused recipient is answered at RCPT and not planned",
 	  "203.0.113.7", 1, "<someone@example.org>",
 	  { "<nobody@sales.contoso.com>", "<dan@contoso.com>" }, { NULL },
 	  "550R",
-	  "LOG | rcpt=<dan@contoso.com> unchanged mailbox\n" },
+	  "LOG | rcpt=<dan@contoso.com> unchanged mailbox\n", NULL, 0 },
 	{ "the subsidiary to the Internet: sender and From rewritten first",
 	  "192.0.2.10", 1, "<bob@fourthcoffee.com>",
 	  { "<someone@example.org>" },
 	  { "From: \"Bob Lee\" <bob@fourthcoffee.com>", "Subject: x" }, "R",
 	  "CHGFROM <bob@contoso.com> | from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound\n"
 	  "CHGHEADER From \"Bob Lee\" <bob@contoso.com> #1 | header From: \"Bob Lee\" <bob@fourthcoffee.com> -> \"Bob Lee\" <bob@contoso.com> outbound\n"
-	  "LOG | rcpt=<someone@example.org> unchanged unconfigured\n" },
+	  "LOG | rcpt=<someone@example.org> unchanged unconfigured\n", NULL, 0 },
 	{ "the subsidiary to a contact whose target is configured: internal",
 	  "192.0.2.10", 1, "<bob@fourthcoffee.com>",
 	  { "<alice@contoso.com>" },
@@ -73,11 +76,55 @@ static const struct message_row {
 	  "DELRCPT <alice@contoso.com>\n"
 	  "ADDRCPT <Alice.Wong@fourthcoffee.com>\n"
 	  "ADDHEADER X-Mailswitch rcpt=<alice@contoso.com> -> <Alice.Wong@fourthcoffee.com>\n"
-	  "LOG | rcpt=<alice@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact\n" },
+	  "LOG | rcpt=<alice@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact\n", NULL, 0 },
 	{ "<postmaster> is left alone",
 	  "203.0.113.7", 1, "<someone@example.org>",
 	  { "<postmaster>" }, { NULL }, "R",
-	  "LOG | rcpt=<postmaster> unchanged postmaster\n" },
+	  "LOG | rcpt=<postmaster> unchanged postmaster\n", NULL, 0 },
+	/* the loop check between systems (SPEC section 8) */
+	{ "back with the trace field of this rewrite: refused, nothing changed",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<bob@contoso.com>", "<dan@contoso.com>" },
+	  { "X-Mailswitch: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>",
+	    "Subject: x" }, "RR",
+	  "LOG | reject 554 5.4.6 routing loop: X-Mailswitch: "
+	  "rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> already present\n",
+	  "554 5.4.6 Routing loop detected", 0 },
+	{ "the trace field's name in another case, folded, spaced: refused",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<bob@contoso.com>" },
+	  { "x-MAILSWITCH:  rcpt=<Bob@Contoso.com>\r\n\t-> <bob@fourthcoffee.com> " },
+	  "R",
+	  "LOG | reject 554 5.4.6 routing loop: X-Mailswitch: "
+	  "rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> already present\n",
+	  "554 5.4.6 Routing loop detected", 0 },
+	{ "a trace field with another original: rewritten as usual",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<bob@contoso.com>" },
+	  { "X-Mailswitch: rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com>" },
+	  "R",
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
+	{ "a trace field with another target: rewritten as usual",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<bob@contoso.com>" },
+	  { "X-Mailswitch: rcpt=<bob@contoso.com> -> <bob@elsewhere.example>" },
+	  "R",
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
+	{ "trace_header = \"\": no loop check, rewritten without a field",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<bob@contoso.com>" },
+	  { "X-Mailswitch: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" },
+	  "R",
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n",
+	  NULL, 1 },
 };
 
 /* Appends the plan, one step a line, to buf. */
@@ -106,6 +153,7 @@ START_TEST(test_message)
 {
 	const struct message_row *row = &rows[_i];
 	char		 err[CONFIG_ERR_MAX], got[4096], replies[64] = "";
+	char		 refusal[128] = "";
 	char		 rcpt[512], *argv[3], *sp;
 	config_t	*cfg;
 	directory_t	*dir;
@@ -116,6 +164,10 @@ START_TEST(test_message)
 
 	ck_assert_msg((cfg = config_load(tcheck_etc("mailswitch.conf"), err,
 	    sizeof(err))) != NULL, "%s", err);
+	if (row->notrace) {
+		free(cfg->trace_header);
+		ck_assert_ptr_nonnull(cfg->trace_header = strdup(""));
+	}
 	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
 	    "%s", err);
 	ck_assert_ptr_nonnull(m = message_create());
@@ -149,6 +201,14 @@ START_TEST(test_message)
 	ck_assert_msg(!plan.defer && strcmp(got, row->plan) == 0,
 	    "%s:\ngot%s:\n%swant:\n%s", row->name, plan.defer ? " (deferred)" :
 	    "", got, row->plan);
+	if (plan.reject && plan.rcode != NULL)
+		snprintf(refusal, sizeof(refusal), "%s %s %s", plan.rcode,
+		    plan.xcode, plan.text);
+	else if (plan.reject)
+		snprintf(refusal, sizeof(refusal), "(no reply)");
+	ck_assert_msg(strcmp(refusal, row->reject ? row->reject : "") == 0,
+	    "%s: refusal got \"%s\", want \"%s\"", row->name, refusal,
+	    row->reject ? row->reject : "");
 	plan_free(&plan);
 	message_destroy(m);
 	directory_close(dir);
