@@ -432,7 +432,7 @@ START_TEST(test_wrap)
 	ck_assert_int_eq(dir_fake_set(f, 0, "f@x", F, "cn=f", "f@x", "f@y"), 0);
 	ck_assert_int_eq(dir_fake_set(f, 1, "f@x", F, "cn=f", "f@w", "f@x"), 0);
 	ck_assert_int_eq(dir_fake_set(f, 0, "t@x", A, NULL, NULL, NULL), 0);
-	d = dir_cache_wrap(inner, 10, row->ttl, row->negative_ttl, test_clock,
+	d = dir_cache_wrap(inner, 10, row->ttl, row->negative_ttl, 0, test_clock,
 	    err, sizeof(err));
 	ck_assert_msg(d != NULL, "dir_cache_wrap: %s", err);
 	ck_assert_str_eq(directory_backend_name(d), "fake");
@@ -483,7 +483,7 @@ START_TEST(test_wrap_none)
 	directory_cache_stats(d, &st);
 	ck_assert(st.fetches == 0 && st.misses == 0 && st.hits == 0);
 	ck_assert_uint_eq(dir_fake_calls(f), 1);
-	ck_assert_ptr_null(dir_cache_wrap(NULL, 10, 1, 1, NULL, err,
+	ck_assert_ptr_null(dir_cache_wrap(NULL, 10, 1, 1, 0, NULL, err,
 	    sizeof(err)));
 	directory_close(d);
 }
