@@ -17,6 +17,7 @@
  * its flight ends with an answer that is not kept; it is freed once no
  * waiter still looks at it.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -52,6 +53,11 @@ struct cache_ent {
 	struct cache_ent	*prev, *next;	/* LRU list, when ready */
 	struct cache_val	*val;		/* NULL while pending */
 	int64_t			 expires;	/* ms on the cache's clock */
+	struct cache_val	*old;		/* pending: the expired answer a
+					   failed refresh may serve stale */
+	int64_t			 old_expires;	/* when old expired */
+	int64_t			 stale_ms;	/* ready: val is old's answer, this
+					   long expired; -1: fresh */
 	uint64_t		 hash;
 	unsigned		 waiters;	/* threads waiting or reading */
 	int			 kind;
@@ -70,13 +76,14 @@ struct cache_shard {
 	size_t			 count;		/* ready entries */
 	size_t			 cap;		/* >= 1 */
 	uint64_t		 hits, misses, waits, fetches, evictions,
-				 expired;
+				 expired, stale;
 };
 
 struct cache {
 	size_t			 entries;
 	int64_t			 ttl_ms;
 	int64_t			 negative_ttl_ms;
+	int64_t			 stale_ttl_ms;
 	cache_clock_fn		 now;
 	size_t			 nshard;
 	struct cache_shard	*shard;
@@ -184,6 +191,13 @@ nomem:
 	free(c);
 	cache_seterr(err, errlen, "cache: out of memory");
 	return NULL;
+}
+
+void
+cache_set_stale_ttl(cache_t *c, int stale_ttl)
+{
+	if (c != NULL)
+		c->stale_ttl_ms = stale_ttl > 0 ? (int64_t)stale_ttl * 1000 : 0;
 }
 
 static struct cache_val *
@@ -444,6 +458,7 @@ cache_ent_release(struct cache_ent *e)
 	if (e->linked || e->pending || e->waiters > 0)
 		return;
 	cache_val_unref(e->val);
+	cache_val_unref(e->old);
 	free(e);
 }
 
@@ -477,22 +492,35 @@ cache_passthrough(cache_t *c, int kind, const char *key,
 	return rc;
 }
 
+/* Marks res as a stale answer, stale_ms expired; fresh when negative. */
+static void
+cache_mark_stale(dir_result_t *res, int rc, int64_t stale_ms)
+{
+	if (rc == DIR_TRYAGAIN || stale_ms < 0)
+		return;
+	res->stale = 1;
+	res->stale_age = stale_ms / 1000 > INT_MAX ? INT_MAX :
+	    (int)(stale_ms / 1000);
+}
+
 int
 cache_lookup(cache_t *c, int kind, const char *key, cache_fetch_fn fetch,
     void *arg, dir_result_t *res, char *err, size_t errlen)
 {
 	struct cache_shard	*s;
 	struct cache_ent	*e;
-	struct cache_val	*v;
+	struct cache_val	*v, *old = NULL;
 	char			 ebuf[CACHE_ERR_MAX];
 	uint64_t		 h;
-	int64_t			 now;
+	int64_t			 now, old_expires = 0, stale_ms;
 	size_t			 klen;
 	bool			 keep;
 	int			 rc;
 
 	res->entries = NULL;
 	res->count = 0;
+	res->stale = 0;
+	res->stale_age = 0;
 	cache_seterr(err, errlen, "");
 	if (c == NULL || c->entries == 0)
 		return cache_passthrough(c, kind, key, fetch, arg, res, err,
@@ -505,12 +533,20 @@ cache_lookup(cache_t *c, int kind, const char *key, cache_fetch_fn fetch,
 	pthread_mutex_lock(&s->lock);
 	e = cache_find(s, h, kind, key);
 	if (e != NULL && !e->pending && now >= e->expires) {
-		s->expired++;
+		/*
+		 * Expired: gone, unless young enough to be served stale
+		 * should the refresh fail; the refresh is a new entry.
+		 */
+		if (c->stale_ttl_ms > 0 && now - e->expires <= c->stale_ttl_ms) {
+			old = cache_val_ref(e->val);
+			old_expires = e->expires;
+		} else
+			s->expired++;
 		cache_ent_drop(s, e);
 		e = NULL;
 	}
 	if (e != NULL && !e->pending) {
-		/* A hit: the copy is made after unlocking. */
+		/* A hit (always fresh): the copy is made after unlocking. */
 		s->hits++;
 		cache_lru_remove(s, e);
 		cache_lru_push(s, e);
@@ -526,16 +562,22 @@ cache_lookup(cache_t *c, int kind, const char *key, cache_fetch_fn fetch,
 		while (e->pending)
 			pthread_cond_wait(&s->landed, &s->lock);
 		v = cache_val_ref(e->val);
+		stale_ms = e->stale_ms;
+		if (stale_ms >= 0 && v->rc != DIR_TRYAGAIN)
+			s->stale++;
 		e->waiters--;
 		cache_ent_release(e);
 		pthread_mutex_unlock(&s->lock);
-		return cache_val_give(v, res, err, errlen);
+		rc = cache_val_give(v, res, err, errlen);
+		cache_mark_stale(res, rc, stale_ms);
+		return rc;
 	}
 
 	/* Cold: this thread asks, the others who come meanwhile wait. */
 	klen = strlen(key);
 	if ((e = malloc(sizeof(*e) + klen + 1)) == NULL) {
 		pthread_mutex_unlock(&s->lock);
+		cache_val_unref(old);
 		cache_seterr(err, errlen, "cache: out of memory");
 		return DIR_TRYAGAIN;
 	}
@@ -544,23 +586,41 @@ cache_lookup(cache_t *c, int kind, const char *key, cache_fetch_fn fetch,
 	e->hash = h;
 	e->kind = kind;
 	e->pending = true;
+	e->stale_ms = -1;
 	cache_hash_insert(s, e);
 	s->fetches++;
 	pthread_mutex_unlock(&s->lock);
 
 	rc = cache_fetch(fetch, arg, kind, key, res, ebuf, sizeof(ebuf));
-	v = cache_val_new(rc, res, ebuf);
-	keep = v != &cache_nomem &&
-	    ((rc == DIR_FOUND && c->ttl_ms > 0) ||
-	    (rc == DIR_NOTFOUND && c->negative_ttl_ms > 0));
-	now = keep ? c->now() : 0;
+	now = c->now();
+	stale_ms = -1;
+	if (rc == DIR_TRYAGAIN && old != NULL &&
+	    now - old_expires <= c->stale_ttl_ms) {
+		/* The directory failed: the expired answer instead. */
+		v = old;
+		old = NULL;
+		stale_ms = now - old_expires;
+		keep = true;
+	} else {
+		v = cache_val_new(rc, res, ebuf);
+		keep = v != &cache_nomem &&
+		    ((rc == DIR_FOUND && c->ttl_ms > 0) ||
+		    (rc == DIR_NOTFOUND && c->negative_ttl_ms > 0));
+	}
+	cache_val_unref(old);
 
 	pthread_mutex_lock(&s->lock);
 	e->pending = false;
 	e->val = v;
-	if (keep) {
+	e->stale_ms = stale_ms;
+	if (stale_ms >= 0) {
+		s->stale++;
+		e->expires = old_expires;
+		v = cache_val_ref(v);	/* the caller's copy, after unlocking */
+	} else if (keep)
 		e->expires = now + (rc == DIR_FOUND ? c->ttl_ms :
 		    c->negative_ttl_ms);
+	if (keep) {
 		cache_lru_push(s, e);
 		s->count++;
 		while (s->count > s->cap) {
@@ -574,6 +634,11 @@ cache_lookup(cache_t *c, int kind, const char *key, cache_fetch_fn fetch,
 	cache_ent_release(e);
 	pthread_mutex_unlock(&s->lock);
 
+	if (stale_ms >= 0) {
+		rc = cache_val_give(v, res, err, errlen);
+		cache_mark_stale(res, rc, stale_ms);
+		return rc;
+	}
 	cache_seterr(err, errlen, ebuf);
 	return rc;
 }
@@ -594,6 +659,7 @@ cache_stats(cache_t *c, struct cache_stats *st)
 		st->fetches += s->fetches;
 		st->evictions += s->evictions;
 		st->expired += s->expired;
+		st->stale += s->stale;
 		st->entries += s->count;
 		pthread_mutex_unlock(&s->lock);
 	}
@@ -613,6 +679,7 @@ cache_destroy(cache_t *c)
 			for (e = s->bucket[b]; e != NULL; e = next) {
 				next = e->hnext;
 				cache_val_unref(e->val);
+				cache_val_unref(e->old);
 				free(e);
 			}
 		free(s->bucket);

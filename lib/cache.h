@@ -17,6 +17,16 @@
  * again" included, which they all get with its message although it is not
  * stored.
  *
+ * Serve-stale (after RFC 8767), when cache_set_stale_ttl() gave a
+ * stale_ttl: an answer (found or not found) is kept stale_ttl seconds past
+ * its expiry (LRU eviction still bounds it).  A lookup of an expired key
+ * asks the back-end as a cold one does, single flight included; when the
+ * back-end fails ("try again") and the answer expired no more than
+ * stale_ttl seconds ago, the asking thread and its waiters get that answer
+ * instead, marked stale in the dir_result_t (stale, stale_age), and it is
+ * kept for the next lookup, which asks again.  Never while the back-end
+ * answers; a key never seen (or long gone) stays "try again".
+ *
  * Lifetime: the directory_t of the cache wrapper (dir_cache.c) owns its
  * cache.  SIGHUP builds a new configuration generation with a new
  * directory_t, hence an empty cache; the old one is destroyed with the
@@ -58,6 +68,7 @@ struct cache_stats {
 	uint64_t	fetches;	/* back-end calls */
 	uint64_t	evictions;	/* answers dropped to stay within the bound */
 	uint64_t	expired;	/* answers dropped because too old */
+	uint64_t	stale;		/* stale answers given (serve-stale) */
 	size_t		entries;	/* answers stored now */
 };
 
@@ -73,11 +84,19 @@ cache_t	*cache_create(size_t entries, int ttl, int negative_ttl,
 	    cache_clock_fn now, char *err, size_t errlen);
 
 /*
+ * Keeps answers stale_ttl seconds past their expiry, to be served stale
+ * when the back-end fails (see above); 0, the default, is off.  Call it
+ * before the first lookup; NULL is a no-op.
+ */
+void	cache_set_stale_ttl(cache_t *c, int stale_ttl);
+
+/*
  * Looks kind + key up; on a miss calls fetch(arg, kind, key, ...) once for
  * all the threads that miss the same key at the same time.  Returns
  * DIR_FOUND with res filled with the caller's own copy (the caller frees
  * it with dir_result_free(); res need not be initialised), or DIR_NOTFOUND
- * or DIR_TRYAGAIN with res empty; err holds the back-end's message for
+ * or DIR_TRYAGAIN with res empty; res->stale says a DIR_FOUND or
+ * DIR_NOTFOUND is a stale answer, res->stale_age its age; err holds the back-end's message for
  * DIR_TRYAGAIN ("" otherwise).  Out of memory is DIR_TRYAGAIN with a
  * message.  c NULL is a pass-through.  Thread-safe.
  */

@@ -599,6 +599,11 @@ load_cache(struct load *l, const config_setting_t *g)
 			    INT_MAX, &n) == -1)
 				return -1;
 			c->negative_ttl = (int)n;
+		} else if (strcmp(name, "stale_ttl") == 0) {
+			if (get_int(l, s, "directory.cache.stale_ttl", 0,
+			    INT_MAX, &n) == -1)
+				return -1;
+			c->stale_ttl = (int)n;
 		} else
 			return unknown(l, s, "directory.cache");
 	}

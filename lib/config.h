@@ -81,6 +81,9 @@ typedef struct config {
 			long	entries;	/* 0 = no cache */
 			int	ttl;		/* seconds */
 			int	negative_ttl;	/* seconds */
+			int	stale_ttl;	/* seconds past expiry an answer
+						   may serve when the directory
+						   fails; 0 = off */
 		} cache;
 	} directory;
 

@@ -97,7 +97,7 @@ static const dir_backend_ops_t dir_cache_ops = {
 
 directory_t *
 dir_cache_wrap(directory_t *inner, size_t entries, int ttl, int negative_ttl,
-    cache_clock_fn now, char *err, size_t errlen)
+    int stale_ttl, cache_clock_fn now, char *err, size_t errlen)
 {
 	struct dir_cache	*dc;
 
@@ -116,5 +116,6 @@ dir_cache_wrap(directory_t *inner, size_t entries, int ttl, int negative_ttl,
 		dir_cache_close(dc);
 		return NULL;
 	}
+	cache_set_stale_ttl(dc->cache, stale_ttl);
 	return directory_new(&dir_cache_ops, dc, err, errlen);
 }

@@ -14,7 +14,8 @@
 /*
  * Wraps inner in a cache of at most entries answers, "found" kept ttl
  * seconds and "not found" negative_ttl seconds ("try again" never: see
- * cache_create()); now is the cache's clock (NULL: CLOCK_MONOTONIC; tests
+ * cache_create()), served stale up to stale_ttl seconds past their expiry
+ * when inner fails (0: never; see cache_set_stale_ttl()); now is the cache's clock (NULL: CLOCK_MONOTONIC; tests
  * pass their own).  The wrapper owns inner from now on: directory_close()
  * of the wrapper closes both; on failure inner is closed too, and NULL is
  * returned with a message in err (so it is for an inner that is NULL,
@@ -24,6 +25,7 @@
  * thread-safe when inner's are.
  */
 directory_t *dir_cache_wrap(directory_t *inner, size_t entries, int ttl,
-	    int negative_ttl, cache_clock_fn now, char *err, size_t errlen);
+	    int negative_ttl, int stale_ttl, cache_clock_fn now, char *err,
+	    size_t errlen);
 
 #endif /* MAILSWITCH_DIR_CACHE_H */

@@ -53,7 +53,7 @@ dir_open_ldap(const config_t *cfg, char *err, size_t errlen)
 	if (dc->cache.entries <= 0)
 		return d;
 	return dir_cache_wrap(d, (size_t)dc->cache.entries, dc->cache.ttl,
-	    dc->cache.negative_ttl, NULL, err, errlen);
+	    dc->cache.negative_ttl, dc->cache.stale_ttl, NULL, err, errlen);
 }
 
 static const struct dir_open_info {

@@ -50,6 +50,8 @@ directory_lookup(directory_t *d,
 
 	res->entries = NULL;
 	res->count = 0;
+	res->stale = 0;
+	res->stale_age = 0;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	rc = fn(d->h, key, res, err, errlen);

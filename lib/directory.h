@@ -30,10 +30,19 @@ typedef struct dir_entry {
 				   for a mailbox user */
 } dir_entry_t;
 
-/* The entries that matched one lookup; free with dir_result_free(). */
+/*
+ * The entries that matched one lookup; free with dir_result_free().  A
+ * cache (dir_cache.h) with a stale_ttl may answer DIR_FOUND or
+ * DIR_NOTFOUND with an expired answer when the directory fails: then stale
+ * is 1 and stale_age the seconds since that answer expired.  lib/ does not
+ * log, so this is how the caller learns it (resolve.c puts it in the
+ * verdict).
+ */
 typedef struct dir_result {
 	dir_entry_t	*entries;
 	size_t		 count;
+	int		 stale;		/* 1: an expired answer, served stale */
+	int		 stale_age;	/* seconds since it expired */
 } dir_result_t;
 
 struct cache_stats;

@@ -468,8 +468,9 @@ message_plan_rewrite(const message_t *m, const config_t *cfg, size_t i,
 			goto done;
 	}
 	rc = plan_add(plan, PLAN_LOG, NULL, NULL, 0, reason_log_level(r->reason),
-	    "rcpt=<%s> -> <%s> %s", r->original, r->address,
-	    reason_name(r->reason));
+	    "rcpt=<%s> -> <%s> %s%s%s%s", r->original, r->address,
+	    reason_name(r->reason), r->detail[0] ? " (" : "", r->detail,
+	    r->detail[0] ? ")" : "");
 done:
 	free(args);
 	return rc;

@@ -47,7 +47,7 @@ typedef enum metrics_result {
 typedef struct metrics_cache {
 	uint64_t	hits;
 	uint64_t	misses;
-	uint64_t	stale;		/* stale answers served; 0 for now */
+	uint64_t	stale;		/* stale answers served */
 	uint64_t	entries;	/* of the current generation */
 } metrics_cache_t;
 

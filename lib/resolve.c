@@ -70,6 +70,30 @@ resolve_ambiguous(rcpt_verdict_t *v, const char *key, const dir_result_t *res)
 }
 
 /* Returns 1 when the domain of a is one whose addresses the directory holds. */
+/* Notes in v that res is a stale answer; the oldest one counts. */
+static void
+resolve_note_stale(rcpt_verdict_t *v, const dir_result_t *res)
+{
+	if (!res->stale)
+		return;
+	if (!v->stale || res->stale_age > v->stale_age)
+		v->stale_age = res->stale_age;
+	v->stale = 1;
+}
+
+/* Says in v->detail that the decision used a stale answer, when it did. */
+static resolve_action_t
+resolve_stale_detail(rcpt_verdict_t *v)
+{
+	size_t	 n = strlen(v->detail);
+
+	if (v->stale)
+		snprintf(v->detail + n, sizeof(v->detail) - n,
+		    "%sstale answer, %d s old", n > 0 ? "; " : "",
+		    v->stale_age);
+	return v->action;
+}
+
 static int
 resolve_is_directory_domain(const config_t *cfg, const addr_t *a)
 {
@@ -90,7 +114,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 {
 	addr_t		 seen[128];
 	addr_t		 cur;
-	dir_result_t	 res = { NULL, 0 };
+	dir_result_t	 res = { .entries = NULL };
 	char		 err[256];
 	int		 nseen = 0, status;
 
@@ -111,6 +135,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 		if (!resolve_is_directory_domain(cfg, &cur))
 			break;
 		status = directory_by_proxy(dir, cur.key, &res, err, sizeof(err));
+		resolve_note_stale(v, &res);
 		if (status == DIR_TRYAGAIN) {
 			snprintf(v->detail, sizeof(v->detail), "%s", err);
 			return resolve_directory_error(cfg, v);
@@ -148,12 +173,12 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 	return resolve_to(v, &cur, REASON_CONTACT);
 }
 
-resolve_action_t
-resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
+static resolve_action_t
+resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
     rcpt_verdict_t *v)
 {
 	const domain_t	*domain;
-	dir_result_t	 res = { NULL, 0 };
+	dir_result_t	 res = { .entries = NULL };
 	addr_t		 to;
 	char		 err[256];
 	int		 status;
@@ -180,6 +205,7 @@ resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
 		return resolve_keep(v, REASON_EXTERNAL);
 
 	status = directory_by_proxy(dir, v->original.key, &res, err, sizeof(err));
+	resolve_note_stale(v, &res);
 	if (status == DIR_TRYAGAIN) {
 		snprintf(v->detail, sizeof(v->detail), "%s", err);
 		return resolve_directory_error(cfg, v);
@@ -215,6 +241,14 @@ resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
 	return v->action;
 }
 
+resolve_action_t
+resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
+    rcpt_verdict_t *v)
+{
+	(void)resolve_rcpt_decide(cfg, dir, rcpt, v);
+	return resolve_stale_detail(v);
+}
+
 const char *
 resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len)
 {
@@ -246,11 +280,11 @@ resolve_sender_rule(const config_t *cfg, rcpt_verdict_t *v)
 	return 1;
 }
 
-resolve_action_t
-resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
-    rcpt_verdict_t *v)
+static resolve_action_t
+resolve_sender_decide(const config_t *cfg, directory_t *dir,
+    const char *sender, rcpt_verdict_t *v)
 {
-	dir_result_t	 res = { NULL, 0 };
+	dir_result_t	 res = { .entries = NULL };
 	addr_t		 to;
 	char		 err[256];
 	int		 status;
@@ -271,6 +305,7 @@ resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
 	if (cfg->outbound.lookup) {
 		status = directory_by_target(dir, v->original.key, &res, err,
 		    sizeof(err));
+		resolve_note_stale(v, &res);
 		if (status == DIR_TRYAGAIN) {
 			snprintf(v->detail, sizeof(v->detail), "%s", err);
 			return resolve_directory_error(cfg, v);
@@ -291,6 +326,14 @@ resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
 	if (resolve_sender_rule(cfg, v))
 		return v->action;
 	return resolve_keep(v, REASON_SENDER_UNMAPPED);
+}
+
+resolve_action_t
+resolve_sender(const config_t *cfg, directory_t *dir, const char *sender,
+    rcpt_verdict_t *v)
+{
+	(void)resolve_sender_decide(cfg, dir, sender, v);
+	return resolve_stale_detail(v);
 }
 
 int

@@ -32,8 +32,13 @@ typedef struct rcpt_verdict {
 	const char	*rcode;		/* "550" ... for REJECT / TEMPFAIL */
 	const char	*xcode;		/* "5.1.1" ... */
 	char		 text[RESOLVE_TEXT_MAX];	/* reply text after the codes */
-	char		 detail[1024];	/* directory error or other detail, or "" */
+	char		 detail[1024];	/* directory error or other detail, or "";
+					   ends in "stale answer, N s old"
+					   when stale is set */
 	int		 hops;		/* contacts followed */
+	int		 stale;		/* 1: decided on a stale answer of the
+					   cache (directory.cache.stale_ttl) */
+	int		 stale_age;	/* the oldest one's age, seconds */
 } rcpt_verdict_t;
 
 /*

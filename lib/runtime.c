@@ -130,6 +130,7 @@ runtime_release(runtime_t *rt)
 		directory_cache_stats(rt->dir, &st);
 		runtime_cache_done.hits += st.hits;
 		runtime_cache_done.misses += st.misses;
+		runtime_cache_done.stale += st.stale;
 		for (runtime_t **p = &runtime_live; *p != NULL;
 		    p = &(*p)->live_next)
 			if (*p == rt) {
@@ -173,6 +174,7 @@ runtime_cache_stats(metrics_cache_t *c)
 		directory_cache_stats(rt->dir, &st);
 		c->hits += st.hits;
 		c->misses += st.misses;
+		c->stale += st.stale;
 		if (rt == runtime_current)
 			c->entries = st.entries;
 	}

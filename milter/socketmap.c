@@ -191,9 +191,12 @@ socketmap_log(const sockmap_result_t *res)
 		return;
 	}
 	if (res->quiet) {
-		if (log_enabled(LOG_DEBUG))
-			log_msg(LOG_DEBUG, "socketmap: %s %s=<%s> unchanged %s",
-			    map, what, res->key, reason_name(v->reason));
+		/* a stale answer is worth saying, unchanged as it is */
+		if (v->stale || log_enabled(LOG_DEBUG))
+			log_msg(v->stale ? LOG_INFO : LOG_DEBUG,
+			    "socketmap: %s %s=<%s> unchanged %s%s%s%s", map,
+			    what, res->key, reason_name(v->reason),
+			    detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 		return;
 	}
 	if (res->map == SOCKMAP_ACCESS)
@@ -202,9 +205,11 @@ socketmap_log(const sockmap_result_t *res)
 		    reason_phrase(v->reason), detail[0] ? " (" : "", detail,
 		    detail[0] ? ")" : "");
 	else
-		log_msg(LOG_INFO, "socketmap: %s=<%s> -> <%s> %s%s", what,
-		    v->original.text, v->address.text, reason_name(v->reason),
-		    res->map == SOCKMAP_GENERIC ? " outbound" : "");
+		log_msg(LOG_INFO, "socketmap: %s=<%s> -> <%s> %s%s%s%s%s",
+		    what, v->original.text, v->address.text,
+		    reason_name(v->reason),
+		    res->map == SOCKMAP_GENERIC ? " outbound" : "",
+		    detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 }
 
 /*

@@ -5,7 +5,8 @@
  * flight for cold and expired keys, consistent answers, and eviction under
  * contention (run it built with -DMAILSWITCH_TSAN=ON for the data races);
  * and the cache as a wrapper (dir_cache.h) around a back-end that fails on
- * demand (dir_fake.h).
+ * demand (dir_fake.h), and serve-stale (directory.cache.stale_ttl) through
+ * it and with threads.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -47,6 +48,7 @@ struct fake {
 	atomic_uint	 calls;
 	atomic_uint	 per[NKEYS];
 	long		 sleep_ns;
+	atomic_int	 down;		/* every key: try again ("down: KEY") */
 };
 
 static int
@@ -62,6 +64,10 @@ fake_fetch(void *arg, int kind, const char *key, dir_result_t *res,
 		struct timespec	 ts = { 0, f->sleep_ns };
 
 		nanosleep(&ts, NULL);
+	}
+	if (atomic_load(&f->down)) {
+		snprintf(err, errlen, "down: %s", key);
+		return DIR_TRYAGAIN;
 	}
 	switch (key[0]) {
 	case 'f':
@@ -432,7 +438,7 @@ START_TEST(test_wrap)
 	ck_assert_int_eq(dir_fake_set(f, 0, "f@x", F, "cn=f", "f@x", "f@y"), 0);
 	ck_assert_int_eq(dir_fake_set(f, 1, "f@x", F, "cn=f", "f@w", "f@x"), 0);
 	ck_assert_int_eq(dir_fake_set(f, 0, "t@x", A, NULL, NULL, NULL), 0);
-	d = dir_cache_wrap(inner, 10, row->ttl, row->negative_ttl, test_clock,
+	d = dir_cache_wrap(inner, 10, row->ttl, row->negative_ttl, 0, test_clock,
 	    err, sizeof(err));
 	ck_assert_msg(d != NULL, "dir_cache_wrap: %s", err);
 	ck_assert_str_eq(directory_backend_name(d), "fake");
@@ -467,6 +473,111 @@ START_TEST(test_wrap)
 }
 END_TEST
 
+/*
+ * Serve-stale (directory.cache.stale_ttl): the wrapper around the fake
+ * that fails on demand, ttl 10 and negative_ttl 5 unless the row says
+ * otherwise; each step says whether the answer is stale and how old.
+ */
+struct stale_step {
+	int64_t		 at;		/* ms */
+	int		 down;
+	int		 kind;
+	const char	*key;
+	int		 rc;
+	int		 age;		/* stale: its age in s; -1: fresh */
+	unsigned	 calls;		/* back-end lookups after this step */
+};
+
+static const struct stale_row {
+	const char		*name;
+	int			 negative_ttl, stale_ttl;
+	struct stale_step	 steps[8];
+} stale_rows[] = {
+	{ "down: stale up to stale_ttl past expiry, then a failure", 5, 30, {
+		{ 0, 0, P, "f@x", F, -1, 1 }, { 15000, 1, P, "f@x", F, 5, 2 },
+		{ 16500, 1, P, "f@x", F, 6, 3 },
+		{ 40000, 1, P, "f@x", F, 30, 4 },
+		{ 41000, 1, P, "f@x", A, -1, 5 },
+		{ 42000, 1, P, "f@x", A, -1, 6 } } },
+	{ "up: a fresh answer, never stale", 5, 30, {
+		{ 0, 0, P, "f@x", F, -1, 1 }, { 15000, 0, P, "f@x", F, -1, 2 },
+		{ 16000, 1, P, "f@x", F, -1, 2 },
+		{ 25000, 1, P, "f@x", F, 0, 3 } } },
+	{ "a key never seen stays a failure", 5, 30, {
+		{ 15000, 1, P, "f@x", A, -1, 1 },
+		{ 15001, 1, P, "n@x", A, -1, 2 },
+		{ 15002, 0, P, "f@x", F, -1, 3 },
+		{ 15003, 1, T, "f@x", A, -1, 4 } } },
+	{ "not found is served stale too", 5, 30, {
+		{ 0, 0, P, "n@x", N, -1, 1 }, { 6000, 1, P, "n@x", N, 1, 2 },
+		{ 35000, 1, P, "n@x", N, 30, 3 },
+		{ 35001, 1, P, "n@x", A, -1, 4 } } },
+	{ "stale_ttl 0: a failure", 5, 0, {
+		{ 0, 0, P, "f@x", F, -1, 1 }, { 15000, 1, P, "f@x", A, -1, 2 } } },
+	{ "back up: fresh again, then a hit", 5, 30, {
+		{ 0, 0, P, "f@x", F, -1, 1 }, { 15000, 1, P, "f@x", F, 5, 2 },
+		{ 16000, 0, P, "f@x", F, -1, 3 },
+		{ 17000, 1, P, "f@x", F, -1, 3 } } },
+	{ "by target, the same", 5, 30, {
+		{ 0, 0, T, "f@x", F, -1, 1 }, { 12000, 1, T, "f@x", F, 2, 2 },
+		{ 12001, 1, P, "f@x", A, -1, 3 } } },
+	{ "negative_ttl 0: not found not kept, so never stale", 0, 30, {
+		{ 0, 0, P, "n@x", N, -1, 1 }, { 1, 1, P, "n@x", A, -1, 2 } } },
+};
+
+START_TEST(test_stale)
+{
+	const struct stale_row	*row = &stale_rows[_i];
+	struct cache_stats	 st;
+	dir_fake_t		*f = NULL;
+	directory_t		*inner, *d;
+	char			 err[ERRLEN];
+	uint64_t		 nstale = 0;
+
+	atomic_store(&test_now, 1000000);
+	inner = dir_fake_open(&f, err, sizeof(err));
+	ck_assert_msg(inner != NULL, "dir_fake_open: %s", err);
+	ck_assert_int_eq(dir_fake_set(f, 0, "f@x", F, "cn=f", "f@x", "f@y"), 0);
+	ck_assert_int_eq(dir_fake_set(f, 1, "f@x", F, "cn=f", "f@w", "f@x"), 0);
+	d = dir_cache_wrap(inner, 10, 10, row->negative_ttl, row->stale_ttl,
+	    test_clock, err, sizeof(err));
+	ck_assert_msg(d != NULL, "dir_cache_wrap: %s", err);
+	for (size_t i = 0; i < NELEM(row->steps) && row->steps[i].key; i++) {
+		const struct stale_step	*s = &row->steps[i];
+		dir_result_t		 res;
+		int			 rc;
+
+		atomic_store(&test_now, 1000000 + s->at);
+		dir_fake_fail(f, s->down);
+		rc = s->kind == P ?
+		    directory_by_proxy(d, s->key, &res, err, sizeof(err)) :
+		    directory_by_target(d, s->key, &res, err, sizeof(err));
+		ck_assert_msg(rc == s->rc && (rc != F || (res.count == 1 &&
+		    strcmp(res.entries[0].dn, "cn=f") == 0)) &&
+		    (rc != A || strstr(err, "down") != NULL) &&
+		    (rc == A || err[0] == '\0'),
+		    "%s, step %zu: got rc %d (%s), want %d", row->name, i + 1,
+		    rc, err, s->rc);
+		ck_assert_msg(res.stale == (s->age >= 0) &&
+		    (s->age < 0 || res.stale_age == s->age),
+		    "%s, step %zu: got stale %d age %d, want age %d",
+		    row->name, i + 1, res.stale, res.stale_age, s->age);
+		ck_assert_msg(dir_fake_calls(f) == s->calls, "%s, step %zu: "
+		    "got %u back-end lookups, want %u", row->name, i + 1,
+		    dir_fake_calls(f), s->calls);
+		nstale += s->age >= 0;
+		dir_result_free(&res);
+	}
+	directory_cache_stats(d, &st);
+	ck_assert_msg(st.stale == nstale, "%s: %llu stale answers counted, "
+	    "want %llu", row->name, (unsigned long long)st.stale,
+	    (unsigned long long)nstale);
+	ck_assert_msg(st.fetches == dir_fake_calls(f), "%s: fetches",
+	    row->name);
+	directory_close(d);
+}
+END_TEST
+
 /* Without a wrapper a back-end has no cache counters. */
 START_TEST(test_wrap_none)
 {
@@ -483,7 +594,7 @@ START_TEST(test_wrap_none)
 	directory_cache_stats(d, &st);
 	ck_assert(st.fetches == 0 && st.misses == 0 && st.hits == 0);
 	ck_assert_uint_eq(dir_fake_calls(f), 1);
-	ck_assert_ptr_null(dir_cache_wrap(NULL, 10, 1, 1, NULL, err,
+	ck_assert_ptr_null(dir_cache_wrap(NULL, 10, 1, 1, 0, NULL, err,
 	    sizeof(err)));
 	directory_close(d);
 }
@@ -616,6 +727,105 @@ START_TEST(test_threads_single_flight)
 }
 END_TEST
 
+/*
+ * Serve-stale with threads: NTHREADS threads look one expired key up at
+ * once, the back-end slow.  Down: one query, and they all get the stale
+ * answer; up: one query, and they all get the fresh one.
+ */
+struct stale_run {
+	cache_t			*c;
+	struct fake		*f;
+	pthread_barrier_t	*start;
+	const char		*key;
+	int			 want, age;	/* age -1: fresh */
+	atomic_int		*bad;
+};
+
+static void *
+stale_thread(void *arg)
+{
+	struct stale_run	*r = arg;
+	dir_result_t		 res;
+	char			 err[ERRLEN];
+	int			 rc;
+
+	pthread_barrier_wait(r->start);
+	rc = cache_lookup(r->c, P, r->key, fake_fetch, r->f, &res, err,
+	    sizeof(err));
+	if (rc != r->want || res.stale != (r->age >= 0) ||
+	    (r->age >= 0 && res.stale_age != r->age) ||
+	    (rc == F && (res.count != 1 ||
+	    strcmp(res.entries[0].primary, r->key) != 0)))
+		atomic_fetch_add(r->bad, 1);
+	dir_result_free(&res);
+	return NULL;
+}
+
+static int
+run_stale_threads(cache_t *c, struct fake *f, const char *key, int want,
+    int age)
+{
+	pthread_t		 th[NTHREADS];
+	struct stale_run	 r[NTHREADS];
+	pthread_barrier_t	 start;
+	atomic_int		 bad = 0;
+
+	pthread_barrier_init(&start, NULL, NTHREADS);
+	for (int i = 0; i < NTHREADS; i++) {
+		r[i] = (struct stale_run){ c, f, &start, key, want, age, &bad };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, stale_thread,
+		    &r[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	return atomic_load(&bad);
+}
+
+START_TEST(test_threads_stale)
+{
+	struct fake		 f;
+	struct cache_stats	 st;
+	cache_t			*c;
+	dir_result_t		 res;
+	char			 err[ERRLEN];
+	int			 bad;
+
+	memset(&f, 0, sizeof(f));
+	f.sleep_ns = 20 * 1000 * 1000;
+	atomic_store(&test_now, 0);
+	c = cache_create(100, 10, 5, test_clock, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	cache_set_stale_ttl(c, 30);
+	ck_assert_int_eq(cache_lookup(c, P, "f1", fake_fetch, &f, &res, err,
+	    sizeof(err)), F);
+	dir_result_free(&res);
+	ck_assert_int_eq(cache_lookup(c, P, "n2", fake_fetch, &f, &res, err,
+	    sizeof(err)), N);
+
+	atomic_store(&test_now, 15000);
+	atomic_store(&f.down, 1);
+	bad = run_stale_threads(c, &f, "f1", F, 5);
+	ck_assert_msg(bad == 0, "down, found: %d wrong answers", bad);
+	ck_assert_uint_eq(atomic_load(&f.per[1]), 2);
+	bad = run_stale_threads(c, &f, "n2", N, 10);
+	ck_assert_msg(bad == 0, "down, not found: %d wrong answers", bad);
+	ck_assert_uint_eq(atomic_load(&f.per[2]), 2);
+
+	atomic_store(&test_now, 16000);
+	atomic_store(&f.down, 0);
+	bad = run_stale_threads(c, &f, "f1", F, -1);
+	ck_assert_msg(bad == 0, "up: %d wrong answers", bad);
+	ck_assert_uint_eq(atomic_load(&f.per[1]), 3);
+
+	cache_stats(c, &st);
+	ck_assert_msg(st.stale == 2 * NTHREADS, "%llu stale answers",
+	    (unsigned long long)st.stale);
+	ck_assert_msg(st.waits > 0, "no thread ever waited for another");
+	cache_destroy(c);
+}
+END_TEST
+
 /* A cache far smaller than the key set: eviction races with waiters. */
 START_TEST(test_threads_eviction)
 {
@@ -653,10 +863,12 @@ cache_suite(void)
 	tcase_add_test(tc, test_directory_ldif_uncached);
 	tcase_add_loop_test(tc, test_wrap, 0, (int)NELEM(wrap_rows));
 	tcase_add_test(tc, test_wrap_none);
+	tcase_add_loop_test(tc, test_stale, 0, (int)NELEM(stale_rows));
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(th, 120);
 	tcase_add_test(th, test_threads_single_flight);
 	tcase_add_test(th, test_threads_eviction);
+	tcase_add_test(th, test_threads_stale);
 	suite_add_tcase(s, th);
 	return s;
 }

@@ -154,6 +154,12 @@ static const struct {
 	    "'directory.cache.ttl' must be between 0 and 2147483647" },
 	{ "directory = { cache = { negative_ttl = -9223372036854775807L; }; };\n",
 	    1, "'directory.cache.negative_ttl' must be at least 0" },
+	{ "directory = { cache = { stale_ttl = -1; }; };\n", 1,
+	    "'directory.cache.stale_ttl' must be at least 0" },
+	{ "directory = { cache = { stale_ttl = 2147483648L; }; };\n", 1,
+	    "'directory.cache.stale_ttl' must be between 0 and 2147483647" },
+	{ "directory = { cache = { stale_ttl = \"60\"; }; };\n", 1,
+	    "'directory.cache.stale_ttl' must be an integer" },
 	{ "socketmap = \"tcp:1\";\n", 1, "bad socket 'tcp:1': must be "
 	    "unix:PATH, local:PATH, inet:PORT@HOST or inet6:PORT@HOST" },
 	{ "socketmap = \"inet:70000@127.0.0.1\";\n", 1,
@@ -299,6 +305,8 @@ static const char *const good_rows[] = {
 	"directory = { ldap = { timeout = 5; }; };\n",
 	"directory = { ldap = { timeout = 0.25; connections = 64; }; };\n",
 	"directory = { cache = { entries = 10000000000; ttl = 0; }; };\n",
+	"directory = { cache = { stale_ttl = 0; }; };\n",
+	"directory = { cache = { ttl = 1; stale_ttl = 2147483647; }; };\n",
 	"domains = ( );\n",
 	"domains = [ ];\n",
 	"outbound = { clients = ( \"192.0.2.1\" ); headers = [ ]; rules = ( ); };\n",
@@ -385,6 +393,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(d->cache.entries, 100000);
 	ck_assert_int_eq(d->cache.ttl, 300);
 	ck_assert_int_eq(d->cache.negative_ttl, 60);
+	ck_assert_int_eq(d->cache.stale_ttl, 0);
 	ck_assert_ptr_nonnull(cfg->domains);
 	ck_assert_uint_eq(domains_count(cfg->domains), 0);
 	ck_assert_uint_eq(o->nclients, 0);

@@ -625,7 +625,7 @@ END_TEST
 
 START_TEST(test_result_add)
 {
-	dir_result_t	 res = { NULL, 0 };
+	dir_result_t	 res = { .entries = NULL };
 
 	ck_assert_int_eq(dir_result_add(&res, "cn=a", "a@x", NULL), 0);
 	ck_assert_int_eq(dir_result_add(&res, "cn=b", NULL, "b@y"), 0);

@@ -3,11 +3,14 @@
  * on the shipped example (etc/mailswitch.conf, etc/contacts.ldif) and on a
  * stricter variant (wildcard domain, max_hops = 1, no forward_to).
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "dir_cache.h"
 #include "dir_fake.h"
 #include "directory.h"
 #include "resolve.h"
@@ -295,6 +298,82 @@ START_TEST(test_directory_failure)
 }
 END_TEST
 
+/*
+ * Serve-stale: a cache (ttl 10, negative_ttl 5, stale_ttl 30) on an
+ * injected clock over the fake.  Answered at t=0; at t=15 the directory is
+ * down: the same decisions, each saying it used a stale answer and how
+ * old; a recipient never looked up is a failure.
+ */
+static _Atomic int64_t	stale_now;
+
+static int64_t
+stale_clock(void)
+{
+	return atomic_load(&stale_now);
+}
+
+static const struct stale_row {
+	int			 sender;
+	const char		*address;
+	resolve_action_t	 action;
+	const char		*expect;	/* address, or the whole reply */
+	const char		*detail;	/* at t=15, down */
+} stale_rows[] = {
+	{ 0, "<bob@contoso.com>", RESOLVE_REWRITE, "bob@fourthcoffee.com",
+	  "stale answer, 5 s old" },
+	{ 0, "<x@sales.contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <x@sales.contoso.com>: Recipient address rejected: "
+	  "User unknown", "stale answer, 10 s old" },
+	{ 1, "<bob@fourthcoffee.com>", RESOLVE_REWRITE, "bob@contoso.com",
+	  "stale answer, 5 s old" },
+};
+
+START_TEST(test_stale)
+{
+	const struct stale_row *row = &stale_rows[_i];
+	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
+	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	directory_t	*dir;
+	dir_fake_t	*fake;
+	rcpt_verdict_t	 v;
+	const char	*got;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
+	ck_assert_int_eq(dir_fake_set(fake, 0, "bob@contoso.com", DIR_FOUND,
+	    "cn=bob", "bob@contoso.com", "bob@fourthcoffee.com"), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 1, "bob@fourthcoffee.com",
+	    DIR_FOUND, "cn=bob", "bob@contoso.com", "bob@fourthcoffee.com"), 0);
+	ck_assert_ptr_nonnull(dir = dir_cache_wrap(dir, 10, 10, 5, 30,
+	    stale_clock, err, sizeof(err)));
+	for (int t = 0; t <= 15; t += 15) {
+		atomic_store(&stale_now, t * 1000);
+		dir_fake_fail(fake, t > 0);
+		if (row->sender)
+			resolve_sender(cfg, dir, row->address, &v);
+		else
+			resolve_rcpt(cfg, dir, row->address, &v);
+		got = v.action == RESOLVE_REJECT ||
+		    v.action == RESOLVE_TEMPFAIL ?
+		    resolve_reply(&v, reply, sizeof(reply)) : v.address.text;
+		ck_assert_msg(v.action == row->action &&
+		    strcmp(got, row->expect) == 0 &&
+		    strcmp(v.detail, t > 0 ? row->detail : "") == 0 &&
+		    v.stale == (t > 0),
+		    "%s at t=%d: got %s \"%s\" (%s), want %s \"%s\" (%s)",
+		    row->address, t, action_names[v.action], got, v.detail,
+		    action_names[row->action], row->expect,
+		    t > 0 ? row->detail : "");
+	}
+	resolve_rcpt(cfg, dir, "<alice@contoso.com>", &v);
+	ck_assert_msg(v.action == RESOLVE_TEMPFAIL && !v.stale &&
+	    strstr(v.detail, "stale") == NULL,
+	    "never looked up: got %s (%s)", action_names[v.action], v.detail);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
 /* The hop count a chain reports, and that a verdict keeps the original. */
 START_TEST(test_chain_hops)
 {
@@ -325,6 +404,7 @@ resolve_suite(void)
 	tcase_add_test(tc, test_strict_table);
 	tcase_add_test(tc, test_chain_hops);
 	tcase_add_test(tc, test_internet);
+	tcase_add_loop_test(tc, test_stale, 0, (int)NELEM(stale_rows));
 	tcase_add_loop_test(tc, test_directory_failure, 0,
 	    (int)NELEM(failure_rows));
 	suite_add_tcase(s, tc);

@@ -1,0 +1,141 @@
+#!/bin/bash
+# t/ldap/test-stale.sh -- serve-stale (directory.cache.stale_ttl) through
+# the private Postfix:
+#
+#	test-stale.sh MAILSWITCH_BINARY
+#
+# One slapd, mailswitch (ldap, timeout 1 s, a cache with ttl 1 and
+# stale_ttl 60) with metrics on a free port.  bob@contoso.com (a contact)
+# is looked up once: the message goes to bob@fourthcoffee.com.  More than
+# ttl later, slapd stopped: bob@contoso.com is still rewritten and
+# delivered, the log line says "(stale answer, N s old)" and
+# mailswitch_cache_stale_answers_total counts it; alice@contoso.com, never
+# looked up, gets 451 4.3.0 at RCPT.  slapd back: bob's answer is fresh
+# again (no "stale" in its log line).  Needs root.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$LDAP_LIB_DIR/../metrics.sh"
+ldap_test_init "$@"
+command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
+METRICS_TMP=$T
+METRICS_PORT=$(free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
+
+slapd_start one
+conf=$T/mailswitch.conf
+slapd_mailswitch_conf "$T/base.conf" "\"${SLAPD_URI[one]}\"" timeout=1.0 \
+    connections=2
+{
+	echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
+	sed -e 's|cache = { entries = 0; };|cache = { entries = 100; ttl = 1; negative_ttl = 1; stale_ttl = 60; };|' \
+	    "$T/base.conf"
+} >"$conf"
+chmod 644 "$conf"
+grep -q 'stale_ttl = 60' "$conf" || e2e_die "no stale_ttl in $conf"
+e2e_sink_start
+e2e_mailswitch_start "$MS" "$conf"
+pid=$E2E_MAILSWITCH_PID
+e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+log=$E2E_TMP/mailswitch.log
+stale_metric=mailswitch_cache_stale_answers_total
+
+# One message to ADDRESS; its queue id in QID ("" when refused).
+send_to()
+{
+	QID=""
+	smtp_open
+	smtp_cmd "EHLO client.example.net"
+	smtp_cmd "MAIL FROM:<someone@example.org>"
+	smtp_cmd "RCPT TO:<$1>"
+	RCPT_REPLY=$SMTP_REPLY
+	if [ "$SMTP_CODE" = 250 ]; then
+		smtp_cmd "DATA"
+		smtp_data_body <<EOF
+From: Someone <someone@example.org>
+To: $1
+Subject: mailswitch serve-stale test
+
+Hello, stale or fresh.
+EOF
+		case $SMTP_REPLY in
+		"250 2.0.0 Ok: queued as "*) QID=${SMTP_REPLY##* } ;;
+		esac
+	fi
+	smtp_cmd "QUIT"
+	smtp_close
+	echo "    $1: RCPT $RCPT_REPLY, queue id '$QID'" >&2
+}
+
+# True when the one message smtp-sink holds went to exactly RCPT; clears it.
+delivered_to()
+{
+	local dump ok=1
+	e2e_sink_wait 1 20 || { echo "    nothing at smtp-sink" >&2; return 1; }
+	dump=$(find "$E2E_TMP/sink" -type f -name 'msg.*' | head -n 1)
+	e2e_same "$(e2e_sink_rcpts "$dump")" "$1" || ok=0
+	e2e_sink_clear
+	[ "$ok" = 1 ]
+}
+
+# The log line of queue id $1's rewrite of bob (waits for it).
+bob_line()
+{
+	e2e_wait_for 5 grep -qF "$1: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
+	    "$log" || return 0
+	grep -F "$1: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" "$log" |
+	    tail -n 1
+}
+
+echo "== slapd up: bob@contoso.com looked up once"
+send_to bob@contoso.com
+e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+e2e_check "queued" test -n "$QID"
+e2e_check "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
+line=$(bob_line "$QID")
+e2e_check "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
+e2e_check "log: a fresh answer" test -z "$(printf '%s' "$line" | grep stale)"
+metrics_get "$METRICS_PORT"
+e2e_check "no stale answer yet" is "$(metrics_value "$stale_metric")" 0
+
+sleep 2		# > ttl: bob's answer expires
+echo "== slapd stopped, bob's answer expired"
+slapd_stop one
+send_to bob@contoso.com
+e2e_check "RCPT bob@contoso.com: 250 (a stale answer)" starts "$RCPT_REPLY" 250
+e2e_check "queued" test -n "$QID"
+e2e_check "still delivered to bob@fourthcoffee.com" delivered_to \
+    "<bob@fourthcoffee.com>"
+line=$(bob_line "$QID")
+e2e_check "log: the rewrite says stale ($line)" has "$line" \
+    "contact (stale answer, "
+e2e_check "log: ... and how old" test -n \
+    "$(printf '%s' "$line" | grep -E '\(stale answer, [0-9]+ s old\)$')"
+metrics_get "$METRICS_PORT"
+e2e_check "$stale_metric counts it" test \
+    "$(metrics_value "$stale_metric")" -ge 1
+send_to alice@contoso.com
+e2e_check "RCPT alice@contoso.com (never looked up): 451 4.3.0" is \
+    "$RCPT_REPLY" "451 4.3.0 <alice@contoso.com>: Temporary lookup failure"
+e2e_check "log: the failure of alice" e2e_file_has "$log" \
+    "reject rcpt=<alice@contoso.com> 451 4.3.0"
+
+echo "== slapd back: fresh again"
+slapd_run one
+send_to bob@contoso.com
+e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+e2e_check "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
+line=$(bob_line "$QID")
+e2e_check "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
+e2e_check "log: a fresh answer, not stale" \
+    test -z "$(printf '%s' "$line" | grep stale)"
+send_to alice@contoso.com
+e2e_check "RCPT alice@contoso.com: 250 now" starts "$RCPT_REPLY" 250
+e2e_check "delivered to alice's target" delivered_to \
+    "<Alice.Wong@fourthcoffee.com>"
+e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+
+e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+
+if ! e2e_summary; then
+	e2e_show_logs
+	exit 1
+fi
