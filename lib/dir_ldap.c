@@ -4,7 +4,7 @@
  *
  * The pool.  directory.ldap.connections slots, each an LDAP handle or
  * nothing yet.  A thread takes a slot off a free list (mutex + condition
- * variable; it waits at most `timeout`, then tries again later), uses it
+ * variable; it waits until the lookup's deadline at most), uses it
  * alone, outside the lock, and puts it back.  A slot without a handle is
  * connected by the thread that took it, so a slow server never holds the
  * lock.
@@ -18,11 +18,20 @@
  * only one, and a hung server does not slow every reconnection while
  * another one answers.  Within one lookup a server is tried at most once.
  *
- * Timeouts.  directory.ldap.timeout bounds the TCP connect
- * (LDAP_OPT_NETWORK_TIMEOUT), every request and its answer (LDAP_OPT_TIMEOUT,
- * and the search's own time limit), the wait for a free slot, and -- with
- * the I/O layer of ldapio.c in each connection -- every read and write of
- * the TLS handshake, which libldap leaves unbounded.
+ * Timeouts.  directory.ldap.timeout bounds the whole lookup, as one
+ * deadline taken when it starts: the wait for a free slot
+ * (pthread_cond_timedwait to the deadline), then every step gets only
+ * what is left of it -- the TCP connect (LDAP_OPT_NETWORK_TIMEOUT),
+ * StartTLS, the bind and the search, each request and its answer
+ * (LDAP_OPT_TIMEOUT, and the search's own time limit), set again before
+ * each call -- and, with the I/O layer of ldapio.c in each connection
+ * (it reads the slot's deadline), every read and write of the TLS
+ * handshake, which libldap leaves unbounded.  The retry on a fresh
+ * connection and the next server share the same deadline; once it is
+ * spent nothing more is tried.  So that a hung server does not spend it
+ * all while another one could answer, a step on one server (connect to
+ * bind, or a search) gets a share of what is left: left / (1 + the
+ * servers still untried in this lookup) -- all of it with one server.
  *
  * Failures.  A search that fails at the connection level (server down,
  * timeout, TLS, busy, unavailable, protocol) drops the handle and is
@@ -84,12 +93,13 @@ struct ldap_server {
 };
 
 struct ldap_conn {
-	LDAP		*ld;		/* NULL: not connected */
-	size_t		 server;	/* the one it is connected to */
+	LDAP			*ld;		/* NULL: not connected */
+	size_t			 server;	/* the one it is connected to */
+	int64_t			 deadline;	/* the lookup's (ldapio_now ms) */
+	struct ldap_conncb	 conncb;	/* adds the I/O layer, to deadline */
 };
 
 struct dir_ldap {
-	struct ldap_conncb	 conncb;	/* adds the timeout I/O layer */
 	struct ldap_server	*servers;
 	size_t			 nservers;
 	char			*ca_file;	/* "" = the system's */
@@ -98,6 +108,7 @@ struct dir_ldap {
 	char			*base;
 	int			 scope;
 	struct timeval		 timeout;
+	int64_t			 timeout_ms;	/* the same, >= 1 */
 	char			*proxy_attr, *target_attr;
 
 	pthread_mutex_t		 lock;
@@ -252,12 +263,12 @@ static int
 dir_ldap_conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv,
     struct sockaddr *addr, struct ldap_conncb *ctx)
 {
-	struct dir_ldap	*dl = ctx->lc_arg;
+	struct ldap_conn	*c = ctx->lc_arg;
 
 	(void)ld;
 	(void)srv;
 	(void)addr;
-	return ldapio_push(sb, &dl->timeout);
+	return ldapio_push(sb, &c->deadline);
 }
 
 /* libldap's connection callback: nothing to undo (sb may be NULL). */
@@ -283,14 +294,66 @@ dir_ldap_option(LDAP *ld, int option, const void *value, const char *name,
 }
 
 /*
- * Connects to server i: options, TLS, bind.  Returns the handle, or NULL
- * with the reason in why (never the password).
+ * Puts what is left until deadline into *tv (at least 1 ms).  Returns 0,
+ * or -1 when nothing is left.
+ */
+static int
+dir_ldap_left(int64_t deadline, struct timeval *tv)
+{
+	int64_t	 left = deadline - ldapio_now();
+
+	if (left <= 0)
+		return -1;
+	tv->tv_sec = (time_t)(left / 1000);
+	tv->tv_usec = (suseconds_t)(left % 1000) * 1000;
+	return 0;
+}
+
+/* Writes "Timed out (the timeout of N s is spent)" into why. */
+static void
+dir_ldap_spent(struct dir_ldap *dl, const char *step, char *why,
+    size_t whylen)
+{
+	snprintf(why, whylen, "%s%s%s (the lookup's timeout of %ld.%03ld s is "
+	    "spent)", step, step[0] != '\0' ? ": " : "",
+	    ldap_err2string(LDAP_TIMEOUT), (long)dl->timeout.tv_sec,
+	    (long)dl->timeout.tv_usec / 1000);
+}
+
+/*
+ * Gives the next request on ld what is left of c's deadline: the connect
+ * (LDAP_OPT_NETWORK_TIMEOUT) and the wait for each answer
+ * (LDAP_OPT_TIMEOUT); *tv gets it too.  Returns 0, or -1 with the reason
+ * in why when nothing is left or an option is refused.
+ */
+static int
+dir_ldap_budget(struct dir_ldap *dl, struct ldap_conn *c, LDAP *ld,
+    const char *step, struct timeval *tv, char *why, size_t whylen)
+{
+	if (dir_ldap_left(c->deadline, tv) == -1) {
+		dir_ldap_spent(dl, step, why, whylen);
+		return -1;
+	}
+	if (dir_ldap_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv,
+	    "the network timeout", why, whylen) == -1 ||
+	    dir_ldap_option(ld, LDAP_OPT_TIMEOUT, tv,
+	    "the timeout", why, whylen) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Connects slot c to server i: options, TLS, bind, each within what is
+ * left of c->deadline.  Returns the handle, or NULL with the reason in
+ * why (never the password).
  */
 static LDAP *
-dir_ldap_connect_one(struct dir_ldap *dl, size_t i, char *why, size_t whylen)
+dir_ldap_connect_one(struct dir_ldap *dl, struct ldap_conn *c, size_t i,
+    char *why, size_t whylen)
 {
 	const struct ldap_server	*s = &dl->servers[i];
 	LDAP				*ld = NULL;
+	struct timeval			 tv;
 	char				 reason[512];
 	int				 rc, v;
 
@@ -303,11 +366,7 @@ dir_ldap_connect_one(struct dir_ldap *dl, size_t i, char *why, size_t whylen)
 	    "the protocol version", why, whylen) == -1 ||
 	    dir_ldap_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF,
 	    "referrals off", why, whylen) == -1 ||
-	    dir_ldap_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &dl->timeout,
-	    "the network timeout", why, whylen) == -1 ||
-	    dir_ldap_option(ld, LDAP_OPT_TIMEOUT, &dl->timeout,
-	    "the timeout", why, whylen) == -1 ||
-	    dir_ldap_option(ld, LDAP_OPT_CONNECT_CB, &dl->conncb,
+	    dir_ldap_option(ld, LDAP_OPT_CONNECT_CB, &c->conncb,
 	    "the connection callback", why, whylen) == -1)
 		goto fail;
 	if (s->tls) {
@@ -328,12 +387,19 @@ dir_ldap_connect_one(struct dir_ldap *dl, size_t i, char *why, size_t whylen)
 		    "a TLS context", why, whylen) == -1)
 			goto fail;
 	}
-	if (s->starttls &&
-	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		snprintf(why, whylen, "StartTLS: %s",
-		    dir_ldap_reason(ld, rc, reason, sizeof(reason)));
-		goto fail;
+	if (s->starttls) {
+		if (dir_ldap_budget(dl, c, ld, "StartTLS", &tv, why,
+		    whylen) == -1)
+			goto fail;
+		if ((rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+			snprintf(why, whylen, "StartTLS: %s",
+			    dir_ldap_reason(ld, rc, reason, sizeof(reason)));
+			goto fail;
+		}
 	}
+	if (dir_ldap_budget(dl, c, ld, s->starttls ? "bind" : "connect", &tv,
+	    why, whylen) == -1)
+		goto fail;
 	rc = ldap_sasl_bind_s(ld, dl->bind_dn, LDAP_SASL_SIMPLE,
 	    &dl->password, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
@@ -357,14 +423,35 @@ fail:
 }
 
 /*
+ * Returns the deadline of a step on server self: what is left until
+ * deadline, shared with the servers still untried (not in tried, not
+ * self), so that each of them keeps its share.
+ */
+static int64_t
+dir_ldap_share(struct dir_ldap *dl, int64_t deadline, uint64_t tried,
+    size_t self)
+{
+	int64_t	 now = ldapio_now(), others = 0;
+
+	for (size_t i = 0; i < dl->nservers; i++)
+		if (i != self && !(tried & (UINT64_C(1) << i)))
+			others++;
+	if (deadline <= now || others == 0)
+		return deadline;
+	return now + (deadline - now) / (others + 1);
+}
+
+/*
  * Connects slot c to the first server that answers: those not down
- * first, then the down ones, each in order, none in *tried.  Returns 0,
- * or -1 when none answered (each failure noted, and added to *tried).
+ * first, then the down ones, each in order, none in *tried, each within
+ * its share of what is left until deadline.  Returns 0, or -1 when none
+ * answered (each failure noted, and added to *tried).
  */
 static int
-dir_ldap_connect(struct dir_ldap *dl, struct ldap_conn *c, uint64_t *tried,
-    struct ldap_notes *notes)
+dir_ldap_connect(struct dir_ldap *dl, struct ldap_conn *c, int64_t deadline,
+    uint64_t *tried, struct ldap_notes *notes)
 {
+	struct timeval	 tv;
 	uint64_t	 down = 0;
 	int64_t		 now = dir_ldap_now();
 	char		 why[640];
@@ -383,8 +470,16 @@ dir_ldap_connect(struct dir_ldap *dl, struct ldap_conn *c, uint64_t *tried,
 
 			if ((*tried & bit) || ((down & bit) != 0) != pass)
 				continue;
+			if (dir_ldap_left(deadline, &tv) == -1) {
+				/* not the server's fault: it is not marked */
+				dir_ldap_spent(dl, "", why, sizeof(why));
+				dir_ldap_note(notes, "%s: not tried: %s",
+				    dl->servers[i].uri, why);
+				return -1;
+			}
+			c->deadline = dir_ldap_share(dl, deadline, *tried, i);
 			*tried |= bit;
-			if ((ld = dir_ldap_connect_one(dl, i, why,
+			if ((ld = dir_ldap_connect_one(dl, c, i, why,
 			    sizeof(why))) == NULL) {
 				dir_ldap_mark(dl, i, 1);
 				dir_ldap_note(notes, "%s: %s", dl->servers[i].uri,
@@ -401,30 +496,27 @@ dir_ldap_connect(struct dir_ldap *dl, struct ldap_conn *c, uint64_t *tried,
 }
 
 /*
- * Takes a free slot, waiting at most the timeout.  Returns its number,
- * or -1 with a message in err.
+ * Takes a free slot, waiting until deadline (ldapio_now() milliseconds)
+ * at most.  Returns its number, or -1 with a message in err.
  */
 static long
-dir_ldap_acquire(struct dir_ldap *dl, char *err, size_t errlen)
+dir_ldap_acquire(struct dir_ldap *dl, int64_t deadline_ms, char *err,
+    size_t errlen)
 {
 	struct timespec	 deadline;
 	long		 slot;
 	int		 rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += dl->timeout.tv_sec;
-	deadline.tv_nsec += (long)dl->timeout.tv_usec * 1000;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	/* ldapio_now() is CLOCK_MONOTONIC, the condition variable's clock */
+	deadline.tv_sec = (time_t)(deadline_ms / 1000);
+	deadline.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
 	pthread_mutex_lock(&dl->lock);
 	while (dl->nfree == 0 && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&dl->cond, &dl->lock, &deadline);
 	if (dl->nfree == 0) {
 		pthread_mutex_unlock(&dl->lock);
 		snprintf(err, errlen, "ldap: all %zu connections stayed busy "
-		    "for %ld.%03ld s", dl->nconns, (long)dl->timeout.tv_sec,
+		    "for the lookup's timeout of %ld.%03ld s", dl->nconns, (long)dl->timeout.tv_sec,
 		    (long)dl->timeout.tv_usec / 1000);
 		return -1;
 	}
@@ -456,24 +548,35 @@ dir_ldap_run(struct dir_ldap *dl, const char *base, int scope,
 {
 	struct ldap_notes	 notes;
 	struct ldap_conn	*c;
+	struct timeval		 tv;
 	LDAPMessage		*msg;
 	uint64_t		 tried = 0;
-	char			 reason[512];
+	int64_t			 deadline = ldapio_now() + dl->timeout_ms;
+	char			 reason[640];
 	long			 slot;
 	int			 rc, reused, status;
 
 	notes.len = 0;
 	notes.text[0] = '\0';
-	if ((slot = dir_ldap_acquire(dl, err, errlen)) == -1)
+	if ((slot = dir_ldap_acquire(dl, deadline, err, errlen)) == -1)
 		return DIR_TRYAGAIN;
 	c = &dl->conns[slot];
 	for (int attempt = 0; attempt < 2; attempt++) {
 		reused = c->ld != NULL;
-		if (!reused && dir_ldap_connect(dl, c, &tried, &notes) == -1)
+		if (!reused && dir_ldap_connect(dl, c, deadline, &tried,
+		    &notes) == -1)
 			break;
+		c->deadline = dir_ldap_share(dl, deadline, tried, c->server);
+		if (dir_ldap_budget(dl, c, c->ld, "search", &tv, reason,
+		    sizeof(reason)) == -1) {
+			/* the handle is fine, the time is spent: keep it */
+			dir_ldap_note(&notes, "%s: %s",
+			    dl->servers[c->server].uri, reason);
+			break;
+		}
 		msg = NULL;
 		rc = ldap_search_ext_s(c->ld, base, scope, filter, attrs, 0,
-		    NULL, NULL, &dl->timeout, sizelimit, &msg);
+		    NULL, NULL, &tv, sizelimit, &msg);
 		if (rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED &&
 		    msg != NULL && ldap_count_entries(c->ld, msg) > 0)) {
 			status = parse(dl, c->ld, msg, arg, err, errlen);
@@ -882,17 +985,19 @@ dir_ldap_open(const config_t *cfg, char *err, size_t errlen)
 	dl->timeout.tv_usec = (suseconds_t)usec;
 	if (dl->timeout.tv_sec == 0 && dl->timeout.tv_usec < 1000)
 		dl->timeout.tv_usec = 1000;
-
-	dl->conncb.lc_add = dir_ldap_conn_add;
-	dl->conncb.lc_del = dir_ldap_conn_del;
-	dl->conncb.lc_arg = dl;
+	dl->timeout_ms = (int64_t)dl->timeout.tv_sec * 1000 +
+	    dl->timeout.tv_usec / 1000;
 
 	dl->nconns = lc->connections > 0 ? (size_t)lc->connections : 1;
 	if ((dl->conns = calloc(dl->nconns, sizeof(*dl->conns))) == NULL ||
 	    (dl->freelist = calloc(dl->nconns, sizeof(size_t))) == NULL)
 		goto nomem;
-	for (size_t i = 0; i < dl->nconns; i++)
+	for (size_t i = 0; i < dl->nconns; i++) {
 		dl->freelist[dl->nfree++] = dl->nconns - 1 - i;
+		dl->conns[i].conncb.lc_add = dir_ldap_conn_add;
+		dl->conns[i].conncb.lc_del = dir_ldap_conn_del;
+		dl->conns[i].conncb.lc_arg = &dl->conns[i];
+	}
 	if (pthread_mutex_init(&dl->lock, NULL) != 0)
 		goto nomem;
 	dl->lock_made = 1;

@@ -3,8 +3,6 @@
  * there, so the wait costs nothing then; ETIMEDOUT is a hard error for
  * GnuTLS and liblber alike.
  */
-#include <sys/time.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -17,8 +15,7 @@
 /* Above the socket (the provider), below TLS (the transport). */
 #define LDAPIO_LEVEL	(LBER_SBIOD_LEVEL_PROVIDER + 5)
 
-/* Returns CLOCK_MONOTONIC in milliseconds. */
-static int64_t
+int64_t
 ldapio_now(void)
 {
 	struct timespec	 ts;
@@ -30,7 +27,7 @@ ldapio_now(void)
 static int
 ldapio_setup(Sockbuf_IO_Desc *sbiod, void *arg)
 {
-	sbiod->sbiod_pvt = arg;		/* the struct timeval */
+	sbiod->sbiod_pvt = arg;		/* the int64_t deadline */
 	return 0;
 }
 
@@ -51,21 +48,19 @@ ldapio_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
 static int
 ldapio_wait(Sockbuf_IO_Desc *sbiod, short events)
 {
-	const struct timeval	*tv = sbiod->sbiod_pvt;
+	const int64_t		*deadline = sbiod->sbiod_pvt;
 	struct pollfd		 pfd;
 	ber_socket_t		 fd = -1;
-	int64_t			 deadline, left;
+	int64_t			 left;
 	int			 r;
 
 	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
 	    fd < 0)
 		return 0;		/* nothing to wait on: let the layer below say */
-	deadline = ldapio_now() + (int64_t)tv->tv_sec * 1000 +
-	    tv->tv_usec / 1000 + 1;
 	pfd.fd = fd;
 	pfd.events = events;
 	for (;;) {
-		left = deadline - ldapio_now();
+		left = *deadline - ldapio_now();
 		if (left <= 0)
 			left = 0;
 		pfd.revents = 0;
@@ -113,8 +108,8 @@ static Sockbuf_IO ldapio_layer = {
 };
 
 int
-ldapio_push(Sockbuf *sb, const struct timeval *timeout)
+ldapio_push(Sockbuf *sb, const int64_t *deadline)
 {
 	return ber_sockbuf_add_io(sb, &ldapio_layer, LDAPIO_LEVEL,
-	    (void *)(uintptr_t)timeout) == 0 ? 0 : -1;
+	    (void *)(uintptr_t)deadline) == 0 ? 0 : -1;
 }

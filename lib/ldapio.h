@@ -1,6 +1,6 @@
 /*
  * ldapio.h - a liblber I/O layer that bounds every read and write of an
- * LDAP connection by a timeout.
+ * LDAP connection by a deadline.
  *
  * libldap bounds connect, operations and StartTLS by its own timeouts, but
  * not the TLS handshake itself: without LDAP_USE_NON_BLOCKING_TLS at its
@@ -11,17 +11,21 @@
 #ifndef MAILSWITCH_LDAPIO_H
 #define MAILSWITCH_LDAPIO_H
 
-#include <sys/time.h>
+#include <stdint.h>
 
 #include <lber.h>
 
 /*
  * Adds the layer to the Sockbuf of a new connection (call it from a
  * struct ldap_conncb's lc_add): from then on each read or write first
- * waits at most *timeout for the socket to be ready, and fails with
- * ETIMEDOUT when it is not.  timeout must outlive the connection.
- * Returns 0, or -1 when liblber refuses the layer.
+ * waits for the socket to be ready until *deadline (milliseconds of
+ * ldapio_now(), read at each wait: the owner moves it for each lookup),
+ * and fails with ETIMEDOUT when it is not.  deadline must outlive the
+ * connection.  Returns 0, or -1 when liblber refuses the layer.
  */
-int	ldapio_push(Sockbuf *sb, const struct timeval *timeout);
+int	ldapio_push(Sockbuf *sb, const int64_t *deadline);
+
+/* Returns CLOCK_MONOTONIC in milliseconds, the clock of the deadlines. */
+int64_t	ldapio_now(void);
 
 #endif /* MAILSWITCH_LDAPIO_H */

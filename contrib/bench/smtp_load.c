@@ -7,7 +7,7 @@
  * ones):
  *
  *	smtp_load [-s SESSIONS] [-m MESSAGES] [-r RCPTS] [-b BASE]
- *	    [-p PATTERN] [-f FROM] [-T SECONDS] HOST:PORT
+ *	    [-p PATTERN] [-f FROM] [-T SECONDS] [-w MS] [-o FILE] HOST:PORT
  *
  * Message k (0 .. MESSAGES-1, taken in turn by SESSIONS threads) goes to
  * RCPTS recipients, PATTERN with %d = BASE + k * RCPTS + j (j = 0 ..
@@ -18,7 +18,12 @@
  *
  * and exits 1 when a message failed (any reply other than the expected
  * one) or the time limit (-T, default 300 s; also each reply's timeout) was
- * reached.  Not a test: a figure for the benchmark.
+ * reached.  -w waits MS milliseconds before each message of a session
+ * (a paced load, for the fault tests of t/ldap/test-faults.sh); -o writes
+ * one line per message to FILE, "K accepted" (250 after the DATA) or
+ * "K refused CODE STEP" (the first reply that was not the expected one,
+ * CODE 0 when there was none; STEP is connect, greeting, EHLO, MAIL,
+ * RCPT, DATA, dot or QUIT -- a message refused at QUIT was accepted).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +42,8 @@ static struct sockaddr_in addr;
 static const char *pattern = "user%d@contoso.com";
 static const char *from = "someone@example.org";
 static long nmsg = 100, base;
-static int nrcpt = 5, limit = 300;
+static int nrcpt = 5, limit = 300, pace_ms;
+static FILE *out;
 static atomic_long next_msg, sent, failed;
 static double t_end;
 
@@ -60,9 +66,12 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int last_code(int set);
+
 /* Read one (possibly multi-line) reply; 1 when its code is want. */
 static int reply(int fd, char *buf, size_t *len, int want)
 {
+	(void)last_code(0);
 	for (;;) {
 		char *nl, *line = buf;
 		ssize_t n;
@@ -76,6 +85,7 @@ static int reply(int fd, char *buf, size_t *len, int want)
 			if (last) {
 				*len -= line - buf;
 				memmove(buf, line, *len);
+				(void)last_code(code);
 				return code == want;
 			}
 		}
@@ -88,6 +98,16 @@ static int reply(int fd, char *buf, size_t *len, int want)
 			return 0;
 		*len += n;
 	}
+}
+
+/* The code of the last reply of this thread (set != 0 sets it). */
+static int last_code(int set)
+{
+	static __thread int code;
+
+	if (set >= 0)
+		code = set;
+	return code;
 }
 
 static int say(int fd, const char *s, size_t n)
@@ -108,8 +128,10 @@ static int one_message(long k)
 	char buf[4096], cmd[512], rcpt[256];
 	size_t len = 0;
 	struct timeval tv = { limit, 0 };
+	const char *step = "connect";
 	int fd, ok = 0, j;
 
+	(void)last_code(0);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
 		return 0;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -120,24 +142,38 @@ static int one_message(long k)
 	int n_ = snprintf(cmd, sizeof(cmd), __VA_ARGS__); \
 	if (!say(fd, cmd, n_) || !reply(fd, buf, &len, want)) goto out; \
 } while (0)
+	step = "greeting";
 	if (!reply(fd, buf, &len, 220))
 		goto out;
+	step = "EHLO";
 	STEP(250, "EHLO load.example.org\r\n");
+	step = "MAIL";
 	STEP(250, "MAIL FROM:<%s>\r\n", from);
+	step = "RCPT";
 	for (j = 0; j < nrcpt; j++) {
 		fmt_key(rcpt, sizeof(rcpt), pattern, base + k * nrcpt + j);
 		STEP(250, "RCPT TO:<%s>\r\n", rcpt);
 	}
+	step = "DATA";
 	STEP(354, "DATA\r\n");
+	step = "dot";
 	STEP(250, "From: <%s>\r\nTo: <%s>\r\nSubject: smtp_load %ld\r\n"
 	    "Message-ID: <smtp_load.%ld.%ld@load.example.org>\r\n\r\n"
 	    "La de da de da 1.\r\nLa de da de da 2.\r\nLa de da de da 3.\r\n"
 	    "La de da de da 4.\r\n.\r\n", from, rcpt, k, (long)getpid(), k);
 	ok = 1;
+	step = "QUIT";
 	STEP(221, "QUIT\r\n");
 #undef STEP
 out:
 	close(fd);
+	if (out != NULL && (ok || strcmp(step, "QUIT") != 0)) {
+		if (ok)
+			fprintf(out, "%ld accepted\n", k);
+		else
+			fprintf(out, "%ld refused %d %s\n", k, last_code(-1),
+			    step);
+	}
 	return ok;
 }
 
@@ -147,6 +183,12 @@ static void *session(void *arg)
 
 	(void)arg;
 	while ((k = atomic_fetch_add(&next_msg, 1)) < nmsg) {
+		if (pace_ms > 0) {
+			struct timespec ts = { pace_ms / 1000,
+			    (long)(pace_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
 		if (now() > t_end) {
 			atomic_fetch_add(&failed, 1);
 			continue;
@@ -166,7 +208,7 @@ int main(int argc, char **argv)
 	pthread_t *th;
 	double t0;
 
-	while ((c = getopt(argc, argv, "s:m:r:b:p:f:T:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:r:b:p:f:T:w:o:")) != -1) {
 		switch (c) {
 		case 's': nsess = atoi(optarg); break;
 		case 'm': nmsg = atol(optarg); break;
@@ -175,6 +217,14 @@ int main(int argc, char **argv)
 		case 'p': pattern = optarg; break;
 		case 'f': from = optarg; break;
 		case 'T': limit = atoi(optarg); break;
+		case 'w': pace_ms = atoi(optarg); break;
+		case 'o':
+			if ((out = fopen(optarg, "w")) == NULL) {
+				perror(optarg);
+				return 2;
+			}
+			setvbuf(out, NULL, _IOLBF, 0);
+			break;
 		default: goto usage;
 		}
 	}
@@ -196,12 +246,14 @@ int main(int argc, char **argv)
 			return 2;
 	for (i = 0; i < nsess; i++)
 		pthread_join(th[i], NULL);
+	if (out != NULL)
+		fclose(out);
 	printf("sent %ld failed %ld seconds %.4f\n", (long)sent,
 	    (long)failed, now() - t0);
 	return failed != 0;
 usage:
 	fprintf(stderr, "usage: smtp_load [-s SESSIONS] [-m MESSAGES] "
 	    "[-r RCPTS] [-b BASE] [-p PATTERN] [-f FROM] [-T SECONDS] "
-	    "IPV4:PORT\n");
+	    "[-w MS] [-o FILE] IPV4:PORT\n");
 	return 64;
 }
