@@ -33,6 +33,9 @@
 # memory (VmRSS), open descriptors (/proc/PID/fd) and threads are sampled
 # after a warm-up (the start), after each chunk and at the end: a table.
 #
+# The environment reaches mailswitch (e.g. MALLOC_ARENA_MAX=1, to tell
+# glibc's per-thread arenas from the daemon's own memory).
+#
 # Everything listens on 127.0.0.1, is stopped by its own PID (EXIT trap);
 # every load and wait is bounded.  Needs root, slapd, Postfix, cc.
 set -eu
