@@ -8,6 +8,8 @@
 #	slapd_start one [--tls good|other] [--auth] [--ldif FILE] [--syncprov]
 #	echo "${SLAPD_URI[one]} ${SLAPD_LDAPS[one]}"
 #	slapd_stop one; slapd_restart one; slapd_pause one; slapd_resume one
+#	slapd_modify one <changes.ldif      # ldapmodify -a as the rootdn
+#	slapd_aside one COMMAND...          # one, stopped, up on a side port
 #
 # Each server: a slapd.conf-style configuration generated in its own folder
 # under $SLAPD_TMP (core, cosine, inetorgperson and contrib/ldap/
@@ -369,4 +371,31 @@ slapd_modify()
 	timeout 10 ldapmodify -x -a -H "${SLAPD_URI[$name]}" \
 	    -D "$SLAPD_ROOT_DN" -w "$SLAPD_ROOT_PASSWORD" \
 	    -o nettimeout=5 >>"$d/modify.log" 2>&1
+}
+
+# With NAME stopped: start it on a new port of its own (none of its
+# clients knows it), run COMMAND... with SLAPD_URI[NAME] (so slapd_modify
+# NAME) pointing there, stop it again; NAME keeps its ports.  For changes
+# made while the clients cannot reach the server.  Returns COMMAND's
+# status.
+slapd_aside()
+{
+	local name=$1 port=${SLAPD_PORT[$1]} args=${SLAPD_ARGS[$1]}
+	local uri=${SLAPD_URI[$1]} tlsport=${SLAPD_TLSPORT[$1]:-} side rc=0
+	shift
+	[ -z "${SLAPD_PID[$name]:-}" ] ||
+	    slapd_die "slapd_aside: $name is running"
+	side=$(slapd_free_port)
+	SLAPD_PORT[$name]=$side
+	SLAPD_TLSPORT[$name]=""
+	SLAPD_ARGS[$name]="ldap://127.0.0.1:$side/"
+	SLAPD_URI[$name]="ldap://127.0.0.1:$side/"
+	slapd_run "$name"
+	"$@" || rc=$?
+	slapd_stop "$name"
+	SLAPD_PORT[$name]=$port
+	SLAPD_TLSPORT[$name]=$tlsport
+	SLAPD_ARGS[$name]=$args
+	SLAPD_URI[$name]=$uri
+	return "$rc"
 }
