@@ -12,6 +12,7 @@
 #	sm_query NAME KEY                    # one socketmap lookup: SM_REPLY
 #	sm_wait SECONDS NAME KEY REPLY       # ask until the reply is REPLY: SM_MS
 #	log_mark; log_wait_since MARK SECONDS STRING   # the daemon's log
+#	replica_conf FILE NAME BODY; replica_start FILE  # the replica tests
 #
 # Needs root (Postfix), slapd, slapadd, openssl.
 
@@ -263,4 +264,77 @@ ge()
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		exit !(a ~ /^[0-9]+(\.[0-9]+)?$/ && a + 0 >= b + 0) }' ||
 	    { echo "    $1 is not >= $2" >&2; return 1; }
+}
+
+# The replica tests (test-replica*.sh): write the configuration FILE for
+# slapd NAME (slapd_mailswitch_conf: no cache) with the replica group
+# REPLICA (its body, "enabled = true; ..."), the metrics on $METRICS_PORT
+# and the socketmap on $E2E_SOCKETMAP_PORT (the milter's socket comes
+# from -p).
+replica_conf()
+{
+	local file=$1 name=$2 replica=$3
+	slapd_mailswitch_conf "$T/base-$name.conf" "\"${SLAPD_URI[$name]}\"" \
+	    timeout=2.0 connections=2 "replica={ $replica }"
+	{
+		echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
+		echo "socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";"
+		cat "$T/base-$name.conf"
+	} >"$file"
+	chmod 644 "$file"
+	grep -q 'replica = { enabled = true;' "$file" ||
+	    e2e_die "no replica group in $file"
+}
+
+# Start mailswitch on CONF of replica_conf (the milter, -p, and the
+# socketmap); its PID in $pid.
+replica_start()
+{
+	e2e_mailswitch_start "$MS" "$1"
+	pid=$E2E_MAILSWITCH_PID
+	e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$pid" ||
+	    e2e_die "no socketmap server on $E2E_SOCKETMAP_PORT"
+}
+
+# True when slapd NAME's log has no search whose filter holds one of
+# the ADDRESSes (a lookup on the message path; the replica's own searches
+# name no address).
+no_lookup_at()
+{
+	local f=$SLAPD_TMP/$1/slapd.log a ok=0
+	shift
+	for a in "$@"; do
+		if grep -F 'SRCH base=' "$f" | grep -qiF -- "$a"; then
+			grep -F 'SRCH base=' "$f" | grep -iF -- "$a" |
+			    head -n 3 >&2
+			ok=1
+		fi
+	done
+	return "$ok"
+}
+
+# A contact of sales.contoso.com (LDIF add record): NAME LOCAL TARGET.
+contact_ldif()
+{
+	printf '%s\n' "dn: cn=$1,ou=contacts,$SLAPD_BASE" \
+	    "objectClass: inetOrgPerson" "objectClass: mailswitchRecipient" \
+	    "cn: $1" "sn: $1" "proxyAddresses: SMTP:$2@sales.contoso.com" \
+	    "targetAddress: SMTP:$3" ""
+}
+
+# The number of entries of LDIF file $1 that have a proxyAddresses or a
+# targetAddress value: what the replica loads.
+ldif_recipients()
+{
+	awk 'BEGIN { RS = ""; n = 0 }
+	    /(^|\n)(proxyAddresses|targetAddress)::? / { n++ }
+	    END { print n }' "$1"
+}
+
+# True when number $1 > $2 (decimals allowed; "absent" is not a number).
+gt()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		exit !(a ~ /^[0-9]+(\.[0-9]+)?$/ && a + 0 > b + 0) }' ||
+	    { echo "    $1 is not > $2" >&2; return 1; }
 }

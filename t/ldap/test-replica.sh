@@ -41,45 +41,6 @@ POLL=1
 MAX_AGE=4
 MARGIN=5	# seconds a change may take beyond poll
 
-# Write the configuration FILE for server NAME with the replica group
-# REPLICA (its body), the metrics on METRICS_PORT and the socketmap on
-# $E2E_SOCKETMAP_PORT (the milter's socket comes from -p).
-replica_conf()
-{
-	local file=$1 name=$2 replica=$3
-	slapd_mailswitch_conf "$T/base-$name.conf" "\"${SLAPD_URI[$name]}\"" \
-	    timeout=2.0 connections=2 "replica={ $replica }"
-	{
-		echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
-		echo "socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";"
-		cat "$T/base-$name.conf"
-	} >"$file"
-	chmod 644 "$file"
-	grep -q 'replica = { enabled = true;' "$file" ||
-	    e2e_die "no replica group in $file"
-}
-
-# Start mailswitch on CONF (milter and socketmap); its PID in $pid.
-start_mailswitch()
-{
-	e2e_mailswitch_start "$MS" "$1"
-	pid=$E2E_MAILSWITCH_PID
-	e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$pid" ||
-	    e2e_die "no socketmap server on $E2E_SOCKETMAP_PORT"
-}
-
-# True when slapd NAME's log has no search whose filter holds ADDRESS
-# (a lookup on the message path; the replica's own searches have none).
-no_lookup_at()
-{
-	if grep -F 'SRCH base=' "$SLAPD_TMP/$1/slapd.log" | grep -qiF -- "$2"; then
-		grep -F 'SRCH base=' "$SLAPD_TMP/$1/slapd.log" |
-		    grep -iF -- "$2" | head -n 3 >&2
-		return 1
-	fi
-	return 0
-}
-
 # True when slapd NAME's log shows at least MIN search results of exactly
 # N entries and, with "only", none of more than N: a load in pages of N.
 # (Not "only" where the replica polls: an incremental search need not be
@@ -95,23 +56,6 @@ paged_by()
 	[ "$pages" -ge "$min" ] && { [ -z "$only" ] || [ "$big" -eq 0 ]; }
 }
 
-# The entries of LDIF file $1 that have a proxyAddresses or targetAddress.
-ldif_recipients()
-{
-	awk 'BEGIN { RS = ""; n = 0 }
-	    /(^|\n)(proxyAddresses|targetAddress)::? / { n++ }
-	    END { print n }' "$1"
-}
-
-# A contact of sales.contoso.com (LDIF add record): NAME LOCAL TARGET.
-contact_ldif()
-{
-	printf '%s\n' "dn: cn=$1,ou=contacts,$SLAPD_BASE" \
-	    "objectClass: inetOrgPerson" "objectClass: mailswitchRecipient" \
-	    "cn: $1" "sn: $1" "proxyAddresses: SMTP:$2@sales.contoso.com" \
-	    "targetAddress: SMTP:$3" ""
-}
-
 unknown_550="550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown"
 unknown_451="451 4.3.0 <nobody@sales.contoso.com>: Temporary lookup failure"
 
@@ -125,7 +69,7 @@ replica_conf "$T/big.conf" big \
     'enabled = true; poll = 600; refresh = 3600; page_size = 100; max_age = 3600; syncrepl = "auto";'
 mark=0
 t0=$(ms_now)
-start_mailswitch "$T/big.conf"
+replica_start "$T/big.conf"
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 e2e_check "log: replica: full sync ok (within 20 s)" \
     log_wait_since "$mark" 20 "replica: full sync ok: "
@@ -151,7 +95,7 @@ e2e_check "delivered to user1199@fourthcoffee.com" \
 e2e_check "virtual u0@contoso.com: user0@fourthcoffee.com" \
     sm_is virtual u0@contoso.com "OK user0@fourthcoffee.com"
 e2e_check "slapd saw no lookup of user1199 or u0 (from memory)" \
-    eval 'no_lookup_at big user1199@contoso.com && no_lookup_at big u0@contoso.com'
+    no_lookup_at big user1199@contoso.com u0@contoso.com
 e2e_check "no sanitizer report (big)" e2e_mailswitch_sane
 cp "$log" "$T/mailswitch-big.log"
 slapd_stop big
@@ -164,7 +108,7 @@ want=$(ldif_recipients "$SLAPD_TOP/contrib/ldap/contacts.ldif")
 echo "    contrib/ldap/contacts.ldif: $want entries with a proxy or target" >&2
 e2e_check "the example has entries to count (> 10)" test "$want" -gt 10
 t0=$(ms_now)
-start_mailswitch "$T/one.conf"
+replica_start "$T/one.conf"
 e2e_check "log: replica: full sync ok (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: "
 echo "    full sync within $(($(ms_now) - t0)) ms of the start" >&2
@@ -188,7 +132,7 @@ smtp_rcpt nobody@sales.contoso.com
 e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" \
     "$unknown_550"
 e2e_check "slapd saw no lookup of bob or nobody (from memory)" \
-    eval 'no_lookup_at one bob@contoso.com && no_lookup_at one nobody@sales.contoso.com'
+    no_lookup_at one bob@contoso.com nobody@sales.contoso.com
 
 echo "== ldapmodify: add, change, delete (poll = $POLL s)"
 smtp_rcpt newguy@sales.contoso.com
@@ -241,7 +185,7 @@ metrics_get "$METRICS_PORT"
 e2e_check "incremental syncs counted" ge "$(metrics_value "$ok_incr")" 1
 e2e_check "no failed incremental sync yet" is "$(metrics_value "$failed_incr")" 0
 e2e_check "slapd saw no lookup of newguy, alice or frank (from memory)" \
-    eval 'no_lookup_at one newguy@ && no_lookup_at one alice@ && no_lookup_at one frank@'
+    no_lookup_at one newguy@ alice@ frank@
 
 echo "== 3. slapd stopped"
 metrics_get "$METRICS_PORT"
@@ -282,7 +226,7 @@ e2e_check "stale: delivered to bob@fourthcoffee.com" \
 e2e_check "stale: virtual newguy@sales.contoso.com still the added contact" \
     sm_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
-e2e_check "$failed_incr > 0" ge "$(metrics_value "$failed_incr")" 1
+e2e_check "$failed_incr > 0" gt "$(metrics_value "$failed_incr")" 0
 e2e_check "replica age >= max_age" \
     ge "$(metrics_value mailswitch_replica_age_seconds)" "$MAX_AGE"
 e2e_check "the replica still holds $want entries" \
@@ -328,7 +272,7 @@ e2e_check "back: replica age < max_age" \
     lt "$(metrics_value mailswitch_replica_age_seconds)" "$MAX_AGE"
 e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
 e2e_check "slapd saw no lookup of bob, gina or outage (from memory)" \
-    eval 'no_lookup_at one bob@ && no_lookup_at one gina@ && no_lookup_at one outage@'
+    no_lookup_at one bob@ gina@ outage@
 
 e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
