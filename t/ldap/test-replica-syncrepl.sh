@@ -49,15 +49,15 @@ replica_conf "$T/mailswitch.conf" one \
 want=$(ldif_recipients "$SLAPD_TOP/contrib/ldap/contacts.ldif")
 
 echo "== the full load, then refreshAndPersist"
+e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 t0=$(ms_now)
 replica_start "$T/mailswitch.conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 e2e_check "log: replica: full sync ok: $want entries (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: $want entries, "
 e2e_check "log: syncrepl refreshAndPersist started, cookie: none (within 5 s)" \
     log_wait_since 0 5 \
     "replica: syncrepl refreshAndPersist started ($uri, cookie: none)"
-echo "    refreshAndPersist started within $(($(ms_now) - t0)) ms of the start" >&2
+echo "    refreshAndPersist started within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
 grep -F "replica: " "$log" | head -n 3 >&2 || true
 msg_send bob@contoso.com
 e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
@@ -161,6 +161,8 @@ e2e_check "log: refreshAndPersist started again, cookie: resumed (within $RECONN
     "replica: syncrepl refreshAndPersist started ($uri, cookie: resumed)"
 echo "    resumed $(($(ms_now) - t0)) ms after slapd's start" >&2
 tail -n +"$((mark + 1))" "$log" | grep -F "replica: " | head -n 5 >&2 || true
+e2e_check "resumed from the cookie: no full reload since the stop" \
+    test -z "$(tail -n +"$((mark + 1))" "$log" | grep -F 'replica: full sync')"
 SM_T0=$(ms_now)
 e2e_check "resumed: the contact added meanwhile" sm_wait "$PUSH" \
     virtual late@sales.contoso.com "OK late@fourthcoffee.com"

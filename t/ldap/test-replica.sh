@@ -67,14 +67,14 @@ echo "== 1. a paged load: 1200 entries, page_size = 100"
 slapd_start big --ldif "$T/big.ldif"
 replica_conf "$T/big.conf" big \
     'enabled = true; poll = 600; refresh = 3600; page_size = 100; max_age = 3600; syncrepl = "auto";'
+e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 mark=0
 t0=$(ms_now)
 replica_start "$T/big.conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 e2e_check "log: replica: full sync ok (within 20 s)" \
     log_wait_since "$mark" 20 "replica: full sync ok: "
 echo "    full load of 1200 entries done within $(($(ms_now) - t0)) ms" \
-    "of the start" >&2
+    "of mailswitch's start" >&2
 grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
 e2e_check "log: the full sync has 1200 entries" \
     e2e_file_has "$log" "replica: full sync ok: 1200 entries, "
@@ -111,7 +111,7 @@ t0=$(ms_now)
 replica_start "$T/one.conf"
 e2e_check "log: replica: full sync ok (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: "
-echo "    full sync within $(($(ms_now) - t0)) ms of the start" >&2
+echo "    full sync within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
 grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
 e2e_check "log: the full sync has $want entries" \
     e2e_file_has "$log" "replica: full sync ok: $want entries, "
