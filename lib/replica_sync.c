@@ -534,6 +534,12 @@ sync_full(struct sync *y)
 	y->loaded = 1;
 	y->last_full_ms = replica_now();
 	sync_ok(y, METRICS_SYNC_FULL, start);
+	if (!y->use_sync && y->last_change[0] == '\0' &&
+	    replica_store_count(y->store) > 0)
+		log_msg(LOG_WARNING, "replica: no entry has a value of %s (a "
+		    "wrong change_attribute, or one the bind account may not "
+		    "read): changes are seen at the full reload only, every "
+		    "%d s; deletions at each poll", r->change_attr, r->refresh);
 	return 0;
 }
 
