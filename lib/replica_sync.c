@@ -50,6 +50,7 @@
 #include "syncrepl.h"
 
 #define SYNC_BATCH_MS		200	/* quiet time that ends a push batch */
+#define SYNC_BATCH_MAX_MS	1000	/* the longest a push batch waits */
 #define SYNC_RETRY_MAX_S	30	/* longest wait before a new attempt */
 #define SYNC_BEAT_MAX_S		30	/* longest time between liveness checks */
 #define SYNC_CHANGE_MAX		128	/* octets of a change_attribute value */
@@ -83,6 +84,7 @@ struct sync {
 	int			 uuid_ids;	/* the store is keyed by entryUUID */
 	int64_t			 last_full_ms;
 	char			 last_change[SYNC_CHANGE_MAX];
+	char			*last_uri;	/* of the last session; free() */
 	syncrepl_cookie_t	 cookie;
 	size_t			 changes;	/* of the sync under way */
 	char			 err[SYNC_ERR_MAX];
@@ -532,6 +534,12 @@ sync_full(struct sync *y)
 	y->loaded = 1;
 	y->last_full_ms = replica_now();
 	sync_ok(y, METRICS_SYNC_FULL, start);
+	if (!y->use_sync && y->last_change[0] == '\0' &&
+	    replica_store_count(y->store) > 0)
+		log_msg(LOG_WARNING, "replica: no entry has a value of %s (a "
+		    "wrong change_attribute, or one the bind account may not "
+		    "read): changes are seen at the full reload only, every "
+		    "%d s; deletions at each poll", r->change_attr, r->refresh);
 	return 0;
 }
 
@@ -945,11 +953,37 @@ sync_persist(struct sync *y)
 			break;
 		}
 		ldap_msgfree(msg);
+		if (rc == 0 && p.pending && !p.refreshing &&
+		    replica_now() - p.start >= SYNC_BATCH_MAX_MS)
+			rc = sync_apply(y, &p);	/* a server that never pauses */
 		if (rc == -1) {
 			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 			return -1;
 		}
 	}
+}
+
+/*
+ * Returns 1 when the new session reaches the server of the last one, 0
+ * when another (or the first), and remembers it.  Change values are the
+ * server's own: Active Directory's uSNChanged counts per domain
+ * controller, and another server's cookie or highest value means
+ * nothing; after a failover the copy is loaded again.
+ */
+static int
+sync_same_server(struct sync *y)
+{
+	const char	*uri = dir_ldap_session_uri(y->s);
+	char		*copy;
+
+	if (y->last_uri != NULL && strcmp(y->last_uri, uri) == 0)
+		return 1;
+	if ((copy = strdup(uri)) != NULL) {
+		free(y->last_uri);
+		y->last_uri = copy;
+	}
+	syncrepl_cookie_free(&y->cookie);
+	return 0;
 }
 
 void *
@@ -981,6 +1015,8 @@ replica_sync_main(void *arg)
 			y.use_sync = r->syncrepl && sync_offered(&y);
 			if (was_sync != y.use_sync)
 				y.last_full_ms = 0;	/* keyed otherwise */
+			if (sync_same_server(&y) == 0)
+				y.last_full_ms = 0;	/* its own change values */
 		}
 		if (!y.loaded || y.last_full_ms == 0 || replica_now() -
 		    y.last_full_ms >= (int64_t)r->refresh * 1000) {
@@ -1019,5 +1055,6 @@ replica_sync_main(void *arg)
 	dir_ldap_session_close(y.s);
 	replica_store_free(y.store);
 	syncrepl_cookie_free(&y.cookie);
+	free(y.last_uri);
 	return NULL;
 }

@@ -168,7 +168,8 @@ syncrepl_request_encode(syncrepl_mode_t mode, const syncrepl_cookie_t *cookie,
 
 	out->bv_val = NULL;
 	out->bv_len = 0;
-	if (mode != SYNCREPL_REFRESH_ONLY && mode != SYNCREPL_REFRESH_AND_PERSIST)
+	if (mode != SYNCREPL_REFRESH_ONLY &&
+	    mode != SYNCREPL_REFRESH_AND_PERSIST)
 		return -1;
 	if ((ber = ber_alloc_t(LBER_USE_DER)) == NULL)
 		return -1;

@@ -25,7 +25,8 @@
 #define SYNCREPL_INFO_OID	"1.3.6.1.4.1.4203.1.9.1.4"
 
 #define SYNCREPL_UUID_LEN	16
-#define SYNCREPL_UUID_TEXT	37	/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" + NUL */
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" and a NUL */
+#define SYNCREPL_UUID_TEXT	37
 
 typedef enum syncrepl_mode {
 	SYNCREPL_REFRESH_ONLY = 1,

@@ -181,8 +181,8 @@ struct state_row {
 static const struct state_row state_rows[] = {
 	{ SYNCREPL_PRESENT, NONE },
 	{ SYNCREPL_ADD, NONE },
-	{ SYNCREPL_MODIFY, "rid=001,csn=20240101000000.000000Z#000000#000#000000" },
-	{ SYNCREPL_DELETE, "" },		/* an empty cookie is a cookie */
+	{ SYNCREPL_MODIFY, "rid=001,csn=20240101000000.000000Z#000000#000" },
+	{ SYNCREPL_DELETE, "" },	/* an empty cookie is a cookie */
 	{ SYNCREPL_ADD, long_cookie },		/* long-form lengths */
 };
 
@@ -421,7 +421,8 @@ static const struct raw_row raw_rows[] = {
 	RAW("state 256+1", STATE, 0, "\x30\x16\x0a\x02\x01\x01\x04\x10" U16),
 	RAW("state in five octets", STATE, 0,
 	    "\x30\x19\x0a\x05\x00\x00\x00\x00\x01\x04\x10" U16),
-	RAW("state enum of no octets", STATE, 0, "\x30\x14\x0a\x00\x04\x10" U16),
+	RAW("state enum of no octets", STATE, 0,
+	    "\x30\x14\x0a\x00\x04\x10" U16),
 	RAW("state as INTEGER", STATE, 0, "\x30\x15\x02\x01\x01\x04\x10" U16),
 	RAW("state UUID of 15", STATE, 0, "\x30\x14\x0a\x01\x01\x04\x0f" U15),
 	RAW("state UUID of 17", STATE, 0,
