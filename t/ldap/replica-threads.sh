@@ -7,7 +7,8 @@
 # reloads every second.  While the program's threads run, this script
 # adds and deletes the contacts "cn=Churn K" and rewrites the
 # description of User entries with ldapmodify, in a loop bounded in
-# rounds and in time.  Afterwards slapd's log must show no lookup of an
+# rounds and in time (the program runs until there were 20 rounds and 2
+# full reloads, 30 s at most).  Afterwards slapd's log must show no lookup of an
 # address (every answer came from memory) and at least 2 full reloads
 # (paged by 500) while the threads ran.  Every
 # wait is bounded; slapd and the program are stopped by PID.
@@ -31,9 +32,11 @@ slapd_mailswitch_conf "$SLAPD_TMP/mailswitch.conf" "\"${SLAPD_URI[one]}\"" \
     "timeout=5.0" "connections=4" \
     "replica={ enabled = true; poll = 1; refresh = 1; page_size = 500; }"
 ready=$SLAPD_TMP/ready
+enough=$SLAPD_TMP/enough
 log=$SLAPD_TMP/one/slapd.log
 
 REPLICA_T_CONF=$SLAPD_TMP/mailswitch.conf REPLICA_T_READY=$ready \
+    REPLICA_T_ENOUGH=$enough \
     REPLICA_T_USERS=$users REPLICA_T_CHURN=$churn \
     REPLICA_T_SECONDS=$seconds CK_FORK=no \
     timeout 120 "$prog" &
@@ -60,10 +63,15 @@ if [ ! -e "$ready" ]; then
 	exit 1
 fi
 # a full load of more than 2000 entries: 4 pages of 500 and one smaller
-pages0=$(grep -c 'SEARCH RESULT tag=101 err=0 .* nentries=500 ' "$log" || true)
+pages500()
+{
+	grep -c 'SEARCH RESULT tag=101 err=0 .* nentries=500 ' "$log" || true
+}
+pages0=$(pages500)
 
 # change the directory while the threads look up: at most 400 rounds,
-# at most 40 s, until the program is done
+# at most 40 s, until the program is done; once there were 20 rounds
+# and 2 full reloads, tell the program it may stop (it runs 6 s at least)
 declare -A present
 rounds=0 added=0 deleted=0 described=0 t_end=$((SECONDS + 40))
 while [ "$rounds" -lt 400 ] && [ "$SECONDS" -lt "$t_end" ] &&
@@ -100,6 +108,10 @@ while [ "$rounds" -lt 400 ] && [ "$SECONDS" -lt "$t_end" ] &&
 	fi
 	described=$((described + 1))
 	rounds=$((rounds + 1))
+	if [ ! -e "$enough" ] && [ "$rounds" -ge 20 ] &&
+	    [ $((($(pages500) - pages0) / 4)) -ge 2 ]; then
+		: >"$enough"
+	fi
 	# a change every 50 ms or so: several per poll
 	sleep 0.05
 done
@@ -117,7 +129,7 @@ rc=$?
 set -e
 
 fails=0
-if [ "$rounds" -lt 10 ]; then
+if [ "$rounds" -lt 20 ]; then
 	echo "FAIL: only $rounds rounds of changes while the threads ran" >&2
 	fails=$((fails + 1))
 fi
@@ -131,7 +143,7 @@ if grep -F 'SRCH base=' "$log" | grep -qE 'filter=.*[A-Za-z0-9]@(contoso|fourthc
 	    head -n 5 >&2
 	fails=$((fails + 1))
 fi
-pages=$(grep -c 'SEARCH RESULT tag=101 err=0 .* nentries=500 ' "$log" || true)
+pages=$(pages500)
 reloads=$(((pages - pages0) / 4))
 echo "slapd: $(grep -c 'SRCH base=' "$log" || true) searches in all;" \
     "$((pages - pages0)) pages of 500 while the threads ran: $reloads full" \
