@@ -29,7 +29,9 @@
 #   --auth       anonymous clients may bind but read nothing
 #   --syncprov   the syncprov overlay on the database (RFC 4533: the
 #                server offers syncrepl, 1.3.6.1.4.1.4203.1.9.1.1, and
-#                keeps a contextCSN, checkpointed after every write)
+#                keeps a contextCSN, checkpointed after every write); a
+#                syncrepl search is not paged: over 500 entries its
+#                refresh hits the size limit below
 #
 # Every database maintains entryUUID, entryCSN and modifyTimestamp (mdb
 # does), with an equality index on modifyTimestamp and entryCSN; the

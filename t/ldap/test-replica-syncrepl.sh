@@ -16,7 +16,9 @@
 # slapd back on its port: mailswitch starts refreshAndPersist again with
 # "cookie: resumed" and the changes made meanwhile (an add, a changed
 # target, a delete) are applied; a change made right after is seen
-# within 2 s; the same mailswitch process.
+# within 2 s; the same mailswitch process.  Then a syncprov slapd with
+# 1200 contacts: the unpaged refresh is over its size limit (500), the
+# server refuses the search and auto falls back to polling.
 #
 # poll = 5, not 600: with syncrepl mailswitch does not poll (checked: no
 # "incremental sync" line), and poll also sets how often it tries to
@@ -196,6 +198,38 @@ e2e_check "slapd saw no lookup of late, gina or bob (from memory)" \
     no_lookup_at one late@ gina@ bob@
 
 e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+cp "$log" "$T/mailswitch-one.log"
+slapd_stop one
+
+echo "== syncprov, but the unpaged refresh is over slapd's size limit (500)"
+"$LDAP_LIB_DIR/gen-contacts.sh" 1200 >"$T/big.ldif"
+slapd_start big --syncprov --ldif "$T/big.ldif"
+replica_conf "$T/big.conf" big \
+    'enabled = true; poll = 1; page_size = 100; syncrepl = "auto";'
+replica_start "$T/big.conf"
+e2e_check "big: full sync ok: 1200 entries (paged, within 10 s)" \
+    log_wait_since 0 10 "replica: full sync ok: 1200 entries, "
+e2e_check "big: the refused syncrepl search is logged (within 5 s)" \
+    log_wait_since 0 5 "refused the syncrepl search"
+grep -F "refused the syncrepl search" "$log" | head -n 1 >&2 || true
+e2e_check "big: auto falls back to polling (within 5 s)" \
+    log_wait_since 0 5 "replica: incremental sync ok: 1200 entries, "
+e2e_check "big: user1199@contoso.com from the replica" \
+    sm_is virtual user1199@contoso.com "OK user1199@fourthcoffee.com"
+SM_T0=$(ms_now)
+printf '%s\n' "dn: cn=User 5,ou=contacts,$SLAPD_BASE" "changetype: modify" \
+    "replace: targetAddress" "targetAddress: SMTP:x5@fourthcoffee.com" |
+    slapd_modify big ||
+    e2e_die "ldapmodify (big) failed: $(cat "$SLAPD_TMP/big/modify.log")"
+e2e_check "big: a change polled within poll + 5 s" sm_wait 6 \
+    virtual user5@contoso.com "OK x5@fourthcoffee.com"
+echo "    seen after $SM_MS ms (poll is 1 s)"
+metrics_get "$METRICS_PORT"
+e2e_check "big: mailswitch_replica_entries 1200" \
+    is "$(metrics_value mailswitch_replica_entries)" 1200
+e2e_check "big: slapd saw no lookup of user1199 or user5" \
+    no_lookup_at big user1199@ user5@
+e2e_check "no sanitizer report in the milter's log (big)" e2e_mailswitch_sane
 
 if ! e2e_summary; then
 	e2e_show_logs
