@@ -25,6 +25,9 @@
 #    Changes made meanwhile (slapd up on a side port mailswitch does not
 #    know); slapd back on its port: "in sync again", 550 again, the
 #    changes applied, the same mailswitch process.
+# 4. SIGHUP with slapd stopped: the new configuration's replica answers
+#    from the copy it took over (550, a contact rewritten, the same entry
+#    count), its own full sync fails until slapd is back, then succeeds.
 # Needs root, slapd, ldap-utils, curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -273,6 +276,31 @@ e2e_check "back: replica age < max_age" \
 e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
 e2e_check "slapd saw no lookup of bob, gina or outage (from memory)" \
     no_lookup_at one bob@ gina@ outage@
+
+echo "== 4. SIGHUP while slapd is down: the new replica serves the old copy"
+metrics_get "$METRICS_PORT"
+entries_before=$(metrics_value mailswitch_replica_entries)
+slapd_stop one
+mark=$(log_mark)
+kill -HUP "$pid"
+e2e_check "log: configuration reloaded (within 10 s)" \
+    log_wait_since "$mark" 10 "configuration reloaded from"
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "after SIGHUP: RCPT nobody@sales.contoso.com still 550 (the copy, not 451)" \
+    is "$RCPT_REPLY" "$unknown_550"
+e2e_check "after SIGHUP: virtual bob@contoso.com from the copy" \
+    sm_is virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
+metrics_get "$METRICS_PORT"
+e2e_check "after SIGHUP: mailswitch_replica_entries still $entries_before" \
+    is "$(metrics_value mailswitch_replica_entries)" "$entries_before"
+e2e_check "after SIGHUP: the new replica's full sync fails (slapd down)" \
+    log_wait_since "$mark" 5 "replica: full sync failed: "
+mark=$(log_mark)
+slapd_run one
+e2e_check "slapd back: the new replica's own full sync (within 10 s)" \
+    log_wait_since "$mark" 10 "replica: full sync ok: $entries_before entries"
+e2e_check "log: in sync again" \
+    log_wait_since "$mark" 5 "replica: in sync again"
 
 e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
