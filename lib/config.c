@@ -503,6 +503,66 @@ load_ldif(struct load *l, const config_setting_t *g)
 	return 0;
 }
 
+#define REPLICA_PAGE_MAX	100000
+
+static int
+load_replica(struct load *l, const config_setting_t *g)
+{
+	struct config_replica	*rp = &l->cfg->directory.ldap.replica;
+	const char		*v;
+	long long		 n;
+
+	if (check_group(l, g, "directory.ldap.replica") == -1)
+		return -1;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t	*s = config_setting_get_elem(g, (unsigned)i);
+		const char		*name = config_setting_name(s);
+		int			*slot = NULL, r = 0;
+		long long		 min = 1, max = INT_MAX;
+		char			 what[64];
+
+		snprintf(what, sizeof(what), "directory.ldap.replica.%s", name);
+		if (strcmp(name, "enabled") == 0)
+			r = get_bool(l, s, what, &rp->enabled);
+		else if (strcmp(name, "poll") == 0)
+			slot = &rp->poll;
+		else if (strcmp(name, "refresh") == 0)
+			slot = &rp->refresh;
+		else if (strcmp(name, "max_age") == 0)
+			slot = &rp->max_age;
+		else if (strcmp(name, "page_size") == 0) {
+			slot = &rp->page_size;
+			max = REPLICA_PAGE_MAX;
+		} else if (strcmp(name, "change_attribute") == 0) {
+			if ((r = get_string(l, s, what, &v)) == 0 &&
+			    (r = check_attribute(l, s, what, v)) == 0) {
+				char	*copy = strdup(v);
+
+				if (copy == NULL)
+					return nomem(l);
+				free(rp->change_attribute);
+				rp->change_attribute = copy;
+			}
+		} else if (strcmp(name, "syncrepl") == 0) {
+			if ((r = get_string(l, s, what, &v)) == 0) {
+				if (strcmp(v, "auto") == 0)
+					rp->syncrepl = true;
+				else if (strcmp(v, "off") == 0)
+					rp->syncrepl = false;
+				else
+					r = fail(l, s, "bad value '%s' in '%s': "
+					    "must be auto or off", v, what);
+			}
+		} else
+			r = unknown(l, s, "directory.ldap.replica");
+		if (slot != NULL && (r = get_int(l, s, what, min, max, &n)) == 0)
+			*slot = (int)n;
+		if (r == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 load_ldap(struct load *l, const config_setting_t *g)
 {
@@ -564,7 +624,9 @@ load_ldap(struct load *l, const config_setting_t *g)
 			    CONNECTIONS_MAX, &n);
 			if (r == 0)
 				ld->connections = (int)n;
-		} else
+		} else if (strcmp(name, "replica") == 0)
+			r = load_replica(l, s);
+		else
 			r = unknown(l, s, "directory.ldap");
 		if (r == -1)
 			return -1;
@@ -1063,6 +1125,12 @@ set_defaults(struct load *l)
 	d->ldap.scope = SCOPE_SUB;
 	d->ldap.timeout = 5.0;
 	d->ldap.connections = 4;
+	d->ldap.replica.enabled = false;
+	d->ldap.replica.poll = 15;
+	d->ldap.replica.refresh = 3600;
+	d->ldap.replica.page_size = 500;
+	d->ldap.replica.max_age = 3600;
+	d->ldap.replica.syncrepl = true;
 	d->cache.entries = 100000;
 	d->cache.ttl = 300;
 	d->cache.negative_ttl = 60;
@@ -1084,6 +1152,8 @@ set_defaults(struct load *l)
 	    (d->ldap.bind_dn = strdup("")) == NULL ||
 	    (d->ldap.bind_password_file = strdup("")) == NULL ||
 	    (d->ldap.base = strdup("")) == NULL ||
+	    (d->ldap.replica.change_attribute = strdup("modifyTimestamp")) ==
+	    NULL ||
 	    (d->proxy_attribute = strdup("proxyAddresses")) == NULL ||
 	    (d->target_attribute = strdup("targetAddress")) == NULL ||
 	    (cfg->domains = domains_create()) == NULL ||
@@ -1261,6 +1331,7 @@ config_free(config_t *cfg)
 	free(d->ldap.bind_dn);
 	free(d->ldap.bind_password_file);
 	free(d->ldap.base);
+	free(d->ldap.replica.change_attribute);
 	free(d->proxy_attribute);
 	free(d->target_attribute);
 	domains_destroy(cfg->domains);

@@ -74,6 +74,15 @@ typedef struct config {
 			ldap_scope_kind_t scope;
 			double	  timeout;	/* seconds, > 0 */
 			int	  connections;	/* >= 1 */
+			struct config_replica {	/* SPEC 9, dir_replica.h */
+				bool	 enabled;
+				int	 poll;		/* seconds, >= 1 */
+				int	 refresh;	/* seconds, >= 1 */
+				char	*change_attribute;
+				int	 page_size;	/* 1 .. 100000 */
+				int	 max_age;	/* seconds, >= 1 */
+				bool	 syncrepl;	/* "auto": true; "off" */
+			} replica;
 		} ldap;
 		char		*proxy_attribute;
 		char		*target_attribute;

@@ -607,6 +607,82 @@ dir_ldap_run(struct dir_ldap *dl, const char *base, int scope,
 	return DIR_TRYAGAIN;
 }
 
+/* A connection of its own, apart from the pool (dir_ldap.h). */
+struct dir_ldap_session {
+	struct dir_ldap		*dl;
+	struct ldap_conn	 c;
+};
+
+dir_ldap_session_t *
+dir_ldap_session_open(void *h, char *err, size_t errlen)
+{
+	struct dir_ldap		*dl = h;
+	struct ldap_notes	 notes;
+	dir_ldap_session_t	*s;
+	uint64_t		 tried = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "ldap: out of memory");
+		return NULL;
+	}
+	s->dl = dl;
+	s->c.conncb.lc_add = dir_ldap_conn_add;
+	s->c.conncb.lc_del = dir_ldap_conn_del;
+	s->c.conncb.lc_arg = &s->c;
+	notes.len = 0;
+	notes.text[0] = '\0';
+	if (dir_ldap_connect(dl, &s->c, ldapio_now() + dl->timeout_ms, &tried,
+	    &notes) == -1) {
+		if (notes.len == 0)
+			dir_ldap_note(&notes, "no server to try");
+		snprintf(err, errlen, "ldap: %s", notes.text);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+LDAP *
+dir_ldap_session_ld(dir_ldap_session_t *s)
+{
+	return s->c.ld;
+}
+
+const char *
+dir_ldap_session_uri(const dir_ldap_session_t *s)
+{
+	return s->dl->servers[s->c.server].uri;
+}
+
+void
+dir_ldap_session_deadline(dir_ldap_session_t *s, int64_t ms)
+{
+	s->c.deadline = ldapio_now() + ms;
+}
+
+int64_t
+dir_ldap_timeout_ms(const void *h)
+{
+	const struct dir_ldap	*dl = h;
+
+	return dl->timeout_ms;
+}
+
+void
+dir_ldap_session_failed(dir_ldap_session_t *s)
+{
+	dir_ldap_mark(s->dl, s->c.server, 1);
+}
+
+void
+dir_ldap_session_close(dir_ldap_session_t *s)
+{
+	if (s == NULL)
+		return;
+	dir_ldap_drop(&s->c);
+	free(s);
+}
+
 /*
  * Reads one entry by the rules every back-end shares (dir_entry.h) and
  * adds it to q->res when one of its values really is q->key (the server's

@@ -19,6 +19,9 @@
 #define MAILSWITCH_DIR_LDAP_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <ldap.h>
 
 #include "config.h"
 #include "directory.h"
@@ -34,5 +37,41 @@ extern const dir_backend_ops_t dir_ldap_ops;
  * configuration that cannot work.  The message never holds the password.
  */
 void	*dir_ldap_open(const config_t *cfg, char *err, size_t errlen);
+
+/*
+ * A connection of its own, apart from the pool, for a reader that keeps
+ * it for long (the replica's sync thread, dir_replica.h).  Opened as a
+ * pooled one is: servers in order, those not down first, with the same
+ * TLS checks and bind, the whole within directory.ldap.timeout; a server
+ * that fails is marked down for the pool too.  Returns the session, or
+ * NULL with "ldap: URI: step: reason; ..." in err.  h must outlive it.
+ * Free with dir_ldap_session_close().  One thread uses a session at a
+ * time.
+ */
+typedef struct dir_ldap_session dir_ldap_session_t;
+
+dir_ldap_session_t *dir_ldap_session_open(void *h, char *err, size_t errlen);
+
+/* The session's handle, for the caller's own requests; belongs to s. */
+LDAP	*dir_ldap_session_ld(dir_ldap_session_t *s);
+
+/* The URI of the server the session is connected to; belongs to s. */
+const char *dir_ldap_session_uri(const dir_ldap_session_t *s);
+
+/*
+ * Bounds every read and write on the session's socket from now on by ms
+ * milliseconds from now (the I/O layer of ldapio.h).  Call it before each
+ * request and each wait for an answer.
+ */
+void	dir_ldap_session_deadline(dir_ldap_session_t *s, int64_t ms);
+
+/* Marks the session's server down for the pool (a failed request). */
+void	dir_ldap_session_failed(dir_ldap_session_t *s);
+
+/* Unbinds and frees the session; NULL is a no-op. */
+void	dir_ldap_session_close(dir_ldap_session_t *s);
+
+/* directory.ldap.timeout of the back-end h, in milliseconds (>= 1). */
+int64_t	dir_ldap_timeout_ms(const void *h);
 
 #endif /* MAILSWITCH_DIR_LDAP_H */

@@ -20,10 +20,10 @@
  * at the export and every file: URL it includes first: a FIFO or a device
  * would block it for ever or never end (regfile.h).
  *
- * Everything is built once in dir_ldif_open() and never changed after:
- * lookups only read, so any number of threads may run them without a lock.
- * Loading sorts the (address, entry) pairs once: O(n log n); a lookup is a
- * binary search.
+ * Each entry goes into an index (dir_index.h) with its folded proxy
+ * addresses and target; dir_ldif_open() builds it once and it never
+ * changes after: lookups only read, so any number of threads may run them
+ * without a lock.  The back-end's handle is the index itself.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -40,67 +40,25 @@
 
 #include "addr.h"
 #include "dir_entry.h"
+#include "dir_index.h"
 #include "dir_ldif.h"
 #include "regfile.h"
 
-#define LDIF_BLOCK_SIZE	(64 * 1024)	/* string arena block */
 #define LDIF_ERRSTR	"mailswitch"	/* libldap's name for its debug lines */
-
-/* One block of the string arena; strings are never freed one by one. */
-struct ldif_block {
-	struct ldif_block	*next;
-	size_t			 used, size;
-	char			 data[];
-};
-
-/* One entry that holds a proxy or a target address. */
-struct ldif_entry {
-	const char	*dn;
-	const char	*primary;	/* bare, as spelled; NULL when none */
-	const char	*target;	/* bare, as spelled; NULL for a user */
-};
-
-/*
- * One (folded address, entry) pair, gathered while loading.  Pairs and
- * keys are ordered by hash, then address: most comparisons are then one
- * integer compare instead of a strcmp() through a pointer.
- */
-struct ldif_pair {
-	unsigned long	 hash;
-	const char	*key;
-	size_t		 entry;
-};
-
-/* One distinct address of an index: its entries are idx[first..+count). */
-struct ldif_key {
-	unsigned long	 hash;
-	const char	*key;
-	size_t		 first, count;
-};
-
-struct ldif_index {
-	struct ldif_pair	*pairs;		/* loading only */
-	size_t			 npairs, maxpairs;
-	struct ldif_key		*keys;		/* sorted by key */
-	size_t			 nkeys;
-	size_t			*idx;		/* entry numbers */
-};
-
-struct dir_ldif {
-	struct ldif_block	*blocks;
-	struct ldif_entry	*entries;
-	size_t			 nentries, maxentries;
-	struct ldif_index	 proxy, target;
-};
 
 /* The state of one load. */
 struct ldif_load {
-	struct dir_ldif	*dl;
+	dir_index_builder_t	*b;
 	const char	*path;
 	const char	*proxy_attr, *target_attr;
 	unsigned long	 line;		/* first line of the current record */
 	char		*copy;		/* the current record, untouched */
 	size_t		 copylen;
+	char		*dn;		/* the current entry's dn */
+	size_t		 dnlen;
+	char		(*keys)[ADDR_TEXT_MAX + 1]; /* its folded proxy keys */
+	const char	**keyv;		/* keys[0..nkeys), for dir_index_add */
+	size_t		 nkeys, maxkeys;
 	char		*err;
 	size_t		 errlen;
 };
@@ -133,31 +91,6 @@ dir_ldif_error(struct ldif_load *ld, unsigned long line, const char *fmt, ...)
 	return -1;
 }
 
-/* Copies len bytes of s, plus a NUL, into the arena.  NULL: no memory. */
-static const char *
-dir_ldif_store(struct dir_ldif *dl, const char *s, size_t len)
-{
-	struct ldif_block	*b = dl->blocks;
-	char			*p;
-
-	if (b == NULL || b->size - b->used < len + 1) {
-		size_t	size = len + 1 > LDIF_BLOCK_SIZE ? len + 1 :
-			    LDIF_BLOCK_SIZE;
-
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
-			return NULL;
-		b->size = size;
-		b->used = 0;
-		b->next = dl->blocks;
-		dl->blocks = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
-}
-
 /* Grows *buf to hold at least need bytes.  Returns 0, or -1: no memory. */
 static int
 dir_ldif_reserve(char **buf, size_t *size, size_t need)
@@ -173,131 +106,39 @@ dir_ldif_reserve(char **buf, size_t *size, size_t need)
 	return 0;
 }
 
-/* Returns the FNV-1a hash of s. */
-static unsigned long
-dir_ldif_hash(const char *s)
-{
-	unsigned long	 h = 2166136261UL;
-
-	for (; *s != '\0'; s++)
-		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
-	return h;
-}
-
-/* Adds (key, entry) to an index.  Returns 0, or -1: no memory. */
+/* Keeps one folded proxy key of the current entry.  0, or -1: no memory. */
 static int
-dir_ldif_index_add(struct dir_ldif *dl, struct ldif_index *ix, const char *key,
-    size_t entry)
+dir_ldif_key(struct ldif_load *ld, const char *key)
 {
-	struct ldif_pair	*p;
-	const char		*k;
+	if (ld->nkeys == ld->maxkeys) {
+		size_t	 max = ld->maxkeys ? 2 * ld->maxkeys : 16;
+		void	*p;
 
-	if (ix->npairs == ix->maxpairs) {
-		size_t	n = ix->maxpairs ? 2 * ix->maxpairs : 1024;
-
-		if (n > SIZE_MAX / sizeof(*p) ||
-		    (p = realloc(ix->pairs, n * sizeof(*p))) == NULL)
+		if (max > SIZE_MAX / sizeof(*ld->keys))
 			return -1;
-		ix->pairs = p;
-		ix->maxpairs = n;
+		if ((p = realloc(ld->keys, max * sizeof(*ld->keys))) == NULL)
+			return -1;
+		ld->keys = p;
+		if ((p = realloc(ld->keyv, max * sizeof(*ld->keyv))) == NULL)
+			return -1;
+		ld->keyv = p;
+		ld->maxkeys = max;
 	}
-	if ((k = dir_ldif_store(dl, key, strlen(key))) == NULL)
-		return -1;
-	ix->pairs[ix->npairs].hash = dir_ldif_hash(k);
-	ix->pairs[ix->npairs].key = k;
-	ix->pairs[ix->npairs].entry = entry;
-	ix->npairs++;
+	snprintf(ld->keys[ld->nkeys++], sizeof(*ld->keys), "%s", key);
 	return 0;
-}
-
-static int
-dir_ldif_pair_cmp(const void *a, const void *b)
-{
-	const struct ldif_pair	*pa = a, *pb = b;
-	int			 c;
-
-	if (pa->hash != pb->hash)
-		return pa->hash < pb->hash ? -1 : 1;
-	if ((c = strcmp(pa->key, pb->key)) != 0)
-		return c;
-	return (pa->entry > pb->entry) - (pa->entry < pb->entry);
-}
-
-/*
- * Turns the gathered pairs into the sorted key table.  The same address
- * twice in one entry counts once.  Returns 0, or -1: no memory.
- */
-static int
-dir_ldif_index_build(struct ldif_index *ix)
-{
-	size_t	 i;
-
-	if (ix->npairs == 0)
-		goto done;
-	qsort(ix->pairs, ix->npairs, sizeof(*ix->pairs), dir_ldif_pair_cmp);
-	if ((ix->keys = calloc(ix->npairs, sizeof(*ix->keys))) == NULL ||
-	    (ix->idx = calloc(ix->npairs, sizeof(*ix->idx))) == NULL)
-		return -1;
-	for (i = 0; i < ix->npairs; i++) {
-		const struct ldif_pair	*p = &ix->pairs[i];
-		struct ldif_key		*k = &ix->keys[ix->nkeys - 1];
-		size_t			 n;
-
-		if (ix->nkeys == 0 || k->hash != p->hash ||
-		    strcmp(k->key, p->key) != 0) {
-			k = &ix->keys[ix->nkeys++];
-			k->hash = p->hash;
-			k->key = p->key;
-			k->first = i == 0 ? 0 : ix->keys[ix->nkeys - 2].first +
-			    ix->keys[ix->nkeys - 2].count;
-			k->count = 0;
-		} else if (ix->idx[k->first + k->count - 1] == p->entry)
-			continue;
-		n = k->first + k->count++;
-		ix->idx[n] = p->entry;
-	}
-done:
-	free(ix->pairs);
-	ix->pairs = NULL;
-	ix->npairs = ix->maxpairs = 0;
-	return 0;
-}
-
-static int
-dir_ldif_key_cmp(const void *a, const void *b)
-{
-	const struct ldif_key	*ka = a, *kb = b;
-
-	if (ka->hash != kb->hash)
-		return ka->hash < kb->hash ? -1 : 1;
-	return strcmp(ka->key, kb->key);
-}
-
-/* Returns the key table row of key, or NULL. */
-static const struct ldif_key *
-dir_ldif_index_find(const struct ldif_index *ix, const char *key)
-{
-	struct ldif_key	 k;
-
-	if (ix->nkeys == 0)
-		return NULL;
-	k.hash = dir_ldif_hash(key);
-	k.key = key;
-	return bsearch(&k, ix->keys, ix->nkeys, sizeof(*ix->keys),
-	    dir_ldif_key_cmp);
 }
 
 /*
  * Reads one value of the proxy (is_target 0) or target (1) attribute of
- * entry number n by the shared rules (dir_entry.h), keeps it in *e and
- * indexes it.  Any value the rules refuse stops the load: an export is
- * fixed before it is used.  Returns 0, or -1 with the message in ld->err.
+ * the current entry by the shared rules (dir_entry.h): r keeps its primary
+ * and target, ld->keys its proxy keys.  Any value the rules refuse stops
+ * the load: an export is fixed before it is used.  Returns 0, or -1 with
+ * the message in ld->err.
  */
 static int
 dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
-    const struct berval *bv, int is_target, struct ldif_entry *e, size_t n)
+    const struct berval *bv, int is_target)
 {
-	struct dir_ldif		*dl = ld->dl;
 	dir_entry_kind_t	 kind;
 	char			 msg[1024];
 	addr_t			 a;
@@ -312,43 +153,34 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 	case DIR_ENTRY_BAD_ENTRY:
 		return dir_ldif_error(ld, ld->line, "%s", msg);
 	case DIR_ENTRY_TARGET:
-		if ((e->target = dir_ldif_store(dl, a.text,
-		    strlen(a.text))) == NULL)
-			return dir_ldif_error(ld, ld->line, "out of memory");
-		break;
+		return 0;		/* r->target: one at most */
 	case DIR_ENTRY_PRIMARY:
-		if (e->primary == NULL && (e->primary = dir_ldif_store(dl,
-		    a.text, strlen(a.text))) == NULL)
-			return dir_ldif_error(ld, ld->line, "out of memory");
-		break;
 	case DIR_ENTRY_SECONDARY:
 		break;
 	}
-	if (dir_ldif_index_add(dl, is_target ? &dl->target : &dl->proxy,
-	    a.key, n) == -1)
+	if (dir_ldif_key(ld, a.key) == -1)
 		return dir_ldif_error(ld, ld->line, "out of memory");
 	return 0;
 }
 
 /*
- * Reads what mailswitch needs from one parsed entry and indexes it: an
- * entry with neither proxy nor target addresses is not kept.  Returns 0,
- * or -1 with the message in ld->err.
+ * Reads what mailswitch needs from one parsed entry and adds it to the
+ * index (which keeps no entry without proxy or target addresses).
+ * Returns 0, or -1 with the message in ld->err.
  */
 static int
 dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 {
-	struct dir_ldif		*dl = ld->dl;
-	struct ldif_entry	 e = { NULL, NULL, NULL };
+	dir_index_record_t	 rec;
 	dir_entry_rules_t	 r;
-	size_t			 n = dl->nentries, npairs;
 	LDAPMod			**mods = lr->lrop_mods;
 
-	npairs = dl->proxy.npairs + dl->target.npairs;
-	e.dn = dir_ldif_store(dl, lr->lr_dn.bv_val, lr->lr_dn.bv_len);
-	if (e.dn == NULL)
+	if (dir_ldif_reserve(&ld->dn, &ld->dnlen, lr->lr_dn.bv_len + 1) == -1)
 		return dir_ldif_error(ld, ld->line, "out of memory");
-	dir_entry_begin(&r, e.dn, ld->target_attr);
+	memcpy(ld->dn, lr->lr_dn.bv_val, lr->lr_dn.bv_len);
+	ld->dn[lr->lr_dn.bv_len] = '\0';
+	ld->nkeys = 0;
+	dir_entry_begin(&r, ld->dn, ld->target_attr);
 	for (size_t m = 0; mods != NULL && mods[m] != NULL; m++) {
 		const char	 *type = mods[m]->mod_type;
 		struct berval	**vals = mods[m]->mod_bvalues;
@@ -357,34 +189,31 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 		if (strcasecmp(type, "dn") == 0)
 			return dir_ldif_error(ld, ld->line, "entry '%s': a "
 			    "second dn: line (is a blank line missing?)",
-			    e.dn);
+			    ld->dn);
 		is_proxy = strcasecmp(type, ld->proxy_attr) == 0;
 		is_target = strcasecmp(type, ld->target_attr) == 0;
 		if (vals == NULL || (!is_proxy && !is_target))
 			continue;
 		for (size_t v = 0; vals[v] != NULL; v++) {
-			if (is_proxy && dir_ldif_address(ld, &r, vals[v], 0,
-			    &e, n) == -1)
+			if (is_proxy &&
+			    dir_ldif_address(ld, &r, vals[v], 0) == -1)
 				return -1;
-			if (is_target && dir_ldif_address(ld, &r, vals[v], 1,
-			    &e, n) == -1)
+			if (is_target &&
+			    dir_ldif_address(ld, &r, vals[v], 1) == -1)
 				return -1;
 		}
 	}
-	if (dl->proxy.npairs + dl->target.npairs == npairs)
-		return 0;	/* nothing to find it by */
-	if (dl->nentries == dl->maxentries) {
-		size_t			 max = dl->maxentries ?
-					    2 * dl->maxentries : 1024;
-		struct ldif_entry	*p;
-
-		if (max > SIZE_MAX / sizeof(*p) ||
-		    (p = realloc(dl->entries, max * sizeof(*p))) == NULL)
-			return dir_ldif_error(ld, ld->line, "out of memory");
-		dl->entries = p;
-		dl->maxentries = max;
-	}
-	dl->entries[dl->nentries++] = e;
+	for (size_t k = 0; k < ld->nkeys; k++)
+		ld->keyv[k] = ld->keys[k];
+	rec.dn = ld->dn;
+	rec.primary = r.has_primary ? r.primary.text : NULL;
+	rec.target = r.has_target ? r.target.text : NULL;
+	rec.proxy_keys = ld->keyv;
+	rec.nproxy_keys = ld->nkeys;
+	rec.target_key = r.has_target ? r.target.key : NULL;
+	rec.bad = NULL;			/* a bad entry stopped the load */
+	if (dir_index_add(ld->b, &rec) == -1)
+		return dir_ldif_error(ld, ld->line, "out of memory");
 	return 0;
 }
 
@@ -587,18 +416,17 @@ dir_ldif_open(const char *path, const char *proxy_attr,
     const char *target_attr, char *err, size_t errlen)
 {
 	struct ldif_load	 ld;
-	struct dir_ldif		*dl;
+	dir_index_t		*ix = NULL;
 	LDIFFP			*fp;
 	unsigned long		 lineno = 0;
 	char			*buf = NULL;
-	int			 buflen = 0, rc, ok = 0;
+	int			 buflen = 0, rc;
 
-	if ((dl = calloc(1, sizeof(*dl))) == NULL) {
+	memset(&ld, 0, sizeof(ld));
+	if ((ld.b = dir_index_builder_new()) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	memset(&ld, 0, sizeof(ld));
-	ld.dl = dl;
 	ld.path = path;
 	ld.proxy_attr = proxy_attr;
 	ld.target_attr = target_attr;
@@ -606,14 +434,14 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	ld.errlen = errlen;
 
 	if (dir_ldif_check_files(path, 0, err, errlen) == -1) {
-		dir_ldif_close(dl);
+		dir_index_builder_free(ld.b);
 		return NULL;
 	}
 	errno = 0;
 	if ((fp = ldif_open(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 		    strerror(errno ? errno : ENOMEM));
-		dir_ldif_close(dl);
+		dir_index_builder_free(ld.b);
 		return NULL;
 	}
 	errno = 0;
@@ -625,89 +453,38 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	else if (rc == 0 && ferror(fp->fp))
 		snprintf(err, errlen, "%s: cannot read: %s", path,
 		    strerror(errno ? errno : EIO));
-	else if (rc == 0 && (dir_ldif_index_build(&dl->proxy) == -1 ||
-	    dir_ldif_index_build(&dl->target) == -1))
-		snprintf(err, errlen, "%s: out of memory", path);
-	else if (rc == 0)
-		ok = 1;
+	else if (rc == 0) {
+		ix = dir_index_build(ld.b);	/* frees the builder */
+		ld.b = NULL;
+		if (ix == NULL)
+			snprintf(err, errlen, "%s: out of memory", path);
+	}
+	dir_index_builder_free(ld.b);
 	ber_memfree(buf);
 	ldif_close(fp);
 	free(ld.copy);
-	if (!ok) {
-		dir_ldif_close(dl);
-		return NULL;
-	}
-	return dl;
-}
-
-/* Copies the entries of one index row into res. */
-static int
-dir_ldif_result(const struct dir_ldif *dl, const struct ldif_index *ix,
-    const char *key, dir_result_t *res, char *err, size_t errlen)
-{
-	const struct ldif_key	*k;
-	char			 folded[ADDR_TEXT_MAX + 1];
-	size_t			 len = strlen(key);
-
-	/* keys come folded; folding again costs little and is safe */
-	if (len >= sizeof(folded))
-		return DIR_NOTFOUND;
-	memcpy(folded, key, len + 1);
-	addr_fold(folded);
-	if ((k = dir_ldif_index_find(ix, folded)) == NULL)
-		return DIR_NOTFOUND;
-	for (size_t i = k->first; i < k->first + k->count; i++) {
-		const struct ldif_entry	*e = &dl->entries[ix->idx[i]];
-
-		if (dir_result_add(res, e->dn, e->primary, e->target) == -1) {
-			dir_result_free(res);
-			snprintf(err, errlen, "ldif: out of memory");
-			return DIR_TRYAGAIN;
-		}
-	}
-	return DIR_FOUND;
+	free(ld.dn);
+	free(ld.keys);
+	free(ld.keyv);
+	return ix;
 }
 
 static int
 dir_ldif_by_proxy(void *h, const char *key, dir_result_t *res, char *err,
     size_t errlen)
 {
-	const struct dir_ldif	*dl = h;
-
-	return dir_ldif_result(dl, &dl->proxy, key, res, err, errlen);
+	return dir_index_lookup(h, 0, key, res, err, errlen);
 }
 
 static int
 dir_ldif_by_target(void *h, const char *key, dir_result_t *res, char *err,
     size_t errlen)
 {
-	const struct dir_ldif	*dl = h;
-
-	return dir_ldif_result(dl, &dl->target, key, res, err, errlen);
-}
-
-static void
-dir_ldif_index_free(struct ldif_index *ix)
-{
-	free(ix->pairs);
-	free(ix->keys);
-	free(ix->idx);
+	return dir_index_lookup(h, 1, key, res, err, errlen);
 }
 
 static void
 dir_ldif_close(void *h)
 {
-	struct dir_ldif		*dl = h;
-	struct ldif_block	*b, *next;
-
-	if (dl == NULL)
-		return;
-	for (b = dl->blocks; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
-	dir_ldif_index_free(&dl->proxy);
-	dir_ldif_index_free(&dl->target);
-	free(dl->entries);
-	free(dl);
+	dir_index_release(h);
 }

@@ -10,8 +10,10 @@
  * (dir_cache.c) when directory.cache.entries > 0, since every answer costs
  * a round trip; the ldif back-end never does: it is an index in memory.
  * Both are counted (dir_metrics.c) right around the back-end, under the
- * cache: the metrics count the lookups that reached it.  A new back-end
- * is one open function and one row.
+ * cache: the metrics count the lookups that reached it.  With
+ * directory.ldap.replica enabled, the replica (dir_replica.h) wraps the
+ * whole ldap stack: it answers from memory once loaded, and counts its own
+ * answers.  A new back-end is one open function and one row.
  */
 #include <stdio.h>
 
@@ -19,18 +21,21 @@
 #include "dir_ldap.h"
 #include "dir_ldif.h"
 #include "dir_metrics.h"
+#include "dir_replica.h"
 #include "directory.h"
 #include "metrics.h"
 
-typedef directory_t *(*dir_open_fn)(const config_t *cfg, char *err,
-		    size_t errlen);
+typedef directory_t *(*dir_open_fn)(const config_t *cfg,
+		    directory_t *previous, char *err, size_t errlen);
 
 static directory_t *
-dir_open_ldif(const config_t *cfg, char *err, size_t errlen)
+dir_open_ldif(const config_t *cfg, directory_t *previous, char *err,
+    size_t errlen)
 {
 	const struct config_directory	*dc = &cfg->directory;
 	void				*h;
 
+	(void)previous;
 	if ((h = dir_ldif_open(dc->ldif_path, dc->proxy_attribute,
 	    dc->target_attribute, err, errlen)) == NULL)
 		return NULL;
@@ -40,7 +45,8 @@ dir_open_ldif(const config_t *cfg, char *err, size_t errlen)
 }
 
 static directory_t *
-dir_open_ldap(const config_t *cfg, char *err, size_t errlen)
+dir_open_ldap(const config_t *cfg, directory_t *previous, char *err,
+    size_t errlen)
 {
 	const struct config_directory	*dc = &cfg->directory;
 	directory_t			*d;
@@ -50,10 +56,13 @@ dir_open_ldap(const config_t *cfg, char *err, size_t errlen)
 	    (d = dir_metrics_wrap(directory_new(&dir_ldap_ops, h, err, errlen),
 	    err, errlen)) == NULL)
 		return NULL;
-	if (dc->cache.entries <= 0)
+	if (dc->cache.entries > 0 && (d = dir_cache_wrap(d,
+	    (size_t)dc->cache.entries, dc->cache.ttl, dc->cache.negative_ttl,
+	    dc->cache.stale_ttl, NULL, err, errlen)) == NULL)
+		return NULL;
+	if (!dc->ldap.replica.enabled)
 		return d;
-	return dir_cache_wrap(d, (size_t)dc->cache.entries, dc->cache.ttl,
-	    dc->cache.negative_ttl, dc->cache.stale_ttl, NULL, err, errlen);
+	return dir_replica_wrap(d, h, cfg, previous, err, errlen);
 }
 
 static const struct dir_open_info {
@@ -67,12 +76,20 @@ static const struct dir_open_info {
 directory_t *
 directory_open(const config_t *cfg, char *err, size_t errlen)
 {
+	return directory_open_next(cfg, NULL, err, errlen);
+}
+
+directory_t *
+directory_open_next(const config_t *cfg, directory_t *previous, char *err,
+    size_t errlen)
+{
 	const dir_backend_t	 b = cfg->directory.backend;
 
 	for (size_t i = 0; i < sizeof(dir_open_info) / sizeof(dir_open_info[0]);
 	    i++)
 		if (dir_open_info[i].backend == b)
-			return dir_open_info[i].open(cfg, err, errlen);
+			return dir_open_info[i].open(cfg, previous, err,
+			    errlen);
 	snprintf(err, errlen, "directory: unknown back-end %d", (int)b);
 	return NULL;
 }

@@ -96,6 +96,16 @@ directory_backend_name(const directory_t *d)
 	return d->ops->name;
 }
 
+void *
+directory_find(directory_t *d, const dir_backend_ops_t *ops)
+{
+	for (; d != NULL; d = d->ops->inner != NULL ? d->ops->inner(d->h) :
+	    NULL)
+		if (d->ops == ops)
+			return d->h;
+	return NULL;
+}
+
 /* A wrapper's ping asks its inner directory: no cache answers it. */
 int
 directory_ping(directory_t *d, char *err, size_t errlen)

@@ -87,6 +87,16 @@ typedef struct dir_backend_ops {
 directory_t *directory_open(const config_t *cfg, char *err, size_t errlen);
 
 /*
+ * directory_open() for the configuration that replaces the one whose
+ * directory is previous (a SIGHUP; NULL: none): a replica takes over the
+ * previous one's copy and serves it until its own first load is done
+ * (dir_replica.h).  previous stays the caller's and keeps serving its
+ * connections.
+ */
+directory_t *directory_open_next(const config_t *cfg, directory_t *previous,
+	    char *err, size_t errlen);
+
+/*
  * Makes a directory_t of a back-end's ops and its handle h: for the
  * registry, for wrappers, and for tests that bring a back-end of their own
  * (t/unit/dir_fake.h).  ops must outlive the directory_t (a static table);
@@ -126,6 +136,14 @@ int	directory_ping(directory_t *d, char *err, size_t errlen);
  * the back-end it wraps (an ldap directory with a cache is "ldap").
  */
 const char *directory_backend_name(const directory_t *d);
+
+/*
+ * Returns the handle of the back-end of d whose ops are ops: d's own, or
+ * that of a directory it wraps, outermost first; NULL when there is none
+ * (d NULL included).  The handle still belongs to d.  For the back-ends'
+ * own functions (dir_replica_stats(), dir_replica_wait()).
+ */
+void	*directory_find(directory_t *d, const dir_backend_ops_t *ops);
 
 /* Frees the entries of a result (not the struct itself); NULL is a no-op. */
 void	dir_result_free(dir_result_t *res);

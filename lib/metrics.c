@@ -41,6 +41,12 @@ static const struct verdict_set {
 	    "tempfail" }, 4, 2 },
 };
 
+static const char *const sync_kind_names[METRICS_SYNC_KIND_COUNT] = {
+	[METRICS_SYNC_FULL] = "full",
+	[METRICS_SYNC_INCREMENTAL] = "incremental",
+	[METRICS_SYNC_PUSH] = "push",
+};
+
 static const char *const result_names[METRICS_RESULT_COUNT] = {
 	[METRICS_ACCEPTED] = "accepted",
 	[METRICS_TEMPFAILED] = "tempfail",
@@ -84,6 +90,7 @@ static struct {
 	atomic_llong	connections[METRICS_FRONTEND_COUNT];
 	atomic_ullong	messages[METRICS_RESULT_COUNT];
 	atomic_ullong	reloads[2];			/* failed, ok */
+	atomic_ullong	syncs[METRICS_SYNC_KIND_COUNT][2];	/* failed, ok */
 	atomic_llong	loaded_ms;
 } m;
 
@@ -165,6 +172,13 @@ void
 metrics_reload(int ok)
 {
 	ADD(m.reloads[ok != 0], 1);
+}
+
+void
+metrics_replica_sync(metrics_sync_kind_t kind, int ok)
+{
+	if ((unsigned)kind < METRICS_SYNC_KIND_COUNT)
+		ADD(m.syncs[kind][ok != 0], 1);
 }
 
 void
@@ -309,6 +323,33 @@ metrics_format(char *buf, size_t len, const metrics_cache_t *cache)
 	    GET(m.reloads[1]));
 	out(&o, "mailswitch_config_reloads_total{result=\"failed\"} %llu\n",
 	    GET(m.reloads[0]));
+
+	family(&o, "mailswitch_replica_entries", "gauge",
+	    "Entries the directory replica of the running configuration holds "
+	    "(0: no replica).");
+	out(&o, "mailswitch_replica_entries %llu\n",
+	    (unsigned long long)cache->replica_entries);
+	family(&o, "mailswitch_replica_age_seconds", "gauge",
+	    "Seconds since the replica's last good sync (0: no replica; +Inf: "
+	    "none yet).");
+	if (!cache->replica)
+		out(&o, "mailswitch_replica_age_seconds 0\n");
+	else if (cache->replica_age_ms < 0)
+		out(&o, "mailswitch_replica_age_seconds +Inf\n");
+	else
+		out_decimal(&o, "mailswitch_replica_age_seconds",
+		    (unsigned long long)(cache->replica_age_ms / 1000),
+		    (unsigned long long)(cache->replica_age_ms % 1000), 3);
+	family(&o, "mailswitch_replica_syncs_total", "counter",
+	    "Replica syncs, by kind and result.");
+	for (size_t k = 0; k < METRICS_SYNC_KIND_COUNT; k++) {
+		out(&o, "mailswitch_replica_syncs_total{kind=\"%s\","
+		    "result=\"ok\"} %llu\n", sync_kind_names[k],
+		    GET(m.syncs[k][1]));
+		out(&o, "mailswitch_replica_syncs_total{kind=\"%s\","
+		    "result=\"failed\"} %llu\n", sync_kind_names[k],
+		    GET(m.syncs[k][0]));
+	}
 
 	ms = GET(m.loaded_ms);
 	family(&o, "mailswitch_config_loaded_timestamp_seconds", "gauge",

@@ -49,7 +49,20 @@ typedef struct metrics_cache {
 	uint64_t	misses;
 	uint64_t	stale;		/* stale answers served */
 	uint64_t	entries;	/* of the current generation */
+	/* the replica of the current generation (dir_replica.h) */
+	int		replica;	/* 1: it has one */
+	uint64_t	replica_entries;
+	int64_t		replica_age_ms;	/* since its last good sync; -1:
+					   none yet */
 } metrics_cache_t;
+
+/* The kinds of replica sync (SPEC section 9). */
+typedef enum metrics_sync_kind {
+	METRICS_SYNC_FULL,
+	METRICS_SYNC_INCREMENTAL,
+	METRICS_SYNC_PUSH,
+	METRICS_SYNC_KIND_COUNT
+} metrics_sync_kind_t;
 
 /*
  * Counts one decision: the verdict label is reason_metric(r, tempfail)
@@ -74,6 +87,9 @@ void	metrics_connection(metrics_frontend_t fe, int delta);
 
 /* Counts the milter's answer at the end of one message.  Thread-safe. */
 void	metrics_message(metrics_result_t result);
+
+/* Counts one replica sync of kind (ok: 1, failed: 0).  Thread-safe. */
+void	metrics_replica_sync(metrics_sync_kind_t kind, int ok);
 
 /* Counts one SIGHUP reload (ok: 1, failed: 0).  Thread-safe. */
 void	metrics_reload(int ok);

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "cache.h"
-
+#include "dir_replica.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -45,9 +45,10 @@ runtime_free(runtime_t *rt)
 	free(rt);
 }
 
-runtime_t *
-runtime_load(const char *path, const runtime_overrides_t *ov, char *err,
-    size_t errlen)
+/* runtime_load(), taking over what previous (may be NULL) can hand on. */
+static runtime_t *
+runtime_load_next(const char *path, const runtime_overrides_t *ov,
+    runtime_t *previous, char *err, size_t errlen)
 {
 	runtime_t	*rt;
 
@@ -74,11 +75,19 @@ runtime_load(const char *path, const runtime_overrides_t *ov, char *err,
 	rt->cfg->log_level += ov->verbose;
 	if (rt->cfg->log_level > LOG_DEBUG)
 		rt->cfg->log_level = LOG_DEBUG;
-	if ((rt->dir = directory_open(rt->cfg, err, errlen)) == NULL) {
+	if ((rt->dir = directory_open_next(rt->cfg, previous != NULL ?
+	    previous->dir : NULL, err, errlen)) == NULL) {
 		runtime_free(rt);
 		return NULL;
 	}
 	return rt;
+}
+
+runtime_t *
+runtime_load(const char *path, const runtime_overrides_t *ov, char *err,
+    size_t errlen)
+{
+	return runtime_load_next(path, ov, NULL, err, errlen);
 }
 
 void
@@ -86,7 +95,11 @@ runtime_install(runtime_t *rt)
 {
 	runtime_t	*old;
 	struct timespec	 now;
+	char		 err[256];
 
+	/* after any fork, with the signal mask of the serving threads */
+	if (dir_replica_start(rt->dir, err, sizeof(err)) == -1)
+		log_msg(LOG_ERR, "%s: lookups go to the directory", err);
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&runtime_lock);
 	old = runtime_current;
@@ -146,10 +159,12 @@ runtime_release(runtime_t *rt)
 int
 runtime_reload(const char *path, const runtime_overrides_t *ov)
 {
-	runtime_t	*rt;
+	runtime_t	*rt, *previous = runtime_acquire();
 	char		 err[CONFIG_ERR_MAX];
 
-	if ((rt = runtime_load(path, ov, err, sizeof(err))) == NULL) {
+	rt = runtime_load_next(path, ov, previous, err, sizeof(err));
+	runtime_release(previous);
+	if (rt == NULL) {
 		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s",
 		    err);
 		metrics_reload(0);
@@ -170,13 +185,19 @@ runtime_cache_stats(metrics_cache_t *c)
 
 	pthread_mutex_lock(&runtime_lock);
 	*c = runtime_cache_done;
+	c->replica = 0;
+	c->replica_entries = 0;
+	c->replica_age_ms = 0;
 	for (runtime_t *rt = runtime_live; rt != NULL; rt = rt->live_next) {
 		directory_cache_stats(rt->dir, &st);
 		c->hits += st.hits;
 		c->misses += st.misses;
 		c->stale += st.stale;
-		if (rt == runtime_current)
+		if (rt == runtime_current) {
 			c->entries = st.entries;
+			c->replica = dir_replica_stats(rt->dir,
+			    &c->replica_entries, &c->replica_age_ms);
+		}
 	}
 	pthread_mutex_unlock(&runtime_lock);
 }

@@ -160,6 +160,31 @@ static const struct {
 	    "'directory.cache.stale_ttl' must be between 0 and 2147483647" },
 	{ "directory = { cache = { stale_ttl = \"60\"; }; };\n", 1,
 	    "'directory.cache.stale_ttl' must be an integer" },
+	/* directory.ldap.replica (SPEC 9) */
+	{ "directory = { ldap = {\n  replica = true;\n}; };\n", 2,
+	    "'directory.ldap.replica' must be a group { ... }" },
+	{ "directory = { ldap = { replica = {\n  enabled = 1;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.enabled' must be a boolean (true or false)" },
+	{ "directory = { ldap = { replica = {\n  poll = 0;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.poll' must be at least 1" },
+	{ "directory = { ldap = { replica = {\n  refresh = -5;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.refresh' must be at least 1" },
+	{ "directory = { ldap = { replica = {\n  max_age = 0;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.max_age' must be at least 1" },
+	{ "directory = { ldap = { replica = {\n  poll = 1.5;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.poll' must be an integer" },
+	{ "directory = { ldap = { replica = {\n  page_size = 0;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.page_size' must be between 1 and 100000" },
+	{ "directory = { ldap = { replica = {\n  page_size = 100001;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.page_size' must be between 1 and 100000" },
+	{ "directory = { ldap = { replica = {\n  syncrepl = \"on\";\n}; }; };\n", 2,
+	    "bad value 'on' in 'directory.ldap.replica.syncrepl': must be auto or off" },
+	{ "directory = { ldap = { replica = {\n  syncrepl = true;\n}; }; };\n", 2,
+	    "'directory.ldap.replica.syncrepl' must be a string" },
+	{ "directory = { ldap = { replica = {\n  change_attribute = \"a b\";\n}; }; };\n", 2,
+	    "bad attribute name 'a b' in 'directory.ldap.replica.change_attribute' (letters, digits, '-' and ';' options)" },
+	{ "directory = { ldap = { replica = {\n  enabled = true;\n  interval = 5;\n}; }; };\n", 3,
+	    "unknown key 'interval' in directory.ldap.replica" },
 	{ "socketmap = \"tcp:1\";\n", 1, "bad socket 'tcp:1': must be "
 	    "unix:PATH, local:PATH, inet:PORT@HOST or inet6:PORT@HOST" },
 	{ "socketmap = \"inet:70000@127.0.0.1\";\n", 1,
@@ -307,6 +332,10 @@ static const char *const good_rows[] = {
 	"directory = { cache = { entries = 10000000000; ttl = 0; }; };\n",
 	"directory = { cache = { stale_ttl = 0; }; };\n",
 	"directory = { cache = { ttl = 1; stale_ttl = 2147483647; }; };\n",
+	"directory = { ldap = { replica = { }; }; };\n",
+	"directory = { ldap = { replica = { enabled = true; poll = 1; refresh = 1;"
+	    " change_attribute = \"uSNChanged\"; page_size = 100000;"
+	    " max_age = 2147483647; syncrepl = \"off\"; }; }; };\n",
 	"domains = ( );\n",
 	"domains = [ ];\n",
 	"outbound = { clients = ( \"192.0.2.1\" ); headers = [ ]; rules = ( ); };\n",
@@ -388,6 +417,13 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(d->ldap.scope, SCOPE_SUB);
 	ck_assert(d->ldap.timeout == 5.0);
 	ck_assert_int_eq(d->ldap.connections, 4);
+	ck_assert(!d->ldap.replica.enabled);
+	ck_assert_int_eq(d->ldap.replica.poll, 15);
+	ck_assert_int_eq(d->ldap.replica.refresh, 3600);
+	ck_assert_str_eq(d->ldap.replica.change_attribute, "modifyTimestamp");
+	ck_assert_int_eq(d->ldap.replica.page_size, 500);
+	ck_assert_int_eq(d->ldap.replica.max_age, 3600);
+	ck_assert(d->ldap.replica.syncrepl);
 	ck_assert_str_eq(d->proxy_attribute, "proxyAddresses");
 	ck_assert_str_eq(d->target_attribute, "targetAddress");
 	ck_assert_int_eq(d->cache.entries, 100000);
@@ -668,6 +704,30 @@ static const struct {
 	{ MTA_SENDMAIL, NULL, false },
 };
 
+/* Every replica key lands where dir_replica.c reads it. */
+START_TEST(test_replica)
+{
+	char		 err[CONFIG_ERR_MAX];
+	config_t	*cfg = load_text("directory = { ldap = { replica = {\n"
+	    "  enabled = true; poll = 2; refresh = 60;\n"
+	    "  change_attribute = \"uSNChanged\"; page_size = 1000;\n"
+	    "  max_age = 30; syncrepl = \"off\";\n}; }; };\n", err,
+	    sizeof(err));
+	const struct config_replica *rp;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	rp = &cfg->directory.ldap.replica;
+	ck_assert(rp->enabled);
+	ck_assert_int_eq(rp->poll, 2);
+	ck_assert_int_eq(rp->refresh, 60);
+	ck_assert_str_eq(rp->change_attribute, "uSNChanged");
+	ck_assert_int_eq(rp->page_size, 1000);
+	ck_assert_int_eq(rp->max_age, 30);
+	ck_assert(!rp->syncrepl);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_mta)
 {
 	config_t	 cfg = { .mta = mta_rows[_i].mta };
@@ -715,6 +775,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_good, 0, (int)NELEM(good_rows));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_replica);
 	tcase_add_test(tc, test_etc);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_include);

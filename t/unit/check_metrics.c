@@ -23,11 +23,12 @@
 #include "tcheck.h"
 
 #define TEXT_MAX	32768
-#define SERIES		74	/* 39 decisions, 3 lookups, 18 histogram,
+#define SERIES		82	/* 39 decisions, 3 lookups, 18 histogram,
 				   4 cache, 1 up, 2 connections, 3 messages,
-				   2 reloads, 1 timestamp, 1 build_info */
+				   2 reloads, 2 replica gauges, 6 replica
+				   syncs, 1 timestamp, 1 build_info */
 
-enum act { END, DECIDE, LOOKUP, CONN, MSG, RELOAD, LOADED };
+enum act { END, DECIDE, LOOKUP, CONN, MSG, RELOAD, LOADED, SYNC };
 
 struct action {
 	enum act	 act;
@@ -40,7 +41,7 @@ static const struct row {
 	metrics_cache_t	 cache;
 	const char	*want[24];	/* the samples not 0 (build_info aside) */
 } rows[] = {
-	{ "nothing counted", { { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0 },
+	{ "nothing counted", { { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 },
 	    { NULL } },
 	{ "inbound decisions of the milter", {
 	    { DECIDE, METRICS_MILTER, METRICS_INBOUND, REASON_CONTACT, 0 },
@@ -50,7 +51,7 @@ static const struct row {
 	    { DECIDE, METRICS_MILTER, METRICS_INBOUND, REASON_RELAY, 0 },
 	    { DECIDE, METRICS_MILTER, METRICS_INBOUND,
 		REASON_DIRECTORY_ERROR, 1 },
-	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0 }, {
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 }, {
 	    "mailswitch_decisions_total{frontend=\"milter\",direction=\"inbound\",verdict=\"contact\"} 2",
 	    "mailswitch_decisions_total{frontend=\"milter\",direction=\"inbound\",verdict=\"unknown\"} 1",
 	    "mailswitch_decisions_total{frontend=\"milter\",direction=\"inbound\",verdict=\"unchanged\"} 2",
@@ -67,7 +68,7 @@ static const struct row {
 		REASON_DIRECTORY_ERROR, 1 },
 	    { DECIDE, METRICS_QUERY, METRICS_INBOUND, REASON_SYNTAX, 0 },
 	    { DECIDE, METRICS_QUERY, METRICS_OUTBOUND, REASON_CONTACT, 0 },
-	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0 }, {
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 }, {
 	    "mailswitch_decisions_total{frontend=\"socketmap\",direction=\"inbound\",verdict=\"unchanged\"} 1",
 	    "mailswitch_decisions_total{frontend=\"socketmap\",direction=\"outbound\",verdict=\"rule\"} 1",
 	    "mailswitch_decisions_total{frontend=\"socketmap\",direction=\"outbound\",verdict=\"directory\"} 1",
@@ -80,7 +81,7 @@ static const struct row {
 	    { LOOKUP, DIR_FOUND, 100000, 0, 0 },
 	    { LOOKUP, DIR_NOTFOUND, 7000000000LL, 0, 0 },
 	    { LOOKUP, DIR_TRYAGAIN, 3000000001LL, 0, 0 },
-	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0 }, {
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 }, {
 	    "mailswitch_directory_lookups_total{outcome=\"found\"} 1",
 	    "mailswitch_directory_lookups_total{outcome=\"notfound\"} 1",
 	    "mailswitch_directory_lookups_total{outcome=\"tryagain\"} 1",
@@ -105,7 +106,7 @@ static const struct row {
 	{ "up after an answer; cache counters as given", {
 	    { LOOKUP, DIR_TRYAGAIN, 5, 0, 0 },
 	    { LOOKUP, DIR_NOTFOUND, 2000000, 0, 0 },
-	    { END, 0, 0, 0, 0 } }, { 5, 3, 0, 2 }, {
+	    { END, 0, 0, 0, 0 } }, { 5, 3, 0, 2, 0, 0, 0 }, {
 	    "mailswitch_directory_lookups_total{outcome=\"notfound\"} 1",
 	    "mailswitch_directory_lookups_total{outcome=\"tryagain\"} 1",
 	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.0001\"} 1",
@@ -138,7 +139,7 @@ static const struct row {
 	    { MSG, METRICS_ACCEPTED, 0, 0, 0 },
 	    { MSG, METRICS_TEMPFAILED, 0, 0, 0 },
 	    { RELOAD, 1, 0, 0, 0 },
-	    { LOADED, 1700000000123LL, 0, 0, 0 } }, { 0, 0, 0, 0 }, {
+	    { LOADED, 1700000000123LL, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 }, {
 	    "mailswitch_connections{frontend=\"milter\"} 1",
 	    "mailswitch_connections{frontend=\"socketmap\"} 3",
 	    "mailswitch_messages_total{result=\"accepted\"} 1",
@@ -149,10 +150,26 @@ static const struct row {
 	    { RELOAD, 0, 0, 0, 0 },
 	    { RELOAD, 0, 0, 0, 0 },
 	    { MSG, METRICS_REJECTED, 0, 0, 0 },
-	    { END, 0, 0, 0, 0 } }, { 0, 0, 7, 0 }, {
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 7, 0, 0, 0, 0 }, {
 	    "mailswitch_config_reloads_total{result=\"failed\"} 2",
 	    "mailswitch_messages_total{result=\"rejected\"} 1",
 	    "mailswitch_cache_stale_answers_total 7" } },
+	{ "a replica: entries, age, syncs by kind and result", {
+	    { SYNC, METRICS_SYNC_FULL, 1, 0, 0 },
+	    { SYNC, METRICS_SYNC_INCREMENTAL, 1, 0, 0 },
+	    { SYNC, METRICS_SYNC_INCREMENTAL, 1, 0, 0 },
+	    { SYNC, METRICS_SYNC_INCREMENTAL, 0, 0, 0 },
+	    { SYNC, METRICS_SYNC_PUSH, 0, 0, 0 },
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 1, 1200, 2500 }, {
+	    "mailswitch_replica_entries 1200",
+	    "mailswitch_replica_age_seconds 2.5",
+	    "mailswitch_replica_syncs_total{kind=\"full\",result=\"ok\"} 1",
+	    "mailswitch_replica_syncs_total{kind=\"incremental\",result=\"ok\"} 2",
+	    "mailswitch_replica_syncs_total{kind=\"incremental\",result=\"failed\"} 1",
+	    "mailswitch_replica_syncs_total{kind=\"push\",result=\"failed\"} 1" } },
+	{ "a replica before its first sync: age +Inf", {
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 1, 0, -1 }, {
+	    "mailswitch_replica_age_seconds +Inf" } },
 };
 
 static void
@@ -182,6 +199,10 @@ row_apply(const struct row *r)
 			break;
 		case LOADED:
 			metrics_loaded(a->a);
+			break;
+		case SYNC:
+			metrics_replica_sync((metrics_sync_kind_t)a->a,
+			    (int)a->b);
 			break;
 		case END:
 			break;
@@ -262,6 +283,9 @@ static const struct family {
 	{ "mailswitch_connections", "gauge", 2 },
 	{ "mailswitch_messages_total", "counter", 3 },
 	{ "mailswitch_config_reloads_total", "counter", 2 },
+	{ "mailswitch_replica_entries", "gauge", 1 },
+	{ "mailswitch_replica_age_seconds", "gauge", 1 },
+	{ "mailswitch_replica_syncs_total", "counter", 6 },
 	{ "mailswitch_config_loaded_timestamp_seconds", "gauge", 1 },
 	{ "mailswitch_build_info", "gauge", 1 },
 };

@@ -1,0 +1,89 @@
+/*
+ * dir_index.h - the in-memory index of directory entries, by folded
+ * address: the one the LDIF back-end loads an export into and the replica
+ * (dir_replica.h, to come) loads a directory into.
+ *
+ * An index is built once by a builder and never changed after: lookups
+ * only read, so any number of threads may run them without a lock.  A
+ * change is a new index, built whole and swapped in by its owner.  The
+ * strings live in one arena; the two key tables (proxy, target) are
+ * sorted once, O(n log n), and a lookup is a binary search.
+ *
+ * An entry may be marked bad (its primary or target breaks the entry
+ * rules, dir_entry.h): a lookup that finds it answers DIR_TRYAGAIN with
+ * its message, as the ldap back-end does for such an entry.  The LDIF
+ * back-end never adds one: it refuses the whole export instead.
+ */
+#ifndef MAILSWITCH_DIR_INDEX_H
+#define MAILSWITCH_DIR_INDEX_H
+
+#include <stddef.h>
+
+#include "directory.h"
+
+typedef struct dir_index dir_index_t;
+typedef struct dir_index_builder dir_index_builder_t;
+
+/* One entry as the builder takes it; every string is copied. */
+typedef struct dir_index_record {
+	const char		*dn;
+	const char		*primary;	/* bare, as spelled; NULL: none */
+	const char		*target;	/* bare, as spelled; NULL: a user */
+	const char *const	*proxy_keys;	/* folded proxy addresses,
+						   primary and secondary;
+						   none NULL */
+	size_t			 nproxy_keys;
+	const char		*target_key;	/* folded target; NULL: none */
+	const char		*bad;		/* NULL, or why the entry's answer
+						   would be wrong ("entry 'DN':
+						   ..."): its keys answer
+						   DIR_TRYAGAIN with it */
+} dir_index_record_t;
+
+/* Returns an empty builder, or NULL when out of memory. */
+dir_index_builder_t *dir_index_builder_new(void);
+
+/*
+ * Adds one entry with its keys (folded again here; the same key twice in
+ * one entry counts once).  An entry with no key at all is not kept.
+ * Returns 0, or -1 when out of memory: then nothing of rec was added, and
+ * the builder may still be added to, built or freed.  Nothing of rec is
+ * kept after the call.
+ */
+int	dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec);
+
+/*
+ * Turns the builder into an index and frees the builder, whatever the
+ * outcome.  Returns the index with one reference (an index with no entry
+ * is not NULL), or NULL when out of memory or b is NULL (so that
+ * dir_index_build(dir_index_builder_new()) needs one check).
+ */
+dir_index_t *dir_index_build(dir_index_builder_t *b);
+
+/* Frees a builder that will not be built; NULL is a no-op. */
+void	dir_index_builder_free(dir_index_builder_t *b);
+
+/*
+ * Finds the entries holding key (a folded address; folded again here, so
+ * any case works) as a proxy address (by_target 0) or as their target
+ * (1).  Returns DIR_FOUND with copies appended to res (the caller frees
+ * them with dir_result_free()), DIR_NOTFOUND, or DIR_TRYAGAIN with a
+ * message in err: out of memory, or a bad entry holds the key (the first
+ * such entry's bad, as it was given); res is then emptied with
+ * dir_result_free().  ix may be NULL: an empty index.  Thread-safe.
+ */
+int	dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
+	    dir_result_t *res, char *err, size_t errlen);
+
+/* Returns the number of entries kept (bad ones included); 0 for NULL. */
+size_t	dir_index_entries(const dir_index_t *ix);
+
+/* Adds a reference (for a second owner, such as a replica that adopts
+   another's index); returns ix (NULL for NULL).  Thread-safe. */
+dir_index_t *dir_index_hold(dir_index_t *ix);
+
+/* Drops a reference; the last one frees the index.  NULL is a no-op.
+   Thread-safe; no lookup may be running on the freed index. */
+void	dir_index_release(dir_index_t *ix);
+
+#endif /* MAILSWITCH_DIR_INDEX_H */

@@ -1,0 +1,442 @@
+/*
+ * check_index.c - the in-memory address index (dir_index.h): lookups by
+ * proxy and by target in a table of entries, folding, a key twice in one
+ * entry, shared keys, entries without keys, bad entries, NULL and empty
+ * indexes, the reference count, a builder freed unbuilt, and 100,000
+ * entries.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dir_index.h"
+#include "directory.h"
+#include "tcheck.h"
+
+#define ERRLEN	1024
+
+enum { P, T };		/* by proxy, by target */
+
+#define S(x)	((x) != NULL ? (x) : "(null)")
+#define KEYS(...)	((const char *const []){ __VA_ARGS__ })
+#define NKEYS(...)	NELEM(KEYS(__VA_ARGS__))
+#define PROXY(...)	KEYS(__VA_ARGS__), NKEYS(__VA_ARGS__)
+#define NOPROXY		NULL, 0
+
+#define BAD_MSG		"ldap: entry 'cn=bad': two primary addresses"
+
+/* The entries every lookup row runs against, in this order. */
+static const dir_index_record_t records[] = {
+	/* a contact: "bob@contoso.com" twice (SMTP: and smtp:) */
+	{ "cn=bob", "Bob@Contoso.com", "bob@fourthcoffee.com",
+	  PROXY("bob@contoso.com", "bob.lee@contoso.com", "bob@contoso.com"),
+	  "bob@fourthcoffee.com", NULL },
+	/* a contact and a user sharing "shared@contoso.com" */
+	{ "cn=alice", "alice@contoso.com", "Alice@FourthCoffee.com",
+	  PROXY("alice@contoso.com", "shared@contoso.com"),
+	  "alice@fourthcoffee.com", NULL },
+	{ "cn=carol", "carol@contoso.com", NULL,
+	  PROXY("carol@contoso.com", "shared@contoso.com"), NULL, NULL },
+	/* nothing to find it by: not kept */
+	{ "cn=nokeys", "x@contoso.com", NULL, NOPROXY, NULL, NULL },
+	/* a bad entry, sharing "shared2@contoso.com" with a good one */
+	{ "cn=bad", "bad@contoso.com", "bad@fourthcoffee.com",
+	  PROXY("bad@contoso.com", "shared2@contoso.com"),
+	  "bad@fourthcoffee.com", BAD_MSG },
+	{ "cn=dave", NULL, "dave@fourthcoffee.com",
+	  PROXY("dave@contoso.com", "shared2@contoso.com"),
+	  "dave@fourthcoffee.com", NULL },
+	/* a target only, shared with alice's */
+	{ "cn=frank", NULL, "alice@fourthcoffee.com", NOPROXY,
+	  "alice@fourthcoffee.com", NULL },
+	/* keys not folded by the caller are folded here */
+	{ "cn=mixed", "Mixed@Case.COM", NULL, PROXY("Mixed@Case.COM"), NULL,
+	  NULL },
+};
+#define KEPT	7		/* all but cn=nokeys */
+
+/* Builds the index of records. */
+static dir_index_t *
+build(void)
+{
+	dir_index_builder_t	*b = dir_index_builder_new();
+
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < NELEM(records); i++)
+		ck_assert_int_eq(dir_index_add(b, &records[i]), 0);
+	return dir_index_build(b);
+}
+
+#define LONG_KEY	"a234567890123456789012345678901234567890" \
+			"12345678901234567890123456789012345678901234567890" \
+			"12345678901234567890123456789012345678901234567890" \
+			"12345678901234567890123456789012345678901234567890" \
+			"12345678901234567890123456789012345678901234567890" \
+			"12345678901234567890123456789012345678901234567890" \
+			"@contoso.com"	/* longer than any address */
+
+static const struct lookup_row {
+	int		 by;
+	const char	*key;
+	int		 status;
+	size_t		 count;
+	const char	*dn[2];		/* of the first two entries, in order */
+	const char	*primary, *target;	/* of the first */
+	const char	*err;		/* DIR_TRYAGAIN: the message */
+} lookup_rows[] = {
+	/* by proxy, by target, not across */
+	{ P, "bob@contoso.com", DIR_FOUND, 1, { "cn=bob" },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	{ P, "bob.lee@contoso.com", DIR_FOUND, 1, { "cn=bob" },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	{ T, "bob@fourthcoffee.com", DIR_FOUND, 1, { "cn=bob" },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	{ P, "bob@fourthcoffee.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL,
+	  NULL },
+	{ T, "bob@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+	/* the query key is folded */
+	{ P, "BOB.Lee@CONTOSO.COM", DIR_FOUND, 1, { "cn=bob" },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	{ T, "Bob@FourthCoffee.Com", DIR_FOUND, 1, { "cn=bob" },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	/* and so is an added one */
+	{ P, "mixed@case.com", DIR_FOUND, 1, { "cn=mixed" }, "Mixed@Case.COM",
+	  NULL, NULL },
+	{ P, "MIXED@CASE.COM", DIR_FOUND, 1, { "cn=mixed" }, "Mixed@Case.COM",
+	  NULL, NULL },
+	/* a user: no target */
+	{ P, "carol@contoso.com", DIR_FOUND, 1, { "cn=carol" },
+	  "carol@contoso.com", NULL, NULL },
+	/* shared keys: both entries, in the order they were added */
+	{ P, "shared@contoso.com", DIR_FOUND, 2, { "cn=alice", "cn=carol" },
+	  "alice@contoso.com", "Alice@FourthCoffee.com", NULL },
+	{ T, "alice@fourthcoffee.com", DIR_FOUND, 2, { "cn=alice", "cn=frank" },
+	  "alice@contoso.com", "Alice@FourthCoffee.com", NULL },
+	{ T, "dave@fourthcoffee.com", DIR_FOUND, 1, { "cn=dave" }, NULL,
+	  "dave@fourthcoffee.com", NULL },
+	/* the entry without keys was not kept */
+	{ P, "x@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+	/* a bad entry: try again, whoever shares the key */
+	{ P, "bad@contoso.com", DIR_TRYAGAIN, 0, { NULL }, NULL, NULL,
+	  BAD_MSG },
+	{ T, "BAD@fourthcoffee.com", DIR_TRYAGAIN, 0, { NULL }, NULL, NULL,
+	  BAD_MSG },
+	{ P, "shared2@contoso.com", DIR_TRYAGAIN, 0, { NULL }, NULL, NULL,
+	  BAD_MSG },
+	{ P, "dave@contoso.com", DIR_FOUND, 1, { "cn=dave" }, NULL,
+	  "dave@fourthcoffee.com", NULL },
+	/* nothing */
+	{ P, "nobody@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL,
+	  NULL },
+	{ P, "", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+	{ P, LONG_KEY, DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+};
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+START_TEST(test_lookup)
+{
+	const struct lookup_row	*r = &lookup_rows[_i];
+	dir_index_t		*ix = build();
+	dir_result_t		 res = { .entries = NULL };
+	char			 err[ERRLEN] = "";
+	int			 rc;
+
+	ck_assert_ptr_nonnull(ix);
+	rc = dir_index_lookup(ix, r->by, r->key, &res, err, sizeof(err));
+	ck_assert_msg(rc == r->status && res.count == r->count,
+	    "row %d %s %s: got %d with %zu entries (%s), want %d with %zu",
+	    _i, r->by == P ? "proxy" : "target", r->key, rc, res.count, err,
+	    r->status, r->count);
+	for (size_t i = 0; i < res.count && i < NELEM(r->dn); i++)
+		ck_assert_msg(same(res.entries[i].dn, r->dn[i]),
+		    "row %d: entry %zu is %s, want %s", _i, i,
+		    res.entries[i].dn, S(r->dn[i]));
+	if (res.count > 0)
+		ck_assert_msg(same(res.entries[0].primary, r->primary) &&
+		    same(res.entries[0].target, r->target),
+		    "row %d: primary %s target %s, want %s %s", _i,
+		    S(res.entries[0].primary), S(res.entries[0].target),
+		    S(r->primary), S(r->target));
+	if (rc == DIR_TRYAGAIN) {
+		ck_assert_msg(same(err, r->err), "row %d: err '%s', want '%s'",
+		    _i, err, S(r->err));
+		ck_assert_ptr_null(res.entries);
+	}
+	dir_result_free(&res);
+	dir_index_release(ix);
+}
+END_TEST
+
+/* A lookup that finds a bad entry empties what res held before. */
+START_TEST(test_bad_empties)
+{
+	dir_index_t	*ix = build();
+	dir_result_t	 res = { .entries = NULL };
+	char		 err[ERRLEN];
+
+	ck_assert_int_eq(dir_index_lookup(ix, P, "bob@contoso.com", &res, err,
+	    sizeof(err)), DIR_FOUND);
+	ck_assert_uint_eq(res.count, 1);
+	ck_assert_int_eq(dir_index_lookup(ix, P, "shared2@contoso.com", &res,
+	    err, sizeof(err)), DIR_TRYAGAIN);
+	ck_assert_uint_eq(res.count, 0);
+	ck_assert_ptr_null(res.entries);
+	ck_assert_str_eq(err, BAD_MSG);
+	dir_index_release(ix);
+}
+END_TEST
+
+START_TEST(test_entries)
+{
+	dir_index_t	*ix = build();
+
+	ck_assert_uint_eq(dir_index_entries(ix), KEPT);
+	dir_index_release(ix);
+}
+END_TEST
+
+/* NULL, a builder with nothing in it, one with only entries without keys. */
+START_TEST(test_empty)
+{
+	static const dir_index_record_t nokeys = { "cn=x", "x@y", NULL,
+	    NOPROXY, NULL, NULL };
+	dir_index_builder_t	*b;
+	dir_index_t		*ix[2];
+	dir_result_t		 res = { .entries = NULL };
+	char			 err[ERRLEN];
+
+	ck_assert_int_eq(dir_index_lookup(NULL, P, "a@b", &res, err,
+	    sizeof(err)), DIR_NOTFOUND);
+	ck_assert_int_eq(dir_index_lookup(NULL, T, "a@b", &res, err,
+	    sizeof(err)), DIR_NOTFOUND);
+	ck_assert_uint_eq(dir_index_entries(NULL), 0);
+	ck_assert_ptr_null(dir_index_hold(NULL));
+	dir_index_release(NULL);
+	dir_index_builder_free(NULL);
+	ck_assert_ptr_null(dir_index_build(NULL));
+
+	ix[0] = dir_index_build(dir_index_builder_new());
+	ck_assert_ptr_nonnull(b = dir_index_builder_new());
+	ck_assert_int_eq(dir_index_add(b, &nokeys), 0);
+	ix[1] = dir_index_build(b);
+	for (size_t i = 0; i < NELEM(ix); i++) {
+		ck_assert_ptr_nonnull(ix[i]);
+		ck_assert_uint_eq(dir_index_entries(ix[i]), 0);
+		ck_assert_int_eq(dir_index_lookup(ix[i], P, "x@y", &res, err,
+		    sizeof(err)), DIR_NOTFOUND);
+		ck_assert_int_eq(dir_index_lookup(ix[i], T, "x@y", &res, err,
+		    sizeof(err)), DIR_NOTFOUND);
+		ck_assert_uint_eq(res.count, 0);
+		dir_index_release(ix[i]);
+	}
+}
+END_TEST
+
+/* The builder copies every string: the caller's buffers may go. */
+START_TEST(test_copied)
+{
+	char			 dn[32], pri[32], tgt[32], pk[32], tk[32];
+	const char		*keys[] = { pk };
+	dir_index_record_t	 rec = { dn, pri, tgt, keys, 1, tk, NULL };
+	dir_index_builder_t	*b = dir_index_builder_new();
+	dir_index_t		*ix;
+	dir_result_t		 res = { .entries = NULL };
+	char			 err[ERRLEN];
+
+	snprintf(dn, sizeof(dn), "cn=a");
+	snprintf(pri, sizeof(pri), "A@b");
+	snprintf(tgt, sizeof(tgt), "A@c");
+	snprintf(pk, sizeof(pk), "a@b");
+	snprintf(tk, sizeof(tk), "a@c");
+	ck_assert_int_eq(dir_index_add(b, &rec), 0);
+	memset(dn, 'x', sizeof(dn) - 1);
+	memset(pri, 'x', sizeof(pri) - 1);
+	memset(tgt, 'x', sizeof(tgt) - 1);
+	memset(pk, 'x', sizeof(pk) - 1);
+	memset(tk, 'x', sizeof(tk) - 1);
+	ix = dir_index_build(b);
+	ck_assert_int_eq(dir_index_lookup(ix, P, "a@b", &res, err,
+	    sizeof(err)), DIR_FOUND);
+	ck_assert_str_eq(res.entries[0].dn, "cn=a");
+	ck_assert_str_eq(res.entries[0].primary, "A@b");
+	ck_assert_str_eq(res.entries[0].target, "A@c");
+	dir_result_free(&res);
+	ck_assert_int_eq(dir_index_lookup(ix, T, "a@c", &res, err,
+	    sizeof(err)), DIR_FOUND);
+	dir_result_free(&res);
+	dir_index_release(ix);
+}
+END_TEST
+
+/* Every reference but the last leaves the index whole (ASan: no leak). */
+START_TEST(test_hold)
+{
+	dir_index_t	*ix = build();
+	dir_result_t	 res = { .entries = NULL };
+	char		 err[ERRLEN];
+
+	ck_assert_ptr_eq(dir_index_hold(ix), ix);
+	ck_assert_ptr_eq(dir_index_hold(ix), ix);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(dir_index_lookup(ix, P, "bob@contoso.com",
+		    &res, err, sizeof(err)), DIR_FOUND);
+		dir_result_free(&res);
+		dir_index_release(ix);
+	}
+}
+END_TEST
+
+#define THREADS		4
+#define ROUNDS		5000
+
+/* One thread: hold, look up, release, ROUNDS times. */
+static void *
+hold_thread(void *arg)
+{
+	dir_index_t	*ix = arg;
+	dir_result_t	 res = { .entries = NULL };
+	char		 err[ERRLEN];
+	long		 bad = 0;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		dir_index_t	*mine = dir_index_hold(ix);
+
+		if (dir_index_lookup(mine, P, "shared@contoso.com", &res, err,
+		    sizeof(err)) != DIR_FOUND || res.count != 2)
+			bad++;
+		dir_result_free(&res);
+		dir_index_release(mine);
+	}
+	return (void *)(intptr_t)bad;
+}
+
+/* Threads holding and releasing one index while it is looked up. */
+START_TEST(test_hold_threads)
+{
+	dir_index_t	*ix = build();
+	pthread_t	 tid[THREADS];
+	void		*bad;
+
+	for (int i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, hold_thread,
+		    dir_index_hold(ix)), 0);
+	dir_index_release(ix);		/* the threads' own references stay */
+	for (int i = 0; i < THREADS; i++) {
+		ck_assert_int_eq(pthread_join(tid[i], &bad), 0);
+		ck_assert_msg(bad == NULL, "thread %d: %ld wrong answers", i,
+		    (long)(intptr_t)bad);
+	}
+	/* each thread's first reference: the index goes with the last */
+	for (int i = 0; i < THREADS; i++) {
+		ck_assert_uint_eq(dir_index_entries(ix), KEPT);
+		dir_index_release(ix);
+	}
+}
+END_TEST
+
+/* A builder freed without building frees what it gathered (ASan). */
+START_TEST(test_builder_free)
+{
+	dir_index_builder_t	*b = dir_index_builder_new();
+
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < NELEM(records); i++)
+		ck_assert_int_eq(dir_index_add(b, &records[i]), 0);
+	dir_index_builder_free(b);
+}
+END_TEST
+
+#define MANY		100000
+
+static double
+seconds(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * 100,000 entries of two proxy keys and a target key each: every key is
+ * found, to its entry only.  The time bound is loose (a sanitizer build on
+ * a busy machine): it is there to catch a quadratic build, not to measure.
+ */
+START_TEST(test_many)
+{
+	dir_index_builder_t	*b = dir_index_builder_new();
+	dir_index_t		*ix;
+	dir_result_t		 res = { .entries = NULL };
+	char			 dn[64], pri[64], sec[64], tgt[64], err[ERRLEN];
+	char			 want[64];
+	const char		*keys[] = { pri, sec };
+	dir_index_record_t	 rec = { dn, pri, tgt, keys, 2, tgt, NULL };
+	double			 t0 = seconds(), t;
+
+	for (int i = 0; i < MANY; i++) {
+		snprintf(dn, sizeof(dn), "cn=user%d,ou=contacts,dc=contoso", i);
+		snprintf(pri, sizeof(pri), "user%d@contoso.com", i);
+		snprintf(sec, sizeof(sec), "u%d@sales.contoso.com", i);
+		snprintf(tgt, sizeof(tgt), "user%d@fourthcoffee.com", i);
+		ck_assert_int_eq(dir_index_add(b, &rec), 0);
+	}
+	ck_assert_ptr_nonnull(ix = dir_index_build(b));
+	t = seconds() - t0;
+	ck_assert_msg(t < 10.0, "building %d entries took %.2f s", MANY, t);
+	ck_assert_uint_eq(dir_index_entries(ix), MANY);
+	for (int i = 0; i < MANY; i += 7) {
+		snprintf(want, sizeof(want), "cn=user%d,ou=contacts,dc=contoso",
+		    i);
+		snprintf(pri, sizeof(pri), "U%d@Sales.Contoso.com", i);
+		snprintf(tgt, sizeof(tgt), "user%d@fourthcoffee.com", i);
+		ck_assert_int_eq(dir_index_lookup(ix, P, pri, &res, err,
+		    sizeof(err)), DIR_FOUND);
+		/* appended to the first answer: two copies of one entry */
+		ck_assert_int_eq(dir_index_lookup(ix, T, tgt, &res, err,
+		    sizeof(err)), DIR_FOUND);
+		ck_assert_msg(res.count == 2 && strcmp(res.entries[0].dn,
+		    want) == 0 && strcmp(res.entries[1].dn, want) == 0,
+		    "%d: %zu entries, first %s", i, res.count,
+		    res.entries[0].dn);
+		dir_result_free(&res);
+	}
+	ck_assert_int_eq(dir_index_lookup(ix, P, "user100000@contoso.com",
+	    &res, err, sizeof(err)), DIR_NOTFOUND);
+	dir_index_release(ix);
+}
+END_TEST
+
+static Suite *
+index_suite(void)
+{
+	Suite	*s = suite_create("index");
+	TCase	*tc = tcase_create("index");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_lookup, 0, NELEM(lookup_rows));
+	tcase_add_test(tc, test_bad_empties);
+	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_copied);
+	tcase_add_test(tc, test_hold);
+	tcase_add_test(tc, test_hold_threads);
+	tcase_add_test(tc, test_builder_free);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tcheck_run(index_suite());
+}
