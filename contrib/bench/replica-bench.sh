@@ -12,8 +12,11 @@
 # 200) over 1 session per throughput run; FRONT_ENDS: socketmap,milter
 # (default) or socketmap.  Environment: REPS (default 3), the loads of each
 # back-end at each size; ROUNDS (default 1), the passes of the throughput
-# runs; PAGE_SIZE (default 500), the replica's page_size.
-# The defaults take about 6 minutes on the project's 2-CPU test machine.
+# runs; PAGE_SIZE (default 500) and POLL (default 15), the replica's
+# page_size and poll (POLL=3600: no incremental sync during the runs);
+# PERF=1: perf record -a during the 20-session load of each run, and at
+# the end the CPU by command of the first run of each setup.
+# The defaults take about 4 minutes on the project's 2-CPU test machine.
 #
 # Directory: a private slapd (t/ldap/slapd.sh) per size, holding that many
 # generated contacts (t/ldap/gen-contacts.sh: userI@contoso.com ->
@@ -38,7 +41,11 @@
 #   ldap     the ldap back-end without the replica: up, nothing to load.
 # Then VmRSS and VmHWM (/proc/PID/status), and one socketmap lookup of the
 # last contact, which must be OK -- and, for the replica, must not reach
-# slapd (its log, -d 256, shows every search's filter).
+# slapd (its log, -d 256, shows every search's filter).  After the replica's
+# last load of each size (POLL <= 60), its first incremental sync (the
+# directory unchanged: the search on modifyTimestamp >= the highest value
+# seen, then the DN-only sweep) is awaited: its duration and the CPU time
+# of mailswitch and of slapd meanwhile.
 #
 # (b) Throughput, COLD: one Postfix (modes-bench.sh's: one message per
 # connection, 5 recipients a message, all contacts, through
@@ -51,23 +58,27 @@
 #      (modes-bench.sh's B: every recipient a query);
 #   MR, ML  mailswitch as milter (smtpd_milters), replica / LDIF;
 # in the order R L B MR ML ML MR B L R (the milter ones only with milter in
-# FRONT_ENDS), ROUNDS times (default 1), each figure the mean of its runs.  Every run uses
-# recipients no run used before (run k: contacts from k x 5 x (MESSAGES +
+# FRONT_ENDS), ROUNDS times, each figure the mean of its runs.  Every run
+# uses recipients no run used before (run k: contacts from k x 5 x (MESSAGES +
 # SERIAL_MESSAGES)), and mailswitch is started afresh before it (B: none
 # runs), so every lookup is a first one: for R and L an in-memory lookup,
 # for B a search.  The directory of (b) is the largest size's, or more
 # contacts when the runs need more.  A warm-up of 40 messages (recipients
 # of their own, the last 200 contacts) spawns Postfix's processes first.
 # Every dump at smtp-sink is checked: all recipients @fourthcoffee.com.
-# The searches with an address in their filter that slapd logged during a
-# run are counted: none for R once loaded.
+# Over the two timed loads of a run: the searches with an address in
+# their filter that slapd logged (none for R once loaded), the replica's
+# own searches (a page each: a poll, every POLL s, ran during the run),
+# and the CPU time of mailswitch and of slapd (/proc/PID/stat), per
+# message.
 #
 # Figures in a table at the end, with the targets (100,000 contacts loaded
-# in <= 5 s and <= 100 MiB; R within 5 % of L; R >= 1.2 x B) and the
-# command line.  Everything listens on 127.0.0.1, is stopped by its own PID
-# (EXIT trap); every load and wait is bounded.  Needs root, slapd, Postfix
-# with its ldap table (Debian: postfix-ldap).  E2E_KEEP=1 SLAPD_KEEP=1 keep
-# the logs (mailswitch-all.log: every daemon's, in turn).
+# in <= 5 s and <= 100 MiB; R no more than 5 % behind L; R >= 1.2 x B)
+# and the command line, with the environment that matters.  Everything
+# listens on 127.0.0.1, is stopped by its own PID (EXIT trap); every load
+# and wait is bounded.  Needs root, slapd, Postfix with its ldap table
+# (Debian: postfix-ldap).  E2E_KEEP=1 SLAPD_KEEP=1 keep the logs
+# (mailswitch-all.log: every daemon's, in turn).
 set -eu
 
 if [ $# -lt 1 ] || [ $# -gt 5 ]; then
@@ -75,7 +86,7 @@ if [ $# -lt 1 ] || [ $# -gt 5 ]; then
 	    "[FRONT_ENDS]]]]" >&2
 	exit 64
 fi
-cmdline="$0 $*"
+cmdline="$*"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 sizes=${2:-10000,100000}
 npar=${3:-1500}
@@ -84,7 +95,11 @@ fronts=${5:-socketmap,milter}
 reps=${REPS:-3}
 rounds=${ROUNDS:-1}
 page=${PAGE_SIZE:-500}
-case $npar$nser$reps$rounds$page in
+poll=${POLL:-15}
+perf=${PERF:-0}
+env_now="REPS=$reps ROUNDS=$rounds PAGE_SIZE=$page POLL=$poll PERF=$perf"
+cmdline="$env_now $0 $cmdline"
+case $npar$nser$reps$rounds$page$poll$perf in
 *[!0-9]*) echo "counts must be numbers" >&2; exit 64 ;;
 esac
 case ,$sizes, in
@@ -100,11 +115,17 @@ done
 if [ "$npar" -lt 1 ] || [ "$npar" -gt 20000 ] || [ "$nser" -lt 1 ] ||
     [ "$nser" -gt 20000 ] || [ "$reps" -lt 1 ] || [ "$reps" -gt 20 ] ||
     [ "$rounds" -lt 1 ] || [ "$rounds" -gt 10 ] ||
-    [ "$page" -lt 1 ] || [ "$page" -gt 100000 ]; then
+    [ "$page" -lt 1 ] || [ "$page" -gt 100000 ] || [ "$poll" -lt 1 ]; then
 	echo "MESSAGES, SERIAL_MESSAGES: 1..20000; REPS 1..20; ROUNDS" \
-	    "1..10; PAGE_SIZE 1..100000" >&2
+	    "1..10; PAGE_SIZE 1..100000; POLL >= 1" >&2
 	exit 64
 fi
+case $perf in
+0) ;;
+1) command -v perf >/dev/null 2>&1 ||
+       { echo "PERF=1: no perf" >&2; exit 64; } ;;
+*) echo "PERF: 0 or 1" >&2; exit 64 ;;
+esac
 case $fronts in
 socketmap) one="R L B B L R" ;;
 socketmap,milter | milter,socketmap) one="R L B MR ML ML MR B L R" ;;
@@ -158,7 +179,10 @@ figs=$E2E_TMP/figures
 
 now() { date +%s.%N; }
 # elapsed T0 [T1]: seconds from T0 to T1 (default: now), 3 decimals
-elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.3f", b - a }'; }
+elapsed()
+{
+	awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.3f", b - a }'
+}
 # mem PID: "VmRSS VmHWM" of PID, kB
 mem()
 {
@@ -173,6 +197,21 @@ addr_searches()
 	    grep -c 'SRCH base=.*filter=.*@contoso\.com' || true
 }
 slapd_lines() { wc -l <"$SLAPD_TMP/$1/slapd.log"; }
+# sync_pages NAME FROM: the replica's searches (each page one) that slapd
+# NAME logged after line FROM: the full load's and the sweep's filter, and
+# the incremental one on modifyTimestamp
+sync_pages()
+{
+	local f='SRCH base=.*filter="(\(\|\(proxyAddresses=\*\)|\(modifyTimestamp>=)'
+	tail -n +"$(($2 + 1))" "$SLAPD_TMP/$1/slapd.log" | grep -cE "$f" ||
+	    true
+}
+# cpu_ms PID: user + system CPU time of PID (all threads), ms
+cpu_ms()
+{
+	sed 's/^.*) //' "/proc/$1/stat" |
+	    awk -v hz="$(getconf CLK_TCK)" '{ print ($12 + $13) * 1000 / hz }'
+}
 
 # contacts_ldif N FILE: N generated contacts with mail: (see above)
 contacts_ldif()
@@ -188,21 +227,23 @@ contacts_ldif()
 # modes-bench.sh, the ldif one on LDIF.
 write_confs()
 {
-	local tag=$1 uri=$2 ldif=$3 milter="" kind
+	local tag=$1 uri=$2 ldif=$3 milter="" kind cache backend
+	cache="cache = { entries = 100000; ttl = 300; negative_ttl = 60; };"
+	backend="backend = \"ldif\"; ldif = { path = \"$ldif\"; };"
 	[ "$4" = 1 ] && milter="inet:$E2E_MILTER_PORT@127.0.0.1"
 	for kind in replica ldif ldap; do
 		if [ "$kind" = replica ]; then
 			slapd_mailswitch_conf "$E2E_TMP/$tag.in" "\"$uri\"" \
 			    "timeout=5.0" "connections=4" \
-			    "replica={ enabled = true; page_size = $page; }"
+			    "replica={ enabled = true; page_size = $page; poll = $poll; }"
 		else
 			slapd_mailswitch_conf "$E2E_TMP/$tag.in" "\"$uri\"" \
 			    "timeout=5.0" "connections=4"
 		fi
-		sed -i -e 's/cache = { entries = 0; };/cache = { entries = 100000; ttl = 300; negative_ttl = 60; };/' \
+		sed -i -e "s/cache = { entries = 0; };/$cache/" \
 		    -e 's/^log_level = .*/log_level = "info";/' "$E2E_TMP/$tag.in"
 		if [ "$kind" = ldif ]; then
-			sed -i "s|backend = \"ldap\";|backend = \"ldif\"; ldif = { path = \"$ldif\"; };|" \
+			sed -i "s|backend = \"ldap\";|$backend|" \
 			    "$E2E_TMP/$tag.in"
 			grep -q 'backend = "ldif"' "$E2E_TMP/$tag.in" ||
 			    e2e_die "cannot set the ldif back-end"
@@ -213,6 +254,14 @@ write_confs()
 		    "$milter"
 	done
 	rm -f "$E2E_TMP/$tag.in"
+}
+
+# sync_seconds KIND LINE: the duration of LINE, a "replica: KIND sync ok"
+sync_seconds()
+{
+	local n='[0-9]*' v='\([0-9.]*\)'
+	sed -n "s/.*replica: $1 sync ok: $n entries, $n changes, $v s.*/\\1/p" \
+	    <<<"$2"
 }
 
 # ms_start CONF KIND WANT: start mailswitch on CONF (KIND replica, ldif or
@@ -262,8 +311,7 @@ ms_start()
 		T_READY=$(elapsed "$t0")
 		SYNC_N=$(sed -n 's/.*replica: full sync ok: \([0-9]*\) entries.*/\1/p' \
 		    <<<"$line")
-		SYNC_S=$(sed -n 's/.*replica: full sync ok: [0-9]* entries, [0-9]* changes, \([0-9.]*\) s.*/\1/p' \
-		    <<<"$line")
+		SYNC_S=$(sync_seconds full "$line")
 		if [ -z "$SYNC_N" ] || [ -z "$SYNC_S" ]; then
 			e2e_die "cannot read the sync line: $line"
 		fi
@@ -294,6 +342,36 @@ lookup_check()
 	fi
 }
 
+# idle_poll SLAPD N: wait (at most POLL + $limit s) for the replica's
+# first incremental sync, the directory unchanged; its duration and the
+# CPU time mailswitch and slapd SLAPD spent meanwhile, to
+# $E2E_TMP/poll-figures as "N seconds mailswitch_ms slapd_ms".
+idle_poll()
+{
+	local log=$E2E_TMP/mailswitch.log c0 c1 s0 s1 line="" dur
+	c0=$(cpu_ms "$E2E_MAILSWITCH_PID")
+	s0=$(cpu_ms "${SLAPD_PID[$1]}")
+	for _ in $(seq 1 $(((poll + limit) * 10))); do
+		line=$(grep -m 1 'replica: incremental sync ok:' "$log" || true)
+		[ -n "$line" ] && break
+		kill -0 "$E2E_MAILSWITCH_PID" 2>/dev/null ||
+		    { tail -n 20 "$log" >&2; e2e_die "mailswitch exited"; }
+		sleep 0.1
+	done
+	[ -n "$line" ] || { tail -n 20 "$log" >&2
+	    e2e_die "no incremental sync in $((poll + limit)) s"; }
+	c1=$(cpu_ms "$E2E_MAILSWITCH_PID")
+	s1=$(cpu_ms "${SLAPD_PID[$1]}")
+	dur=$(sync_seconds incremental "$line")
+	echo "$2 ${dur:-0} $(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
+	    "$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" \
+	    >>"$E2E_TMP/poll-figures"
+	printf '  %7d replica: first incremental sync (nothing changed)' "$2"
+	printf ' %s s; CPU mailswitch %.0f ms, slapd %.0f ms\n' "${dur:-?}" \
+	    "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
+	    "$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')"
+}
+
 # ---- (a) load time and memory ----
 
 echo "== (a) load: sizes $sizes, $reps loads of each back-end, page_size $page"
@@ -309,6 +387,10 @@ for n in "${size_list[@]}"; do
 			ms_start "$E2E_TMP/a$n-$kind.conf" "$kind" "$n"
 			lookup_check "s$n" "$kind" $((n - 1))
 			read -r rss hwm < <(mem "$E2E_MAILSWITCH_PID")
+			if [ "$kind" = replica ] && [ "$r" = "$reps" ] &&
+			    [ "$poll" -le 60 ]; then
+				idle_poll "s$n" "$n"
+			fi
 			ms_stop
 			echo "$n $kind $r $T_READY $SYNC_S $rss $hwm $SYNC_N" \
 			    >>"$E2E_TMP/load-figures"
@@ -379,20 +461,30 @@ setup()
 	e2e_postfix_reload
 }
 
-# check_rcpts X N: the N dumps at smtp-sink hold N x 5 recipients, all of
-# @fourthcoffee.com (rewritten).
+# rcpts_ok N: the N dumps at smtp-sink hold N x 5 recipients, all of
+# @fourthcoffee.com (rewritten); sets TOTAL and GOOD.
+rcpts_ok()
+{
+	TOTAL=$(find "$E2E_TMP/sink" -type f -name 'msg.*' -exec cat {} + |
+	    grep -c '^X-Rcpt-Args:' || true)
+	GOOD=$(find "$E2E_TMP/sink" -type f -name 'msg.*' -exec cat {} + |
+	    grep -c '^X-Rcpt-Args: <user[0-9]*@fourthcoffee\.com>' || true)
+	[ "$TOTAL" -eq $(($1 * nrcpt)) ] && [ "$GOOD" -eq "$TOTAL" ]
+}
+
+# check_rcpts X N: rcpts_ok N, within 5 s (smtp-sink creates a dump at
+# the MAIL command: the last ones may still be written when they are all
+# there).
 check_rcpts()
 {
-	local total good
-	total=$(find "$E2E_TMP/sink" -type f -name 'msg.*' -exec cat {} + |
-	    grep -c '^X-Rcpt-Args:' || true)
-	good=$(find "$E2E_TMP/sink" -type f -name 'msg.*' -exec cat {} + |
-	    grep -c '^X-Rcpt-Args: <user[0-9]*@fourthcoffee\.com>' || true)
-	if [ "$total" -ne $(($2 * nrcpt)) ] || [ "$good" -ne "$total" ]; then
-		echo "FATAL: setup $1: $good of $total recipients" \
-		    "@fourthcoffee.com, want $(($2 * nrcpt))" >&2
-		exit 1
-	fi
+	local i
+	for i in $(seq 1 50); do
+		rcpts_ok "$2" && return 0
+		[ "$i" = 50 ] || sleep 0.1
+	done
+	echo "FATAL: setup $1: $GOOD of $TOTAL recipients" \
+	    "@fourthcoffee.com, want $(($2 * nrcpt))" >&2
+	exit 1
 }
 
 # run_load X SESSIONS COUNT BASE: COUNT messages over SESSIONS sessions,
@@ -420,12 +512,16 @@ run_load()
 	T_DONE=$(elapsed "$t0" "$t2")
 }
 
-# measure X K: run K (0-based) of setup X; figures to $figs as
-# "X in out ms searches_per_msg rss_kB ready_s".
+# measure X K: run K (0-based) of setup X; figures to $figs as "X in out
+# ms searches_per_msg rss_kB ready_s mailswitch_cpu_ms_per_msg
+# slapd_cpu_ms_per_msg sync_pages" (the last four over the two timed
+# loads).
 measure()
 {
-	local x=$1 k=$2 base in out ms before q rss=- hwm ready=-
+	local x=$1 k=$2 base in out ms before q rss=- hwm ready=- spid
+	local c0=0 c1=0 s0 s1 mcpu scpu pages perf_pid
 	base=$((k * per_run))
+	spid=${SLAPD_PID[$tp_slapd]}
 	setup "$x"
 	ms_stop
 	case $x in
@@ -436,22 +532,43 @@ measure()
 	esac
 	run_load "$x" 4 40 "$wbase"		# warm-up: spawn Postfix's daemons
 	before=$(slapd_lines "$tp_slapd")
+	[ -n "$E2E_MAILSWITCH_PID" ] && c0=$(cpu_ms "$E2E_MAILSWITCH_PID")
+	s0=$(cpu_ms "$spid")
+	if [ "$perf" = 1 ]; then
+		perf record -a -F 499 -o "$E2E_TMP/perf-$x-$k.data" -- \
+		    sleep "$limit" >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+	fi
 	run_load "$x" 20 "$npar" "$base"
+	if [ "$perf" = 1 ]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+	fi
 	in=$(awk -v n="$npar" -v t="$T_SEND" 'BEGIN { print n / t }')
 	out=$(awk -v n="$npar" -v t="$T_DONE" 'BEGIN { print n / t }')
 	run_load "$x" 1 "$nser" $((base + nrcpt * npar))
 	ms=$(awk -v n="$nser" -v t="$T_SEND" 'BEGIN { print t * 1000 / n }')
+	[ -n "$E2E_MAILSWITCH_PID" ] && c1=$(cpu_ms "$E2E_MAILSWITCH_PID")
+	s1=$(cpu_ms "$spid")
 	sleep 0.2
 	q=$(addr_searches "$tp_slapd" "$before")
 	q=$(awk -v q="$q" -v n=$((npar + nser)) 'BEGIN { print q / n }')
+	pages=$(sync_pages "$tp_slapd" "$before")
+	mcpu=$(awk -v a="$c0" -v b="$c1" -v n=$((npar + nser)) \
+	    'BEGIN { print (b - a) / n }')
+	scpu=$(awk -v a="$s0" -v b="$s1" -v n=$((npar + nser)) \
+	    'BEGIN { print (b - a) / n }')
 	if [ -n "$E2E_MAILSWITCH_PID" ]; then
 		read -r rss hwm < <(mem "$E2E_MAILSWITCH_PID")
 	fi
-	echo "$x $in $out $ms $q $rss $ready" >>"$figs"
+	echo "$x $in $out $ms $q $rss $ready $mcpu $scpu $pages" >>"$figs"
 	printf '  %-2s run %2d: %4.0f msg/s accepted, %4.0f delivered (20 sessions);' \
 	    "$x" "$((k + 1))" "$in" "$out"
-	printf ' %5.2f ms/msg (1 session); slapd %.2f address searches/msg\n' \
-	    "$ms" "$q"
+	printf ' %5.2f ms/msg (1 session)\n' "$ms"
+	printf '            slapd: %.2f address searches/msg, %d sync pages;' \
+	    "$q" "$pages"
+	printf ' CPU/msg: mailswitch %.2f ms, slapd %.2f ms\n' "$mcpu" "$scpu"
 }
 
 k=0
@@ -496,34 +613,73 @@ for n in "${size_list[@]}"; do
 	done
 done
 
+if [ -s "$E2E_TMP/poll-figures" ]; then
+	echo
+	echo "== (a) the first incremental sync after the load, nothing" \
+	    "changed (poll = $poll s)"
+	printf '%9s %10s %16s %16s\n' contacts "seconds" "mailswitch CPU" \
+	    "slapd CPU"
+	awk '{ printf "%9d %10.3f %13.0f ms %13.0f ms\n", $1, $2, $3, $4 }' \
+	    "$E2E_TMP/poll-figures"
+fi
+
 echo
 echo "== (b) cold throughput, $tp_contacts contacts: mean of the" \
     "$((2 * rounds)) runs of each, order $order"
-printf '%-24s %19s %16s %16s %10s %10s\n' "" "20 sessions" \
-    "20 sessions" "1 session" "slapd" "mailswitch"
-printf '%-24s %19s %16s %16s %10s %10s\n' setup "accepted msg/s" \
-    "delivered msg/s" "ms/msg" "searches" "VmRSS MiB"
-printf '%-24s %19s %16s %16s %10s %10s\n' "" "mean (min-max)" "mean" \
-    "mean (min-max)" "a message" ""
+printf '%-22s %17s %10s %16s %9s %21s %6s %8s\n' "" "20 sessions" \
+    "20 sess." "1 session" "slapd" "CPU ms a message" "sync" \
+    "mailsw."
+printf '%-22s %17s %10s %16s %9s %10s %10s %6s %8s\n' setup \
+    "accepted msg/s" "delivered" "ms/msg" "searches" "mailswitch" \
+    "slapd" "pages" "VmRSS"
+printf '%-22s %17s %10s %16s %9s %10s %10s %6s %8s\n' "" \
+    "mean (min-max)" "msg/s" "mean (min-max)" "a msg" "" "" "" "MiB"
 for x in R L B MR ML; do
 	case $x in
 	R) name="R socketmap, replica" ;;
 	L) name="L socketmap, ldif" ;;
-	B) name="B postfix ldap: table" ;;
+	B) name="B postfix ldap:" ;;
 	MR) name="MR milter, replica" ;;
 	ML) name="ML milter, ldif" ;;
 	esac
 	awk -v x="$x" -v name="$name" '
 	    $1 == x { i += $2; o += $3; m += $4; q += $5; n++
+		      mc += $8; sc += $9; pg += $10
 		      if (n == 1 || $2 < il) il = $2; if ($2 > ih) ih = $2
 		      if (n == 1 || $4 < ml) ml = $4; if ($4 > mh) mh = $4
 		      if ($6 != "-") { r += $6; nr++ } }
 	    END { if (n == 0) exit
-		  printf "%-24s %19s %16.0f %16s %10.2f %10s\n", name,
+		  printf "%-22s %17s %10.0f %16s %9.2f %10.2f %10.2f %6.0f" \
+		    " %8s\n", name,
 		    sprintf("%.0f (%.0f-%.0f)", i / n, il, ih), o / n,
 		    sprintf("%.2f (%.2f-%.2f)", m / n, ml, mh), q / n,
+		    mc / n, sc / n, pg / n,
 		    nr ? sprintf("%.1f", r / nr / 1024) : "-" }' "$figs"
 done
+echo "(sync pages: the replica's searches during a run, a page each: a" \
+    "poll ran then; B's mailswitch CPU is none: it is not running)"
+
+if [ "$perf" = 1 ]; then
+	echo
+	echo "== CPU by command during the 20-session load (perf record -a," \
+	    "the first run of each setup; % of the samples, both CPUs)"
+	for x in R L B MR ML; do
+		f="" k=0
+		for y in $order; do
+			if [ "$y" = "$x" ]; then
+				f=$E2E_TMP/perf-$x-$k.data
+				break
+			fi
+			k=$((k + 1))
+		done
+		if [ -z "$f" ] || [ ! -s "$f" ]; then
+			continue
+		fi
+		echo "  $x:"
+		perf report -i "$f" --stdio --sort comm 2>/dev/null |
+		    awk '/^ *[0-9.]+%/ && n < 10 { print "    " $0; n++ }'
+	done
+fi
 
 echo
 echo "== targets"
@@ -536,7 +692,7 @@ awk -v big=100000 '
 	    h / 1024, h / 1024 <= 100 ? "met" : "MISSED" }' \
     "$E2E_TMP/load-figures"
 awk '
-    { i[$1] += $2; o[$1] += $3; m[$1] += $4; n[$1]++ }
+    { i[$1] += $2; o[$1] += $3; m[$1] += $4; c[$1] += $8; n[$1]++ }
     function r(a, x, y) { return (a[x] / n[x]) / (a[y] / n[y]) }
     function pair(x, y, what,    ok) {
 	if (!n[x] || !n[y]) return
@@ -554,11 +710,15 @@ awk '
 	printf "  %s vs %s: accepted %.3f x, delivered %.3f x, ms/msg" \
 	    " %.3f x; target %s: %s\n", x, y, r(i, x, y), r(o, x, y),
 	    r(m, x, y), what, ok ? "met" : "MISSED"
+	if (what == "within 5 %" && c[y] > 0)
+		printf "    (mailswitch CPU a message: %.3f x)\n", r(c, x, y)
     }
     END { pair("R", "L", "within 5 %"); pair("MR", "ML", "within 5 %")
 	  pair("R", "B", ">= 1.2 x"); pair("L", "B", "none") }' "$figs"
 echo
-echo "($(nproc) CPUs; Postfix $(postconf -c "$E2E_POSTFIX_DIR" -h mail_version);" \
-    "$(slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/slapd \1/p' | head -n 1);" \
+echo "($(nproc) CPUs;" \
+    "Postfix $(postconf -c "$E2E_POSTFIX_DIR" -h mail_version);" \
+    "$(slapd -VV 2>&1 | sed -n 's/.*slapd \([0-9.]*\).*/slapd \1/p' |
+	head -n 1);" \
     "$("$bin" -V 2>&1 | head -n 1))"
 echo "command: $cmdline"
