@@ -84,7 +84,11 @@ struct sync {
 	int			 uuid_ids;	/* the store is keyed by entryUUID */
 	int64_t			 last_full_ms;
 	char			 last_change[SYNC_CHANGE_MAX];
-	char			*last_uri;	/* of the last session; free() */
+	char			 server_id[1024]; /* the session's server */
+	char			 last_server[1024]; /* the last session's */
+	int			 offered;	/* its rootDSE: RFC 4533 */
+	int64_t			 refused_until;	/* poll until then: the server
+						   refused a sync search */
 	syncrepl_cookie_t	 cookie;
 	size_t			 changes;	/* of the sync under way */
 	char			 err[SYNC_ERR_MAX];
@@ -112,6 +116,23 @@ sync_ldap_error(struct sync *y, LDAP *ld, int rc, const char *what)
 	    "");
 	ldap_memfree(diag);
 	return -1;
+}
+
+/* 1 for a result that says the server or the connection is the trouble. */
+static int
+sync_transient(int rc)
+{
+	switch (rc) {
+	case LDAP_SERVER_DOWN:
+	case LDAP_TIMEOUT:
+	case LDAP_CONNECT_ERROR:
+	case LDAP_BUSY:
+	case LDAP_UNAVAILABLE:
+	case LDAP_UNWILLING_TO_PERFORM:
+	case LDAP_OTHER:
+		return 1;
+	}
+	return 0;
 }
 
 /* Seconds to wait after a failure. */
@@ -627,18 +648,32 @@ sync_incremental(struct sync *y)
 	return 0;
 }
 
-/* 1 when the session's server lists the Sync Request Control. */
-static int
-sync_offered(struct sync *y)
+/* Copies the first value of attr of the entry e into buf ("" when none). */
+static void
+sync_rootdse_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf,
+    size_t buflen)
+{
+	sync_first_value(ld, e, attr, buf, buflen);
+}
+
+/*
+ * Reads the session's rootDSE: y->offered (1 when supportedControl lists
+ * the Sync Request Control) and y->server_id (the URI, and Active
+ * Directory's dsServiceName: one name for one domain controller, whatever
+ * name or balancer reached it).
+ */
+static void
+sync_rootdse(struct sync *y)
 {
 	LDAP		*ld = dir_ldap_session_ld(y->s);
-	char		 sc[] = "supportedControl";
-	char		*attrs[] = { sc, NULL };
+	char		 sc[] = "supportedControl", ds[] = "dsServiceName";
+	char		*attrs[] = { sc, ds, NULL }, name[512];
 	struct berval	**v;
-	LDAPMessage	*msg = NULL, *e;
+	LDAPMessage	*msg = NULL, *e = NULL;
 	struct timeval	 tv;
-	int		 found = 0;
 
+	y->offered = 0;
+	name[0] = '\0';
 	sync_budget(y, &tv, y->r->timeout_ms);
 	if (ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
 	    attrs, 0, NULL, NULL, &tv, 1, &msg) == LDAP_SUCCESS &&
@@ -648,11 +683,14 @@ sync_offered(struct sync *y)
 			if (v[i]->bv_len == strlen(SYNCREPL_REQUEST_OID) &&
 			    memcmp(v[i]->bv_val, SYNCREPL_REQUEST_OID,
 			    v[i]->bv_len) == 0)
-				found = 1;
+				y->offered = 1;
 		ldap_value_free_len(v);
 	}
+	if (e != NULL)
+		sync_rootdse_value(ld, e, ds, name, sizeof(name));
 	ldap_msgfree(msg);
-	return found;
+	snprintf(y->server_id, sizeof(y->server_id), "%s|%s",
+	    dir_ldap_session_uri(y->s), name);
 }
 
 /* Checks that the server still answers, on the session: 0 or -1. */
@@ -838,7 +876,8 @@ sync_push_info(struct sync *y, struct persist *p, LDAP *ld, LDAPMessage *msg)
  * One refreshAndPersist search on the session, until it fails, a full
  * reload is due, or the replica is being stopped.  Returns -1 with y->err
  * set, 1 when a full reload is due or the server asked for one (the
- * cookie is then dropped), 2 when stopped.
+ * cookie is then dropped), 2 when stopped, 3 when the server refused the
+ * search (a size limit, syncprov not on this database: y->err says).
  */
 static int
 sync_persist(struct sync *y)
@@ -946,8 +985,9 @@ sync_persist(struct sync *y)
 			}
 			if (rc == LDAP_SUCCESS)
 				rc = LDAP_OTHER;
-			return sync_ldap_error(y, ld, rc, "syncrepl search "
-			    "ended");
+			(void)sync_ldap_error(y, ld, rc, "syncrepl search");
+			/* the server answered: no use asking again soon */
+			return sync_transient(rc) ? -1 : 3;
 		default:
 			rc = 0;
 			break;
@@ -973,17 +1013,20 @@ sync_persist(struct sync *y)
 static int
 sync_same_server(struct sync *y)
 {
-	const char	*uri = dir_ldap_session_uri(y->s);
-	char		*copy;
-
-	if (y->last_uri != NULL && strcmp(y->last_uri, uri) == 0)
+	if (y->last_server[0] != '\0' &&
+	    strcmp(y->last_server, y->server_id) == 0)
 		return 1;
-	if ((copy = strdup(uri)) != NULL) {
-		free(y->last_uri);
-		y->last_uri = copy;
-	}
+	snprintf(y->last_server, sizeof(y->last_server), "%s", y->server_id);
 	syncrepl_cookie_free(&y->cookie);
 	return 0;
+}
+
+/* 1 when the next sync should be syncrepl. */
+static int
+sync_wanted(const struct sync *y)
+{
+	return y->r->syncrepl && y->offered &&
+	    replica_now() >= y->refused_until;
 }
 
 void *
@@ -991,7 +1034,7 @@ replica_sync_main(void *arg)
 {
 	struct sync	 y;
 	struct replica	*r = arg;
-	int		 rc, was_sync;
+	int		 rc;
 
 	memset(&y, 0, sizeof(y));
 	y.r = r;
@@ -1011,15 +1054,13 @@ replica_sync_main(void *arg)
 					break;
 				continue;
 			}
-			was_sync = y.use_sync;
-			y.use_sync = r->syncrepl && sync_offered(&y);
-			if (was_sync != y.use_sync)
-				y.last_full_ms = 0;	/* keyed otherwise */
+			sync_rootdse(&y);
 			if (sync_same_server(&y) == 0)
 				y.last_full_ms = 0;	/* its own change values */
 		}
 		if (!y.loaded || y.last_full_ms == 0 || replica_now() -
 		    y.last_full_ms >= (int64_t)r->refresh * 1000) {
+			y.use_sync = sync_wanted(&y);	/* keyed by it */
 			if ((rc = sync_full(&y)) == 1)
 				break;
 			if (rc == -1) {
@@ -1029,9 +1070,23 @@ replica_sync_main(void *arg)
 			}
 			continue;
 		}
+		if (y.use_sync && !sync_wanted(&y)) {
+			y.last_full_ms = 0;	/* another server: poll */
+			continue;
+		}
 		if (y.use_sync) {
 			if ((rc = sync_persist(&y)) == 2)
 				break;
+			if (rc == 3) {
+				metrics_replica_sync(METRICS_SYNC_PUSH, 0);
+				log_msg(LOG_WARNING, "replica: the server refused "
+				    "the syncrepl search: %s; polling every %d s "
+				    "until the next full reload", y.err, r->poll);
+				y.refused_until = replica_now() +
+				    (int64_t)r->refresh * 1000;
+				y.last_full_ms = 0;	/* keyed otherwise */
+				continue;
+			}
 			if (rc == -1) {
 				sync_failed(&y, METRICS_SYNC_PUSH);
 				if (replica_sleep(r, sync_retry_ms(r)))
@@ -1055,6 +1110,5 @@ replica_sync_main(void *arg)
 	dir_ldap_session_close(y.s);
 	replica_store_free(y.store);
 	syncrepl_cookie_free(&y.cookie);
-	free(y.last_uri);
 	return NULL;
 }

@@ -7,6 +7,12 @@
 #	q_run CONF ADDRESS                   # mailswitch -q: Q_OUT Q_ERR Q_RC Q_MS
 #	n_run CONF                           # mailswitch -n: N_ERR N_RC
 #	smtp_rcpt ADDRESS                    # one RCPT through Postfix: RCPT_REPLY RCPT_MS
+#	msg_send ADDRESS                     # one whole message: RCPT_REPLY QID
+#	msg_delivered_to RCPT                # smtp-sink got it, for exactly RCPT
+#	sm_query NAME KEY                    # one socketmap lookup: SM_REPLY
+#	sm_wait SECONDS NAME KEY REPLY       # ask until the reply is REPLY: SM_MS
+#	log_mark; log_wait_since MARK SECONDS STRING   # the daemon's log
+#	replica_conf FILE NAME BODY; replica_start FILE  # the replica tests
 #
 # Needs root (Postfix), slapd, slapadd, openssl.
 
@@ -138,4 +144,197 @@ lacks()
 le()
 {
 	[ "$1" -le "$2" ] || { echo "    $1 > $2" >&2; return 1; }
+}
+
+# One message through the private Postfix to ADDRESS; the RCPT reply in
+# RCPT_REPLY, the queue id in QID ("" when refused).
+msg_send()
+{
+	QID=""
+	smtp_open
+	smtp_cmd "EHLO client.example.net"
+	smtp_cmd "MAIL FROM:<someone@example.org>"
+	smtp_cmd "RCPT TO:<$1>"
+	RCPT_REPLY=$SMTP_REPLY
+	if [ "$SMTP_CODE" = 250 ]; then
+		smtp_cmd "DATA"
+		smtp_data_body <<EOF
+From: Someone <someone@example.org>
+To: $1
+Subject: mailswitch test
+
+Hello.
+EOF
+		case $SMTP_REPLY in
+		"250 2.0.0 Ok: queued as "*) QID=${SMTP_REPLY##* } ;;
+		esac
+	fi
+	smtp_cmd "QUIT"
+	smtp_close
+	echo "    $1: RCPT $RCPT_REPLY, queue id '$QID'" >&2
+}
+
+# True when the one message smtp-sink holds (waits at most 20 s) went to
+# exactly RCPT (e.g. "<bob@fourthcoffee.com>"); clears smtp-sink.
+msg_delivered_to()
+{
+	local dump ok=1
+	e2e_sink_wait 1 20 || { echo "    nothing at smtp-sink" >&2; return 1; }
+	dump=$(find "$E2E_TMP/sink" -type f -name 'msg.*' | head -n 1)
+	e2e_same "$(e2e_sink_rcpts "$dump")" "$1" || ok=0
+	[ "$(e2e_sink_count)" -eq 1 ] ||
+	    { echo "    $(e2e_sink_count) messages at smtp-sink" >&2; ok=0; }
+	e2e_sink_clear
+	[ "$ok" = 1 ]
+}
+
+# One socketmap request "NAME KEY" (SPEC section 6) to the daemon on
+# 127.0.0.1:$E2E_SOCKETMAP_PORT, on a connection of its own; the reply's
+# data in SM_REPLY ("(no reply)" when none came within 5 s).
+sm_query()
+{
+	local req="$1 $2" len="" data=""
+	SM_REPLY="(no reply)"
+	{ exec 6<>"/dev/tcp/127.0.0.1/$E2E_SOCKETMAP_PORT"; } 2>/dev/null ||
+	    return 0
+	printf '%d:%s,' "${#req}" "$req" >&6
+	if IFS= read -r -d : -t 5 len <&6 &&
+	    [ "$len" -ge 0 ] 2>/dev/null && [ "$len" -le 100000 ] &&
+	    IFS= read -r -N "$len" -t 5 data <&6; then
+		SM_REPLY=$data
+	fi
+	{ exec 6>&- 6<&-; } 2>/dev/null || true
+}
+
+# Ask "NAME KEY" every 0.1 s, at most SECONDS (and 10 * SECONDS times),
+# until the reply is REPLY.  SM_MS: how long it took from the call, or
+# from $SM_T0 (milliseconds since the epoch, ms_now) when set.  True when
+# the reply came.
+sm_wait()
+{
+	local secs=$1 t0=${SM_T0:-$(ms_now)} i
+	for i in $(seq 1 $((secs * 10))); do
+		sm_query "$2" "$3"
+		SM_MS=$(($(ms_now) - t0))
+		[ "$SM_REPLY" = "$4" ] && return 0
+		[ "$SM_MS" -gt $((secs * 1000)) ] && break
+		sleep 0.1
+	done
+	echo "    $2 $3: '$SM_REPLY' after $SM_MS ms, want '$4'" >&2
+	return 1
+}
+
+# True when the socketmap's reply to "NAME KEY" is REPLY (shows it if not).
+sm_is()
+{
+	sm_query "$1" "$2"
+	e2e_same "$SM_REPLY" "$3"
+}
+
+# The number of lines in the daemon's log now (a mark for log_wait_since).
+log_mark()
+{
+	wc -l <"$E2E_TMP/mailswitch.log"
+}
+
+# Wait at most SECONDS until a line after line MARK of the daemon's log
+# holds STRING; true when one does.
+log_wait_since()
+{
+	e2e_wait_for "$2" log_has_since "$1" "$3"
+}
+
+# True when a line after line MARK of the daemon's log holds STRING.
+log_has_since()
+{
+	tail -n +"$(($1 + 1))" "$E2E_TMP/mailswitch.log" | grep -qF -- "$2"
+}
+
+# True when number $1 < $2 (decimals allowed; "absent" is not a number).
+lt()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		exit !(a ~ /^[0-9]+(\.[0-9]+)?$/ && a + 0 < b + 0) }' ||
+	    { echo "    $1 is not < $2" >&2; return 1; }
+}
+
+# True when number $1 >= $2 (decimals allowed; "absent" is not a number).
+ge()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		exit !(a ~ /^[0-9]+(\.[0-9]+)?$/ && a + 0 >= b + 0) }' ||
+	    { echo "    $1 is not >= $2" >&2; return 1; }
+}
+
+# The replica tests (test-replica*.sh): write the configuration FILE for
+# slapd NAME (slapd_mailswitch_conf: no cache) with the replica group
+# REPLICA (its body, "enabled = true; ..."), the metrics on $METRICS_PORT
+# and the socketmap on $E2E_SOCKETMAP_PORT (the milter's socket comes
+# from -p).
+replica_conf()
+{
+	local file=$1 name=$2 replica=$3
+	slapd_mailswitch_conf "$T/base-$name.conf" "\"${SLAPD_URI[$name]}\"" \
+	    timeout=2.0 connections=2 "replica={ $replica }"
+	{
+		echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
+		echo "socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";"
+		cat "$T/base-$name.conf"
+	} >"$file"
+	chmod 644 "$file"
+	grep -q 'replica = { enabled = true;' "$file" ||
+	    e2e_die "no replica group in $file"
+}
+
+# Start mailswitch on CONF of replica_conf (the milter, -p, and the
+# socketmap); its PID in $pid.
+replica_start()
+{
+	e2e_mailswitch_start "$MS" "$1"
+	pid=$E2E_MAILSWITCH_PID
+	e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$pid" ||
+	    e2e_die "no socketmap server on $E2E_SOCKETMAP_PORT"
+}
+
+# True when slapd NAME's log has no search whose filter holds one of
+# the ADDRESSes (a lookup on the message path; the replica's own searches
+# name no address).
+no_lookup_at()
+{
+	local f=$SLAPD_TMP/$1/slapd.log a ok=0
+	shift
+	for a in "$@"; do
+		if grep -F 'SRCH base=' "$f" | grep -qiF -- "$a"; then
+			grep -F 'SRCH base=' "$f" | grep -iF -- "$a" |
+			    head -n 3 >&2
+			ok=1
+		fi
+	done
+	return "$ok"
+}
+
+# A contact of sales.contoso.com (LDIF add record): NAME LOCAL TARGET.
+contact_ldif()
+{
+	printf '%s\n' "dn: cn=$1,ou=contacts,$SLAPD_BASE" \
+	    "objectClass: inetOrgPerson" "objectClass: mailswitchRecipient" \
+	    "cn: $1" "sn: $1" "proxyAddresses: SMTP:$2@sales.contoso.com" \
+	    "targetAddress: SMTP:$3" ""
+}
+
+# The number of entries of LDIF file $1 that have a proxyAddresses or a
+# targetAddress value: what the replica loads.
+ldif_recipients()
+{
+	awk 'BEGIN { RS = ""; n = 0 }
+	    /(^|\n)(proxyAddresses|targetAddress)::? / { n++ }
+	    END { print n }' "$1"
+}
+
+# True when number $1 > $2 (decimals allowed; "absent" is not a number).
+gt()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		exit !(a ~ /^[0-9]+(\.[0-9]+)?$/ && a + 0 > b + 0) }' ||
+	    { echo "    $1 is not > $2" >&2; return 1; }
 }

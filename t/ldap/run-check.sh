@@ -10,12 +10,14 @@
 #	T_CONF         a mailswitch configuration: the domains of
 #	               etc/mailswitch.conf, directory.backend = "ldap" on it
 #	T_TLS_CONF     the same with StartTLS (certificates of slapd_certs)
+#	T_REPLICA_CONF the same as T_CONF with directory.ldap.replica enabled
+#	               (SPEC section 9: every lookup from an in-memory copy)
 #	T_LDAP_URI     its ldap:// URI
 #	T_LDAP_DOWN    an ldap:// URI where nothing listens
 #	T_LDAP_TMP     a scratch folder, removed afterwards
 #	T_LDAP_BIND_DN / T_LDAP_BIND_PASSWORD   the read-only account
-# check_resolve then runs its example table on the ldap back-end, and
-# check_ldap its lookups.  Exits with the test's status.
+# check_resolve then runs its example table on the ldap back-end and on
+# its replica, and check_ldap its lookups.  Exits with the test's status.
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -61,12 +63,17 @@ down=$(slapd_free_port)
 conf=$SLAPD_TMP/mailswitch-ldap.conf
 slapd_mailswitch_conf "$conf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
     connections=2
+replconf=$SLAPD_TMP/mailswitch-ldap-replica.conf
+slapd_mailswitch_conf "$replconf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
+    connections=2 \
+    "replica={ enabled = true; poll = 1; page_size = 7; max_age = 60; }"
 tlsconf=$SLAPD_TMP/mailswitch-ldap-tls.conf
 slapd_mailswitch_conf "$tlsconf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
     connections=2 starttls=true "tls_ca_file=\"$SLAPD_TMP/certs/ca.pem\""
 
 set +e
-T_CONF=$conf T_TLS_CONF=$tlsconf T_LDAP_URI=${SLAPD_URI[one]} \
+T_CONF=$conf T_TLS_CONF=$tlsconf T_REPLICA_CONF=$replconf \
+    T_LDAP_URI=${SLAPD_URI[one]} \
     T_LDAP_DOWN="ldap://127.0.0.1:$down/" T_LDAP_TMP=$SLAPD_TMP \
     T_LDAP_BIND_DN=$SLAPD_BIND_DN T_LDAP_BIND_PASSWORD=$SLAPD_BIND_PASSWORD \
     "$bin"

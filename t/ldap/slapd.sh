@@ -5,9 +5,11 @@
 #	. "$(dirname "$0")/slapd.sh"
 #	slapd_init                     # temp dir; call slapd_cleanup on EXIT
 #	slapd_certs                    # CA + server certs (for --tls)
-#	slapd_start one [--tls good|other] [--auth] [--ldif FILE]
+#	slapd_start one [--tls good|other] [--auth] [--ldif FILE] [--syncprov]
 #	echo "${SLAPD_URI[one]} ${SLAPD_LDAPS[one]}"
 #	slapd_stop one; slapd_restart one; slapd_pause one; slapd_resume one
+#	slapd_modify one <changes.ldif      # ldapmodify -a as the rootdn
+#	slapd_aside one COMMAND...          # one, stopped, up on a side port
 #
 # Each server: a slapd.conf-style configuration generated in its own folder
 # under $SLAPD_TMP (core, cosine, inetorgperson and contrib/ldap/
@@ -25,6 +27,17 @@
 #                $SLAPD_TMP/certs/ca.pem (the CA clients trust)
 #   --tls other  the same names from another CA (other-ca.pem)
 #   --auth       anonymous clients may bind but read nothing
+#   --syncprov   the syncprov overlay on the database (RFC 4533: the
+#                server offers syncrepl, 1.3.6.1.4.1.4203.1.9.1.1, and
+#                keeps a contextCSN, checkpointed after every write); a
+#                syncrepl search is not paged: over 500 entries its
+#                refresh hits the size limit below
+#
+# Every database maintains entryUUID, entryCSN and modifyTimestamp (mdb
+# does), with an equality index on modifyTimestamp and entryCSN; the
+# rootdn's password is $SLAPD_ROOT_PASSWORD (ldapmodify -D "$SLAPD_ROOT_DN",
+# or slapd_modify).  A search returns at most 500 entries, a paged one
+# (RFC 2696) any number.
 #
 # With SLAPD_OWNER=1 (a caller that cleans up on its own), slapd_init
 # installs no trap; otherwise it installs slapd_cleanup on EXIT.
@@ -38,6 +51,8 @@ SLAPD_MODULE_DIR=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
 SLAPD_BASE="dc=contoso,dc=com"
 SLAPD_BIND_DN="cn=mailswitch,ou=system,dc=contoso,dc=com"
 SLAPD_BIND_PASSWORD="s3cret-Pa55-for-tests"
+SLAPD_ROOT_DN="cn=admin,$SLAPD_BASE"
+SLAPD_ROOT_PASSWORD="admin-secret"
 SLAPD_TMP=""
 declare -A SLAPD_PID SLAPD_PORT SLAPD_TLSPORT SLAPD_URI SLAPD_LDAPS SLAPD_ARGS
 
@@ -132,10 +147,11 @@ slapd_certs()
 	chmod 644 "$d"/*.pem
 }
 
-# Write NAME's slapd.conf.  TLS: "", good or other; AUTH: 0 or 1.
+# Write NAME's slapd.conf.  TLS: "", good or other; AUTH: 0 or 1;
+# SYNCPROV: 0 or 1.
 slapd_config()
 {
-	local name=$1 tls=$2 auth=$3 d=$SLAPD_TMP/$1 cert=""
+	local name=$1 tls=$2 auth=$3 syncprov=${4:-0} d=$SLAPD_TMP/$1 cert=""
 	case $tls in
 	good) cert=server ;;
 	other) cert=other ;;
@@ -150,6 +166,12 @@ slapd_config()
 		echo "argsfile $d/slapd.args"
 		echo "modulepath $SLAPD_MODULE_DIR"
 		echo "moduleload back_mdb"
+		if [ "$syncprov" = 1 ]; then
+			[ -e "$SLAPD_MODULE_DIR/syncprov.la" ] ||
+			    [ -e "$SLAPD_MODULE_DIR/syncprov.so" ] ||
+			    slapd_die "no syncprov module in $SLAPD_MODULE_DIR"
+			echo "moduleload syncprov"
+		fi
 		if [ -n "$cert" ]; then
 			echo "TLSCertificateFile $SLAPD_TMP/certs/$cert.pem"
 			echo "TLSCertificateKeyFile $SLAPD_TMP/certs/$cert.key"
@@ -157,17 +179,27 @@ slapd_config()
 		echo "database mdb"
 		echo "maxsize 10485760"
 		echo "suffix \"$SLAPD_BASE\""
-		echo "rootdn \"cn=admin,$SLAPD_BASE\""
-		echo "rootpw admin-secret"
+		echo "rootdn \"$SLAPD_ROOT_DN\""
+		echo "rootpw $SLAPD_ROOT_PASSWORD"
 		echo "directory $d/db"
 		echo "index objectClass eq"
 		echo "index proxyAddresses eq"
 		echo "index targetAddress eq"
+		echo "index modifyTimestamp eq"
+		echo "index entryCSN,entryUUID eq"
+		# 500 entries per search (slapd's default), but no limit on
+		# the total of a paged one (as Active Directory): the
+		# replica's full load pages through every entry
+		echo "sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited"
 		echo "access to attrs=userPassword by anonymous auth by * none"
 		if [ "$auth" = 1 ]; then
 			echo "access to * by users read by * none"
 		else
 			echo "access to * by * read"
+		fi
+		if [ "$syncprov" = 1 ]; then
+			echo "overlay syncprov"
+			echo "syncprov-checkpoint 1 1"
 		fi
 	} >"$d/slapd.conf"
 }
@@ -177,7 +209,8 @@ slapd_config()
 # --tls, SLAPD_TLSPORT[NAME] and SLAPD_LDAPS[NAME].
 slapd_start()
 {
-	local name=$1 tls="" auth=0 ldif=$SLAPD_TOP/contrib/ldap/contacts.ldif
+	local name=$1 tls="" auth=0 syncprov=0
+	local ldif=$SLAPD_TOP/contrib/ldap/contacts.ldif
 	local d=$SLAPD_TMP/$1 port tlsport="" urls try
 	shift
 	while [ $# -gt 0 ]; do
@@ -185,12 +218,13 @@ slapd_start()
 		--tls) tls=$2; shift ;;
 		--auth) auth=1 ;;
 		--ldif) ldif=$2; shift ;;
+		--syncprov) syncprov=1 ;;
 		*) slapd_die "slapd_start: unknown option $1" ;;
 		esac
 		shift
 	done
 	mkdir -p "$d/db"
-	slapd_config "$name" "$tls" "$auth"
+	slapd_config "$name" "$tls" "$auth" "$syncprov"
 	{
 		cat "$ldif"
 		printf '\n'
@@ -328,4 +362,42 @@ slapd_mailswitch_conf()
 		echo "  { name = \"fourthcoffee.com\"; authority = \"external_relay\"; }"
 		echo ");"
 	} >"$file"
+}
+
+# Apply the LDIF changes on stdin to NAME as its rootdn (ldapmodify -a:
+# records without a changetype are adds); at most 10 s.  The output in
+# $SLAPD_TMP/NAME/modify.log; returns ldapmodify's status.
+slapd_modify()
+{
+	local name=$1 d=$SLAPD_TMP/$1
+	timeout 10 ldapmodify -x -a -H "${SLAPD_URI[$name]}" \
+	    -D "$SLAPD_ROOT_DN" -w "$SLAPD_ROOT_PASSWORD" \
+	    -o nettimeout=5 >>"$d/modify.log" 2>&1
+}
+
+# With NAME stopped: start it on a new port of its own (none of its
+# clients knows it), run COMMAND... with SLAPD_URI[NAME] (so slapd_modify
+# NAME) pointing there, stop it again; NAME keeps its ports.  For changes
+# made while the clients cannot reach the server.  Returns COMMAND's
+# status.
+slapd_aside()
+{
+	local name=$1 port=${SLAPD_PORT[$1]} args=${SLAPD_ARGS[$1]}
+	local uri=${SLAPD_URI[$1]} tlsport=${SLAPD_TLSPORT[$1]:-} side rc=0
+	shift
+	[ -z "${SLAPD_PID[$name]:-}" ] ||
+	    slapd_die "slapd_aside: $name is running"
+	side=$(slapd_free_port)
+	SLAPD_PORT[$name]=$side
+	SLAPD_TLSPORT[$name]=""
+	SLAPD_ARGS[$name]="ldap://127.0.0.1:$side/"
+	SLAPD_URI[$name]="ldap://127.0.0.1:$side/"
+	slapd_run "$name"
+	"$@" || rc=$?
+	slapd_stop "$name"
+	SLAPD_PORT[$name]=$port
+	SLAPD_TLSPORT[$name]=$tlsport
+	SLAPD_ARGS[$name]=$args
+	SLAPD_URI[$name]=$uri
+	return "$rc"
 }

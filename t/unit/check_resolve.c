@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dir_cache.h"
 #include "dir_fake.h"
+#include "dir_replica.h"
 #include "directory.h"
 #include "resolve.h"
 #include "tcheck.h"
@@ -120,6 +121,8 @@ static const struct rcpt_row strict_rows[] = {
 /*
  * The example configuration: etc/mailswitch.conf, or $T_CONF (the same
  * domains on another back-end: t/ldap/run-check.sh points it at slapd).
+ * $T_REPLICA_CONF (run-check.sh too): the same ldap back-end with its
+ * replica enabled (SPEC section 9), test_replica_table.
  */
 static const char *
 example_conf(void)
@@ -163,6 +166,42 @@ START_TEST(test_example_table)
 	ck_assert_msg(cfg != NULL, "%s", err);
 	dir = directory_open(cfg, err, sizeof(err));
 	ck_assert_msg(dir != NULL, "%s", err);
+	check_rows(cfg, dir, example_rows, NELEM(example_rows));
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * The example table on the directory replica (t/ldap/run-check.sh): once
+ * its first full load is done every lookup is answered from memory, and
+ * the answers must be those of the LDIF and ldap back-ends.  A directory
+ * without a replica has nothing to wait for.
+ */
+START_TEST(test_replica_table)
+{
+	char		 err[CONFIG_ERR_MAX];
+	const char	*path = getenv("T_REPLICA_CONF");
+	config_t	*cfg, *plain_cfg;
+	directory_t	*dir, *plain;
+
+	ck_assert_msg(path != NULL, "T_REPLICA_CONF is not set");
+	plain_cfg = config_load(example_conf(), err, sizeof(err));
+	ck_assert_msg(plain_cfg != NULL, "%s", err);
+	plain = directory_open(plain_cfg, err, sizeof(err));
+	ck_assert_msg(plain != NULL, "%s", err);
+	ck_assert_msg(dir_replica_wait(plain, 0.2) == -1,
+	    "dir_replica_wait on %s (no replica) did not say -1",
+	    example_conf());
+	directory_close(plain);
+	config_free(plain_cfg);
+
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	dir = directory_open(cfg, err, sizeof(err));
+	ck_assert_msg(dir != NULL, "%s", err);
+	ck_assert_msg(dir_replica_wait(dir, 20) == 0,
+	    "the replica of %s did not load within 20 s", path);
 	check_rows(cfg, dir, example_rows, NELEM(example_rows));
 	directory_close(dir);
 	config_free(cfg);
@@ -401,6 +440,9 @@ resolve_suite(void)
 	TCase	*tc = tcase_create("inbound");
 
 	tcase_add_test(tc, test_example_table);
+	/* on slapd only (t/ldap/run-check.sh sets it; the unit run has none) */
+	if (getenv("T_REPLICA_CONF") != NULL)
+		tcase_add_test(tc, test_replica_table);
 	tcase_add_test(tc, test_strict_table);
 	tcase_add_test(tc, test_chain_hops);
 	tcase_add_test(tc, test_internet);

@@ -1,0 +1,237 @@
+#!/bin/bash
+# t/ldap/test-replica-syncrepl.sh -- the directory replica (SPEC section 9)
+# kept current by RFC 4533 refreshAndPersist, through the private Postfix
+# and the socketmap front end:
+#
+#	test-replica-syncrepl.sh MAILSWITCH_BINARY
+#
+# slapd with the syncprov overlay (the example directory), replica
+# { poll = 5; syncrepl = "auto" }: after the full load mailswitch starts
+# a refreshAndPersist search (cookie: none).  ldapmodify: an added
+# contact, a changed target and a deleted contact are each answered
+# within 2 s, and no incremental (polling) search ever runs: only the
+# push explains them; the push syncs are counted.  slapd stopped: the
+# push sync fails, the replica keeps answering.  Changes made while
+# mailswitch cannot reach slapd (slapd_aside: slapd up on a side port);
+# slapd back on its port: mailswitch starts refreshAndPersist again with
+# "cookie: resumed" and the changes made meanwhile (an add, a changed
+# target, a delete) are applied; a change made right after is seen
+# within 2 s; the same mailswitch process.  Then a syncprov slapd with
+# 1200 contacts: the unpaged refresh is over its size limit (500), the
+# server refuses the search and auto falls back to polling.
+#
+# poll = 5, not 600: with syncrepl mailswitch does not poll (checked: no
+# "incremental sync" line), and poll also sets how often it tries to
+# reconnect (capped at 30 s), which keeps this test short.
+# Needs root, slapd with syncprov, ldap-utils, curl.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$LDAP_LIB_DIR/../metrics.sh"
+ldap_test_init "$@"
+command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
+command -v ldapmodify >/dev/null 2>&1 || e2e_die "ldapmodify is not installed"
+METRICS_TMP=$T
+log=$E2E_TMP/mailswitch.log
+ok_push='mailswitch_replica_syncs_total{kind="push",result="ok"}'
+failed_push='mailswitch_replica_syncs_total{kind="push",result="failed"}'
+POLL=5
+PUSH=2		# seconds a pushed change may take
+RECONNECT=40	# seconds mailswitch may take to reconnect (retry <= 30 s)
+unknown_550="550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown"
+
+e2e_sink_start
+METRICS_PORT=$(slapd_free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
+slapd_start one --syncprov
+uri=${SLAPD_URI[one]}
+e2e_check "slapd offers syncrepl (supportedControl 1.3.6.1.4.1.4203.1.9.1.1)" \
+    test -n "$(timeout 10 ldapsearch -x -LLL -o nettimeout=5 -H "$uri" -b "" \
+    -s base supportedControl | grep -F '1.3.6.1.4.1.4203.1.9.1.1')"
+replica_conf "$T/mailswitch.conf" one \
+    "enabled = true; poll = $POLL; syncrepl = \"auto\";"
+want=$(ldif_recipients "$SLAPD_TOP/contrib/ldap/contacts.ldif")
+
+echo "== the full load, then refreshAndPersist"
+e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+t0=$(ms_now)
+replica_start "$T/mailswitch.conf"
+e2e_check "log: replica: full sync ok: $want entries (within 10 s)" \
+    log_wait_since 0 10 "replica: full sync ok: $want entries, "
+e2e_check "log: syncrepl refreshAndPersist started, cookie: none (within 5 s)" \
+    log_wait_since 0 5 \
+    "replica: syncrepl refreshAndPersist started ($uri, cookie: none)"
+echo "    refreshAndPersist started within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
+grep -F "replica: " "$log" | head -n 3 >&2 || true
+msg_send bob@contoso.com
+e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+e2e_check "delivered to bob@fourthcoffee.com" \
+    msg_delivered_to "<bob@fourthcoffee.com>"
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" \
+    is "$RCPT_REPLY" "$unknown_550"
+metrics_get "$METRICS_PORT"
+e2e_check "mailswitch_replica_entries $want" \
+    is "$(metrics_value mailswitch_replica_entries)" "$want"
+push0=$(metrics_value "$ok_push")
+echo "    push syncs ok so far: $push0" >&2
+
+# Apply the LDIF changes on stdin, then wait (at most $PUSH s) until the
+# socketmap answers "NAME KEY" with REPLY; print how long it took.  True
+# when it did in time.
+pushed()
+{
+	SM_T0=$(ms_now)
+	slapd_modify one ||
+	    { echo "    ldapmodify failed: $(tail -n 3 "$SLAPD_TMP/one/modify.log")" >&2; return 1; }
+	sm_wait "$PUSH" "$@" || return 1
+	echo "    seen after $SM_MS ms (poll is $POLL s)"
+	le "$SM_MS" $((PUSH * 1000))
+}
+
+echo "== ldapmodify: add, change, delete -- pushed"
+smtp_rcpt newguy@sales.contoso.com
+e2e_check "RCPT newguy@sales.contoso.com before the add: 550" \
+    starts "$RCPT_REPLY" "550 5.1.1"
+e2e_check "add: newguy@sales.contoso.com within $PUSH s" pushed \
+    virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com" \
+    < <(contact_ldif "New Guy" newguy newguy@fourthcoffee.com)
+msg_send newguy@sales.contoso.com
+e2e_check "delivered to newguy@fourthcoffee.com" \
+    msg_delivered_to "<newguy@fourthcoffee.com>"
+e2e_check "change: alice@contoso.com -> alice.new@fourthcoffee.com within $PUSH s" \
+    pushed virtual alice@contoso.com "OK alice.new@fourthcoffee.com" \
+    < <(printf '%s\n' "dn: cn=Alice Wong,ou=contacts,$SLAPD_BASE" \
+    "changetype: modify" "replace: targetAddress" \
+    "targetAddress: SMTP:alice.new@fourthcoffee.com")
+msg_send awong@contoso.com
+e2e_check "delivered to alice.new@fourthcoffee.com" \
+    msg_delivered_to "<alice.new@fourthcoffee.com>"
+e2e_check "frank@sales.contoso.com before the delete: a contact" \
+    sm_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
+e2e_check "delete: frank@sales.contoso.com unknown within $PUSH s" \
+    pushed access frank@sales.contoso.com "OK 550 5.1.1 User unknown" \
+    < <(printf '%s\n' "dn: cn=Frank Moss,ou=contacts,$SLAPD_BASE" \
+    "changetype: delete")
+smtp_rcpt frank@sales.contoso.com
+e2e_check "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
+    starts "$RCPT_REPLY" "550 5.1.1"
+metrics_get "$METRICS_PORT"
+e2e_check "push syncs ok counted (> $push0)" \
+    gt "$(metrics_value "$ok_push")" "$push0"
+e2e_check "entries: one added, one deleted ($want)" \
+    is "$(metrics_value mailswitch_replica_entries)" "$want"
+e2e_check "log: push sync ok lines" e2e_file_has "$log" "replica: push sync ok: "
+e2e_check "log: no incremental (polling) sync while syncrepl runs" \
+    test -z "$(grep -F 'replica: incremental sync' "$log")"
+e2e_check "slapd saw no lookup of bob, nobody, newguy, alice or frank" \
+    no_lookup_at one bob@ nobody@ newguy@ alice@ frank@
+
+echo "== slapd stopped; changes made while mailswitch cannot reach it"
+mark=$(log_mark)
+slapd_stop one
+e2e_check "log: the push sync failed (warning, within 5 s)" \
+    log_wait_since "$mark" 5 "replica: push sync failed: "
+e2e_check "down: virtual bob@contoso.com still answered" \
+    sm_is virtual bob@contoso.com "OK bob@fourthcoffee.com"
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "down: RCPT nobody@sales.contoso.com still 550 (max_age 3600)" \
+    is "$RCPT_REPLY" "$unknown_550"
+metrics_get "$METRICS_PORT"
+e2e_check "$failed_push > 0" gt "$(metrics_value "$failed_push")" 0
+aside_changes()
+{
+	{
+		contact_ldif "Late Comer" late late@fourthcoffee.com
+		printf '%s\n' "dn: cn=Gina Ho,ou=users,$SLAPD_BASE" \
+		    "changetype: delete" ""
+		printf '%s\n' "dn: cn=Bob Lee,ou=contacts,$SLAPD_BASE" \
+		    "changetype: modify" "replace: targetAddress" \
+		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
+	} | slapd_modify one
+}
+e2e_check "gina@sales.contoso.com before: a mailbox (kept)" \
+    sm_is access gina@sales.contoso.com "NOTFOUND "
+slapd_aside one aside_changes ||
+    e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+e2e_check "the changes are not seen yet (late@sales.contoso.com unknown)" \
+    sm_is access late@sales.contoso.com "OK 550 5.1.1 User unknown"
+
+echo "== slapd back on its port: resumed from the cookie"
+t0=$(ms_now)
+slapd_run one
+e2e_check "log: refreshAndPersist started again, cookie: resumed (within $RECONNECT s)" \
+    log_wait_since "$mark" "$RECONNECT" \
+    "replica: syncrepl refreshAndPersist started ($uri, cookie: resumed)"
+echo "    resumed $(($(ms_now) - t0)) ms after slapd's start" >&2
+tail -n +"$((mark + 1))" "$log" | grep -F "replica: " | head -n 5 >&2 || true
+e2e_check "resumed from the cookie: no full reload since the stop" \
+    test -z "$(tail -n +"$((mark + 1))" "$log" | grep -F 'replica: full sync')"
+SM_T0=$(ms_now)
+e2e_check "resumed: the contact added meanwhile" sm_wait "$PUSH" \
+    virtual late@sales.contoso.com "OK late@fourthcoffee.com"
+SM_T0=$(ms_now)
+e2e_check "resumed: the target changed meanwhile" sm_wait "$PUSH" \
+    virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
+SM_T0=$(ms_now)
+e2e_check "resumed: the mailbox deleted meanwhile is unknown" sm_wait "$PUSH" \
+    access gina@sales.contoso.com "OK 550 5.1.1 User unknown"
+e2e_check "resumed: the rest unchanged (dan@contoso.com a mailbox)" \
+    sm_is access dan@contoso.com "NOTFOUND "
+e2e_check "resumed: the rest unchanged (alice.new)" \
+    sm_is virtual alice@contoso.com "OK alice.new@fourthcoffee.com"
+e2e_check "change right after: newguy@sales.contoso.com -> newguy2@fourthcoffee.com within $PUSH s" \
+    pushed virtual newguy@sales.contoso.com "OK newguy2@fourthcoffee.com" \
+    < <(printf '%s\n' "dn: cn=New Guy,ou=contacts,$SLAPD_BASE" \
+    "changetype: modify" "replace: targetAddress" \
+    "targetAddress: SMTP:newguy2@fourthcoffee.com")
+msg_send bob@contoso.com
+e2e_check "delivered to bob.new@fourthcoffee.com" \
+    msg_delivered_to "<bob.new@fourthcoffee.com>"
+smtp_rcpt gina@sales.contoso.com
+e2e_check "RCPT gina@sales.contoso.com: 550 5.1.1" starts "$RCPT_REPLY" "550 5.1.1"
+metrics_get "$METRICS_PORT"
+e2e_check "entries: +1 -1 meanwhile ($want)" \
+    is "$(metrics_value mailswitch_replica_entries)" "$want"
+e2e_check "log: still no incremental (polling) sync" \
+    test -z "$(grep -F 'replica: incremental sync' "$log")"
+e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+e2e_check "slapd saw no lookup of late, gina or bob (from memory)" \
+    no_lookup_at one late@ gina@ bob@
+
+e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+cp "$log" "$T/mailswitch-one.log"
+slapd_stop one
+
+echo "== syncprov, but the unpaged refresh is over slapd's size limit (500)"
+"$LDAP_LIB_DIR/gen-contacts.sh" 1200 >"$T/big.ldif"
+slapd_start big --syncprov --ldif "$T/big.ldif"
+replica_conf "$T/big.conf" big \
+    'enabled = true; poll = 1; page_size = 100; syncrepl = "auto";'
+replica_start "$T/big.conf"
+e2e_check "big: full sync ok: 1200 entries (paged, within 10 s)" \
+    log_wait_since 0 10 "replica: full sync ok: 1200 entries, "
+e2e_check "big: the refused syncrepl search is logged (within 5 s)" \
+    log_wait_since 0 5 "refused the syncrepl search"
+grep -F "refused the syncrepl search" "$log" | head -n 1 >&2 || true
+e2e_check "big: auto falls back to polling (within 5 s)" \
+    log_wait_since 0 5 "replica: incremental sync ok: 1200 entries, "
+e2e_check "big: user1199@contoso.com from the replica" \
+    sm_is virtual user1199@contoso.com "OK user1199@fourthcoffee.com"
+SM_T0=$(ms_now)
+printf '%s\n' "dn: cn=User 5,ou=contacts,$SLAPD_BASE" "changetype: modify" \
+    "replace: targetAddress" "targetAddress: SMTP:x5@fourthcoffee.com" |
+    slapd_modify big ||
+    e2e_die "ldapmodify (big) failed: $(cat "$SLAPD_TMP/big/modify.log")"
+e2e_check "big: a change polled within poll + 5 s" sm_wait 6 \
+    virtual user5@contoso.com "OK x5@fourthcoffee.com"
+echo "    seen after $SM_MS ms (poll is 1 s)"
+metrics_get "$METRICS_PORT"
+e2e_check "big: mailswitch_replica_entries 1200" \
+    is "$(metrics_value mailswitch_replica_entries)" 1200
+e2e_check "big: slapd saw no lookup of user1199 or user5" \
+    no_lookup_at big user1199@ user5@
+e2e_check "no sanitizer report in the milter's log (big)" e2e_mailswitch_sane
+
+if ! e2e_summary; then
+	e2e_show_logs
+	exit 1
+fi

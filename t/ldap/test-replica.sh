@@ -1,0 +1,310 @@
+#!/bin/bash
+# t/ldap/test-replica.sh -- the directory replica (SPEC section 9) in poll
+# mode, through the private Postfix and the socketmap front end:
+#
+#	test-replica.sh MAILSWITCH_BINARY
+#
+# 1. Paged load: a slapd "big" holding 1200 generated contacts
+#    (t/ldap/gen-contacts.sh), replica page_size = 100: the full sync
+#    says 1200 entries, so does mailswitch_replica_entries, slapd served
+#    it in pages of 100 (no search returned more), user1199@contoso.com
+#    is rewritten to user1199@fourthcoffee.com and slapd saw no lookup of
+#    it (answered from memory).
+# 2. Poll mode: slapd "one" (the example directory, no syncprov), replica
+#    { poll = 1; page_size = 2; max_age = 4; syncrepl = "auto" }: auto
+#    finds no syncrepl and polls.  The full sync counts the entries of
+#    contrib/ldap/contacts.ldif that have a proxy or target attribute; a
+#    contact is rewritten, an unknown address of the authoritative
+#    sales.contoso.com gets 550, without a query to slapd.  ldapmodify:
+#    an added contact, a changed target and a deleted contact are each
+#    seen within poll + 5 s (measured and printed).
+# 3. slapd stopped: a contact is still rewritten and the unknown address
+#    still gets 550 while the replica is younger than max_age; past it
+#    the unknown address gets 451 4.3.0, the contact is still rewritten,
+#    the warning is logged and the failed incremental syncs are counted.
+#    Changes made meanwhile (slapd up on a side port mailswitch does not
+#    know); slapd back on its port: "in sync again", 550 again, the
+#    changes applied, the same mailswitch process.
+# 4. SIGHUP with slapd stopped: the new configuration's replica answers
+#    from the copy it took over (550, a contact rewritten, the same entry
+#    count), its own full sync fails until slapd is back, then succeeds.
+# Needs root, slapd, ldap-utils, curl.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$LDAP_LIB_DIR/../metrics.sh"
+ldap_test_init "$@"
+command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
+command -v ldapmodify >/dev/null 2>&1 || e2e_die "ldapmodify is not installed"
+METRICS_TMP=$T
+log=$E2E_TMP/mailswitch.log
+failed_incr='mailswitch_replica_syncs_total{kind="incremental",result="failed"}'
+ok_incr='mailswitch_replica_syncs_total{kind="incremental",result="ok"}'
+ok_full='mailswitch_replica_syncs_total{kind="full",result="ok"}'
+POLL=1
+MAX_AGE=4
+MARGIN=5	# seconds a change may take beyond poll
+
+# True when slapd NAME's log shows at least MIN search results of exactly
+# N entries and, with "only", none of more than N: a load in pages of N.
+# (Not "only" where the replica polls: an incremental search need not be
+# paged.)
+paged_by()
+{
+	local f=$SLAPD_TMP/$1/slapd.log n=$2 min=$3 only=${4:-} pages big
+	pages=$(grep -c "SEARCH RESULT tag=101 err=0 .* nentries=$n " "$f" ||
+	    true)
+	big=$(sed -n 's/.*SEARCH RESULT .* nentries=\([0-9]*\) .*/\1/p' "$f" |
+	    awk -v n="$n" '$1 > n' | wc -l)
+	echo "    slapd $1: $pages results of $n entries, $big of more" >&2
+	[ "$pages" -ge "$min" ] && { [ -z "$only" ] || [ "$big" -eq 0 ]; }
+}
+
+unknown_550="550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown"
+unknown_451="451 4.3.0 <nobody@sales.contoso.com>: Temporary lookup failure"
+
+e2e_sink_start
+METRICS_PORT=$(slapd_free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
+
+echo "== 1. a paged load: 1200 entries, page_size = 100"
+"$LDAP_LIB_DIR/gen-contacts.sh" 1200 >"$T/big.ldif"
+slapd_start big --ldif "$T/big.ldif"
+replica_conf "$T/big.conf" big \
+    'enabled = true; poll = 600; refresh = 3600; page_size = 100; max_age = 3600; syncrepl = "auto";'
+e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+mark=0
+t0=$(ms_now)
+replica_start "$T/big.conf"
+e2e_check "log: replica: full sync ok (within 20 s)" \
+    log_wait_since "$mark" 20 "replica: full sync ok: "
+echo "    full load of 1200 entries done within $(($(ms_now) - t0)) ms" \
+    "of mailswitch's start" >&2
+grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
+e2e_check "log: the full sync has 1200 entries" \
+    e2e_file_has "$log" "replica: full sync ok: 1200 entries, "
+e2e_check "log: ... from the server's URI" \
+    e2e_file_has "$log" "(${SLAPD_URI[big]})"
+metrics_get "$METRICS_PORT"
+e2e_check "mailswitch_replica_entries 1200" \
+    is "$(metrics_value mailswitch_replica_entries)" 1200
+e2e_check "one full sync ok" is "$(metrics_value "$ok_full")" 1
+e2e_check "slapd answered in pages of 100 (12 of them, none larger)" \
+    paged_by big 100 12 only
+e2e_check "slapd: no size limit hit" \
+    test -z "$(grep -F 'SEARCH RESULT' "$SLAPD_TMP/big/slapd.log" | grep -v 'err=0 ')"
+msg_send user1199@contoso.com
+e2e_check "RCPT user1199@contoso.com: 250" starts "$RCPT_REPLY" 250
+e2e_check "delivered to user1199@fourthcoffee.com" \
+    msg_delivered_to "<user1199@fourthcoffee.com>"
+e2e_check "virtual u0@contoso.com: user0@fourthcoffee.com" \
+    sm_is virtual u0@contoso.com "OK user0@fourthcoffee.com"
+e2e_check "slapd saw no lookup of user1199 or u0 (from memory)" \
+    no_lookup_at big user1199@contoso.com u0@contoso.com
+e2e_check "no sanitizer report (big)" e2e_mailswitch_sane
+cp "$log" "$T/mailswitch-big.log"
+slapd_stop big
+
+echo "== 2. poll mode on the example directory (no syncprov)"
+slapd_start one
+replica_conf "$T/one.conf" one \
+    "enabled = true; poll = $POLL; page_size = 2; max_age = $MAX_AGE; syncrepl = \"auto\";"
+want=$(ldif_recipients "$SLAPD_TOP/contrib/ldap/contacts.ldif")
+echo "    contrib/ldap/contacts.ldif: $want entries with a proxy or target" >&2
+e2e_check "the example has entries to count (> 10)" test "$want" -gt 10
+t0=$(ms_now)
+replica_start "$T/one.conf"
+e2e_check "log: replica: full sync ok (within 10 s)" \
+    log_wait_since 0 10 "replica: full sync ok: "
+echo "    full sync within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
+grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
+e2e_check "log: the full sync has $want entries" \
+    e2e_file_has "$log" "replica: full sync ok: $want entries, "
+e2e_check "slapd answered in pages of 2 ($(((want + 1) / 2)) at least)" \
+    paged_by one 2 $(((want + 1) / 2))
+metrics_get "$METRICS_PORT"
+e2e_check "mailswitch_replica_entries $want" \
+    is "$(metrics_value mailswitch_replica_entries)" "$want"
+e2e_check "log: auto fell back to polling (incremental syncs, within 5 s)" \
+    log_wait_since 0 5 "replica: incremental sync ok: "
+e2e_check "log: no refreshAndPersist (slapd has no syncprov)" \
+    test -z "$(grep -F 'refreshAndPersist' "$log")"
+msg_send bob@contoso.com
+e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+e2e_check "delivered to bob@fourthcoffee.com" \
+    msg_delivered_to "<bob@fourthcoffee.com>"
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" \
+    "$unknown_550"
+e2e_check "slapd saw no lookup of bob or nobody (from memory)" \
+    no_lookup_at one bob@contoso.com nobody@sales.contoso.com
+
+echo "== ldapmodify: add, change, delete (poll = $POLL s)"
+smtp_rcpt newguy@sales.contoso.com
+e2e_check "RCPT newguy@sales.contoso.com before the add: 550" \
+    starts "$RCPT_REPLY" "550 5.1.1"
+SM_T0=$(ms_now)
+contact_ldif "New Guy" newguy newguy@fourthcoffee.com | slapd_modify one ||
+    e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+e2e_check "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
+    sm_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
+    "OK newguy@fourthcoffee.com"
+echo "    the add was seen after $SM_MS ms"
+e2e_check "add seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+msg_send newguy@sales.contoso.com
+e2e_check "RCPT newguy@sales.contoso.com: 250" starts "$RCPT_REPLY" 250
+e2e_check "delivered to newguy@fourthcoffee.com" \
+    msg_delivered_to "<newguy@fourthcoffee.com>"
+
+SM_T0=$(ms_now)
+printf '%s\n' "dn: cn=Alice Wong,ou=contacts,$SLAPD_BASE" "changetype: modify" \
+    "replace: targetAddress" "targetAddress: SMTP:alice.new@fourthcoffee.com" |
+    slapd_modify one ||
+    e2e_die "ldapmodify (modify) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+e2e_check "change: virtual alice@contoso.com -> alice.new@fourthcoffee.com" \
+    sm_wait $((POLL + MARGIN)) virtual alice@contoso.com \
+    "OK alice.new@fourthcoffee.com"
+echo "    the change was seen after $SM_MS ms"
+e2e_check "change seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+msg_send awong@contoso.com
+e2e_check "delivered to alice.new@fourthcoffee.com" \
+    msg_delivered_to "<alice.new@fourthcoffee.com>"
+
+e2e_check "frank@sales.contoso.com before the delete: a contact" \
+    sm_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
+SM_T0=$(ms_now)
+printf '%s\n' "dn: cn=Frank Moss,ou=contacts,$SLAPD_BASE" "changetype: delete" |
+    slapd_modify one ||
+    e2e_die "ldapmodify (delete) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+e2e_check "delete: access frank@sales.contoso.com -> 550 5.1.1" \
+    sm_wait $((POLL + MARGIN)) access frank@sales.contoso.com \
+    "OK 550 5.1.1 User unknown"
+echo "    the delete was seen after $SM_MS ms"
+e2e_check "delete seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+smtp_rcpt frank@sales.contoso.com
+e2e_check "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
+    starts "$RCPT_REPLY" "550 5.1.1"
+e2e_check "entries: one added, one deleted ($want)" \
+    metrics_wait mailswitch_replica_entries "$want" 5
+metrics_get "$METRICS_PORT"
+e2e_check "incremental syncs counted" ge "$(metrics_value "$ok_incr")" 1
+e2e_check "no failed incremental sync yet" is "$(metrics_value "$failed_incr")" 0
+e2e_check "slapd saw no lookup of newguy, alice or frank (from memory)" \
+    no_lookup_at one newguy@ alice@ frank@
+
+echo "== 3. slapd stopped"
+metrics_get "$METRICS_PORT"
+echo "    replica age before the stop: $(metrics_value mailswitch_replica_age_seconds) s" >&2
+mark=$(log_mark)
+slapd_stop one
+t_stop=$(ms_now)
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "fresh: RCPT nobody@sales.contoso.com still 550 5.1.1" \
+    is "$RCPT_REPLY" "$unknown_550"
+msg_send bob@contoso.com
+e2e_check "fresh: RCPT bob@contoso.com 250" starts "$RCPT_REPLY" 250
+metrics_get "$METRICS_PORT"
+age=$(metrics_value mailswitch_replica_age_seconds)
+echo "    replica age now: $age s, $(($(ms_now) - t_stop)) ms after the stop" >&2
+e2e_check "... while the replica is younger than max_age ($age < $MAX_AGE)" \
+    lt "$age" "$MAX_AGE"
+e2e_check "fresh: bob delivered to bob@fourthcoffee.com" \
+    msg_delivered_to "<bob@fourthcoffee.com>"
+e2e_check "log: a failed sync (warning, within 5 s)" \
+    log_wait_since "$mark" 5 "replica: incremental sync failed: "
+e2e_check "log: past max_age, not-found answers are try-again (within $((MAX_AGE + 6)) s)" \
+    log_wait_since "$mark" $((MAX_AGE + 6)) \
+    "replica: older than max_age ("
+echo "    past max_age $(($(ms_now) - t_stop)) ms after the stop" >&2
+grep -F "replica: " "$log" | tail -n +1 | grep -E 'failed|max_age' |
+    tail -n 2 >&2 || true
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "stale: RCPT nobody@sales.contoso.com 451 4.3.0, not 550" \
+    is "$RCPT_REPLY" "$unknown_451"
+e2e_check "stale: access nobody@sales.contoso.com 451" \
+    sm_is access nobody@sales.contoso.com "OK 451 4.3.0 Temporary lookup failure"
+msg_send bob.lee@contoso.com
+e2e_check "stale: RCPT bob.lee@contoso.com 250 (found answers still served)" \
+    starts "$RCPT_REPLY" 250
+e2e_check "stale: delivered to bob@fourthcoffee.com" \
+    msg_delivered_to "<bob@fourthcoffee.com>"
+e2e_check "stale: virtual newguy@sales.contoso.com still the added contact" \
+    sm_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
+metrics_get "$METRICS_PORT"
+e2e_check "$failed_incr > 0" gt "$(metrics_value "$failed_incr")" 0
+e2e_check "replica age >= max_age" \
+    ge "$(metrics_value mailswitch_replica_age_seconds)" "$MAX_AGE"
+e2e_check "the replica still holds $want entries" \
+    is "$(metrics_value mailswitch_replica_entries)" "$want"
+
+echo "== changes while mailswitch cannot reach slapd; slapd back"
+outage_changes()
+{
+	{
+		contact_ldif "Outage Add" outage outage@fourthcoffee.com
+		printf '%s\n' "dn: cn=Gina Ho,ou=users,$SLAPD_BASE" \
+		    "changetype: delete" ""
+		printf '%s\n' "dn: cn=Bob Lee,ou=contacts,$SLAPD_BASE" \
+		    "changetype: modify" "replace: targetAddress" \
+		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
+	} | slapd_modify one
+}
+e2e_check "gina@sales.contoso.com before: a mailbox (kept)" \
+    sm_is access gina@sales.contoso.com "NOTFOUND "
+slapd_aside one outage_changes ||
+    e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+mark=$(log_mark)
+t0=$(ms_now)
+slapd_run one
+e2e_check "log: replica: in sync again (within 10 s)" \
+    log_wait_since "$mark" 10 "replica: in sync again (${SLAPD_URI[one]})"
+echo "    in sync again $(($(ms_now) - t0)) ms after slapd's start" >&2
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "back: RCPT nobody@sales.contoso.com 550 5.1.1 again" \
+    is "$RCPT_REPLY" "$unknown_550"
+e2e_check "back: the contact added meanwhile" sm_wait $((POLL + MARGIN)) \
+    virtual outage@sales.contoso.com "OK outage@fourthcoffee.com"
+e2e_check "back: the target changed meanwhile" sm_wait $((POLL + MARGIN)) \
+    virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
+e2e_check "back: the mailbox deleted meanwhile is unknown" \
+    sm_wait $((POLL + MARGIN)) access gina@sales.contoso.com \
+    "OK 550 5.1.1 User unknown"
+msg_send bob@contoso.com
+e2e_check "back: delivered to bob.new@fourthcoffee.com" \
+    msg_delivered_to "<bob.new@fourthcoffee.com>"
+metrics_get "$METRICS_PORT"
+e2e_check "back: replica age < max_age" \
+    lt "$(metrics_value mailswitch_replica_age_seconds)" "$MAX_AGE"
+e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+e2e_check "slapd saw no lookup of bob, gina or outage (from memory)" \
+    no_lookup_at one bob@ gina@ outage@
+
+echo "== 4. SIGHUP while slapd is down: the new replica serves the old copy"
+metrics_get "$METRICS_PORT"
+entries_before=$(metrics_value mailswitch_replica_entries)
+slapd_stop one
+mark=$(log_mark)
+kill -HUP "$pid"
+e2e_check "log: configuration reloaded (within 10 s)" \
+    log_wait_since "$mark" 10 "configuration reloaded from"
+smtp_rcpt nobody@sales.contoso.com
+e2e_check "after SIGHUP: RCPT nobody@sales.contoso.com still 550 (the copy, not 451)" \
+    is "$RCPT_REPLY" "$unknown_550"
+e2e_check "after SIGHUP: virtual bob@contoso.com from the copy" \
+    sm_is virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
+metrics_get "$METRICS_PORT"
+e2e_check "after SIGHUP: mailswitch_replica_entries still $entries_before" \
+    is "$(metrics_value mailswitch_replica_entries)" "$entries_before"
+e2e_check "after SIGHUP: the new replica's full sync fails (slapd down)" \
+    log_wait_since "$mark" 5 "replica: full sync failed: "
+mark=$(log_mark)
+slapd_run one
+e2e_check "slapd back: the new replica's own full sync (within 10 s)" \
+    log_wait_since "$mark" 10 "replica: full sync ok: $entries_before entries"
+e2e_check "log: in sync again" \
+    log_wait_since "$mark" 5 "replica: in sync again"
+
+e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+
+if ! e2e_summary; then
+	e2e_show_logs
+	exit 1
+fi
