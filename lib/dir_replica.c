@@ -5,6 +5,9 @@
  * itself is replica_sync.c.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +136,13 @@ replica_swap(struct replica *r, dir_index_t *ix)
 	r->ix = ix;
 	pthread_rwlock_unlock(&r->ixlock);
 	dir_index_release(old);		/* no lookup holds it any more */
+#ifdef __GLIBC__
+	/*
+	 * The old index's blocks lie between the new ones: without a trim,
+	 * glibc keeps their pages and the resident size grows a copy a swap.
+	 */
+	(void)malloc_trim(0);
+#endif
 	atomic_store(&r->entries, (unsigned long long)dir_index_entries(ix));
 	atomic_store(&r->last_ok_ms, (long long)replica_now());
 	pthread_mutex_lock(&r->mu);

@@ -16,7 +16,11 @@
  *                because modifyTimestamp counts seconds: an entry seen
  *                twice changes nothing), then a DN-only paged sweep of the
  *                entries with a proxy or target attribute, which finds the
- *                deletions.
+ *                deletions; the sweep reads every entry's DN, so it runs
+ *                at most once every SYNC_SWEEP_FACTOR times the time the
+ *                last one took.
+ *   A full load updates the store in place (replica_store_round() and
+ *   _sweep()), and builds a new index only when something changed.
  *   push         with syncrepl (RFC 4533 refreshAndPersist, where the
  *                rootDSE lists the Sync Request Control and syncrepl is
  *                auto): the refresh phase, then each add, change and
@@ -54,6 +58,7 @@
 #define SYNC_RETRY_MAX_S	30	/* longest wait before a new attempt */
 #define SYNC_BEAT_MAX_S		30	/* longest time between liveness checks */
 #define SYNC_CHANGE_MAX		128	/* octets of a change_attribute value */
+#define SYNC_SWEEP_FACTOR	30	/* a sweep at most every 30 x its time */
 #define SYNC_ERR_MAX		1024
 #define SYNC_MSG_MAX		900	/* a rule's message, inside SYNC_ERR_MAX */
 #define SYNC_REFRESH_REQUIRED	4096	/* e-syncRefreshRequired (RFC 4533) */
@@ -78,12 +83,12 @@ struct sync {
 	struct replica		*r;
 	dir_ldap_session_t	*s;
 	replica_store_t		*store;
-	replica_store_t		*loading;	/* a full load's new store */
 	int			 loaded;	/* a full load of its own done */
 	int			 use_sync;	/* the session's server: RFC 4533 */
 	int			 uuid_ids;	/* the store is keyed by entryUUID */
 	int64_t			 last_full_ms;
 	char			 last_change[SYNC_CHANGE_MAX];
+	int64_t			 next_sweep_ms;	/* no sweep before then */
 	char			 server_id[1024]; /* the session's server */
 	char			 last_server[1024]; /* the last session's */
 	int			 offered;	/* its rootDSE: RFC 4533 */
@@ -496,15 +501,14 @@ sync_full_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
 	if (sync_read_entry(y, ld, msg, NULL, &e) == -1)
 		return -1;
 	sync_note_change(y, e.change);
-	rc = replica_store_put(y->loading, sync_entry_id(&e), &e.rec);
-	if (rc != -1 && !replica_store_holds(y->store, sync_entry_id(&e),
-	    &e.rec))
-		y->changes++;
-	(void)replica_store_seen(y->store, sync_entry_id(&e));
+	rc = replica_store_put(y->store, sync_entry_id(&e), &e.rec);
 	sync_entry_clear(&e);
-	if (rc == -1)
+	if (rc == -1) {
 		snprintf(y->err, sizeof(y->err), "out of memory");
-	return rc == -1 ? -1 : 0;
+		return -1;
+	}
+	y->changes += (size_t)rc;
+	return 0;
 }
 
 /*
@@ -522,16 +526,10 @@ sync_full(struct sync *y)
 	int		 rc;
 
 	sync_filter(r, filter, sizeof(filter));
-	if ((y->loading = replica_store_new()) == NULL) {
-		snprintf(y->err, sizeof(y->err), "out of memory");
-		return -1;
-	}
 	if (y->uuid_ids != y->use_sync) {
 		/* keyed otherwise: the old store is no guide */
 		replica_store_free(y->store);
 		if ((y->store = replica_store_new()) == NULL) {
-			replica_store_free(y->loading);
-			y->loading = NULL;
 			snprintf(y->err, sizeof(y->err), "out of memory");
 			return -1;
 		}
@@ -539,19 +537,23 @@ sync_full(struct sync *y)
 	}
 	y->changes = 0;
 	y->last_change[0] = '\0';
+	/*
+	 * In place: each entry is put into the store (an unchanged one is
+	 * only marked), then the unmarked ones are gone.  The index is built
+	 * after the whole load, so lookups never see half of it; a load that
+	 * fails half-way leaves real changes in the store, which the next
+	 * sync publishes.  An unchanged directory costs no new index, and no
+	 * second copy in memory.
+	 */
 	replica_store_round(y->store);
-	if ((rc = sync_paged(y, filter, attrs, sync_full_entry)) != 0) {
-		replica_store_free(y->loading);
-		y->loading = NULL;
+	if ((rc = sync_paged(y, filter, attrs, sync_full_entry)) != 0)
 		return rc;
-	}
-	/* the old store's entries that are gone are changes too */
 	y->changes += replica_store_sweep(y->store);
-	replica_store_free(y->store);
-	y->store = y->loading;
-	y->loading = NULL;
-	if (sync_publish(y) == -1)
-		return -1;
+	if (y->changes > 0 || !y->loaded) {
+		if (sync_publish(y) == -1)
+			return -1;
+	} else
+		replica_good(r);
 	y->loaded = 1;
 	y->last_full_ms = replica_now();
 	sync_ok(y, METRICS_SYNC_FULL, start);
@@ -634,11 +636,17 @@ sync_incremental(struct sync *y)
 		if ((rc = sync_paged(y, filter, attrs, sync_change_entry)) != 0)
 			return rc;
 	}
-	sync_filter(r, filter, sizeof(filter));
-	replica_store_round(y->store);
-	if ((rc = sync_paged(y, filter, dn_only, sync_sweep_entry)) != 0)
-		return rc;
-	y->changes += replica_store_sweep(y->store);
+	if (replica_now() >= y->next_sweep_ms) {
+		int64_t	 t0 = replica_now(), spent;
+
+		sync_filter(r, filter, sizeof(filter));
+		replica_store_round(y->store);
+		if ((rc = sync_paged(y, filter, dn_only, sync_sweep_entry)) != 0)
+			return rc;
+		y->changes += replica_store_sweep(y->store);
+		spent = replica_now() - t0;
+		y->next_sweep_ms = replica_now() + spent * SYNC_SWEEP_FACTOR;
+	}
 	if (y->changes > 0) {
 		if (sync_publish(y) == -1)
 			return -1;
@@ -1029,6 +1037,20 @@ sync_wanted(const struct sync *y)
 	    replica_now() >= y->refused_until;
 }
 
+/* The wait before the next poll: poll seconds, or less when a full reload
+   is due sooner. */
+static int64_t
+sync_poll_wait(const struct sync *y)
+{
+	int64_t	 poll = (int64_t)y->r->poll * 1000;
+	int64_t	 full = y->last_full_ms + (int64_t)y->r->refresh * 1000 -
+		    replica_now();
+
+	if (full < 0)
+		full = 0;
+	return full < poll ? full : poll;
+}
+
 void *
 replica_sync_main(void *arg)
 {
@@ -1094,7 +1116,7 @@ replica_sync_main(void *arg)
 			}
 			continue;
 		}
-		if (replica_sleep(r, (int64_t)r->poll * 1000))
+		if (replica_sleep(r, sync_poll_wait(&y)))
 			break;
 		sync_check_age(&y);
 		if (replica_now() - y.last_full_ms >= (int64_t)r->refresh * 1000)

@@ -1,0 +1,165 @@
+/*
+ * check_replica_store.c - the replica's own copy (lib/replica_store.c):
+ * what put, delete, the seen marks and the sweep do to it and report, and
+ * that its index answers what it holds.
+ */
+#include "directory.h"
+#include "replica_store.h"
+#include "tcheck.h"
+
+static const char *const bob_keys[] = { "bob@contoso.com",
+	"bob.lee@contoso.com" };
+static const char *const ann_keys[] = { "ann@contoso.com" };
+
+static const dir_index_record_t bob = {
+	"cn=Bob Lee,ou=contacts,dc=contoso,dc=com", "bob@contoso.com",
+	"bob@fourthcoffee.com", bob_keys, 2, "bob@fourthcoffee.com", NULL
+};
+static const dir_index_record_t bob_moved = {
+	"cn=Bob Lee,ou=contacts,dc=contoso,dc=com", "bob@contoso.com",
+	"bob@northwind.example", bob_keys, 2, "bob@northwind.example", NULL
+};
+static const dir_index_record_t ann = {
+	"cn=Ann,ou=users,dc=contoso,dc=com", "ann@contoso.com", NULL,
+	ann_keys, 1, NULL, NULL
+};
+static const dir_index_record_t nothing = {
+	"cn=Ann,ou=users,dc=contoso,dc=com", NULL, NULL, NULL, 0, NULL, NULL
+};
+
+/* Looks key up by proxy in an index of st: the target ("" for a user). */
+static int
+store_find(const replica_store_t *st, const char *key, char *target,
+    size_t len)
+{
+	dir_index_t	*ix = replica_store_index(st);
+	dir_result_t	 res = { NULL, 0, 0, 0 };
+	char		 err[256];
+	int		 rc;
+
+	ck_assert_ptr_nonnull(ix);
+	rc = dir_index_lookup(ix, 0, key, &res, err, sizeof(err));
+	if (rc == DIR_FOUND) {
+		ck_assert_uint_eq(res.count, 1);
+		snprintf(target, len, "%s", res.entries[0].target ?
+		    res.entries[0].target : "");
+	}
+	dir_result_free(&res);
+	dir_index_release(ix);
+	return rc;
+}
+
+START_TEST(test_put_del)
+{
+	replica_store_t	*st = replica_store_new();
+	char		 target[256];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(replica_store_put(st, "uuid-bob", &bob), 1);
+	ck_assert_int_eq(replica_store_put(st, "uuid-bob", &bob), 0);
+	ck_assert(replica_store_holds(st, "uuid-bob", &bob));
+	ck_assert(!replica_store_holds(st, "uuid-bob", &bob_moved));
+	ck_assert_int_eq(replica_store_put(st, "uuid-ann", &ann), 1);
+	ck_assert_uint_eq(replica_store_count(st), 2);
+	ck_assert_int_eq(store_find(st, "BOB.Lee@contoso.com", target,
+	    sizeof(target)), DIR_FOUND);
+	ck_assert_str_eq(target, "bob@fourthcoffee.com");
+
+	ck_assert_int_eq(replica_store_put(st, "uuid-bob", &bob_moved), 1);
+	ck_assert_uint_eq(replica_store_count(st), 2);
+	ck_assert_int_eq(store_find(st, "bob@contoso.com", target,
+	    sizeof(target)), DIR_FOUND);
+	ck_assert_str_eq(target, "bob@northwind.example");
+
+	/* an entry left without addresses is gone */
+	ck_assert_int_eq(replica_store_put(st, "uuid-ann", &nothing), 1);
+	ck_assert_uint_eq(replica_store_count(st), 1);
+	ck_assert_int_eq(store_find(st, "ann@contoso.com", target,
+	    sizeof(target)), DIR_NOTFOUND);
+	ck_assert_int_eq(replica_store_put(st, "uuid-ann", &nothing), 0);
+
+	ck_assert_int_eq(replica_store_del(st, "uuid-bob"), 1);
+	ck_assert_int_eq(replica_store_del(st, "uuid-bob"), 0);
+	ck_assert_uint_eq(replica_store_count(st), 0);
+	ck_assert_int_eq(store_find(st, "bob@contoso.com", target,
+	    sizeof(target)), DIR_NOTFOUND);
+	replica_store_free(st);
+	replica_store_free(NULL);
+}
+END_TEST
+
+/* A round: what is neither put nor marked seen is swept. */
+START_TEST(test_round_sweep)
+{
+	replica_store_t	*st = replica_store_new();
+
+	ck_assert_int_eq(replica_store_put(st, "a", &bob), 1);
+	ck_assert_int_eq(replica_store_put(st, "b", &ann), 1);
+	ck_assert_uint_eq(replica_store_sweep(st), 0);	/* both this round */
+	replica_store_round(st);
+	ck_assert_int_eq(replica_store_seen(st, "b"), 1);
+	ck_assert_int_eq(replica_store_seen(st, "nobody"), 0);
+	ck_assert_uint_eq(replica_store_sweep(st), 1);
+	ck_assert_uint_eq(replica_store_count(st), 1);
+	ck_assert(replica_store_holds(st, "b", &ann));
+	ck_assert(!replica_store_holds(st, "a", &bob));
+
+	/* an unchanged put marks it seen, too */
+	replica_store_round(st);
+	ck_assert_int_eq(replica_store_put(st, "b", &ann), 0);
+	ck_assert_uint_eq(replica_store_sweep(st), 0);
+	replica_store_round(st);
+	ck_assert_uint_eq(replica_store_sweep(st), 1);
+	ck_assert_uint_eq(replica_store_count(st), 0);
+	replica_store_free(st);
+}
+END_TEST
+
+/* Many records: the table grows and keeps every one. */
+START_TEST(test_many)
+{
+	replica_store_t	*st = replica_store_new();
+	char		 id[32], target[256];
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_put(st, id, i == 4321 ? &bob :
+		    &ann), 1);
+	}
+	ck_assert_uint_eq(replica_store_count(st), 5000);
+	ck_assert(replica_store_holds(st, "id-4321", &bob));
+	ck_assert(replica_store_holds(st, "id-17", &ann));
+	ck_assert_int_eq(store_find(st, "bob@contoso.com", target,
+	    sizeof(target)), DIR_FOUND);
+	replica_store_free(st);
+}
+END_TEST
+
+START_TEST(test_dn_id)
+{
+	char	*id = replica_store_dn_id("CN=Bob Lee,OU=Contacts,DC=contoso");
+
+	ck_assert_str_eq(id, "cn=bob lee,ou=contacts,dc=contoso");
+	free(id);
+}
+END_TEST
+
+static Suite *
+replica_store_suite(void)
+{
+	Suite	*s = suite_create("replica_store");
+	TCase	*tc = tcase_create("replica_store");
+
+	tcase_add_test(tc, test_put_del);
+	tcase_add_test(tc, test_round_sweep);
+	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_dn_id);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tcheck_run(replica_store_suite());
+}
