@@ -518,7 +518,7 @@ load_replica(struct load *l, const config_setting_t *g)
 		const config_setting_t	*s = config_setting_get_elem(g, (unsigned)i);
 		const char		*name = config_setting_name(s);
 		int			*slot = NULL, r = 0;
-		long long		 min = 1, max = INT_MAX;
+		long long		 max = INT_MAX;
 		char			 what[64];
 
 		snprintf(what, sizeof(what), "directory.ldap.replica.%s", name);
@@ -555,7 +555,7 @@ load_replica(struct load *l, const config_setting_t *g)
 			}
 		} else
 			r = unknown(l, s, "directory.ldap.replica");
-		if (slot != NULL && (r = get_int(l, s, what, min, max, &n)) == 0)
+		if (slot != NULL && (r = get_int(l, s, what, 1, max, &n)) == 0)
 			*slot = (int)n;
 		if (r == -1)
 			return -1;

@@ -96,6 +96,8 @@ struct sync {
 						   refused a sync search */
 	syncrepl_cookie_t	 cookie;
 	size_t			 changes;	/* of the sync under way */
+	int			 failing;	/* the last sync failed */
+	int			 stale_warned;	/* "older than max_age" logged */
 	char			 err[SYNC_ERR_MAX];
 };
 
@@ -157,10 +159,10 @@ sync_check_age(struct sync *y)
 	long long	 last = atomic_load(&r->last_ok_ms);
 	int64_t		 age = replica_now() - last;
 
-	if (last == 0 || r->stale_warned ||
+	if (last == 0 || y->stale_warned ||
 	    age <= (int64_t)r->max_age * 1000)
 		return;
-	r->stale_warned = 1;
+	y->stale_warned = 1;
 	log_msg(LOG_WARNING, "replica: older than max_age (%lld s): not-found "
 	    "answers are now try-again", (long long)(age / 1000));
 }
@@ -180,7 +182,7 @@ sync_failed(struct sync *y, metrics_sync_kind_t kind)
 		log_msg(LOG_WARNING, "replica: %s sync failed: %s (last good "
 		    "sync %lld s ago)", sync_kind_names[kind], y->err,
 		    (long long)((replica_now() - last) / 1000));
-	y->r->failing = 1;
+	y->failing = 1;
 	dir_ldap_session_close(y->s);
 	y->s = NULL;
 	sync_check_age(y);
@@ -190,7 +192,6 @@ sync_failed(struct sync *y, metrics_sync_kind_t kind)
 static void
 sync_ok(struct sync *y, metrics_sync_kind_t kind, int64_t start)
 {
-	struct replica	*r = y->r;
 	int64_t		 ms = replica_now() - start;
 
 	metrics_replica_sync(kind, 1);
@@ -199,11 +200,11 @@ sync_ok(struct sync *y, metrics_sync_kind_t kind, int64_t start)
 	    "%lld.%03lld s (%s)", sync_kind_names[kind],
 	    replica_store_count(y->store), y->changes, (long long)(ms / 1000),
 	    (long long)(ms % 1000), dir_ldap_session_uri(y->s));
-	if (r->failing || r->stale_warned)
+	if (y->failing || y->stale_warned)
 		log_msg(LOG_NOTICE, "replica: in sync again (%s)",
 		    dir_ldap_session_uri(y->s));
-	r->failing = 0;
-	r->stale_warned = 0;
+	y->failing = 0;
+	y->stale_warned = 0;
 }
 
 /* Builds an index of the store and swaps it in; -1: out of memory. */
@@ -491,9 +492,12 @@ sync_filter(const struct replica *r, char *buf, size_t buflen)
 	    r->target_attr);
 }
 
-/* A full load's entry: into the new store, counted against the old. */
+/*
+ * A full load's or an incremental search's entry: put into the store
+ * (deleted when it holds no address any more), counted when it changed it.
+ */
 static int
-sync_full_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
+sync_put_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
 {
 	struct sync_entry	 e;
 	int			 rc;
@@ -512,8 +516,9 @@ sync_full_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
 }
 
 /*
- * Loads every entry into a new store and swaps it in.  Returns 0, -1 with
- * y->err set, or 1 when the replica is being stopped.
+ * Loads every entry into the store and, when that changed it, swaps a new
+ * index in.  Returns 0, -1 with y->err set, or 1 when the replica is
+ * being stopped.
  */
 static int
 sync_full(struct sync *y)
@@ -546,7 +551,7 @@ sync_full(struct sync *y)
 	 * second copy in memory.
 	 */
 	replica_store_round(y->store);
-	if ((rc = sync_paged(y, filter, attrs, sync_full_entry)) != 0)
+	if ((rc = sync_paged(y, filter, attrs, sync_put_entry)) != 0)
 		return rc;
 	y->changes += replica_store_sweep(y->store);
 	if (y->changes > 0 || !y->loaded) {
@@ -562,27 +567,8 @@ sync_full(struct sync *y)
 		log_msg(LOG_WARNING, "replica: no entry has a value of %s (a "
 		    "wrong change_attribute, or one the bind account may not "
 		    "read): changes are seen at the full reload only, every "
-		    "%d s; deletions at each poll", r->change_attr, r->refresh);
-	return 0;
-}
-
-/* An incremental search's entry: put, or deleted when it holds nothing. */
-static int
-sync_change_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
-{
-	struct sync_entry	 e;
-	int			 rc;
-
-	if (sync_read_entry(y, ld, msg, NULL, &e) == -1)
-		return -1;
-	sync_note_change(y, e.change);
-	rc = replica_store_put(y->store, sync_entry_id(&e), &e.rec);
-	sync_entry_clear(&e);
-	if (rc == -1) {
-		snprintf(y->err, sizeof(y->err), "out of memory");
-		return -1;
-	}
-	y->changes += (size_t)rc;
+		    "%d s; deletions at the polls' sweeps", r->change_attr,
+		    r->refresh);
 	return 0;
 }
 
@@ -633,7 +619,7 @@ sync_incremental(struct sync *y)
 		snprintf(filter, sizeof(filter), "(%s>=%s)", r->change_attr,
 		    escaped.bv_val);
 		ber_memfree(escaped.bv_val);
-		if ((rc = sync_paged(y, filter, attrs, sync_change_entry)) != 0)
+		if ((rc = sync_paged(y, filter, attrs, sync_put_entry)) != 0)
 			return rc;
 	}
 	if (replica_now() >= y->next_sweep_ms) {
@@ -654,14 +640,6 @@ sync_incremental(struct sync *y)
 		replica_good(r);
 	sync_ok(y, METRICS_SYNC_INCREMENTAL, start);
 	return 0;
-}
-
-/* Copies the first value of attr of the entry e into buf ("" when none). */
-static void
-sync_rootdse_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf,
-    size_t buflen)
-{
-	sync_first_value(ld, e, attr, buf, buflen);
 }
 
 /*
@@ -695,7 +673,7 @@ sync_rootdse(struct sync *y)
 		ldap_value_free_len(v);
 	}
 	if (e != NULL)
-		sync_rootdse_value(ld, e, ds, name, sizeof(name));
+		sync_first_value(ld, e, ds, name, sizeof(name));
 	ldap_msgfree(msg);
 	snprintf(y->server_id, sizeof(y->server_id), "%s|%s",
 	    dir_ldap_session_uri(y->s), name);

@@ -43,8 +43,6 @@ struct replica {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;		/* stop, and the first load */
 	int			 stop;		/* under mu */
-	int			 failing;	/* thread only: a sync failed */
-	int			 stale_warned;	/* thread only */
 	pthread_t		 thread;
 	int			 started;
 };
