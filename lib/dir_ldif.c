@@ -217,6 +217,68 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 	return 0;
 }
 
+/* The number of the line that starts at line, in work, a copy of ld->copy. */
+static unsigned long
+dir_ldif_lineno(const struct ldif_load *ld, const char *work, const char *line)
+{
+	unsigned long	 lineno = ld->line;
+
+	for (const char *p = ld->copy; p < ld->copy + (line - work); p++)
+		if (*p == '\n')
+			lineno++;
+	return lineno;
+}
+
+/*
+ * Refuses, before libldap sees the record, the lines that make libldap's
+ * ldap_parse_ldif_record() read through a NULL pointer: a "-" line (a
+ * separator of changetype: modify, nothing in an entry) or a line whose
+ * attribute name is empty (": x").  libldap takes either as the first
+ * attribute of an entry without checking it (ldapadd -n crashes on the
+ * same record); mailswitch refuses both wherever they are.  A "-" line in
+ * a changetype: modify record is left to libldap, which handles it (and
+ * the record is refused as a change record).  Returns 0, or -1 with
+ * "FILE:LINE: message" in ld->err.
+ */
+static int
+dir_ldif_precheck(struct ldif_load *ld)
+{
+	char		*work, *next, *line;
+	struct berval	 type, value;
+	int		 freeval, modify = 0, r = 0;
+
+	if ((work = strdup(ld->copy)) == NULL)
+		return dir_ldif_error(ld, ld->line, "out of memory");
+	next = work;
+	while (r == 0 && (line = ldif_getline(&next)) != NULL) {
+		if (strcmp(line, "-") == 0) {
+			if (!modify)
+				r = dir_ldif_error(ld, dir_ldif_lineno(ld, work,
+				    line), "a '-' line (it ends a change of "
+				    "changetype: modify; an entry has none)");
+			continue;
+		}
+		if (line[0] == ':') {
+			r = dir_ldif_error(ld, dir_ldif_lineno(ld, work, line),
+			    "no attribute name before ':'");
+			continue;
+		}
+		if (ldif_parse_line2(line, &type, &value, &freeval) != 0)
+			continue;	/* dir_ldif_diagnose() names it */
+		if (type.bv_len == 0)
+			r = dir_ldif_error(ld, dir_ldif_lineno(ld, work, line),
+			    "no attribute name before ':'");
+		else if (strcasecmp(type.bv_val, "changetype") == 0 &&
+		    value.bv_len == 6 &&
+		    strncasecmp(value.bv_val, "modify", 6) == 0)
+			modify = 1;
+		if (freeval)
+			ber_memfree(value.bv_val);
+	}
+	free(work);
+	return r;
+}
+
 /*
  * Says why libldap refused a record: finds the first line that
  * ldif_parse_line2() refuses, in a fresh copy of the record, and names it.
@@ -238,12 +300,7 @@ dir_ldif_diagnose(struct ldif_load *ld)
 	while ((line = ldif_getline(&next)) != NULL) {
 		if (strcmp(line, "-") == 0)
 			continue;
-		/* its number: the record's first, plus the line ends before */
-		lineno = ld->line;
-		for (const char *p = ld->copy; p < ld->copy + (line - work);
-		    p++)
-			if (*p == '\n')
-				lineno++;
+		lineno = dir_ldif_lineno(ld, work, line);
 		colon = strchr(line, ':');
 		if (colon == NULL)
 			why = "line without ':'";
@@ -297,11 +354,16 @@ dir_ldif_record(struct ldif_load *ld, char *buf, unsigned long end, int at_eof)
 	if (*p == ' ' || *p == '\t')
 		return dir_ldif_error(ld, ld->line, "continuation line with "
 		    "nothing to continue");
+	if (p[strspn(p, "\n")] == '\0')	/* dir_ldif_check_files() */
+		return dir_ldif_error(ld, ld->line, "a record with no lines "
+		    "(an old-style index line?)");
 	len -= (size_t)(p - buf);
 	if (dir_ldif_reserve(&ld->copy, &ld->copylen, len + 1) == -1)
 		return dir_ldif_error(ld, ld->line, "out of memory");
 	memcpy(ld->copy, p, len + 1);
 
+	if (dir_ldif_precheck(ld) == -1)
+		return -1;
 	bv.bv_val = buf + (p - buf);
 	bv.bv_len = len;
 	rc = ldap_parse_ldif_record(&bv, ld->line, &lr, LDIF_ERRSTR,
@@ -370,10 +432,15 @@ dir_ldif_url_path(const char *url, char *out, size_t outlen)
 }
 
 /*
- * Checks that path is a regular file and that so is every file its
- * "include: file:..." lines name, nested ones too.  Returns 0, or -1 with
- * "FILE: cannot open: ..." or "FILE:LINE: include: ...: not a regular
- * file" in err.
+ * Reads path before libldap does and refuses what libldap would mishandle:
+ * path, and every file its "include: file:..." lines name, nested ones
+ * too, must be regular files, nested at most DIR_LDIF_INCLUDE_DEPTH deep
+ * (libldap has no limit: a file that includes itself would open files
+ * until none is left); and no record may begin with a line that begins
+ * with a digit (an old-style index line: ldif_read_record() skips it
+ * without a word, and returns a record it never wrote when nothing
+ * follows).  Returns 0, or -1 with "FILE: cannot open: ..." or
+ * "FILE:LINE: message" in err.
  */
 static int
 dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
@@ -384,7 +451,7 @@ dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
 	size_t		 cap = 0, n;
 	unsigned long	 lineno = 0;
 	FILE		*fp;
-	int		 r = 0;
+	int		 r = 0, at_start = 1, in_comment = 0;
 
 	if ((fp = regfile_fopen(path, why, sizeof(why))) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, why);
@@ -392,6 +459,25 @@ dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
 	}
 	while (r == 0 && getline(&line, &cap, fp) != -1) {
 		lineno++;
+		/* where a record begins: blank lines, then comments */
+		if (line[0] == '\n' || strcmp(line, "\r\n") == 0) {
+			at_start = 1;
+			in_comment = 0;
+			continue;
+		}
+		if (at_start && (line[0] == '#' ||
+		    (in_comment && line[0] == ' '))) {
+			in_comment = 1;
+			continue;
+		}
+		if (at_start && isdigit((unsigned char)line[0])) {
+			snprintf(err, errlen, "%s:%lu: a record begins with a "
+			    "digit (an old-style index line?): not LDIF",
+			    path, lineno);
+			r = -1;
+			break;
+		}
+		at_start = 0;
 		if (strncasecmp(line, "include:", 8) != 0)
 			continue;
 		url = line + 8 + strspn(line + 8, " \t");
@@ -403,8 +489,16 @@ dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%lu: include: %s: %s, not a "
 			    "regular file", path, lineno, url, kind);
 			r = -1;
-		} else if (depth < DIR_LDIF_INCLUDE_DEPTH)
+		} else if (depth >= DIR_LDIF_INCLUDE_DEPTH) {
+			snprintf(err, errlen, "%s:%lu: include: %s: includes "
+			    "nested more than %d deep (a file that includes "
+			    "itself?)", path, lineno, url,
+			    DIR_LDIF_INCLUDE_DEPTH);
+			r = -1;
+		} else {
 			r = dir_ldif_check_files(inc, depth + 1, err, errlen);
+			at_start = 1;	/* libldap: a new record follows */
+		}
 	}
 	free(line);
 	fclose(fp);
@@ -445,9 +539,15 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 		return NULL;
 	}
 	errno = 0;
-	while ((rc = ldif_read_record(fp, &lineno, &buf, &buflen)) > 0)
-		if (dir_ldif_record(&ld, buf, lineno, feof(fp->fp)) == -1)
+	for (;;) {
+		if (buf != NULL)
+			buf[0] = '\0';	/* a record libldap never wrote is "" */
+		if ((rc = ldif_read_record(fp, &lineno, &buf, &buflen)) <= 0)
 			break;
+		if (dir_ldif_record(&ld, buf != NULL ? buf : "", lineno,
+		    feof(fp->fp)) == -1)
+			break;
+	}
 	if (rc < 0)
 		dir_ldif_error(&ld, lineno, "cannot read an include: file");
 	else if (rc == 0 && ferror(fp->fp))

@@ -45,6 +45,27 @@ printf 'max_hops = 3;\n@include "fifo"\n' >"$tmp/fifoinc.conf"
 printf 'version: 1\n\ninclude: file://%s/fifo\n' "$tmp" >"$tmp/inc.ldif"
 printf 'directory = { backend = "ldif"; ldif = { path = "inc.ldif"; }; };\n' >"$tmp/incldif.conf"
 
+# exports that crashed the LDIF loader or libldap (issue 15): each one is
+# refused with FILE:LINE at -n and at start (-f), never a SIGSEGV
+bad_exports=(
+	"1|1\n"
+	"1|1"
+	"4|dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\n7\n\n"
+	"4|dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\n3\ndn: cn=b,dc=x\n"
+	"2|dn: cn=a,dc=x\n: x\n"
+	"2|dn: cn=a,dc=x\n-\n"
+	"3|dn: cn=a,dc=x\nchangetype: add\n: x\n"
+	"3|dn: cn=a,dc=x\nchangetype: add\n-\n"
+)
+n=0
+for r in "${bad_exports[@]}"; do
+	n=$((n + 1))
+	# shellcheck disable=SC2059  # the row is a printf format
+	printf "${r#*|}" >"$tmp/crash$n.ldif"
+	printf 'socket = "unix:%s/crash%d.sock";\ndirectory = { backend = "ldif"; ldif = { path = "crash%d.ldif"; }; };\n' \
+	    "$tmp" "$n" "$n" >"$tmp/crash$n.conf"
+done
+
 # as root, -n checks that `user` exists
 nobody=()
 [ "$(id -u)" = 0 ] && nobody=(-u nobody)
@@ -70,6 +91,12 @@ row 78 '^$' "^$tmp/fifo: cannot read: a FIFO, not a regular file" \
                                                     -c "$tmp/fifo" -n
 row 78 '^$' "^/dev/zero: cannot read: a character device" -c /dev/zero -n
 row 78 '^$' "^$tmp/fifoldif.conf:3: " -c "$tmp/fifoldif.conf" -q bob@contoso.com
+n=0
+for r in "${bad_exports[@]}"; do
+	n=$((n + 1))
+	row 78 '^$' "^$tmp/crash$n.ldif:${r%%|*}: "       -c "$tmp/crash$n.conf" -n
+	row 78 '^$' "$tmp/crash$n.ldif:${r%%|*}: "        -c "$tmp/crash$n.conf" -f
+done
 
 # -q: the resulting address and 0; a reject's reply and 67
 row 0  '^bob@fourthcoffee\.com$' '^$'               -c "$conf" -q bob@contoso.com

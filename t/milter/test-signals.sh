@@ -16,7 +16,8 @@
 #      new connections; a connection opened before keeps its generation.
 #   2. a bad configuration on SIGHUP is logged (FILE:LINE), the old one
 #      stays, and a later good SIGHUP works; so is a FIFO as the LDIF path
-#      or as an @include (refused, never a hang).
+#      or as an @include (refused, never a hang); so are LDIF exports
+#      that crashed the loader (issue 15): the daemon lives and answers.
 #   3. SIGTERM with a message in flight: the listener closes (new
 #      connections refused), the message completes with its recipient
 #      changes, then the daemon logs "mailswitch stopped" and exits 0.
@@ -513,6 +514,39 @@ done
 conf_edit "/^@include/d"
 reloads=$((reloads + 1))
 check "2: the FIFO gone, SIGHUP reloads again" \
+    hup "configuration reloaded" "$reloads"
+
+# exports that crashed the LDIF loader or libldap (issue 15): the reload
+# fails with the export's FILE:LINE, the daemon lives and answers
+bad_ldif_rows=(
+	"1|1\n"
+	"4|dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\n7\n\n"
+	"2|dn: cn=a,dc=x\n: x\n"
+	"2|dn: cn=a,dc=x\n-\n"
+	"3|dn: cn=a,dc=x\nchangetype: add\n-\n"
+)
+for r in "${bad_ldif_rows[@]}"; do
+	badline=${r%%|*}
+	# shellcheck disable=SC2059  # the row is a printf format
+	printf "${r#*|}" >"$tmp/bad.ldif"
+	chmod 644 "$tmp/bad.ldif"
+	conf_edit "s|path = \"$ldif_copy\"|path = \"$tmp/bad.ldif\"|"
+	failed=$(log_count "reload failed")
+	if hup "reload failed" $((failed + 1)); then
+		line=$(grep -F "reload failed" "$tmp/log" | tail -n 1)
+		check "2: SIGHUP with a broken export ($r): the reload failure names bad.ldif:$badline" \
+		    sh -c 'printf "%s\n" "$1" | grep -qF "$2"' sh "$line" \
+		    "$tmp/bad.ldif:$badline: "
+	else
+		fail "2: SIGHUP with a broken export ($r): no 'reload failed' in the log within 10 s"
+	fi
+	check "2: the daemon still runs after the broken export ($r)" alive
+	mt_check "2: after the broken export ($r) the previous config stays: nobody@contoso.com -> nobody@fixed.contoso.com" \
+	    rewrite nobody@contoso.com nobody@fixed.contoso.com
+	conf_edit "s|path = \"$tmp/bad.ldif\"|path = \"$ldif_copy\"|"
+done
+reloads=$((reloads + 1))
+check "2: the export fixed, SIGHUP reloads again" \
     hup "configuration reloaded" "$reloads"
 
 # ==== 3. SIGTERM with a message in flight ===================================

@@ -307,6 +307,33 @@ static const struct bad_row {
 	{ "dn: cn=a,dc=x\r\nproxyAddresses: a@x.com\r\n\r\n"
 	  "dn: cn=b,dc=x\r\nno colon\r\n",
 	  5, "line without ':'" },
+	/*
+	 * What crashed libldap or the loader (issue 15): a record that is
+	 * an old-style index line (ldif_read_record() returns a record it
+	 * never wrote), first or after another; an empty attribute name or
+	 * a "-" line as an entry's first attribute (libldap reads through
+	 * NULL), anywhere else too.
+	 */
+	{ "1\n", 1, "a record begins with a digit" },
+	{ "1", 1, "a record begins with a digit" },
+	{ "1\n\n", 1, "a record begins with a digit" },
+	{ "# c\n  c\n7\n", 3, "a record begins with a digit" },
+	{ "dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\n2\n\n", 4,
+	  "a record begins with a digit" },
+	{ "dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\n3\ndn: cn=b,dc=x\n", 4,
+	  "a record begins with a digit" },
+	{ "dn: cn=a,dc=x\n: x\n", 2, "no attribute name before ':'" },
+	{ "dn: cn=a,dc=x\n:: eA==\n", 2, "no attribute name before ':'" },
+	{ "dn: cn=a,dc=x\n-\n", 2, "a '-' line" },
+	{ "dn: cn=a,dc=x\nchangetype: add\n: x\n", 3,
+	  "no attribute name before ':'" },
+	{ "dn: cn=a,dc=x\nchangetype: add\n-\n", 3, "a '-' line" },
+	{ "dn: cn=a,dc=x\ncn: a\n: x\n", 3, "no attribute name before ':'" },
+	{ "dn: cn=a,dc=x\ncn: a\n-\ncn: b\n", 3, "a '-' line" },
+	{ "version: 1\n\n# c\ndn: cn=a,dc=x\n: x\n", 5,
+	  "no attribute name before ':'" },
+	{ "dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\ndn: cn=b,dc=x\n"
+	  "-\n", 5, "a '-' line" },
 };
 
 START_TEST(test_bad)
@@ -325,6 +352,31 @@ START_TEST(test_bad)
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0 &&
 	    strstr(err, r->want) != NULL,
 	    "row %d: got '%s', want '%s...%s'", _i, err, want, r->want);
+}
+END_TEST
+
+/* A file that includes itself: refused, not opened until no fd is left. */
+START_TEST(test_include_loop)
+{
+	char		 path[] = "/tmp/check_ldif.XXXXXX", text[256], want[512];
+	char		 err[ERRLEN] = "";
+	int		 fd, n;
+
+	alarm(20);
+	fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp");
+	n = snprintf(text, sizeof(text), "dn: cn=a,dc=x\ncn: a\n\n"
+	    "include: file://%s\n", path);
+	ck_assert_msg(write(fd, text, (size_t)n) == n, "write");
+	close(fd);
+	ck_assert_ptr_null(open_ldif(path, "proxyAddresses", "targetAddress",
+	    err));
+	snprintf(want, sizeof(want), "%s:4: include: file://%s: includes "
+	    "nested more than 16 deep", path, path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "got '%s', want '%s...'", err, want);
+	unlink(path);
+	alarm(0);
 }
 END_TEST
 
@@ -650,6 +702,7 @@ ldif_suite(void)
 	tcase_add_test(tc, test_contacts_shared);
 	tcase_add_loop_test(tc, test_bad, 0, NELEM(bad_rows));
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_include_loop);
 	tcase_add_test(tc, test_directory_file);
 	tcase_add_loop_test(tc, test_irregular, 0, NELEM(irregular_rows));
 	tcase_add_test(tc, test_ldap_incomplete);
