@@ -22,6 +22,8 @@
 # /etc/mailswitch exists without the package (someone else's files).
 set -u
 src=$(cd "${1:?usage: test-package.sh SOURCE-DIR}" && pwd)
+# shellcheck source=t/pkg/build.sh
+. "$src/t/pkg/build.sh"
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root (dpkg -i)"; exit 77
 fi
@@ -78,19 +80,12 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- build, in a copy of the tree ---------------------------------------
-mkdir "$work/mailswitch-0.1.0"
-tar -C "$src" --exclude=./.git --exclude='./build' --exclude='./build-*' \
-    --exclude='./debian/build' -cf - . | tar -C "$work/mailswitch-0.1.0" -xf -
 start=$(date +%s)
-if (cd "$work/mailswitch-0.1.0" &&
-    DEB_BUILD_OPTIONS="werror parallel=$(nproc)" \
-        timeout 600 dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+if deb=$(pkg_build "$src" "$work" werror); then
     ok "dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start )) s)"
 else
-    bad "dpkg-buildpackage -us -uc -b"; tail -40 "$work/build.log"; exit 1
+    bad "dpkg-buildpackage -us -uc -b"; exit 1
 fi
-deb=$(ls "$work"/mailswitch_*_*.deb 2>/dev/null | head -1)
-[ -n "$deb" ] || { bad "no mailswitch_*.deb built"; exit 1; }
 ok "built $(basename "$deb")"
 
 # ---- lintian -----------------------------------------------------------
