@@ -119,8 +119,10 @@ send()
 }
 # The queue id Postfix gave the message of transcript NAME.
 queue_id() { sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$bt/$1.swaks"; }
-# Postfix's reply to RCPT TO in transcript NAME.
-rcpt_reply() { sed -n '/[-~]> RCPT TO/{n;s/^ *<[-*~]* *//p;q}' "$bt/$1.swaks"; }
+# reply_to NAME COMMAND: Postfix's reply to COMMAND (MAIL FROM, RCPT TO)
+# in transcript NAME.
+reply_to() { sed -n "/[-~]> $2/{n;s/^ *<[-*~]* *//p;q}" "$bt/$1.swaks"; }
+rcpt_reply() { reply_to "$1" "RCPT TO"; }
 
 # An smtp-sink on 127.0.0.1:PORT, as nobody, one file a message in
 # /var/tmp/sink.PORT (/root is not nobody's).
@@ -145,6 +147,29 @@ sink_got_rcpt() { sink_got "$1" "$2" && [ "$(sink_rcpts "$(sink_msg "$1" "$2")")
 sink_rcpts() { sed -n 's/^X-Rcpt-Args: *<\([^>]*\)>.*/\1/p' "$1"; }
 sink_sender() { sed -n 's/^X-Mail-Args: *<\([^>]*\)>.*/\1/p' "$1"; }
 queue_size() { postqueue -j 2>/dev/null | wc -l; }
+
+# stop_and_start MODE COMMAND REPLY: with mailswitch stopped, Postfix
+# answers COMMAND (MAIL FROM, RCPT TO) of a message to bob.lee@contoso.com
+# with REPLY (an extended regular expression, anchored at its start) and
+# accepts, queues and delivers nothing; started again, the message is
+# delivered to bob@fourthcoffee.com.
+stop_and_start()
+{
+	local mode=$1 cmd=$2 want=$3 q n r
+	check "$mode: systemctl stop mailswitch" systemctl stop mailswitch
+	q=$(queue_size); n=$(sink_count "$SINK")
+	send "$mode-stopped" bob.lee@contoso.com
+	r=$(reply_to "$mode-stopped" "$cmd")
+	check "$mode, stopped: $cmd answered 4xx: '$r'" grep -qE "^$want" <<<"$r"
+	check "$mode, stopped: nothing accepted" sh -c "! grep -q 'queued as' '$bt/$mode-stopped.swaks'"
+	sleep 2
+	check "$mode, stopped: nothing queued, nothing delivered" \
+	    test "$(queue_size):$(sink_count "$SINK")" = "$q:$n"
+	check "$mode: systemctl start mailswitch" systemctl start mailswitch
+	send "$mode-started" bob.lee@contoso.com
+	check "$mode, started again: delivered to bob@fourthcoffee.com" \
+	    sink_got_rcpt "$SINK" "$mode-started" bob@fourthcoffee.com
+}
 
 # The test devices of README's connectors: Fourth Coffee's server is the
 # sink, the Internet client poses with XCLIENT.
@@ -223,6 +248,8 @@ check "apt-get install ./$(basename "$deb") (offline: its dependencies are in th
 check "mailswitch.service is active right after the install" \
     wait_for 10 systemctl is-active --quiet mailswitch
 check "mailswitch.service is enabled" systemctl is-enabled --quiet mailswitch
+check "mailswitch.service starts before Debian's Postfix instance (postfix@-.service)" \
+    sh -c "systemctl show -p Before --value mailswitch | tr ' ' '\n' | grep -qx 'postfix@-.service'"
 pid=$(main_pid)
 check "the daemon runs as mailswitch from the start (MainPID $pid)" \
     sh -c "awk '/^Uid:/ { exit !(\$2 == $(id -u mailswitch) && \$3 == $(id -u mailswitch)) }' /proc/$pid/status"
@@ -294,19 +321,7 @@ check "milter: the journal's reject line" \
     wait_for 10 journal_has "reject rcpt=<nobody@sales.contoso.com> 550 5.1.1"
 
 # stopped: 4xx, nothing accepted
-check "systemctl stop mailswitch" systemctl stop mailswitch
-q=$(queue_size); n=$(sink_count "$SINK")
-send m3 bob.lee@contoso.com
-check "milter, stopped: Postfix answers 451 4.7.1" grep -q '451 4.7.1' "$bt/m3.swaks"
-check "milter, stopped: nothing accepted" sh -c "! grep -q 'queued as' '$bt/m3.swaks'"
-sleep 2
-check "milter, stopped: nothing queued, nothing delivered" \
-    test "$(queue_size):$(sink_count "$SINK")" = "$q:$n"
-check "systemctl start mailswitch" systemctl start mailswitch
-send m4 bob.lee@contoso.com
-check "milter, started again: accepted" grep -q 'queued as' "$bt/m4.swaks"
-check "milter, started again: delivered to bob@fourthcoffee.com" \
-    sink_got_rcpt "$SINK" m4 bob@fourthcoffee.com
+stop_and_start milter "MAIL FROM" '451 4\.7\.1 '
 
 # reload: the administrator's own export, changed; SIGHUP, same PID
 pid=$(main_pid)
@@ -386,19 +401,7 @@ check "socketmap: Alice's mail to example.org reaches the Internet's sink" sink_
 check "socketmap: its sender rewritten to alice@contoso.com (generic map)" \
     test "$(sink_sender "$(sink_msg "$INET" s3)")" = alice@contoso.com
 
-check "systemctl stop mailswitch" systemctl stop mailswitch
-q=$(queue_size); n=$(sink_count "$SINK")
-send s4 bob.lee@contoso.com
-r=$(rcpt_reply s4)
-check "socketmap, stopped: RCPT answered 4xx (got '$r')" sh -c "case '$r' in 4[0-9][0-9]' '*) ;; *) exit 1 ;; esac"
-check "socketmap, stopped: nothing accepted" sh -c "! grep -q 'queued as' '$bt/s4.swaks'"
-sleep 2
-check "socketmap, stopped: nothing queued, nothing delivered" \
-    test "$(queue_size):$(sink_count "$SINK")" = "$q:$n"
-check "systemctl start mailswitch" systemctl start mailswitch
-send s5 bob.lee@contoso.com
-check "socketmap, started again: delivered to bob@fourthcoffee.com" \
-    sink_got_rcpt "$SINK" s5 bob@fourthcoffee.com
+stop_and_start socketmap "RCPT TO" '451 4\.3\.5 <bob\.lee@contoso\.com>: Recipient address rejected: Server configuration error'
 
 # ==== 5. Postfix installed after mailswitch: the dpkg trigger ========================
 
