@@ -27,7 +27,8 @@
 # Needs root, debootstrap and systemd-container (t/run-tests.sh installs
 # them) and the build dependencies.  Exit 77 (skipped) when not root.  The
 # temporary folder is removed at the end (T_KEEP=1 keeps it).  Prints how
-# long each part took.
+# long each part took.  Bounds: the build 600 s, debootstrap 900 s, the
+# container MAILSWITCH_BOOT_TIMEOUT (600 s): within ctest's 2400 s.
 set -u
 src=$(cd "${1:?usage: test-boot.sh SOURCE-DIR}" && pwd)
 if [ "$(id -u)" != 0 ]; then
@@ -42,7 +43,7 @@ done
 
 suite=bookworm
 cache=${MAILSWITCH_BOOT_CACHE:-/var/cache/mailswitch-tests}
-boot_timeout=600
+boot_timeout=${MAILSWITCH_BOOT_TIMEOUT:-600}	# seconds the container may run
 started=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/mailswitch-boot.XXXXXX")
 nspawn_pid=""
@@ -51,9 +52,12 @@ fail=1
 since() { echo $(($(date +%s) - $1)); }
 
 # Stop the container by its PID: SIGTERM makes systemd-nspawn shut the
-# container down cleanly; SIGKILL after 20 s.
+# container down cleanly; after 20 s SIGKILL to systemd-nspawn and to the
+# container's init (its child; killing a PID namespace's init ends every
+# process in it).
 stop_container()
 {
+	local init
 	[ -n "$nspawn_pid" ] || return 0
 	if kill -0 "$nspawn_pid" 2>/dev/null; then
 		kill -TERM "$nspawn_pid" 2>/dev/null
@@ -61,7 +65,8 @@ stop_container()
 			kill -0 "$nspawn_pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL "$nspawn_pid" 2>/dev/null
+		init=$(cat /proc/"$nspawn_pid"/task/*/children 2>/dev/null)
+		kill -KILL "$nspawn_pid" $init 2>/dev/null
 	fi
 	wait "$nspawn_pid" 2>/dev/null
 	nspawn_pid=""
@@ -124,7 +129,7 @@ else
 	mkdir -p "$cache"
 	rm -rf "$tree.new"
 	# shellcheck disable=SC2086  # $mirror may be empty: debootstrap's default
-	if timeout 1500 debootstrap --variant=minbase --include="$include" \
+	if timeout 900 debootstrap --variant=minbase --include="$include" \
 	    "$suite" "$tree.new/root" $mirror >"$work/debootstrap.log" 2>&1 &&
 	    chroot "$tree.new/root" apt-get clean &&
 	    touch "$tree.new/complete"; then
