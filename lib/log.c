@@ -12,6 +12,7 @@
 #include "log.h"
 
 static atomic_int	log_level = LOG_INFO;
+static atomic_int	log_facility = LOG_MAIL;
 static int		log_to_stderr;
 static pthread_mutex_t	log_stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -38,6 +39,13 @@ log_open(const char *ident, int facility, int level, int to_stderr)
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 	log_to_stderr = to_stderr;
 	log_set_level(level);
+	log_set_facility(facility);
+}
+
+void
+log_set_facility(int facility)
+{
+	atomic_store(&log_facility, facility);
 }
 
 void
@@ -85,7 +93,7 @@ log_msg(int level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	log_printable(line);
-	syslog(level, "%s", line);
+	syslog(atomic_load(&log_facility) | level, "%s", line);
 	if (log_to_stderr) {
 		pthread_mutex_lock(&log_stderr_lock);
 		fprintf(stderr, "mailswitch: %s\n", line);

@@ -9,11 +9,13 @@
 /*
  * Opens syslog as ident with facility, logging messages up to level
  * (LOG_ERR .. LOG_DEBUG); with to_stderr, every line is also written to
- * standard error.  Call before threads start; log_set_level() may be
- * called at any time.
+ * standard error.  Call before threads start; log_set_level() and
+ * log_set_facility() (LOG_MAIL, LOG_LOCAL0 ...: a reload's new
+ * syslog_facility) may be called at any time.
  */
 void	log_open(const char *ident, int facility, int level, int to_stderr);
 void	log_set_level(int level);
+void	log_set_facility(int facility);
 
 /* Returns non-zero when a message at level would be written. */
 int	log_enabled(int level);

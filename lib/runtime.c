@@ -112,6 +112,7 @@ runtime_install(runtime_t *rt)
 	pthread_mutex_unlock(&runtime_lock);
 	metrics_loaded((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
 	log_set_level(rt->cfg->log_level);
+	log_set_facility(rt->cfg->syslog_facility);
 	runtime_release(old);
 }
 

@@ -28,12 +28,15 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "socketmap.h"
+#include "startup_keys.h"
 
 #define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
 
 /* What a reload reads again: set once by daemon_run(). */
 static const char		*daemon_config_path;
 static const runtime_overrides_t *daemon_overrides;
+/* What the daemon started with and a reload cannot change. */
+static startup_keys_t		*daemon_startup;
 
 /* Returns the path of a unix-domain socket specification, or NULL. */
 static const char *
@@ -156,13 +159,30 @@ drop_privileges(const struct passwd *pw, const char *milter_path,
 static void
 stopped(void)
 {
-	runtime_t	*rt = runtime_acquire();
+	const char	*pidfile = startup_keys_pidfile(daemon_startup);
 
 	log_msg(LOG_INFO, "mailswitch stopped");
-	if (rt != NULL && rt->cfg->pidfile[0] != '\0' &&
-	    unlink(rt->cfg->pidfile) == -1)
-		log_msg(LOG_WARNING, "cannot remove pidfile %s: %s",
-		    rt->cfg->pidfile, strerror(errno));
+	/* the one written at start, whatever a reload says now */
+	if (pidfile[0] != '\0' && unlink(pidfile) == -1)
+		log_msg(LOG_WARNING, "cannot remove pidfile %s: %s", pidfile,
+		    strerror(errno));
+}
+
+/*
+ * Reloads, and warns about each start-only setting (startup_keys.h) that
+ * the new configuration changes: never silently ignored.
+ */
+static void
+reload(void)
+{
+	runtime_t	*rt;
+
+	log_msg(LOG_INFO, "SIGHUP: reloading %s", daemon_config_path);
+	if (runtime_reload(daemon_config_path, daemon_overrides) == -1)
+		return;
+	rt = runtime_acquire();		/* the one just installed */
+	if (rt != NULL)
+		(void)startup_keys_warn(daemon_startup, rt->cfg);
 	runtime_release(rt);
 }
 
@@ -203,8 +223,7 @@ reload_thread(void *arg)
 			pthread_cond_wait(&reload_wanted, &reload_lock);
 		reload_pending = false;
 		pthread_mutex_unlock(&reload_lock);
-		log_msg(LOG_INFO, "SIGHUP: reloading %s", daemon_config_path);
-		(void)runtime_reload(daemon_config_path, daemon_overrides);
+		reload();
 	}
 	return NULL;
 }
@@ -349,6 +368,12 @@ daemon_run(runtime_t *rt, const char *config_path,
 
 	daemon_config_path = config_path;
 	daemon_overrides = ov;
+	if ((daemon_startup = startup_keys_take(rt->cfg,
+	    geteuid() == 0)) == NULL) {
+		log_msg(LOG_ERR, "out of memory");
+		runtime_release(rt);
+		return EX_OSERR;
+	}
 	status = open_milter(rt->cfg, foreground);
 	if (!foreground) {
 		daemon_started(status);

@@ -3,14 +3,18 @@
 # times -- plain, with AddressSanitizer + UBSan, with ThreadSanitizer -- and
 # runs the whole test suite (unit, miltertest, end to end through a private
 # Postfix) on each; the plain build's also builds, lints, installs and purges
-# the Debian package (t/pkg/test-package.sh).  Run as root from anywhere: t/run-tests.sh
+# the Debian package (t/pkg/test-package.sh) and boots a Debian 12 under
+# systemd-nspawn that runs it with Debian's own Postfix (t/pkg/test-boot.sh;
+# its debootstrap tree is cached in /var/cache/mailswitch-tests).  Run as
+# root from anywhere: t/run-tests.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
       libmicrohttpd-dev check miltertest postfix swaks slapd ldap-utils openssl
-      iproute2 m4 mandoc curl debhelper dpkg-dev fakeroot lintian systemd)
+      iproute2 m4 mandoc curl debhelper dpkg-dev fakeroot lintian systemd
+      debootstrap systemd-container)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then

@@ -470,7 +470,8 @@ e2e_postfix_start()
 # Configure the private Postfix for the socketmap front end on
 # 127.0.0.1:PORT (default $E2E_SOCKETMAP_PORT) and start it: no milter;
 # the parameters of contrib/postfix/main-socketmap.cf and the services of
-# contrib/postfix/master-socketmap.cf, with PORT for their 8896; then
+# contrib/postfix/master-socketmap.cf, with inet:127.0.0.1:PORT for their
+# unix socket (unix:mailswitch/socketmap.sock, the Debian package's); then
 # what only the test changes: the connectors of contrib/postfix/transport
 # and relay_transport (Contoso's own servers) go to the smtp-sink on
 # $E2E_SINK_PORT, default_transport (the "internet" transport, with
@@ -487,10 +488,10 @@ e2e_postfix_start_socketmap()
 	e2e_postfix_config ""
 	# contrib's main.cf lines, one parameter per line, through postconf
 	mkdir -p "$d/contrib"
-	sed "s/127\.0\.0\.1:8896:/127.0.0.1:$port:/g" "$c/main-socketmap.cf" \
-	    >"$d/contrib/main.cf"
+	sed "s|socketmap:unix:mailswitch/socketmap\.sock:|socketmap:inet:127.0.0.1:$port:|g" \
+	    "$c/main-socketmap.cf" >"$d/contrib/main.cf"
 	grep -q "127.0.0.1:$port:access" "$d/contrib/main.cf" ||
-	    e2e_die "main-socketmap.cf: no socketmap:inet:127.0.0.1:8896:access"
+	    e2e_die "main-socketmap.cf: no socketmap:unix:mailswitch/socketmap.sock:access"
 	: >"$d/contrib/master.cf"
 	postconf -c "$d/contrib" -n >"$d/contrib/params" ||
 	    e2e_die "postconf cannot read contrib/postfix/main-socketmap.cf"
@@ -501,10 +502,10 @@ e2e_postfix_start_socketmap()
 		postconf -c "$E2E_POSTFIX_DIR" -e "$line"
 	done <"$d/contrib/params"
 	postconf -c "$E2E_POSTFIX_DIR" -X e2e_recipient_restrictions
-	sed "s/127\.0\.0\.1:8896:/127.0.0.1:$port:/g" \
+	sed "s|socketmap:unix:mailswitch/socketmap\.sock:|socketmap:inet:127.0.0.1:$port:|g" \
 	    "$c/master-socketmap.cf" >>"$E2E_POSTFIX_DIR/master.cf"
 	grep -q "127.0.0.1:$port:generic" "$E2E_POSTFIX_DIR/master.cf" ||
-	    e2e_die "master-socketmap.cf: no socketmap:inet:127.0.0.1:8896:generic"
+	    e2e_die "master-socketmap.cf: no socketmap:unix:mailswitch/socketmap.sock:generic"
 	sed "s/\[mail\.fourthcoffee\.com\]:25/[127.0.0.1]:$E2E_SINK_PORT/g" \
 	    "$c/transport" >"$E2E_POSTFIX_DIR/transport"
 	postmap -c "$E2E_POSTFIX_DIR" "$E2E_POSTFIX_DIR/transport" ||

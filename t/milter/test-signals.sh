@@ -23,6 +23,9 @@
 #      changes, then the daemon logs "mailswitch stopped" and exits 0.
 #   4. SIGINT stops it with status 0 too, right after a burst of SIGHUPs.
 #   5. -P FILE: the pidfile holds the PID while running, is removed at stop.
+#   6. a SIGHUP that changes a start-only setting (metrics, socketmap) logs
+#      a warning naming the key and that a restart applies it; nothing new
+#      listens; keys the command line overrides are not warned about.
 # Prints one PASS/FAIL line per check; every wait is bounded; the EXIT trap
 # stops whatever is still running (by PID) and removes the temp dir (set
 # T_KEEP=1 to keep it).  Exit status 0 only when every check passed.
@@ -36,6 +39,8 @@ bin=$1
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=t/ports.sh
+. "$top/t/ports.sh"
 
 command -v miltertest >/dev/null 2>&1 || {
 	echo "FATAL: miltertest is not installed" >&2
@@ -548,6 +553,53 @@ done
 reloads=$((reloads + 1))
 check "2: the export fixed, SIGHUP reloads again" \
     hup "configuration reloaded" "$reloads"
+
+# ==== 6. start-only settings changed on SIGHUP ===============================
+#
+# socket, socketmap, metrics, user and pidfile are taken at start only: a
+# reload that changes one logs a warning naming the key and saying that a
+# restart applies it; the daemon stays on what it has.  socket, user and
+# pidfile are overridden here (-p, -u, -P): changing them in the file
+# changes nothing, and is not warned about.
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_open()
+{
+	timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' sh "$1" 2>/dev/null
+}
+
+m_port=$(free_port) && s_port=$(free_port "$m_port") || {
+	echo "FATAL: no free port" >&2
+	exit 2
+}
+warned=$(log_count "which only a restart applies")
+conf_edit "\$a metrics = \"inet:$m_port@127.0.0.1\";\nsocketmap = \"inet:$s_port@127.0.0.1\";"
+reloads=$((reloads + 1))
+check "6: SIGHUP with metrics and socketmap set: log says configuration reloaded" \
+    hup "configuration reloaded" "$reloads"
+check "6: the reload warns that 'metrics' needs a restart, naming both values" \
+    grep -qF "reload: 'metrics' changed to inet:$m_port@127.0.0.1, which only a restart applies: still (none)" "$tmp/log"
+check "6: the reload warns that 'socketmap' needs a restart, naming both values" \
+    grep -qF "reload: 'socketmap' changed to inet:$s_port@127.0.0.1, which only a restart applies: still (none)" "$tmp/log"
+check "6: exactly two such warnings (one per key)" \
+    test "$(log_count "which only a restart applies")" -eq $((warned + 2))
+if port_open "$m_port" || port_open "$s_port"; then
+	fail "6: a new listener was opened by the reload"
+else
+	pass "6: no new listener opened by the reload"
+fi
+mt_check "6: the milter still answers on its socket: nobody@contoso.com -> nobody@fixed.contoso.com" \
+    rewrite nobody@contoso.com nobody@fixed.contoso.com
+# overridden keys, and back to the started values: no (new) warning
+warned=$(log_count "which only a restart applies")
+conf_edit "/^metrics = /d; /^socketmap = /d; s|^socket  = .*|socket = \"inet:$m_port@127.0.0.1\";|; s|^user    = .*|user = \"root\";|; s|^pidfile = .*|pidfile = \"$tmp/other.pid\";|"
+reloads=$((reloads + 1))
+check "6: SIGHUP with socket, user and pidfile changed under -p, -u, -P: reloaded" \
+    hup "configuration reloaded" "$reloads"
+check "6: no warning: the overrides decide, and metrics and socketmap are as at start" \
+    test "$(log_count "which only a restart applies")" -eq "$warned"
+mt_check "6: the milter still answers: nobody@contoso.com -> nobody@fixed.contoso.com" \
+    rewrite nobody@contoso.com nobody@fixed.contoso.com
 
 # ==== 3. SIGTERM with a message in flight ===================================
 

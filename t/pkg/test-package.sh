@@ -9,14 +9,21 @@
 #
 # dh_installsysusers adds nothing to postrm: a system user stays after
 # purge (Debian's policy for system users).  The test asserts that, and then
-# removes the user itself when it did not exist before the test, as well as
-# /run/mailswitch (made by tmpfiles.d, which purge leaves too).
+# removes the user itself when it did not exist before the test.  The
+# socket folder /var/spool/postfix/mailswitch (tmpfiles.d) goes at purge.
+# Where the postfix user exists, the postinst makes it a member of the
+# mailswitch group, and the purge takes that back.
+#
+# No systemd runs here: the unit is enabled, not started.
+# t/pkg/test-boot.sh runs the package under a booted Debian.
 #
 # Needs root and debhelper, lintian, dpkg-dev, fakeroot and the build
 # dependencies of debian/control.  Exit 77 (skipped) when not root or when
 # /etc/mailswitch exists without the package (someone else's files).
 set -u
 src=$(cd "${1:?usage: test-package.sh SOURCE-DIR}" && pwd)
+# shellcheck source=t/pkg/build.sh
+. "$src/t/pkg/build.sh"
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root (dpkg -i)"; exit 77
 fi
@@ -49,11 +56,12 @@ state() {
              /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/mailswitch.service \
              /usr/lib/sysusers.d/mailswitch.conf /usr/lib/tmpfiles.d/mailswitch.conf \
              /usr/sbin/mailswitch /usr/share/mailswitch /usr/share/doc/mailswitch \
-             /run/mailswitch; do
+             /run/mailswitch /var/spool/postfix/mailswitch; do
         [ -e "$p" ] || [ -L "$p" ] && echo "present $p"
     done
     getent passwd mailswitch | cut -d: -f1,3,4,6,7
-    getent group mailswitch | cut -d: -f1,3
+    getent group mailswitch | cut -d: -f1,3,4
+    [ -d /var/spool/postfix ] && echo "present /var/spool/postfix"
 }
 user_before=no; getent passwd mailswitch >/dev/null && user_before=yes
 run_before=no;  [ -e /run/mailswitch ] && run_before=yes
@@ -72,19 +80,12 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- build, in a copy of the tree ---------------------------------------
-mkdir "$work/mailswitch-0.1.0"
-tar -C "$src" --exclude=./.git --exclude='./build' --exclude='./build-*' \
-    --exclude='./debian/build' -cf - . | tar -C "$work/mailswitch-0.1.0" -xf -
 start=$(date +%s)
-if (cd "$work/mailswitch-0.1.0" &&
-    DEB_BUILD_OPTIONS="werror parallel=$(nproc)" \
-        timeout 600 dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+if deb=$(pkg_build "$src" "$work" werror); then
     ok "dpkg-buildpackage -us -uc -b ($(( $(date +%s) - start )) s)"
 else
-    bad "dpkg-buildpackage -us -uc -b"; tail -40 "$work/build.log"; exit 1
+    bad "dpkg-buildpackage -us -uc -b"; exit 1
 fi
-deb=$(ls "$work"/mailswitch_*_*.deb 2>/dev/null | head -1)
-[ -n "$deb" ] || { bad "no mailswitch_*.deb built"; exit 1; }
 ok "built $(basename "$deb")"
 
 # ---- lintian -----------------------------------------------------------
@@ -125,8 +126,14 @@ check "conffiles: /etc/mailswitch/mailswitch.conf only" \
     test "$(cat "$work/ctl/conffiles")" = /etc/mailswitch/mailswitch.conf
 check "postinst creates the user (systemd-sysusers)" \
     grep -q 'systemd-sysusers.* mailswitch.conf' "$work/ctl/postinst"
-check "postinst creates /run/mailswitch (systemd-tmpfiles)" \
+check "postinst creates the socket folder (systemd-tmpfiles)" \
     grep -q 'systemd-tmpfiles.*--create mailswitch.conf' "$work/ctl/postinst"
+check "postinst puts postfix in the mailswitch group (adduser)" \
+    grep -q 'adduser --quiet postfix mailswitch' "$work/ctl/postinst"
+check "triggers: Postfix installed later (interest-noawait /usr/sbin/postfix)" \
+    grep -qx 'interest-noawait /usr/sbin/postfix' "$work/ctl/triggers"
+check "control: Depends on adduser (the postinst uses it)" \
+    sh -c "dpkg-deb -f '$deb' Depends | grep -qw adduser"
 check "postinst enables the unit (dh_installsystemd)" \
     grep -q "deb-systemd-helper enable 'mailswitch.service'" "$work/ctl/postinst"
 check "sysusers runs before tmpfiles (the folder's owner exists)" sh -c \
@@ -136,14 +143,39 @@ mkdir "$work/root" && dpkg-deb -x "$deb" "$work/root"
 unit="$work/root/lib/systemd/system/mailswitch.service"
 check "unit: ExecStart with the installed paths" grep -qx \
     'ExecStart=/usr/sbin/mailswitch -c /etc/mailswitch/mailswitch.conf -P /run/mailswitch/mailswitch.pid' "$unit"
-for k in Type=forking NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
-         PrivateTmp=yes ReadWritePaths=/run/mailswitch; do
+for k in Type=forking User=mailswitch Group=mailswitch UMask=0007 \
+         RuntimeDirectory=mailswitch PIDFile=/run/mailswitch/mailswitch.pid \
+         NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
+         PrivateTmp=yes PrivateDevices=yes CapabilityBoundingSet= \
+         ReadWritePaths=-/var/spool/postfix/mailswitch; do
     check "unit: $k" grep -qx "$k" "$unit"
 done
+check "unit: SystemCallFilter=" grep -q '^SystemCallFilter=@system-service' "$unit"
+check "unit: ExecReload needs no /bin/kill (procps)" sh -c \
+    "grep -q '^ExecReload=/bin/sh -c ' '$unit' && ! grep -q '/bin/kill' '$unit'"
+# every Documentation= of the unit is a manual page the package holds
+docs_resolve() {
+    local d page sec n=0
+    for d in $(sed -n 's/^Documentation=//p' "$unit"); do
+        case $d in man:*'('*')') ;; *) echo "# not a manual page: $d"; return 1 ;; esac
+        page=${d#man:}; sec=${page##*(}; sec=${sec%)}; page=${page%%(*}
+        [ -f "$work/root/usr/share/man/man$sec/$page.$sec.gz" ] || {
+            echo "# no such page in the package: $d"; return 1; }
+        n=$((n + 1))
+    done
+    [ "$n" -gt 0 ]
+}
+if docs_resolve; then ok "unit: every Documentation= resolves"
+else bad "unit: every Documentation= resolves"; fi
+tmpf="$work/root/usr/lib/tmpfiles.d/mailswitch.conf"
+check "tmpfiles: the socket folder in Postfix's queue directory" \
+    grep -qx 'd /var/spool/postfix/mailswitch 0750 mailswitch mailswitch -' "$tmpf"
 check "unit: no /usr/local left" sh -c "! grep -q /usr/local '$unit'"
 conf="$work/root/etc/mailswitch/mailswitch.conf"
-check "conf: unix socket in /run/mailswitch" \
-    grep -qx 'socket = "unix:/run/mailswitch/mailswitch.sock";' "$conf"
+check "conf: the milter in Postfix's queue directory" \
+    grep -qx 'socket = "unix:/var/spool/postfix/mailswitch/mailswitch.sock";' "$conf"
+check "conf: the socketmap server beside it" \
+    grep -qx 'socketmap = "unix:/var/spool/postfix/mailswitch/socketmap.sock";' "$conf"
 check "conf: the example LDIF of /usr/share/mailswitch" \
     grep -qE '^[[:space:]]*path = "/usr/share/mailswitch/contacts.ldif";' "$conf"
 check "binary: default configuration /etc/mailswitch/mailswitch.conf" \
@@ -157,8 +189,12 @@ else
 fi
 check "the mailswitch user exists (sysusers)" getent passwd mailswitch
 check "the mailswitch group exists (sysusers)" getent group mailswitch
-check "/run/mailswitch belongs to mailswitch (tmpfiles)" \
-    test "$(stat -c %U:%G /run/mailswitch 2>/dev/null)" = mailswitch:mailswitch
+check "/var/spool/postfix/mailswitch is mailswitch:mailswitch 0750 (tmpfiles)" \
+    test "$(stat -c %U:%G:%a /var/spool/postfix/mailswitch 2>/dev/null)" = mailswitch:mailswitch:750
+if getent passwd postfix >/dev/null; then
+    check "the postfix user is in the mailswitch group" \
+        sh -c "id -Gn postfix | tr ' ' '\n' | grep -qx mailswitch"
+fi
 out=$(timeout 30 /usr/sbin/mailswitch -n -c /etc/mailswitch/mailswitch.conf 2>&1)
 rc=$?
 if [ $rc = 0 ]; then ok "mailswitch -n on the installed configuration"
@@ -185,6 +221,9 @@ if [ "$user_before" = no ]; then
     userdel mailswitch >/dev/null 2>&1
     getent group mailswitch >/dev/null && groupdel mailswitch >/dev/null 2>&1
 fi
+check "purge removed /var/spool/postfix/mailswitch" test ! -e /var/spool/postfix/mailswitch
+check "purge took postfix out of the mailswitch group" sh -c \
+    "! getent group mailswitch | cut -d: -f4 | tr , '\n' | grep -qx postfix"
 [ "$run_before" = no ] && rm -rf /run/mailswitch
 after=$(state)
 if [ "$before" = "$after" ]; then
