@@ -73,36 +73,49 @@ sample_for()
 		sm_query virtual "$key"
 		n=$((n + 1))
 		if [ "$SM_REPLY" != "$want_v" ]; then
-			echo "    +${now} ms virtual $key: '$SM_REPLY'" >&2
+			[ "$bad" -ge 6 ] ||
+			    echo "    +${now} ms virtual $key: '$SM_REPLY'" >&2
 			bad=$((bad + 1))
 		fi
 		sm_query access "$key"
 		if [ "$SM_REPLY" != "$want_a" ]; then
-			echo "    +${now} ms access $key: '$SM_REPLY'" >&2
+			[ "$bad" -ge 6 ] ||
+			    echo "    +${now} ms access $key: '$SM_REPLY'" >&2
 			bad=$((bad + 1))
 		fi
 		sleep 0.05
 	done
-	echo "    $n samples of $key in $secs s, $bad wrong" >&2
+	echo "    $n samples of $key in $secs s, $bad wrong answers (the first 6 above)" >&2
 	[ "$bad" -eq 0 ]
 }
 
 item1()
 {
+	local i ok_rename=1 ok_move=1
 	echo "== 1. rename and move of a contact while polling (poll $POLL s)"
 	repro_reset
 	replica_up "poll = $POLL; max_age = 3600;"
-	sm_is virtual user42@contoso.com "OK user42@fourthcoffee.com" ||
-	    e2e_die "user42 is not a contact before the rename"
-	samba_contact_rename "Contact 0042" "Contact 42 Renamed" ||
-	    e2e_die "modrdn failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-	e2e_check "1. rename: user42@contoso.com answers its target at every moment (8 s)" \
-	    sample_for 8 user42@contoso.com "OK user42@fourthcoffee.com" "NOTFOUND "
-	samba_contact_move "Contact 0043" Contacts Moved ||
-	    e2e_die "modrdn (move) failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-	e2e_check "1. move to OU=Moved: u43@contoso.com answers its target at every moment (8 s)" \
-	    sample_for 8 u43@contoso.com "OK user43@fourthcoffee.com" "NOTFOUND "
-	grep -E "ambiguous|5\.1\.4" "$log" | head -n 3 >&2 || true
+	# three of each, 4 s apart: a poll whose sweep happens to run
+	# with the change hides the window, not three in a row
+	for i in 42 44 46; do
+		sm_is virtual "user$i@contoso.com" "OK user$i@fourthcoffee.com" ||
+		    e2e_die "user$i is not a contact before the rename"
+		samba_contact_rename "Contact 00$i" "Contact $i Renamed" ||
+		    e2e_die "modrdn failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+		sample_for 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
+		    "NOTFOUND " || ok_rename=0
+	done
+	e2e_check "1. rename (3 contacts): each address answers its target at every moment" \
+	    test "$ok_rename" = 1
+	for i in 43 45 47; do
+		samba_contact_move "Contact 00$i" Contacts Moved ||
+		    e2e_die "modrdn (move) failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+		sample_for 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
+		    "NOTFOUND " || ok_move=0
+	done
+	e2e_check "1. move to OU=Moved (3 contacts): each address answers its target at every moment" \
+	    test "$ok_move" = 1
+	grep -E "ambiguous" "$log" | head -n 2 | cut -c1-240 >&2 || true
 }
 
 item2()
@@ -117,7 +130,9 @@ item2()
 		SM_T0=$(ms_now)
 		samba_contact_delete "Contact $i" ||
 		    e2e_die "delete failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-		sm_wait 20 virtual "u${i#0}@contoso.com" "NOTFOUND " || true
+		# contoso.com is an internal relay domain: forward_to
+		sm_wait 20 virtual "u${i#0}@contoso.com" \
+		    "OK u${i#0}@legacy.contoso.com" || true
 		ms=$SM_MS
 		echo "    Contact $i: gone after $ms ms" >&2
 		[ "$ms" -le "$worst" ] || worst=$ms
@@ -142,7 +157,7 @@ item3()
 		    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 	done
 	sm_wait 10 virtual pre30@sales.contoso.com "OK pre30@fourthcoffee.com" ||
-	    e2e_die "the adds before the restore were not seen"
+	    e2e_die "the adds before the restore were not seen: $(grep -F 'replica: ' "$log" | tail -n 5)"
 	usn_before=$(samba_rootdse highestCommittedUSN)
 	samba_stop
 	samba_restore before
@@ -159,17 +174,20 @@ item3()
 	    sm_wait 15 access pre30@sales.contoso.com "OK 550 5.1.1 User unknown"
 }
 
-# True when the DC closes an idle TCP connection to 389 within SECONDS.
+# True when the DC closes an LDAP connection left idle after an anonymous
+# bind within SECONDS (the bind request BER-encoded by hand: message 1,
+# version 3, empty name, simple, empty password).
 closes_idle()
 {
-	local secs=$1 t0 got
+	local secs=$1 t0 ms
 	exec 7<>/dev/tcp/127.0.0.1/389 || return 1
+	printf '\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00' >&7
 	t0=$(ms_now)
-	got=0
-	IFS= read -r -t "$secs" -N 1 _ <&7 || got=$?
-	echo "    idle connection: read ended ($got) after $(($(ms_now) - t0)) ms" >&2
+	timeout "$((secs + 2))" cat <&7 >/dev/null || true
+	ms=$(($(ms_now) - t0))
 	{ exec 7>&- 7<&-; } 2>/dev/null || true
-	[ $(($(ms_now) - t0)) -lt $((secs * 1000)) ]
+	echo "    a bound, idle LDAP connection was closed after $ms ms" >&2
+	[ "$ms" -lt $((secs * 1000)) ]
 }
 
 item4()
@@ -356,10 +374,15 @@ item11()
 }
 
 for item in $items; do
+	fails=$E2E_FAILS
 	case $item in
 	[1-9] | 10 | 11) "item$item" ;;
 	*) e2e_die "no item $item" ;;
 	esac
+	if [ "$E2E_FAILS" != "$fails" ] && [ -s "$log" ]; then
+		echo "    --- the replica's log lines (item $item):" >&2
+		grep -F "replica: " "$log" | tail -n 8 | cut -c1-240 >&2 || true
+	fi
 done
 e2e_mailswitch_stop
 e2e_summary || exit 1
