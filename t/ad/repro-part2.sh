@@ -156,8 +156,10 @@ item3()
 		    "SMTP:pre$i@sales.contoso.com" ||
 		    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 	done
-	sm_wait 10 virtual pre30@sales.contoso.com "OK pre30@fourthcoffee.com" ||
-	    e2e_die "the adds before the restore were not seen: $(grep -F 'replica: ' "$log" | tail -n 5)"
+	if ! sm_wait 30 virtual pre30@sales.contoso.com "OK pre30@fourthcoffee.com"; then
+		e2e_check "3. (precondition: the 30 adds before the restore were seen)" false
+		return 0
+	fi
 	usn_before=$(samba_rootdse highestCommittedUSN)
 	samba_stop
 	samba_restore before
@@ -362,13 +364,13 @@ item11()
 	# timeout 1.5 s: each page of the full load is sent with the time
 	# limit of 1 s (libldap: the whole seconds left); a page of 1,000
 	# entries takes a few hundred ms, and Samba ends it at the next
-	# whole second after its start.  A full reload every 2 s for 30 s.
+	# whole second after its start.  A full reload every 2 s for 40 s.
 	AD_TIMEOUT=1.5 replica_up "poll = 1; refresh = 2; max_age = 3600;"
-	sleep 30
+	sleep 40
 	ok=$(grep -c "replica: full sync ok" "$log" || true)
 	failed=$(grep -c "replica: full sync failed" "$log" || true)
 	grep -F "full sync failed" "$log" | head -n 2 >&2 || true
-	echo "    30 s of full reloads every 2 s: $ok ok, $failed failed" >&2
+	echo "    40 s of full reloads every 2 s: $ok ok, $failed failed" >&2
 	e2e_check "11. (full reloads happened: $ok)" ge "$ok" 5
 	e2e_check "11. timeout 1.5 s: no full sync fails ($failed did)" is "$failed" 0
 }

@@ -54,8 +54,8 @@
 # SAMBA_RECIPIENTS (2,005) is the number of entries with a proxy or target
 # address.  Provisioning and loading take 10-20 s, so the result is kept
 # as a template under $SAMBA_CACHE (default /var/cache/mailswitch-tests/
-# samba; one folder per version of this file and of Samba, built under a
-# lock) and each test copies it (a second or less): the template holds no
+# samba; one folder per version of what makes it and of Samba, built
+# under a lock) and each test copies it (a second or less): the template holds no
 # path of its own (smb.conf is written per copy).  SAMBA_NO_CACHE=1
 # provisions into the test's temp dir instead.  Per test: a CA and a
 # certificate for dc1.contoso.com, contoso.com and IP 127.0.0.1
@@ -249,10 +249,19 @@ samba_write_conf()
 	} >"$d/etc/smb.conf"
 }
 
-# The template's key: this file and Samba's version.
+# The template's key: what makes it (the functions and values that
+# provision and load it) and Samba's version; comments do not count.
 samba_template_key()
 {
-	{ cat "${BASH_SOURCE[0]}"; samba -V; } | sha256sum | cut -c1-12
+	{
+		declare -f samba_provision samba_data_ldif samba_spn_ldif \
+		    samba_schema_attr_ldif samba_schema_class_ldif \
+		    samba_write_conf
+		echo "$SAMBA_REALM $SAMBA_DOMAIN $SAMBA_HOST $SAMBA_BASE" \
+		    "$SAMBA_ADMIN_PASSWORD $SAMBA_BIND_PASSWORD" \
+		    "$SAMBA_CONTACTS $SAMBA_BIG_VALUES"
+		samba -V
+	} | sha256sum | cut -c1-12
 }
 
 # Print an LDIF of the test data (see the top of this file) for ldbadd.
@@ -411,7 +420,8 @@ samba_provision()
 }
 
 # Print the folder of a provisioned and loaded template: the cached one
-# (made under a lock when missing; older ones removed), or, with
+# (made under a lock when missing; those of other versions of this file or
+# of Samba go when unused for two days), or, with
 # SAMBA_NO_CACHE=1 or an unwritable cache, one in $SAMBA_TMP.
 samba_template()
 {
@@ -432,10 +442,15 @@ samba_template()
 			samba_provision "$dir.new"
 			: >"$dir.new/.complete"
 			mv "$dir.new" "$dir"
-			for old in "$SAMBA_CACHE"/template-*; do
-				[ "$old" = "$dir" ] || rm -rf "$old"
-			done
 		fi
+		touch "$dir/.complete"
+		# other versions' templates, unused for two days
+		for old in "$SAMBA_CACHE"/template-*; do
+			if [ "$old" != "$dir" ] && [ -n "$(find "$old/.complete" \
+			    -mtime +1 2>/dev/null)" ]; then
+				rm -rf "$old"
+			fi
+		done
 	) 9>"$SAMBA_CACHE/.lock" || exit $?
 	echo "$dir"
 }
@@ -474,7 +489,7 @@ samba_certs()
 samba_setup()
 {
 	local tpl t0
-	tpl=$(samba_template)
+	tpl=$(samba_template) || samba_die "no template of the DC"
 	t0=$(samba_ms)
 	rm -rf "$SAMBA_DC"
 	cp -a "$tpl" "$SAMBA_DC"
