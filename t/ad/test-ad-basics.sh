@@ -6,6 +6,7 @@
 #
 #	test-ad-basics.sh MAILSWITCH_BINARY
 #
+# 0. The DC listens on its six ports of 127.0.0.1 and nowhere else.
 # 1. ldaps:// as the ordinary bind account (its UPN, a password file of
 #    mode 0600), the test's CA: -n 0; -q rewrites a contact found by a
 #    primary and by a secondary address spelt in another case than stored,
@@ -50,6 +51,23 @@ q_is()
 	q_run "$1" "$2"
 	e2e_check "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
 }
+
+# True when every TCP or UDP socket listening in the test's namespace is
+# bound to 127.0.0.1, and the DC's ports are among them.
+dc_on_loopback_only()
+{
+	local l p
+	l=$(ss -Htlnu | awk '{ print $5 }')
+	printf '%s\n' "$l" | sed 's/^/    listening: /' | sort -u | head -n 30 >&2
+	for p in 88 389 464 636 3268 3269; do
+		grep -qx "127.0.0.1:$p" <<<"$l" ||
+		    { echo "    nothing on 127.0.0.1:$p" >&2; return 1; }
+	done
+	[ -z "$(grep -v '^127\.0\.0\.1:' <<<"$l")" ]
+}
+
+e2e_check "the DC listens on 88, 389, 464, 636, 3268, 3269 of 127.0.0.1, nothing elsewhere" \
+    dc_on_loopback_only
 
 echo "== 1. ldaps://, the bind account, the data"
 ldaps=$(ad_conf ldaps "ldaps://127.0.0.1/")
