@@ -241,13 +241,11 @@ item5()
 	samba_thaw
 }
 
-# The number of values of attribute (description) NAME of the Big List
-# contact, asked for as ATTRS (e.g. "proxyAddresses;range=0-*").
+# The number of values of the Big List contact asked for as ATTR (e.g.
+# "proxyAddresses;range=0-*") that come back named NAME (a pattern).
 big_values()
 {
-	timeout 20 ldapsearch -x -LLL -o ldif-wrap=no -H ldaps://127.0.0.1/ \
-	    -D "$SAMBA_BIND_UPN" -w "$SAMBA_BIND_PASSWORD" -b "$SAMBA_BASE" \
-	    '(cn=Big List)' "$1" | grep -c "^$2: " || true
+	samba_search '(cn=Big List)' "$1" | grep -c "^$2: " || true
 }
 
 item6()

@@ -13,6 +13,7 @@
 #	samba_setup                    # a provisioned DC from the template
 #	samba_start; samba_stop; samba_restart; samba_freeze; samba_thaw
 #	samba_modify <changes.ldif      # ldapmodify over LDAPS as Administrator
+#	samba_search FILTER [ATTR...]   # ldapsearch over LDAPS as the bind account
 #	samba_contact_add "Jo Doe" SMTP:jo@contoso.com SMTP:jo@fourthcoffee.com
 #	samba_contact_target / _rename / _move / _delete ...
 #	samba_admin_limit MaxConnIdleTime 5       # DC stopped; read at start
@@ -65,7 +66,7 @@
 #
 # The DC runs as `samba -F -M single` (one process: SIGSTOP freezes all of
 # it) with `server services = ldap, cldap, kdc`, netbios disabled, bound
-# to 127.0.0.1, logging under its folder only; it is started, stopped,
+# to 127.0.0.1, logging under its folder only (log/log.samba); it is started, stopped,
 # frozen and thawed by its PID, and ends itself after $SAMBA_MAX_RUNTIME
 # seconds (default 1800) should its test die without cleaning up.  Every
 # wait is bounded.  With SAMBA_OWNER=1 (a caller that cleans up on its
@@ -235,7 +236,7 @@ samba_write_conf()
 		echo "	cache directory = $d/cache"
 		echo "	pid directory = $d/run"
 		echo "	ncalrpc dir = $d/run/ncalrpc"
-		echo "	log file = $d/log/samba.log"
+		echo "	log file = $d/log/log.samba"
 		echo "	max log size = 0"
 		echo "	logging = file"
 		echo "	log level = ${SAMBA_LOG_LEVEL:-1}"
@@ -536,7 +537,7 @@ samba_start()
 		[ $(($(samba_ms) - t0)) -lt 60000 ] || break
 		sleep 0.1
 	done
-	tail -n 40 "$SAMBA_DC/log/stdout.log" "$SAMBA_DC/log/samba.log" >&2
+	tail -n 40 "$SAMBA_DC/log/stdout.log" "$SAMBA_DC/log/log.samba" >&2
 	samba_stop
 	samba_die "the DC did not answer within 60 s"
 }
@@ -638,6 +639,15 @@ samba_contact_delete()
 {
 	printf '%s\n' "dn: CN=$1,OU=${SAMBA_OU:-Contacts},$SAMBA_BASE" \
 	    "changetype: delete" | samba_modify
+}
+
+# ldapsearch ARGS... as the bind account over LDAPS, base DC=contoso,DC=com
+# unless ARGS give -b, LDIF without line wrapping; at most 20 s.
+samba_search()
+{
+	timeout 20 ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=5 \
+	    -H ldaps://127.0.0.1/ -D "$SAMBA_BIND_UPN" \
+	    -w "$SAMBA_BIND_PASSWORD" -b "$SAMBA_BASE" "$@"
 }
 
 # Print the value of ATTRIBUTE of the rootDSE (anonymous, over ldap://).
