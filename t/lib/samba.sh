@@ -56,8 +56,8 @@
 # address.  Provisioning and loading take 10-20 s, so the result is kept
 # as a template under $SAMBA_CACHE (default /var/cache/mailswitch-tests/
 # samba; one folder per version of what makes it and of Samba, built
-# under a lock) and each test copies it (a second or less): the template holds no
-# path of its own (smb.conf is written per copy).  SAMBA_NO_CACHE=1
+# under a lock) and each test copies it (a second or less): the template
+# holds no path of its own (smb.conf is written per copy).  SAMBA_NO_CACHE=1
 # provisions into the test's temp dir instead.  Per test: a CA and a
 # certificate for dc1.contoso.com, contoso.com and IP 127.0.0.1
 # ($SAMBA_CA), the bind password in $SAMBA_BIND_PWFILE (0600) and a keytab
@@ -66,7 +66,9 @@
 #
 # The DC runs as `samba -F -M single` (one process: SIGSTOP freezes all of
 # it) with `server services = ldap, cldap, kdc`, netbios disabled, bound
-# to 127.0.0.1, logging under its folder only (log/log.samba); it is started, stopped,
+# to 127.0.0.1, logging under its folder only (log/log.samba); its
+# ldap/ and GC/ service principal names, which Samba's dnsupdate service
+# would register, are added at provisioning.  It is started, stopped,
 # frozen and thawed by its PID, and ends itself after $SAMBA_MAX_RUNTIME
 # seconds (default 1800) should its test die without cleaning up.  Every
 # wait is bounded.  With SAMBA_OWNER=1 (a caller that cleans up on its
