@@ -14,7 +14,9 @@ cd "$top"
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
       libmicrohttpd-dev check miltertest postfix swaks slapd ldap-utils openssl
       iproute2 m4 mandoc curl debhelper dpkg-dev fakeroot lintian systemd
-      debootstrap systemd-container)
+      debootstrap systemd-container
+      samba samba-dsdb-modules samba-ad-provision python3-samba ldb-tools
+      krb5-user libsasl2-modules-gssapi-mit util-linux)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then
@@ -28,8 +30,35 @@ else
     # every test starts its own on 127.0.0.1.
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+    # samba: no DHCP hook in smb.conf (krb5-config's questions keep their
+    # defaults: t/lib/samba.sh gives each test its own krb5.conf)
+    echo "samba-common samba-common/dhcp boolean false" | debconf-set-selections
+    # The samba package starts smbd and nmbd at install (its init
+    # scripts, on 0.0.0.0): a policy-rc.d that refuses every start keeps
+    # them stopped; one the machine already has is left as it is.
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\n# t/run-tests.sh: no daemon starts at install\nexit 101\n' \
+            >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        made_policy=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${deps[@]}" >/dev/null
+    if [ "$made_policy" = 1 ]; then
+        rm -f /usr/sbin/policy-rc.d
+        trap - EXIT
+    fi
+    # ... and they do not start at boot either: the tests run their own
+    # DC (t/lib/samba.sh) in a network namespace of its own
+    if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable smbd.service nmbd.service samba-ad-dc.service \
+            >/dev/null 2>&1 || true
+    fi
+    for s in smbd nmbd samba-ad-dc; do
+        [ ! -e "/etc/init.d/$s" ] || update-rc.d "$s" disable >/dev/null 2>&1 || true
+    done
 fi
 
 # promtool (the metrics tests validate the exposition with it) comes with

@@ -1,0 +1,70 @@
+# t/ad/lib.sh -- what the t/ad/ scripts share: the Samba AD DC of
+# t/lib/samba.sh plus the helpers of t/ldap/lib.sh (the private Postfix,
+# smtp-sink and mailswitch of t/e2e/lib.sh, q_run, n_run, smtp_rcpt,
+# msg_send, sm_query, log_wait_since...), one EXIT trap that stops them
+# all by PID.
+#
+#	. "$(dirname "$0")/lib.sh"
+#	ad_test_init "$0" MAILSWITCH_BINARY
+#	    # re-executes the script in its own network and mount namespace
+#	    # (t/lib/samba.sh), then sets $MS, $T (a scratch folder) and
+#	    # starts the DC from the cached template
+#	ad_conf NAME URI [KEY=VALUE...]   # $T/NAME.conf, bound over TLS
+#
+# Needs root, Postfix, slapd (t/ldap/lib.sh checks for it), Samba.
+
+# shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
+AD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$AD_LIB_DIR/../ldap/lib.sh"
+SAMBA_OWNER=1
+. "$AD_LIB_DIR/../lib/samba.sh"
+
+# Stops the DC, then everything of t/ldap/lib.sh (which exits).
+ad_cleanup()
+{
+	samba_cleanup
+	ldap_cleanup
+}
+
+# ad_test_init SCRIPT MAILSWITCH_BINARY
+ad_test_init()
+{
+	local script=$1
+	shift
+	[ $# -eq 1 ] || { echo "usage: $script MAILSWITCH_BINARY" >&2; exit 64; }
+	samba_enter_ns "$script" "$@"
+	ldap_test_init "$1"
+	samba_init "$T/samba"
+	trap ad_cleanup EXIT
+	samba_setup
+	samba_start
+}
+
+# Write $T/NAME.conf for the DC at URI (one server; ldaps:// or
+# ldap:// with starttls=true among the KEY=VALUEs): the test's CA, the
+# bind account by its UPN and password file, timeout $AD_TIMEOUT (5 s,
+# the default: a search gets what is left of it as its server-side time
+# limit, in whole seconds, and Samba ends a search at the whole second
+# of its start plus that limit -- with 1 s left, a search that crosses a
+# second fails: t/ad/repro-part2.sh); then the KEY=VALUE lines given.
+# Prints the file's path.
+ad_conf()
+{
+	local name=$1 uri=$2
+	shift 2
+	samba_mailswitch_conf "$T/$name.conf" "\"$uri\"" \
+	    "tls_ca_file=\"$SAMBA_CA\"" "bind_dn=\"$SAMBA_BIND_UPN\"" \
+	    "bind_password_file=\"$SAMBA_BIND_PWFILE\"" "timeout=${AD_TIMEOUT:-5.0}" "$@"
+	echo "$T/$name.conf"
+}
+
+# Write $T/NAME.conf for a replica of the DC (ad_conf at URI with the
+# replica group REPLICA, its body), the metrics on $METRICS_PORT and the
+# socketmap on $E2E_SOCKETMAP_PORT; prints the file's path.
+ad_replica_conf()
+{
+	local name=$1 uri=$2 replica=$3
+	SAMBA_CONF_TOP="metrics = \"inet:$METRICS_PORT@127.0.0.1\";
+socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";" \
+	    ad_conf "$name" "$uri" connections=2 "replica={ $replica }"
+}
