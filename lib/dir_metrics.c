@@ -78,7 +78,6 @@ static const dir_backend_ops_t dir_metrics_ops = {
 	.close = dir_metrics_close,
 	.ping = dir_metrics_ping,
 	.inner = dir_metrics_inner,
-	.cache_stats = NULL,
 };
 
 directory_t *

@@ -28,6 +28,8 @@ static int	dir_replica_by_target(void *, const char *, dir_result_t *,
 static void	dir_replica_close(void *);
 static int	dir_replica_ping(void *, char *, size_t);
 static directory_t *dir_replica_inner(void *);
+static int	dir_replica_start(void *, char *, size_t);
+static void	dir_replica_stats(void *, dir_stats_t *);
 
 const dir_backend_ops_t dir_replica_ops = {
 	.name = "replica",
@@ -36,7 +38,8 @@ const dir_backend_ops_t dir_replica_ops = {
 	.close = dir_replica_close,
 	.ping = dir_replica_ping,
 	.inner = dir_replica_inner,
-	.cache_stats = NULL,
+	.start = dir_replica_start,
+	.stats = dir_replica_stats,
 };
 
 int64_t
@@ -295,14 +298,13 @@ nomem:
 	return NULL;
 }
 
-int
-dir_replica_start(directory_t *d, char *err, size_t errlen)
+/* Starts the sync thread, unless it runs or the replica is stopping. */
+static int
+dir_replica_start(void *h, char *err, size_t errlen)
 {
-	struct replica	*r = directory_find(d, &dir_replica_ops);
+	struct replica	*r = h;
 	int		 e = 0;
 
-	if (r == NULL)
-		return 0;
 	pthread_mutex_lock(&r->mu);
 	if (!r->started && !r->stop &&
 	    (e = pthread_create(&r->thread, NULL, replica_sync_main, r)) == 0)
@@ -316,20 +318,17 @@ dir_replica_start(directory_t *d, char *err, size_t errlen)
 	return 0;
 }
 
-int
-dir_replica_stats(directory_t *d, uint64_t *entries, int64_t *age_ms)
+/* The replica's part of directory_stats(). */
+static void
+dir_replica_stats(void *h, dir_stats_t *st)
 {
-	struct replica	*r = directory_find(d, &dir_replica_ops);
+	struct replica	*r = h;
 	long long	 last;
 
-	*entries = 0;
-	*age_ms = 0;
-	if (r == NULL)
-		return 0;
-	*entries = atomic_load(&r->entries);
+	st->replica = 1;
+	st->replica_entries = atomic_load(&r->entries);
 	last = atomic_load(&r->last_ok_ms);
-	*age_ms = last == 0 ? -1 : replica_now() - last;
-	return 1;
+	st->replica_age_ms = last == 0 ? -1 : replica_now() - last;
 }
 
 int
@@ -341,7 +340,7 @@ dir_replica_wait(directory_t *d, double seconds)
 
 	char		 err[128];
 
-	if (r == NULL || dir_replica_start(d, err, sizeof(err)) == -1)
+	if (r == NULL || dir_replica_start(r, err, sizeof(err)) == -1)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += (time_t)seconds;

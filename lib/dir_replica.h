@@ -39,33 +39,20 @@ extern const dir_backend_ops_t dir_replica_ops;
  * (the directory of the configuration being replaced; may be NULL) has a
  * replica with an index, the new one serves that index until its own
  * first full load is done, and the previous one's thread stops syncing.
- * Does not start the sync thread (dir_replica_start()): a daemon forks
- * after it opens its directory.  Returns the directory (which owns inner from
- * now on), or NULL with a message in err (inner closed).
+ * Does not start the sync thread (directory_start() does): a daemon
+ * forks after it opens its directory.  directory_stats() of the result
+ * gets the replica's entries and age.  Returns the directory (which owns
+ * inner from now on), or NULL with a message in err (inner closed).
  */
 directory_t *dir_replica_wrap(directory_t *inner, void *ldap,
 	    const config_t *cfg, directory_t *previous, char *err,
 	    size_t errlen);
 
 /*
- * Starts the sync thread of d's replica, if d has one and it is not
- * running yet; call it in the process that serves, after any fork.
- * Returns 0, or -1 with a message in err when no thread can be made.
- * Thread-safe.
- */
-int	dir_replica_start(directory_t *d, char *err, size_t errlen);
-
-/*
- * Fills *entries and *age_ms (milliseconds since the last good sync, -1
- * when there was none yet) of d's replica.  Returns 1, or 0 when d has no
- * replica (both then 0).  Thread-safe.
- */
-int	dir_replica_stats(directory_t *d, uint64_t *entries, int64_t *age_ms);
-
-/*
- * Starts d's replica (dir_replica_start()) and waits until it has an
- * index of its own (its first full load done), at most seconds.  Returns 0, or -1 on time out or when d has no
- * replica.  For tests and benchmarks.  Thread-safe.
+ * Starts d's replica (as directory_start() does) and waits until it has
+ * an index of its own (its first full load done), at most seconds.
+ * Returns 0, or -1 on time out or when d has no replica.  For tests and
+ * benchmarks.  Thread-safe.
  */
 int	dir_replica_wait(directory_t *d, double seconds);
 
