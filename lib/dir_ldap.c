@@ -74,6 +74,7 @@
 #include <ldap.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "dir_entry.h"
 #include "dir_ldap.h"
 #include "ldapio.h"
@@ -95,7 +96,7 @@ struct ldap_server {
 struct ldap_conn {
 	LDAP			*ld;		/* NULL: not connected */
 	size_t			 server;	/* the one it is connected to */
-	int64_t			 deadline;	/* the lookup's (ldapio_now ms) */
+	int64_t			 deadline;	/* the lookup's (clock_ms()) */
 	struct ldap_conncb	 conncb;	/* adds the I/O layer, to deadline */
 };
 
@@ -151,14 +152,11 @@ const dir_backend_ops_t dir_ldap_ops = {
 	.ping = dir_ldap_ping,
 };
 
-/* Returns CLOCK_MONOTONIC in milliseconds (never 0). */
+/* Returns clock_ms() + 1: a time that is never 0 ("not down"). */
 static int64_t
 dir_ldap_now(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+	return clock_ms() + 1;
 }
 
 /* Appends a formatted note, "; " between notes; truncates quietly. */
@@ -300,7 +298,7 @@ dir_ldap_option(LDAP *ld, int option, const void *value, const char *name,
 static int
 dir_ldap_left(int64_t deadline, struct timeval *tv)
 {
-	int64_t	 left = deadline - ldapio_now();
+	int64_t	 left = deadline - clock_ms();
 
 	if (left <= 0)
 		return -1;
@@ -431,7 +429,7 @@ static int64_t
 dir_ldap_share(struct dir_ldap *dl, int64_t deadline, uint64_t tried,
     size_t self)
 {
-	int64_t	 now = ldapio_now(), others = 0;
+	int64_t	 now = clock_ms(), others = 0;
 
 	for (size_t i = 0; i < dl->nservers; i++)
 		if (i != self && !(tried & (UINT64_C(1) << i)))
@@ -496,7 +494,7 @@ dir_ldap_connect(struct dir_ldap *dl, struct ldap_conn *c, int64_t deadline,
 }
 
 /*
- * Takes a free slot, waiting until deadline (ldapio_now() milliseconds)
+ * Takes a free slot, waiting until deadline (a clock_ms() value)
  * at most.  Returns its number, or -1 with a message in err.
  */
 static long
@@ -507,9 +505,8 @@ dir_ldap_acquire(struct dir_ldap *dl, int64_t deadline_ms, char *err,
 	long		 slot;
 	int		 rc = 0;
 
-	/* ldapio_now() is CLOCK_MONOTONIC, the condition variable's clock */
-	deadline.tv_sec = (time_t)(deadline_ms / 1000);
-	deadline.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+	/* clock_ms() is CLOCK_MONOTONIC, the condition variable's clock */
+	clock_timespec(deadline_ms, &deadline);
 	pthread_mutex_lock(&dl->lock);
 	while (dl->nfree == 0 && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&dl->cond, &dl->lock, &deadline);
@@ -551,7 +548,7 @@ dir_ldap_run(struct dir_ldap *dl, const char *base, int scope,
 	struct timeval		 tv;
 	LDAPMessage		*msg;
 	uint64_t		 tried = 0;
-	int64_t			 deadline = ldapio_now() + dl->timeout_ms;
+	int64_t			 deadline = clock_ms() + dl->timeout_ms;
 	char			 reason[640];
 	long			 slot;
 	int			 rc, reused, status;
@@ -631,7 +628,7 @@ dir_ldap_session_open(void *h, char *err, size_t errlen)
 	s->c.conncb.lc_arg = &s->c;
 	notes.len = 0;
 	notes.text[0] = '\0';
-	if (dir_ldap_connect(dl, &s->c, ldapio_now() + dl->timeout_ms, &tried,
+	if (dir_ldap_connect(dl, &s->c, clock_ms() + dl->timeout_ms, &tried,
 	    &notes) == -1) {
 		if (notes.len == 0)
 			dir_ldap_note(&notes, "no server to try");
@@ -657,7 +654,7 @@ dir_ldap_session_uri(const dir_ldap_session_t *s)
 void
 dir_ldap_session_deadline(dir_ldap_session_t *s, int64_t ms)
 {
-	s->c.deadline = ldapio_now() + ms;
+	s->c.deadline = clock_ms() + ms;
 }
 
 int64_t

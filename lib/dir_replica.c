@@ -16,6 +16,7 @@
 
 #include <ldap.h>
 
+#include "clock.h"
 #include "dir_index.h"
 #include "dir_replica.h"
 #include "metrics.h"
@@ -42,25 +43,6 @@ const dir_backend_ops_t dir_replica_ops = {
 	.stats = dir_replica_stats,
 };
 
-int64_t
-replica_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* CLOCK_MONOTONIC in nanoseconds, for the lookup histogram. */
-static uint64_t
-dir_replica_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * One lookup: from the index when there is one (counted as a lookup that
  * reached a back-end), else from the wrapped directory.  Past max_age, a
@@ -70,7 +52,7 @@ static int
 dir_replica_lookup(struct replica *r, int by_target, const char *key,
     dir_result_t *res, char *err, size_t errlen)
 {
-	uint64_t	 start = dir_replica_ns(), end;
+	uint64_t	 start = clock_ns(), end;
 	int64_t		 last, age;
 	int		 rc;
 
@@ -85,7 +67,7 @@ dir_replica_lookup(struct replica *r, int by_target, const char *key,
 	pthread_rwlock_unlock(&r->ixlock);
 	if (rc == DIR_NOTFOUND) {
 		last = atomic_load(&r->last_ok_ms);
-		age = replica_now() - last;
+		age = clock_ms() - last;
 		if (age > (int64_t)r->max_age * 1000) {
 			snprintf(err, errlen, "replica: not found, but the last "
 			    "good sync was %lld s ago, more than max_age (%d s)",
@@ -93,7 +75,7 @@ dir_replica_lookup(struct replica *r, int by_target, const char *key,
 			rc = DIR_TRYAGAIN;
 		}
 	}
-	end = dir_replica_ns();
+	end = clock_ns();
 	metrics_lookup(rc, end > start ? end - start : 0);
 	return rc;
 }
@@ -147,7 +129,7 @@ replica_swap(struct replica *r, dir_index_t *ix)
 	(void)malloc_trim(0);
 #endif
 	atomic_store(&r->entries, (unsigned long long)dir_index_entries(ix));
-	atomic_store(&r->last_ok_ms, (long long)replica_now());
+	atomic_store(&r->last_ok_ms, (long long)clock_ms());
 	pthread_mutex_lock(&r->mu);
 	atomic_store(&r->own, 1);
 	pthread_cond_broadcast(&r->cv);
@@ -157,7 +139,7 @@ replica_swap(struct replica *r, dir_index_t *ix)
 void
 replica_good(struct replica *r)
 {
-	atomic_store(&r->last_ok_ms, (long long)replica_now());
+	atomic_store(&r->last_ok_ms, (long long)clock_ms());
 }
 
 int
@@ -166,13 +148,7 @@ replica_sleep(struct replica *r, int64_t ms)
 	struct timespec	 until;
 	int		 stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_timespec(clock_ms() + ms, &until);
 	pthread_mutex_lock(&r->mu);
 	while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &until) !=
 	    ETIMEDOUT)
@@ -328,7 +304,7 @@ dir_replica_stats(void *h, dir_stats_t *st)
 	st->replica = 1;
 	st->replica_entries = atomic_load(&r->entries);
 	last = atomic_load(&r->last_ok_ms);
-	st->replica_age_ms = last == 0 ? -1 : replica_now() - last;
+	st->replica_age_ms = last == 0 ? -1 : clock_ms() - last;
 }
 
 int
@@ -342,13 +318,7 @@ dir_replica_wait(directory_t *d, double seconds)
 
 	if (r == NULL || dir_replica_start(r, err, sizeof(err)) == -1)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)seconds;
-	until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	clock_timespec(clock_ms() + (int64_t)(seconds * 1000.0), &until);
 	pthread_mutex_lock(&r->mu);
 	while (!(own = atomic_load(&r->own)) &&
 	    pthread_cond_timedwait(&r->cv, &r->mu, &until) != ETIMEDOUT)

@@ -45,6 +45,7 @@
 #include <ldap.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "dir_entry.h"
 #include "dir_ldap.h"
 #include "log.h"
@@ -157,7 +158,7 @@ sync_check_age(struct sync *y)
 {
 	struct replica	*r = y->r;
 	long long	 last = atomic_load(&r->last_ok_ms);
-	int64_t		 age = replica_now() - last;
+	int64_t		 age = clock_ms() - last;
 
 	if (last == 0 || y->stale_warned ||
 	    age <= (int64_t)r->max_age * 1000)
@@ -181,7 +182,7 @@ sync_failed(struct sync *y, metrics_sync_kind_t kind)
 	else
 		log_msg(LOG_WARNING, "replica: %s sync failed: %s (last good "
 		    "sync %lld s ago)", sync_kind_names[kind], y->err,
-		    (long long)((replica_now() - last) / 1000));
+		    (long long)((clock_ms() - last) / 1000));
 	y->failing = 1;
 	dir_ldap_session_close(y->s);
 	y->s = NULL;
@@ -192,7 +193,7 @@ sync_failed(struct sync *y, metrics_sync_kind_t kind)
 static void
 sync_ok(struct sync *y, metrics_sync_kind_t kind, int64_t start)
 {
-	int64_t		 ms = replica_now() - start;
+	int64_t		 ms = clock_ms() - start;
 
 	metrics_replica_sync(kind, 1);
 	metrics_directory_up(1);
@@ -527,7 +528,7 @@ sync_full(struct sync *y)
 	char		 filter[512], uuid[] = "entryUUID";
 	char		*attrs[] = { r->proxy_attr, r->target_attr, r->change_attr,
 			    y->use_sync ? uuid : NULL, NULL };
-	int64_t		 start = replica_now();
+	int64_t		 start = clock_ms();
 	int		 rc;
 
 	sync_filter(r, filter, sizeof(filter));
@@ -560,7 +561,7 @@ sync_full(struct sync *y)
 	} else
 		replica_good(r);
 	y->loaded = 1;
-	y->last_full_ms = replica_now();
+	y->last_full_ms = clock_ms();
 	sync_ok(y, METRICS_SYNC_FULL, start);
 	if (!y->use_sync && y->last_change[0] == '\0' &&
 	    replica_store_count(y->store) > 0)
@@ -605,7 +606,7 @@ sync_incremental(struct sync *y)
 	char		*attrs[] = { r->proxy_attr, r->target_attr, r->change_attr,
 			    NULL };
 	char		*dn_only[] = { noattrs, NULL };
-	int64_t		 start = replica_now();
+	int64_t		 start = clock_ms();
 	int		 rc;
 
 	y->changes = 0;
@@ -622,16 +623,16 @@ sync_incremental(struct sync *y)
 		if ((rc = sync_paged(y, filter, attrs, sync_put_entry)) != 0)
 			return rc;
 	}
-	if (replica_now() >= y->next_sweep_ms) {
-		int64_t	 t0 = replica_now(), spent;
+	if (clock_ms() >= y->next_sweep_ms) {
+		int64_t	 t0 = clock_ms(), spent;
 
 		sync_filter(r, filter, sizeof(filter));
 		replica_store_round(y->store);
 		if ((rc = sync_paged(y, filter, dn_only, sync_sweep_entry)) != 0)
 			return rc;
 		y->changes += replica_store_sweep(y->store);
-		spent = replica_now() - t0;
-		y->next_sweep_ms = replica_now() + spent * SYNC_SWEEP_FACTOR;
+		spent = clock_ms() - t0;
+		y->next_sweep_ms = clock_ms() + spent * SYNC_SWEEP_FACTOR;
 	}
 	if (y->changes > 0) {
 		if (sync_publish(y) == -1)
@@ -757,7 +758,7 @@ sync_push_entry(struct sync *y, struct persist *p, LDAP *ld, LDAPMessage *msg)
 	syncrepl_uuid_format(st.uuid, uuid);
 	if (!p->pending) {
 		p->pending = 1;
-		p->start = replica_now();
+		p->start = clock_ms();
 	}
 	switch (st.state) {
 	case SYNCREPL_PRESENT:
@@ -824,7 +825,7 @@ sync_push_info(struct sync *y, struct persist *p, LDAP *ld, LDAPMessage *msg)
 	ber_bvfree(data);
 	if (!p->pending) {
 		p->pending = 1;
-		p->start = replica_now();
+		p->start = clock_ms();
 	}
 	switch (in.kind) {
 	case SYNCREPL_NEW_COOKIE:
@@ -906,24 +907,24 @@ sync_persist(struct sync *y)
 	replica_store_round(y->store);
 	beat_ms = (int64_t)(r->poll < SYNC_BEAT_MAX_S ? r->poll :
 	    SYNC_BEAT_MAX_S) * 1000;
-	last_beat = replica_now();
+	last_beat = clock_ms();
 
 	for (;;) {
 		if (replica_stopping(r)) {
 			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 			return 2;
 		}
-		if (!p.refreshing && replica_now() - y->last_full_ms >=
+		if (!p.refreshing && clock_ms() - y->last_full_ms >=
 		    (int64_t)r->refresh * 1000) {
 			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 			return 1;
 		}
-		if (!p.refreshing && replica_now() - last_beat >= beat_ms) {
+		if (!p.refreshing && clock_ms() - last_beat >= beat_ms) {
 			if (sync_beat(y) == -1) {
 				(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 				return -1;
 			}
-			last_beat = replica_now();
+			last_beat = clock_ms();
 			if (!p.pending)
 				replica_good(r);
 			sync_check_age(y);
@@ -980,7 +981,7 @@ sync_persist(struct sync *y)
 		}
 		ldap_msgfree(msg);
 		if (rc == 0 && p.pending && !p.refreshing &&
-		    replica_now() - p.start >= SYNC_BATCH_MAX_MS)
+		    clock_ms() - p.start >= SYNC_BATCH_MAX_MS)
 			rc = sync_apply(y, &p);	/* a server that never pauses */
 		if (rc == -1) {
 			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
@@ -1012,7 +1013,7 @@ static int
 sync_wanted(const struct sync *y)
 {
 	return y->r->syncrepl && y->offered &&
-	    replica_now() >= y->refused_until;
+	    clock_ms() >= y->refused_until;
 }
 
 /* The wait before the next poll: poll seconds, or less when a full reload
@@ -1022,7 +1023,7 @@ sync_poll_wait(const struct sync *y)
 {
 	int64_t	 poll = (int64_t)y->r->poll * 1000;
 	int64_t	 full = y->last_full_ms + (int64_t)y->r->refresh * 1000 -
-		    replica_now();
+		    clock_ms();
 
 	if (full < 0)
 		full = 0;
@@ -1058,7 +1059,7 @@ replica_sync_main(void *arg)
 			if (sync_same_server(&y) == 0)
 				y.last_full_ms = 0;	/* its own change values */
 		}
-		if (!y.loaded || y.last_full_ms == 0 || replica_now() -
+		if (!y.loaded || y.last_full_ms == 0 || clock_ms() -
 		    y.last_full_ms >= (int64_t)r->refresh * 1000) {
 			y.use_sync = sync_wanted(&y);	/* keyed by it */
 			if ((rc = sync_full(&y)) == 1)
@@ -1082,7 +1083,7 @@ replica_sync_main(void *arg)
 				log_msg(LOG_WARNING, "replica: the server refused "
 				    "the syncrepl search: %s; polling every %d s "
 				    "until the next full reload", y.err, r->poll);
-				y.refused_until = replica_now() +
+				y.refused_until = clock_ms() +
 				    (int64_t)r->refresh * 1000;
 				y.last_full_ms = 0;	/* keyed otherwise */
 				continue;
@@ -1097,7 +1098,7 @@ replica_sync_main(void *arg)
 		if (replica_sleep(r, sync_poll_wait(&y)))
 			break;
 		sync_check_age(&y);
-		if (replica_now() - y.last_full_ms >= (int64_t)r->refresh * 1000)
+		if (clock_ms() - y.last_full_ms >= (int64_t)r->refresh * 1000)
 			continue;
 		if ((rc = sync_incremental(&y)) == 1)
 			break;

@@ -69,7 +69,4 @@ int	replica_sleep(struct replica *r, int64_t ms);
 /* Returns 1 when the replica is being stopped. */
 int	replica_stopping(struct replica *r);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t	replica_now(void);
-
 #endif /* MAILSWITCH_REPLICA_SYNC_H */
