@@ -227,7 +227,7 @@ dir_replica_adopt(struct replica *r, directory_t *previous)
 }
 
 directory_t *
-dir_replica_wrap(directory_t *inner, void *ldap, const config_t *cfg,
+dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap, const config_t *cfg,
     directory_t *previous, char *err, size_t errlen)
 {
 	const struct config_directory	*dc = &cfg->directory;

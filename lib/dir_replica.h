@@ -6,7 +6,7 @@
  *
  * It wraps the ldap directory (with its cache) that the registry
  * (dir_open.c) opens and feeds itself from the same ldap back-end's
- * servers, TLS and bind (dir_ldap_session_open()).  Until its first full
+ * servers, TLS and bind (ldap_conn_session_open()).  Until its first full
  * load is done, lookups go to the wrapped directory, as without a
  * replica; from then on none touches the network: they are answered from
  * the index (dir_index.h) under a read lock, and each sync swaps in a new
@@ -29,22 +29,24 @@
 
 #include "config.h"
 #include "directory.h"
+#include "ldap_conn.h"
 
 extern const dir_backend_ops_t dir_replica_ops;
 
 /*
  * Wraps inner (the ldap directory, with its cache) in a replica of
- * cfg->directory, fed from ldap (the handle of inner's ldap back-end,
- * dir_ldap_open(); it must live as long as inner does).  When previous
- * (the directory of the configuration being replaced; may be NULL) has a
- * replica with an index, the new one serves that index until its own
- * first full load is done, and the previous one's thread stops syncing.
+ * cfg->directory, fed from ldap (the way to the servers of inner's ldap
+ * back-end, dir_ldap_conn(); it must live as long as inner does).  When
+ * previous (the directory of the configuration being replaced; may be
+ * NULL) has a replica with an index, the new one serves that index until
+ * its own first full load is done, and the previous one's thread stops
+ * syncing.
  * Does not start the sync thread (directory_start() does): a daemon
  * forks after it opens its directory.  directory_stats() of the result
  * gets the replica's entries and age.  Returns the directory (which owns
  * inner from now on), or NULL with a message in err (inner closed).
  */
-directory_t *dir_replica_wrap(directory_t *inner, void *ldap,
+directory_t *dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap,
 	    const config_t *cfg, directory_t *previous, char *err,
 	    size_t errlen);
 

@@ -1,7 +1,7 @@
 /*
  * replica_sync.c - the replica's sync thread (see dir_replica.h).
  *
- * One session (dir_ldap_session_open(): the ldap back-end's servers, TLS
+ * One session (ldap_conn_session_open(): the ldap back-end's servers, TLS
  * and bind) at a time.  The thread keeps its own copy of the directory
  * (replica_store.h) and, after each sync that changed it, builds a new
  * index of it and swaps that in (replica_swap()): lookups never see a
@@ -47,7 +47,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "dir_entry.h"
-#include "dir_ldap.h"
+#include "ldap_conn.h"
 #include "log.h"
 #include "metrics.h"
 #include "replica_store.h"
@@ -82,7 +82,7 @@ struct sync_entry {
 /* The thread's state. */
 struct sync {
 	struct replica		*r;
-	dir_ldap_session_t	*s;
+	ldap_conn_session_t	*s;
 	replica_store_t		*store;
 	int			 loaded;	/* a full load of its own done */
 	int			 use_sync;	/* the session's server: RFC 4533 */
@@ -184,7 +184,7 @@ sync_failed(struct sync *y, metrics_sync_kind_t kind)
 		    "sync %lld s ago)", sync_kind_names[kind], y->err,
 		    (long long)((clock_ms() - last) / 1000));
 	y->failing = 1;
-	dir_ldap_session_close(y->s);
+	ldap_conn_session_close(y->s);
 	y->s = NULL;
 	sync_check_age(y);
 }
@@ -200,10 +200,10 @@ sync_ok(struct sync *y, metrics_sync_kind_t kind, int64_t start)
 	log_msg(LOG_INFO, "replica: %s sync ok: %zu entries, %zu changes, "
 	    "%lld.%03lld s (%s)", sync_kind_names[kind],
 	    replica_store_count(y->store), y->changes, (long long)(ms / 1000),
-	    (long long)(ms % 1000), dir_ldap_session_uri(y->s));
+	    (long long)(ms % 1000), ldap_conn_session_uri(y->s));
 	if (y->failing || y->stale_warned)
 		log_msg(LOG_NOTICE, "replica: in sync again (%s)",
-		    dir_ldap_session_uri(y->s));
+		    ldap_conn_session_uri(y->s));
 	y->failing = 0;
 	y->stale_warned = 0;
 }
@@ -388,7 +388,7 @@ sync_note_change(struct sync *y, const char *change)
 static void
 sync_budget(struct sync *y, struct timeval *tv, int64_t ms)
 {
-	dir_ldap_session_deadline(y->s, ms + 1000);
+	ldap_conn_session_deadline(y->s, ms + 1000);
 	tv->tv_sec = (time_t)(ms / 1000);
 	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
@@ -403,7 +403,7 @@ static int
 sync_paged(struct sync *y, const char *filter, char **attrs, sync_entry_fn fn)
 {
 	struct replica	*r = y->r;
-	LDAP		*ld = dir_ldap_session_ld(y->s);
+	LDAP		*ld = ldap_conn_session_ld(y->s);
 	struct berval	 cookie = { 0, NULL };
 	LDAPControl	*page = NULL, *ctrls[2] = { NULL, NULL }, **rctrls;
 	LDAPMessage	*msg;
@@ -652,7 +652,7 @@ sync_incremental(struct sync *y)
 static void
 sync_rootdse(struct sync *y)
 {
-	LDAP		*ld = dir_ldap_session_ld(y->s);
+	LDAP		*ld = ldap_conn_session_ld(y->s);
 	char		 sc[] = "supportedControl", ds[] = "dsServiceName";
 	char		*attrs[] = { sc, ds, NULL }, name[512];
 	struct berval	**v;
@@ -677,14 +677,14 @@ sync_rootdse(struct sync *y)
 		sync_first_value(ld, e, ds, name, sizeof(name));
 	ldap_msgfree(msg);
 	snprintf(y->server_id, sizeof(y->server_id), "%s|%s",
-	    dir_ldap_session_uri(y->s), name);
+	    ldap_conn_session_uri(y->s), name);
 }
 
 /* Checks that the server still answers, on the session: 0 or -1. */
 static int
 sync_beat(struct sync *y)
 {
-	LDAP		*ld = dir_ldap_session_ld(y->s);
+	LDAP		*ld = ldap_conn_session_ld(y->s);
 	char		 noattrs[] = LDAP_NO_ATTRS;
 	char		*attrs[] = { noattrs, NULL };
 	LDAPMessage	*msg = NULL;
@@ -870,7 +870,7 @@ static int
 sync_persist(struct sync *y)
 {
 	struct replica	*r = y->r;
-	LDAP		*ld = dir_ldap_session_ld(y->s);
+	LDAP		*ld = ldap_conn_session_ld(y->s);
 	LDAPControl	 req, *ctrls[2] = { &req, NULL }, **rctrls, *c;
 	LDAPMessage	*msg;
 	struct persist	 p;
@@ -898,7 +898,7 @@ sync_persist(struct sync *y)
 	if (rc != LDAP_SUCCESS)
 		return sync_ldap_error(y, ld, rc, "syncrepl search");
 	log_msg(LOG_INFO, "replica: syncrepl refreshAndPersist started (%s, "
-	    "cookie: %s)", dir_ldap_session_uri(y->s), resumed ? "resumed" :
+	    "cookie: %s)", ldap_conn_session_uri(y->s), resumed ? "resumed" :
 	    "none");
 	memset(&p, 0, sizeof(p));
 	p.refreshing = 1;
@@ -931,7 +931,7 @@ sync_persist(struct sync *y)
 		}
 		/* an answer may take the timeout; a quiet persist phase not */
 		sync_budget(y, &tv, SYNC_BATCH_MS);
-		dir_ldap_session_deadline(y->s, r->timeout_ms + 1000);
+		ldap_conn_session_deadline(y->s, r->timeout_ms + 1000);
 		msg = NULL;
 		rc = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
 		if (rc == -1) {
@@ -1039,14 +1039,14 @@ replica_sync_main(void *arg)
 
 	memset(&y, 0, sizeof(y));
 	y.r = r;
-	r->timeout_ms = dir_ldap_timeout_ms(r->ldap);
+	r->timeout_ms = ldap_conn_timeout_ms(r->ldap);
 	if ((y.store = replica_store_new()) == NULL) {
 		log_msg(LOG_ERR, "replica: out of memory: no replica");
 		return NULL;
 	}
 	while (!replica_stopping(r)) {
 		if (y.s == NULL) {
-			if ((y.s = dir_ldap_session_open(r->ldap, y.err,
+			if ((y.s = ldap_conn_session_open(r->ldap, y.err,
 			    sizeof(y.err))) == NULL) {
 				sync_failed(&y, !y.loaded ? METRICS_SYNC_FULL :
 				    y.use_sync ? METRICS_SYNC_PUSH :
@@ -1108,7 +1108,7 @@ replica_sync_main(void *arg)
 				break;
 		}
 	}
-	dir_ldap_session_close(y.s);
+	ldap_conn_session_close(y.s);
 	replica_store_free(y.store);
 	syncrepl_cookie_free(&y.cookie);
 	return NULL;

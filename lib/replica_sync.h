@@ -19,12 +19,13 @@
 
 #include "dir_index.h"
 #include "directory.h"
+#include "ldap_conn.h"
 #include "metrics.h"
 
 struct replica {
 	/* settings, fixed at the start */
 	directory_t		*inner;		/* answers until the first load */
-	void			*ldap;		/* dir_ldap handle, for sessions */
+	ldap_conn_t		*ldap;		/* inner's, for sessions */
 	char			*base;
 	int			 scope;		/* LDAP_SCOPE_* */
 	char			*proxy_attr, *target_attr, *change_attr;
