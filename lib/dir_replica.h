@@ -14,7 +14,7 @@
  * is older than max_age, a not-found answer becomes DIR_TRYAGAIN, so that
  * a stale copy never refuses a new address with a 5xx.
  *
- * The sync thread (replica_sync.h) loads with RFC 2696 paged searches,
+ * The sync thread (replica_thread.h) loads with RFC 2696 paged searches,
  * then either follows an RFC 4533 refreshAndPersist search, where the
  * server offers it and syncrepl is auto, or polls for entries whose
  * change_attribute is newer than the last seen, with a DN-only sweep for
@@ -25,7 +25,6 @@
 #define MAILSWITCH_DIR_REPLICA_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "config.h"
 #include "directory.h"

@@ -1,10 +1,10 @@
 /*
- * replica_sync.c - the replica's sync thread (see dir_replica.h).
+ * replica_thread.c - the replica's sync thread (see dir_replica.h).
  *
  * One session (ldap_conn_session_open(): the ldap back-end's servers, TLS
  * and bind) at a time.  The thread keeps its own copy of the directory
  * (replica_store.h) and, after each sync that changed it, builds a new
- * index of it and swaps that in (replica_swap()): lookups never see a
+ * index of it and swaps that in (replica_state_swap()): lookups never see a
  * half-applied sync.
  *
  *   full         every entry with a proxy or target attribute under base,
@@ -51,7 +51,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "replica_store.h"
-#include "replica_sync.h"
+#include "replica_state.h"
+#include "replica_thread.h"
 #include "syncrepl.h"
 
 #define SYNC_BATCH_MS		200	/* quiet time that ends a push batch */
@@ -81,7 +82,8 @@ struct sync_entry {
 
 /* The thread's state. */
 struct sync {
-	struct replica		*r;
+	replica_state_t		*st;
+	const replica_settings_t *set;
 	ldap_conn_session_t	*s;
 	replica_store_t		*store;
 	int			 loaded;	/* a full load of its own done */
@@ -145,9 +147,9 @@ sync_transient(int rc)
 
 /* Seconds to wait after a failure. */
 static int64_t
-sync_retry_ms(const struct replica *r)
+sync_retry_ms(const replica_settings_t *set)
 {
-	int	 s = r->poll < 1 ? 1 : r->poll;
+	int	 s = set->poll < 1 ? 1 : set->poll;
 
 	return (int64_t)(s > SYNC_RETRY_MAX_S ? SYNC_RETRY_MAX_S : s) * 1000;
 }
@@ -156,12 +158,12 @@ sync_retry_ms(const struct replica *r)
 static void
 sync_check_age(struct sync *y)
 {
-	struct replica	*r = y->r;
-	long long	 last = atomic_load(&r->last_ok_ms);
+	const replica_settings_t *set = y->set;
+	long long	 last = replica_state_last_ok(y->st);
 	int64_t		 age = clock_ms() - last;
 
 	if (last == 0 || y->stale_warned ||
-	    age <= (int64_t)r->max_age * 1000)
+	    age <= (int64_t)set->max_age * 1000)
 		return;
 	y->stale_warned = 1;
 	log_msg(LOG_WARNING, "replica: older than max_age (%lld s): not-found "
@@ -172,7 +174,7 @@ sync_check_age(struct sync *y)
 static void
 sync_failed(struct sync *y, metrics_sync_kind_t kind)
 {
-	long long	 last = atomic_load(&y->r->last_ok_ms);
+	long long	 last = replica_state_last_ok(y->st);
 
 	metrics_replica_sync(kind, 0);
 	metrics_directory_up(0);
@@ -218,7 +220,7 @@ sync_publish(struct sync *y)
 		snprintf(y->err, sizeof(y->err), "out of memory");
 		return -1;
 	}
-	replica_swap(y->r, ix);
+	replica_state_swap(y->st, ix);
 	return 0;
 }
 
@@ -278,7 +280,7 @@ static int
 sync_read_entry(struct sync *y, LDAP *ld, LDAPMessage *msg, const char *uuid,
     struct sync_entry *e)
 {
-	struct replica		*r = y->r;
+	const replica_settings_t *set = y->set;
 	struct berval		**pv, **tv;
 	dir_entry_rules_t	 rules;
 	dir_entry_kind_t	 kind;
@@ -298,12 +300,12 @@ sync_read_entry(struct sync *y, LDAP *ld, LDAPMessage *msg, const char *uuid,
 	if (e->id[0] == '\0' && (e->dn_id = replica_store_dn_id(e->dn)) ==
 	    NULL)
 		goto nomem;
-	sync_first_value(ld, msg, r->change_attr, e->change,
+	sync_first_value(ld, msg, set->change_attr, e->change,
 	    sizeof(e->change));
 
-	pv = ldap_get_values_len(ld, msg, r->proxy_attr);
-	tv = ldap_get_values_len(ld, msg, r->target_attr);
-	dir_entry_begin(&rules, e->dn, r->target_attr);
+	pv = ldap_get_values_len(ld, msg, set->proxy_attr);
+	tv = ldap_get_values_len(ld, msg, set->target_attr);
+	dir_entry_begin(&rules, e->dn, set->target_attr);
 	for (size_t i = 0; rc == 0 && pv != NULL && pv[i] != NULL; i++) {
 		kind = dir_entry_proxy(&rules, pv[i]->bv_val, pv[i]->bv_len, &a,
 		    msgbuf, sizeof(msgbuf));
@@ -402,7 +404,7 @@ sync_budget(struct sync *y, struct timeval *tv, int64_t ms)
 static int
 sync_paged(struct sync *y, const char *filter, char **attrs, sync_entry_fn fn)
 {
-	struct replica	*r = y->r;
+	const replica_settings_t *set = y->set;
 	LDAP		*ld = ldap_conn_session_ld(y->s);
 	struct berval	 cookie = { 0, NULL };
 	LDAPControl	*page = NULL, *ctrls[2] = { NULL, NULL }, **rctrls;
@@ -412,7 +414,7 @@ sync_paged(struct sync *y, const char *filter, char **attrs, sync_entry_fn fn)
 	int		 rc, msgid, done, status = 0;
 
 	do {
-		rc = ldap_create_page_control(ld, (ber_int_t)r->page_size,
+		rc = ldap_create_page_control(ld, (ber_int_t)set->page_size,
 		    &cookie, 0, &page);
 		ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
@@ -420,18 +422,18 @@ sync_paged(struct sync *y, const char *filter, char **attrs, sync_entry_fn fn)
 		if (rc != LDAP_SUCCESS)
 			return sync_ldap_error(y, ld, rc, "paged results");
 		ctrls[0] = page;
-		sync_budget(y, &tv, r->timeout_ms);
-		rc = ldap_search_ext(ld, r->base, r->scope, filter, attrs, 0,
+		sync_budget(y, &tv, set->timeout_ms);
+		rc = ldap_search_ext(ld, set->base, set->scope, filter, attrs, 0,
 		    ctrls, NULL, &tv, 0, &msgid);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS)
 			return sync_ldap_error(y, ld, rc, "search");
 		for (done = 0; !done; ) {
-			if (replica_stopping(r)) {
+			if (replica_state_stopping(y->st)) {
 				(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 				return 1;
 			}
-			sync_budget(y, &tv, r->timeout_ms);
+			sync_budget(y, &tv, set->timeout_ms);
 			msg = NULL;
 			rc = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
 			if (rc <= 0) {
@@ -487,10 +489,10 @@ sync_paged(struct sync *y, const char *filter, char **attrs, sync_entry_fn fn)
 
 /* The filter of the entries a replica holds: "(|(P=*)(T=*))". */
 static void
-sync_filter(const struct replica *r, char *buf, size_t buflen)
+sync_filter(const replica_settings_t *set, char *buf, size_t buflen)
 {
-	snprintf(buf, buflen, "(|(%s=*)(%s=*))", r->proxy_attr,
-	    r->target_attr);
+	snprintf(buf, buflen, "(|(%s=*)(%s=*))", set->proxy_attr,
+	    set->target_attr);
 }
 
 /*
@@ -524,14 +526,14 @@ sync_put_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
 static int
 sync_full(struct sync *y)
 {
-	struct replica	*r = y->r;
+	const replica_settings_t *set = y->set;
 	char		 filter[512], uuid[] = "entryUUID";
-	char		*attrs[] = { r->proxy_attr, r->target_attr, r->change_attr,
+	char		*attrs[] = { set->proxy_attr, set->target_attr, set->change_attr,
 			    y->use_sync ? uuid : NULL, NULL };
 	int64_t		 start = clock_ms();
 	int		 rc;
 
-	sync_filter(r, filter, sizeof(filter));
+	sync_filter(set, filter, sizeof(filter));
 	if (y->uuid_ids != y->use_sync) {
 		/* keyed otherwise: the old store is no guide */
 		replica_store_free(y->store);
@@ -559,7 +561,7 @@ sync_full(struct sync *y)
 		if (sync_publish(y) == -1)
 			return -1;
 	} else
-		replica_good(r);
+		replica_state_good(y->st);
 	y->loaded = 1;
 	y->last_full_ms = clock_ms();
 	sync_ok(y, METRICS_SYNC_FULL, start);
@@ -568,8 +570,8 @@ sync_full(struct sync *y)
 		log_msg(LOG_WARNING, "replica: no entry has a value of %s (a "
 		    "wrong change_attribute, or one the bind account may not "
 		    "read): changes are seen at the full reload only, every "
-		    "%d s; deletions at the polls' sweeps", r->change_attr,
-		    r->refresh);
+		    "%d s; deletions at the polls' sweeps", set->change_attr,
+		    set->refresh);
 	return 0;
 }
 
@@ -600,10 +602,10 @@ sync_sweep_entry(struct sync *y, LDAP *ld, LDAPMessage *msg)
 static int
 sync_incremental(struct sync *y)
 {
-	struct replica	*r = y->r;
+	const replica_settings_t *set = y->set;
 	struct berval	 value, escaped = { 0, NULL };
 	char		 filter[512], noattrs[] = LDAP_NO_ATTRS;
-	char		*attrs[] = { r->proxy_attr, r->target_attr, r->change_attr,
+	char		*attrs[] = { set->proxy_attr, set->target_attr, set->change_attr,
 			    NULL };
 	char		*dn_only[] = { noattrs, NULL };
 	int64_t		 start = clock_ms();
@@ -617,7 +619,7 @@ sync_incremental(struct sync *y)
 			snprintf(y->err, sizeof(y->err), "out of memory");
 			return -1;
 		}
-		snprintf(filter, sizeof(filter), "(%s>=%s)", r->change_attr,
+		snprintf(filter, sizeof(filter), "(%s>=%s)", set->change_attr,
 		    escaped.bv_val);
 		ber_memfree(escaped.bv_val);
 		if ((rc = sync_paged(y, filter, attrs, sync_put_entry)) != 0)
@@ -626,7 +628,7 @@ sync_incremental(struct sync *y)
 	if (clock_ms() >= y->next_sweep_ms) {
 		int64_t	 t0 = clock_ms(), spent;
 
-		sync_filter(r, filter, sizeof(filter));
+		sync_filter(set, filter, sizeof(filter));
 		replica_store_round(y->store);
 		if ((rc = sync_paged(y, filter, dn_only, sync_sweep_entry)) != 0)
 			return rc;
@@ -638,7 +640,7 @@ sync_incremental(struct sync *y)
 		if (sync_publish(y) == -1)
 			return -1;
 	} else
-		replica_good(r);
+		replica_state_good(y->st);
 	sync_ok(y, METRICS_SYNC_INCREMENTAL, start);
 	return 0;
 }
@@ -661,7 +663,7 @@ sync_rootdse(struct sync *y)
 
 	y->offered = 0;
 	name[0] = '\0';
-	sync_budget(y, &tv, y->r->timeout_ms);
+	sync_budget(y, &tv, y->set->timeout_ms);
 	if (ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
 	    attrs, 0, NULL, NULL, &tv, 1, &msg) == LDAP_SUCCESS &&
 	    (e = ldap_first_entry(ld, msg)) != NULL &&
@@ -691,7 +693,7 @@ sync_beat(struct sync *y)
 	struct timeval	 tv;
 	int		 rc;
 
-	sync_budget(y, &tv, y->r->timeout_ms);
+	sync_budget(y, &tv, y->set->timeout_ms);
 	rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
 	    attrs, 0, NULL, NULL, &tv, 1, &msg);
 	ldap_msgfree(msg);
@@ -729,7 +731,7 @@ sync_apply(struct sync *y, struct persist *p)
 	if (y->changes > 0 && sync_publish(y) == -1)
 		return -1;
 	if (y->changes == 0)
-		replica_good(y->r);
+		replica_state_good(y->st);
 	sync_ok(y, METRICS_SYNC_PUSH, p->start);
 	y->changes = 0;
 	p->pending = 0;
@@ -869,7 +871,7 @@ sync_push_info(struct sync *y, struct persist *p, LDAP *ld, LDAPMessage *msg)
 static int
 sync_persist(struct sync *y)
 {
-	struct replica	*r = y->r;
+	const replica_settings_t *set = y->set;
 	LDAP		*ld = ldap_conn_session_ld(y->s);
 	LDAPControl	 req, *ctrls[2] = { &req, NULL }, **rctrls, *c;
 	LDAPMessage	*msg;
@@ -878,11 +880,11 @@ sync_persist(struct sync *y)
 	struct timeval	 tv;
 	syncrepl_done_t	 dn;
 	char		 filter[512];
-	char		*attrs[] = { r->proxy_attr, r->target_attr, NULL };
+	char		*attrs[] = { set->proxy_attr, set->target_attr, NULL };
 	int64_t		 beat_ms, last_beat;
 	int		 rc, msgid, resumed = y->cookie.val != NULL;
 
-	sync_filter(r, filter, sizeof(filter));
+	sync_filter(set, filter, sizeof(filter));
 	if (syncrepl_request_encode(SYNCREPL_REFRESH_AND_PERSIST,
 	    resumed ? &y->cookie : NULL, 0, &value) == -1) {
 		snprintf(y->err, sizeof(y->err), "out of memory");
@@ -891,8 +893,8 @@ sync_persist(struct sync *y)
 	req.ldctl_oid = (char *)(uintptr_t)SYNCREPL_REQUEST_OID;
 	req.ldctl_value = value;
 	req.ldctl_iscritical = 1;
-	sync_budget(y, &tv, r->timeout_ms);
-	rc = ldap_search_ext(ld, r->base, r->scope, filter, attrs, 0, ctrls,
+	sync_budget(y, &tv, set->timeout_ms);
+	rc = ldap_search_ext(ld, set->base, set->scope, filter, attrs, 0, ctrls,
 	    NULL, NULL, 0, &msgid);
 	ber_memfree(value.bv_val);
 	if (rc != LDAP_SUCCESS)
@@ -905,17 +907,17 @@ sync_persist(struct sync *y)
 	p.full = !resumed;
 	y->changes = 0;
 	replica_store_round(y->store);
-	beat_ms = (int64_t)(r->poll < SYNC_BEAT_MAX_S ? r->poll :
+	beat_ms = (int64_t)(set->poll < SYNC_BEAT_MAX_S ? set->poll :
 	    SYNC_BEAT_MAX_S) * 1000;
 	last_beat = clock_ms();
 
 	for (;;) {
-		if (replica_stopping(r)) {
+		if (replica_state_stopping(y->st)) {
 			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 			return 2;
 		}
 		if (!p.refreshing && clock_ms() - y->last_full_ms >=
-		    (int64_t)r->refresh * 1000) {
+		    (int64_t)set->refresh * 1000) {
 			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 			return 1;
 		}
@@ -926,12 +928,12 @@ sync_persist(struct sync *y)
 			}
 			last_beat = clock_ms();
 			if (!p.pending)
-				replica_good(r);
+				replica_state_good(y->st);
 			sync_check_age(y);
 		}
 		/* an answer may take the timeout; a quiet persist phase not */
 		sync_budget(y, &tv, SYNC_BATCH_MS);
-		ldap_conn_session_deadline(y->s, r->timeout_ms + 1000);
+		ldap_conn_session_deadline(y->s, set->timeout_ms + 1000);
 		msg = NULL;
 		rc = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
 		if (rc == -1) {
@@ -1012,7 +1014,7 @@ sync_same_server(struct sync *y)
 static int
 sync_wanted(const struct sync *y)
 {
-	return y->r->syncrepl && y->offered &&
+	return y->set->syncrepl && y->offered &&
 	    clock_ms() >= y->refused_until;
 }
 
@@ -1021,8 +1023,8 @@ sync_wanted(const struct sync *y)
 static int64_t
 sync_poll_wait(const struct sync *y)
 {
-	int64_t	 poll = (int64_t)y->r->poll * 1000;
-	int64_t	 full = y->last_full_ms + (int64_t)y->r->refresh * 1000 -
+	int64_t	 poll = (int64_t)y->set->poll * 1000;
+	int64_t	 full = y->last_full_ms + (int64_t)y->set->refresh * 1000 -
 		    clock_ms();
 
 	if (full < 0)
@@ -1031,27 +1033,28 @@ sync_poll_wait(const struct sync *y)
 }
 
 void *
-replica_sync_main(void *arg)
+replica_thread_main(void *arg)
 {
-	struct sync	 y;
-	struct replica	*r = arg;
-	int		 rc;
+	struct sync			 y;
+	replica_state_t			*st = arg;
+	const replica_settings_t	*set = replica_state_settings(st);
+	int				 rc;
 
 	memset(&y, 0, sizeof(y));
-	y.r = r;
-	r->timeout_ms = ldap_conn_timeout_ms(r->ldap);
+	y.st = st;
+	y.set = set;
 	if ((y.store = replica_store_new()) == NULL) {
 		log_msg(LOG_ERR, "replica: out of memory: no replica");
 		return NULL;
 	}
-	while (!replica_stopping(r)) {
+	while (!replica_state_stopping(st)) {
 		if (y.s == NULL) {
-			if ((y.s = ldap_conn_session_open(r->ldap, y.err,
+			if ((y.s = ldap_conn_session_open(set->ldap, y.err,
 			    sizeof(y.err))) == NULL) {
 				sync_failed(&y, !y.loaded ? METRICS_SYNC_FULL :
 				    y.use_sync ? METRICS_SYNC_PUSH :
 				    METRICS_SYNC_INCREMENTAL);
-				if (replica_sleep(r, sync_retry_ms(r)))
+				if (replica_state_sleep(st, sync_retry_ms(set)))
 					break;
 				continue;
 			}
@@ -1060,13 +1063,13 @@ replica_sync_main(void *arg)
 				y.last_full_ms = 0;	/* its own change values */
 		}
 		if (!y.loaded || y.last_full_ms == 0 || clock_ms() -
-		    y.last_full_ms >= (int64_t)r->refresh * 1000) {
+		    y.last_full_ms >= (int64_t)set->refresh * 1000) {
 			y.use_sync = sync_wanted(&y);	/* keyed by it */
 			if ((rc = sync_full(&y)) == 1)
 				break;
 			if (rc == -1) {
 				sync_failed(&y, METRICS_SYNC_FULL);
-				if (replica_sleep(r, sync_retry_ms(r)))
+				if (replica_state_sleep(st, sync_retry_ms(set)))
 					break;
 			}
 			continue;
@@ -1082,29 +1085,29 @@ replica_sync_main(void *arg)
 				metrics_replica_sync(METRICS_SYNC_PUSH, 0);
 				log_msg(LOG_WARNING, "replica: the server refused "
 				    "the syncrepl search: %s; polling every %d s "
-				    "until the next full reload", y.err, r->poll);
+				    "until the next full reload", y.err, set->poll);
 				y.refused_until = clock_ms() +
-				    (int64_t)r->refresh * 1000;
+				    (int64_t)set->refresh * 1000;
 				y.last_full_ms = 0;	/* keyed otherwise */
 				continue;
 			}
 			if (rc == -1) {
 				sync_failed(&y, METRICS_SYNC_PUSH);
-				if (replica_sleep(r, sync_retry_ms(r)))
+				if (replica_state_sleep(st, sync_retry_ms(set)))
 					break;
 			}
 			continue;
 		}
-		if (replica_sleep(r, sync_poll_wait(&y)))
+		if (replica_state_sleep(st, sync_poll_wait(&y)))
 			break;
 		sync_check_age(&y);
-		if (clock_ms() - y.last_full_ms >= (int64_t)r->refresh * 1000)
+		if (clock_ms() - y.last_full_ms >= (int64_t)set->refresh * 1000)
 			continue;
 		if ((rc = sync_incremental(&y)) == 1)
 			break;
 		if (rc == -1) {
 			sync_failed(&y, METRICS_SYNC_INCREMENTAL);
-			if (replica_sleep(r, sync_retry_ms(r)))
+			if (replica_state_sleep(st, sync_retry_ms(set)))
 				break;
 		}
 	}
