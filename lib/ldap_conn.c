@@ -34,7 +34,7 @@ struct ldap_conn_server {
 	char		*uri;
 	int		 starttls;	/* ldap:// with starttls = true */
 	int		 tls;		/* ldaps:// or StartTLS */
-	int64_t		 failed_at;	/* ldap_conn_stamp(); 0: not down (lock) */
+	int64_t		 failed_at;	/* ldap_conn_stamp(); 0: up (lock) */
 };
 
 struct ldap_conn {
@@ -52,7 +52,7 @@ struct ldap_conn_session {
 	LDAP			*ld;		/* NULL: not connected */
 	size_t			 server;	/* the one it is connected to */
 	int64_t			 deadline;	/* of its I/O (clock_ms()) */
-	struct ldap_conncb	 conncb;	/* adds the I/O layer, to deadline */
+	struct ldap_conncb	 conncb;	/* adds ldapio, to deadline */
 };
 
 /* Returns clock_ms() + 1: a time that is never 0 ("not down"). */

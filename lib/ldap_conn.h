@@ -2,7 +2,7 @@
  * ldap_conn.h - the way to the LDAP servers: the uri list with failover,
  * TLS, the bind (ldap_bind.h) and per-operation deadlines, for every part
  * of mailswitch that talks to the directory -- the pool of the lookups
- * (ldap_pool.h) and the replica's long-running reader (replica_sync.h).
+ * (ldap_pool.h) and the replica's long-running reader (replica_server.h).
  *
  * An ldap_conn_t holds what every connection needs and what they all
  * learn: which server failed lately.  A session is one connection to one

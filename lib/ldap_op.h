@@ -24,7 +24,7 @@
 #include <ldap.h>
 
 #define LDAP_OP_NOTES_MAX	768	/* what went wrong, for the message */
-#define LDAP_OP_SERVERS_MAX	64	/* servers an operation can tell apart */
+#define LDAP_OP_SERVERS_MAX	64	/* servers an op can tell apart */
 
 typedef struct ldap_op {
 	int64_t		 deadline;	/* a clock_ms() value (clock.h) */

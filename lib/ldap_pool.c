@@ -114,8 +114,9 @@ ldap_pool_search(ldap_pool_t *p, const char *base, int scope,
 		reused = ldap_conn_session_connected(s);
 		if (!reused && ldap_conn_session_connect(s, &op) == -1)
 			break;
+		/* no time left: the handle is fine, keep it */
 		if (ldap_conn_session_arm(s, &op, "search", &tv) == -1)
-			break;	/* the handle is fine, the time is spent: keep it */
+			break;
 		ld = ldap_conn_session_ld(s);
 		msg = NULL;
 		rc = ldap_search_ext_s(ld, base, scope, filter, attrs, 0, NULL,

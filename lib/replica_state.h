@@ -37,7 +37,7 @@ typedef struct replica_settings {
 	int		 poll, refresh;	/* seconds */
 	int		 page_size;	/* entries a page */
 	int		 max_age;	/* seconds */
-	bool		 syncrepl;	/* RFC 4533 where the server offers it */
+	bool		 syncrepl;	/* RFC 4533 where offered */
 	int64_t		 timeout_ms;	/* directory.ldap.timeout, >= 1 */
 } replica_settings_t;
 
