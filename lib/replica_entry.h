@@ -49,7 +49,7 @@ typedef struct replica_entry {
  * the entry has one, else its DN in lower case (replica_store_dn_id());
  * its proxy and target keys; and its change_attribute value.  Returns 0
  * (free what e holds with replica_entry_clear()), or -1 with a message in
- * err (e then holds nothing to free but its DN: clear it too).
+ * err ("an entry without a DN", "out of memory"; e then holds nothing).
  */
 int	replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	    LDAP *ld, LDAPMessage *msg, const char *id, const char *id_attr,
