@@ -24,9 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cache.h"
+#include "clock.h"
 
 #define CACHE_SHARDS_MAX	64	/* a power of two */
 #define CACHE_SHARD_MIN		64	/* answers a shard holds at least, when
@@ -99,15 +99,6 @@ static struct cache_val cache_nomem = {
 	.shared = true, .rc = DIR_TRYAGAIN, .err = "cache: out of memory"
 };
 
-static int64_t
-cache_monotonic_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* FNV-1a over the kind and the key, then a 64-bit finaliser. */
 static uint64_t
 cache_hash(int kind, const char *key)
@@ -152,7 +143,7 @@ cache_create(size_t entries, int ttl, int negative_ttl, cache_clock_fn now,
 	c->entries = entries;
 	c->ttl_ms = ttl > 0 ? (int64_t)ttl * 1000 : 0;
 	c->negative_ttl_ms = negative_ttl > 0 ? (int64_t)negative_ttl * 1000 : 0;
-	c->now = now != NULL ? now : cache_monotonic_ms;
+	c->now = now != NULL ? now : clock_ms;
 	while (n < CACHE_SHARDS_MAX && entries / (n * 2) >= CACHE_SHARD_MIN)
 		n *= 2;
 	bytes = n * sizeof(struct cache_shard);

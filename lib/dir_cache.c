@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache.h"
 #include "dir_cache.h"
@@ -65,12 +66,18 @@ dir_cache_inner(void *h)
 	return dc->inner;
 }
 
+/* The cache's part of directory_stats(). */
 static void
-dir_cache_stats(void *h, struct cache_stats *st)
+dir_cache_report(void *h, dir_stats_t *st)
 {
 	struct dir_cache	*dc = h;
+	struct cache_stats	 cs;
 
-	cache_stats(dc->cache, st);
+	cache_stats(dc->cache, &cs);
+	st->cache_hits = cs.hits;
+	st->cache_misses = cs.misses;
+	st->cache_stale = cs.stale;
+	st->cache_entries = cs.entries;
 }
 
 static void
@@ -92,7 +99,7 @@ static const dir_backend_ops_t dir_cache_ops = {
 	.close = dir_cache_close,
 	.ping = dir_cache_ping,
 	.inner = dir_cache_inner,
-	.cache_stats = dir_cache_stats,
+	.stats = dir_cache_report,
 };
 
 directory_t *
@@ -118,4 +125,16 @@ dir_cache_wrap(directory_t *inner, size_t entries, int ttl, int negative_ttl,
 	}
 	cache_set_stale_ttl(dc->cache, stale_ttl);
 	return directory_new(&dir_cache_ops, dc, err, errlen);
+}
+
+void
+dir_cache_stats(directory_t *d, struct cache_stats *st)
+{
+	struct dir_cache	*dc = directory_find(d, &dir_cache_ops);
+
+	if (dc == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	cache_stats(dc->cache, st);
 }

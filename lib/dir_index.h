@@ -1,7 +1,7 @@
 /*
  * dir_index.h - the in-memory index of directory entries, by folded
  * address: the one the LDIF back-end loads an export into and the replica
- * (dir_replica.h, to come) loads a directory into.
+ * (dir_replica.h) loads a directory into.
  *
  * An index is built once by a builder and never changed after: lookups
  * only read, so any number of threads may run them without a lock.  A

@@ -4,26 +4,16 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
+#include "clock.h"
 #include "dir_metrics.h"
 #include "metrics.h"
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-static uint64_t
-dir_metrics_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Counts the outcome and the time of one lookup; returns rc. */
 static int
 dir_metrics_count(int rc, uint64_t start)
 {
-	uint64_t	 end = dir_metrics_now();
+	uint64_t	 end = clock_ns();
 
 	metrics_lookup(rc == DIR_FOUND || rc == DIR_NOTFOUND ? rc :
 	    DIR_TRYAGAIN, end > start ? end - start : 0);
@@ -34,7 +24,7 @@ static int
 dir_metrics_by_proxy(void *h, const char *key, dir_result_t *res, char *err,
     size_t errlen)
 {
-	uint64_t	 start = dir_metrics_now();
+	uint64_t	 start = clock_ns();
 
 	return dir_metrics_count(directory_by_proxy(h, key, res, err, errlen),
 	    start);
@@ -44,7 +34,7 @@ static int
 dir_metrics_by_target(void *h, const char *key, dir_result_t *res,
     char *err, size_t errlen)
 {
-	uint64_t	 start = dir_metrics_now();
+	uint64_t	 start = clock_ns();
 
 	return dir_metrics_count(directory_by_target(h, key, res, err, errlen),
 	    start);
@@ -78,7 +68,6 @@ static const dir_backend_ops_t dir_metrics_ops = {
 	.close = dir_metrics_close,
 	.ping = dir_metrics_ping,
 	.inner = dir_metrics_inner,
-	.cache_stats = NULL,
 };
 
 directory_t *

@@ -62,7 +62,7 @@ dir_open_ldap(const config_t *cfg, directory_t *previous, char *err,
 		return NULL;
 	if (!dc->ldap.replica.enabled)
 		return d;
-	return dir_replica_wrap(d, h, cfg, previous, err, errlen);
+	return dir_replica_wrap(d, dir_ldap_conn(h), cfg, previous, err, errlen);
 }
 
 static const struct dir_open_info {

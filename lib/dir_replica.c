@@ -1,25 +1,26 @@
 /*
  * dir_replica.c - the replica as a back-end (see dir_replica.h): the
- * lookups, the index swap, the thread's start and stop, and the hand-over
- * from the replica of the configuration a SIGHUP replaces.  The sync
- * itself is replica_sync.c.
+ * lookups, from the index once there is one and from the wrapped
+ * directory until then, the start of the sync thread, what it tells
+ * directory_stats(), and the hand-over from the replica of the
+ * configuration a SIGHUP replaces.  The state it shares with the sync
+ * thread is replica_state.c; the thread is replica_thread.c.
  */
-#include <errno.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include <ldap.h>
-
-#include "dir_index.h"
+#include "clock.h"
 #include "dir_replica.h"
 #include "metrics.h"
-#include "replica_sync.h"
+#include "replica_state.h"
+#include "replica_thread.h"
+
+/* The back-end's handle. */
+struct dir_replica {
+	directory_t	*inner;		/* answers until the first load */
+	replica_state_t	*st;
+};
 
 static int	dir_replica_by_proxy(void *, const char *, dir_result_t *,
 		    char *, size_t);
@@ -28,6 +29,8 @@ static int	dir_replica_by_target(void *, const char *, dir_result_t *,
 static void	dir_replica_close(void *);
 static int	dir_replica_ping(void *, char *, size_t);
 static directory_t *dir_replica_inner(void *);
+static int	dir_replica_start(void *, char *, size_t);
+static void	dir_replica_stats(void *, dir_stats_t *);
 
 const dir_backend_ops_t dir_replica_ops = {
 	.name = "replica",
@@ -36,27 +39,9 @@ const dir_backend_ops_t dir_replica_ops = {
 	.close = dir_replica_close,
 	.ping = dir_replica_ping,
 	.inner = dir_replica_inner,
-	.cache_stats = NULL,
+	.start = dir_replica_start,
+	.stats = dir_replica_stats,
 };
-
-int64_t
-replica_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* CLOCK_MONOTONIC in nanoseconds, for the lookup histogram. */
-static uint64_t
-dir_replica_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * One lookup: from the index when there is one (counted as a lookup that
@@ -64,33 +49,29 @@ dir_replica_ns(void)
  * not-found is a try-again.
  */
 static int
-dir_replica_lookup(struct replica *r, int by_target, const char *key,
+dir_replica_lookup(struct dir_replica *dr, int by_target, const char *key,
     dir_result_t *res, char *err, size_t errlen)
 {
-	uint64_t	 start = dir_replica_ns(), end;
-	int64_t		 last, age;
-	int		 rc;
+	const replica_settings_t	*set = replica_state_settings(dr->st);
+	uint64_t			 start = clock_ns(), end;
+	int64_t				 age;
+	int				 rc;
 
-	pthread_rwlock_rdlock(&r->ixlock);
-	if (r->ix == NULL) {
-		pthread_rwlock_unlock(&r->ixlock);
+	if (!replica_state_lookup(dr->st, by_target, key, res, err, errlen,
+	    &rc))
 		return by_target ?
-		    directory_by_target(r->inner, key, res, err, errlen) :
-		    directory_by_proxy(r->inner, key, res, err, errlen);
-	}
-	rc = dir_index_lookup(r->ix, by_target, key, res, err, errlen);
-	pthread_rwlock_unlock(&r->ixlock);
+		    directory_by_target(dr->inner, key, res, err, errlen) :
+		    directory_by_proxy(dr->inner, key, res, err, errlen);
 	if (rc == DIR_NOTFOUND) {
-		last = atomic_load(&r->last_ok_ms);
-		age = replica_now() - last;
-		if (age > (int64_t)r->max_age * 1000) {
+		age = clock_ms() - replica_state_last_ok(dr->st);
+		if (age > (int64_t)set->max_age * 1000) {
 			snprintf(err, errlen, "replica: not found, but the last "
 			    "good sync was %lld s ago, more than max_age (%d s)",
-			    (long long)(age / 1000), r->max_age);
+			    (long long)(age / 1000), set->max_age);
 			rc = DIR_TRYAGAIN;
 		}
 	}
-	end = dir_replica_ns();
+	end = clock_ns();
 	metrics_lookup(rc, end > start ? end - start : 0);
 	return rc;
 }
@@ -113,248 +94,83 @@ dir_replica_by_target(void *h, const char *key, dir_result_t *res,
 static int
 dir_replica_ping(void *h, char *err, size_t errlen)
 {
-	struct replica	*r = h;
+	struct dir_replica	*dr = h;
 
-	return directory_ping(r->inner, err, errlen);
+	return directory_ping(dr->inner, err, errlen);
 }
 
 static directory_t *
 dir_replica_inner(void *h)
 {
-	struct replica	*r = h;
+	struct dir_replica	*dr = h;
 
-	return r->inner;
+	return dr->inner;
 }
 
-void
-replica_swap(struct replica *r, dir_index_t *ix)
+/* Starts the sync thread, unless it runs or the replica is stopping. */
+static int
+dir_replica_start(void *h, char *err, size_t errlen)
 {
-	dir_index_t	*old;
+	struct dir_replica	*dr = h;
 
-	pthread_rwlock_wrlock(&r->ixlock);
-	old = r->ix;
-	r->ix = ix;
-	pthread_rwlock_unlock(&r->ixlock);
-	dir_index_release(old);		/* no lookup holds it any more */
-#ifdef __GLIBC__
-	/*
-	 * The old index's blocks lie between the new ones: without a trim,
-	 * glibc keeps their pages and the resident size grows a copy a swap.
-	 */
-	(void)malloc_trim(0);
-#endif
-	atomic_store(&r->entries, (unsigned long long)dir_index_entries(ix));
-	atomic_store(&r->last_ok_ms, (long long)replica_now());
-	pthread_mutex_lock(&r->mu);
-	atomic_store(&r->own, 1);
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	return replica_state_start(dr->st, replica_thread_main, err, errlen);
 }
 
-void
-replica_good(struct replica *r)
-{
-	atomic_store(&r->last_ok_ms, (long long)replica_now());
-}
-
-int
-replica_sleep(struct replica *r, int64_t ms)
-{
-	struct timespec	 until;
-	int		 stop;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&r->mu);
-	while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &until) !=
-	    ETIMEDOUT)
-		;
-	stop = r->stop;
-	pthread_mutex_unlock(&r->mu);
-	return stop;
-}
-
-int
-replica_stopping(struct replica *r)
-{
-	int	 stop;
-
-	pthread_mutex_lock(&r->mu);
-	stop = r->stop;
-	pthread_mutex_unlock(&r->mu);
-	return stop;
-}
-
-/* Asks the thread to stop (it finishes what it is doing first). */
+/* The replica's part of directory_stats(). */
 static void
-dir_replica_stop(struct replica *r)
+dir_replica_stats(void *h, dir_stats_t *st)
 {
-	pthread_mutex_lock(&r->mu);
-	r->stop = 1;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	struct dir_replica	*dr = h;
+	int64_t			 last = replica_state_last_ok(dr->st);
+
+	st->replica = 1;
+	st->replica_entries = replica_state_entries(dr->st);
+	st->replica_age_ms = last == 0 ? -1 : clock_ms() - last;
 }
 
-static void
-dir_replica_free(struct replica *r)
-{
-	if (r == NULL)
-		return;
-	dir_index_release(r->ix);
-	free(r->base);
-	free(r->proxy_attr);
-	free(r->target_attr);
-	free(r->change_attr);
-	pthread_rwlock_destroy(&r->ixlock);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-	free(r);
-}
-
+/* Stops the thread first: it reads inner's servers. */
 static void
 dir_replica_close(void *h)
 {
-	struct replica	*r = h;
+	struct dir_replica	*dr = h;
 
-	if (r == NULL)
+	if (dr == NULL)
 		return;
-	dir_replica_stop(r);
-	if (r->started)		/* no start after the stop */
-		pthread_join(r->thread, NULL);
-	directory_close(r->inner);
-	dir_replica_free(r);
-}
-
-/* Takes over the index of previous's replica, if it has one. */
-static void
-dir_replica_adopt(struct replica *r, directory_t *previous)
-{
-	struct replica	*p = directory_find(previous, &dir_replica_ops);
-
-	if (p == NULL)
-		return;
-	pthread_rwlock_rdlock(&p->ixlock);
-	if (p->ix != NULL)
-		r->ix = dir_index_hold(p->ix);
-	pthread_rwlock_unlock(&p->ixlock);
-	atomic_store(&r->last_ok_ms, atomic_load(&p->last_ok_ms));
-	atomic_store(&r->entries, (unsigned long long)dir_index_entries(r->ix));
-	dir_replica_stop(p);	/* its connections keep its last index */
+	replica_state_free(dr->st);
+	directory_close(dr->inner);
+	free(dr);
 }
 
 directory_t *
-dir_replica_wrap(directory_t *inner, void *ldap, const config_t *cfg,
+dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap, const config_t *cfg,
     directory_t *previous, char *err, size_t errlen)
 {
-	const struct config_directory	*dc = &cfg->directory;
-	const struct config_replica	*rc = &dc->ldap.replica;
-	struct replica			*r;
-	directory_t			*d;
-	pthread_condattr_t		 ca;
+	struct dir_replica	*dr, *p;
 
 	if (inner == NULL)
 		return NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		goto nomem;
-	r->inner = inner;
-	r->ldap = ldap;
-	r->scope = dc->ldap.scope == SCOPE_BASE ? LDAP_SCOPE_BASE :
-	    dc->ldap.scope == SCOPE_ONE ? LDAP_SCOPE_ONELEVEL :
-	    LDAP_SCOPE_SUBTREE;
-	r->poll = rc->poll;
-	r->refresh = rc->refresh;
-	r->page_size = rc->page_size;
-	r->max_age = rc->max_age;
-	r->syncrepl = rc->syncrepl;
-	pthread_rwlock_init(&r->ixlock, NULL);
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if ((r->base = strdup(dc->ldap.base)) == NULL ||
-	    (r->proxy_attr = strdup(dc->proxy_attribute)) == NULL ||
-	    (r->target_attr = strdup(dc->target_attribute)) == NULL ||
-	    (r->change_attr = strdup(rc->change_attribute)) == NULL) {
-		dir_replica_free(r);
-		goto nomem;
+	if ((dr = calloc(1, sizeof(*dr))) == NULL) {
+		snprintf(err, errlen, "replica: out of memory");
+		directory_close(inner);
+		return NULL;
 	}
-	dir_replica_adopt(r, previous);
-	if ((d = directory_new(&dir_replica_ops, r, err, errlen)) == NULL)
-		return NULL;	/* closed r, and inner with it */
-	return d;
-
-nomem:
-	snprintf(err, errlen, "replica: out of memory");
-	directory_close(inner);
-	return NULL;
-}
-
-int
-dir_replica_start(directory_t *d, char *err, size_t errlen)
-{
-	struct replica	*r = directory_find(d, &dir_replica_ops);
-	int		 e = 0;
-
-	if (r == NULL)
-		return 0;
-	pthread_mutex_lock(&r->mu);
-	if (!r->started && !r->stop &&
-	    (e = pthread_create(&r->thread, NULL, replica_sync_main, r)) == 0)
-		r->started = 1;
-	pthread_mutex_unlock(&r->mu);
-	if (e != 0) {
-		snprintf(err, errlen, "replica: cannot start its thread: %s",
-		    strerror(e));
-		return -1;
+	dr->inner = inner;
+	if ((dr->st = replica_state_new(cfg, ldap, err, errlen)) == NULL) {
+		dir_replica_close(dr);
+		return NULL;
 	}
-	return 0;
-}
-
-int
-dir_replica_stats(directory_t *d, uint64_t *entries, int64_t *age_ms)
-{
-	struct replica	*r = directory_find(d, &dir_replica_ops);
-	long long	 last;
-
-	*entries = 0;
-	*age_ms = 0;
-	if (r == NULL)
-		return 0;
-	*entries = atomic_load(&r->entries);
-	last = atomic_load(&r->last_ok_ms);
-	*age_ms = last == 0 ? -1 : replica_now() - last;
-	return 1;
+	if ((p = directory_find(previous, &dir_replica_ops)) != NULL)
+		replica_state_adopt(dr->st, p->st);
+	return directory_new(&dir_replica_ops, dr, err, errlen);
 }
 
 int
 dir_replica_wait(directory_t *d, double seconds)
 {
-	struct replica	*r = directory_find(d, &dir_replica_ops);
-	struct timespec	 until;
-	int		 own;
+	struct dir_replica	*dr = directory_find(d, &dir_replica_ops);
+	char			 err[128];
 
-	char		 err[128];
-
-	if (r == NULL || dir_replica_start(d, err, sizeof(err)) == -1)
+	if (dr == NULL || dir_replica_start(dr, err, sizeof(err)) == -1)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)seconds;
-	until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&r->mu);
-	while (!(own = atomic_load(&r->own)) &&
-	    pthread_cond_timedwait(&r->cv, &r->mu, &until) != ETIMEDOUT)
-		;
-	own = atomic_load(&r->own);
-	pthread_mutex_unlock(&r->mu);
-	return own ? 0 : -1;
+	return replica_state_wait(dr->st, (int64_t)(seconds * 1000.0));
 }

@@ -6,7 +6,7 @@
  *
  * It wraps the ldap directory (with its cache) that the registry
  * (dir_open.c) opens and feeds itself from the same ldap back-end's
- * servers, TLS and bind (dir_ldap_session_open()).  Until its first full
+ * servers, TLS and bind (ldap_conn_session_open()).  Until its first full
  * load is done, lookups go to the wrapped directory, as without a
  * replica; from then on none touches the network: they are answered from
  * the index (dir_index.h) under a read lock, and each sync swaps in a new
@@ -14,7 +14,7 @@
  * is older than max_age, a not-found answer becomes DIR_TRYAGAIN, so that
  * a stale copy never refuses a new address with a 5xx.
  *
- * The sync thread (replica_sync.h) loads with RFC 2696 paged searches,
+ * The sync thread (replica_thread.h) loads with RFC 2696 paged searches,
  * then either follows an RFC 4533 refreshAndPersist search, where the
  * server offers it and syncrepl is auto, or polls for entries whose
  * change_attribute is newer than the last seen, with a DN-only sweep for
@@ -25,47 +25,35 @@
 #define MAILSWITCH_DIR_REPLICA_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "config.h"
 #include "directory.h"
+#include "ldap_conn.h"
 
 extern const dir_backend_ops_t dir_replica_ops;
 
 /*
  * Wraps inner (the ldap directory, with its cache) in a replica of
- * cfg->directory, fed from ldap (the handle of inner's ldap back-end,
- * dir_ldap_open(); it must live as long as inner does).  When previous
- * (the directory of the configuration being replaced; may be NULL) has a
- * replica with an index, the new one serves that index until its own
- * first full load is done, and the previous one's thread stops syncing.
- * Does not start the sync thread (dir_replica_start()): a daemon forks
- * after it opens its directory.  Returns the directory (which owns inner from
- * now on), or NULL with a message in err (inner closed).
+ * cfg->directory, fed from ldap (the way to the servers of inner's ldap
+ * back-end, dir_ldap_conn(); it must live as long as inner does).  When
+ * previous (the directory of the configuration being replaced; may be
+ * NULL) has a replica with an index, the new one serves that index until
+ * its own first full load is done, and the previous one's thread stops
+ * syncing.
+ * Does not start the sync thread (directory_start() does): a daemon
+ * forks after it opens its directory.  directory_stats() of the result
+ * gets the replica's entries and age.  Returns the directory (which owns
+ * inner from now on), or NULL with a message in err (inner closed).
  */
-directory_t *dir_replica_wrap(directory_t *inner, void *ldap,
+directory_t *dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap,
 	    const config_t *cfg, directory_t *previous, char *err,
 	    size_t errlen);
 
 /*
- * Starts the sync thread of d's replica, if d has one and it is not
- * running yet; call it in the process that serves, after any fork.
- * Returns 0, or -1 with a message in err when no thread can be made.
- * Thread-safe.
- */
-int	dir_replica_start(directory_t *d, char *err, size_t errlen);
-
-/*
- * Fills *entries and *age_ms (milliseconds since the last good sync, -1
- * when there was none yet) of d's replica.  Returns 1, or 0 when d has no
- * replica (both then 0).  Thread-safe.
- */
-int	dir_replica_stats(directory_t *d, uint64_t *entries, int64_t *age_ms);
-
-/*
- * Starts d's replica (dir_replica_start()) and waits until it has an
- * index of its own (its first full load done), at most seconds.  Returns 0, or -1 on time out or when d has no
- * replica.  For tests and benchmarks.  Thread-safe.
+ * Starts d's replica (as directory_start() does) and waits until it has
+ * an index of its own (its first full load done), at most seconds.
+ * Returns 0, or -1 on time out or when d has no replica.  For tests and
+ * benchmarks.  Thread-safe.
  */
 int	dir_replica_wait(directory_t *d, double seconds);
 

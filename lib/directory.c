@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
 #include "directory.h"
 
 struct directory {
@@ -76,16 +75,33 @@ directory_by_target(directory_t *d, const char *key, dir_result_t *res,
 	return directory_lookup(d, d->ops->by_target, key, res, err, errlen);
 }
 
-void
-directory_cache_stats(directory_t *d, struct cache_stats *st)
+int
+directory_start(directory_t *d, char *err, size_t errlen)
 {
 	for (; d != NULL; d = d->ops->inner != NULL ? d->ops->inner(d->h) :
 	    NULL)
-		if (d->ops->cache_stats != NULL) {
-			d->ops->cache_stats(d->h, st);
-			return;
-		}
+		if (d->ops->start != NULL && d->ops->start(d->h, err,
+		    errlen) == -1)
+			return -1;
+	return 0;
+}
+
+/* Adds the parts of d's layers to st, innermost first. */
+static void
+directory_stats_layers(directory_t *d, dir_stats_t *st)
+{
+	if (d->ops->inner != NULL)
+		directory_stats_layers(d->ops->inner(d->h), st);
+	if (d->ops->stats != NULL)
+		d->ops->stats(d->h, st);
+}
+
+void
+directory_stats(directory_t *d, dir_stats_t *st)
+{
 	memset(st, 0, sizeof(*st));
+	if (d != NULL)
+		directory_stats_layers(d, st);
 }
 
 const char *

@@ -9,12 +9,16 @@
  * (for one made by directory_new(), as far as its back-end's are).  The
  * registry of back-ends (directory_open()) is dir_open.c; the cache is a
  * back-end that wraps another directory_t (dir_cache.h); the rules an
- * entry's values follow are dir_entry.h.
+ * entry's values follow are dir_entry.h.  A caller of this interface
+ * (runtime.c) knows no back-end by name: what one back-end needs after
+ * the fork (start) and what it tells about itself (stats) are operations
+ * of the interface too.
  */
 #ifndef MAILSWITCH_DIRECTORY_H
 #define MAILSWITCH_DIRECTORY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -45,14 +49,30 @@ typedef struct dir_result {
 	int		 stale_age;	/* seconds since it expired */
 } dir_result_t;
 
-struct cache_stats;
+/*
+ * What the layers of one directory tell about themselves
+ * (directory_stats()): each layer fills its own part, the rest stays 0.
+ */
+typedef struct dir_stats {
+	/* a cache (dir_cache.h): counters since it was made */
+	uint64_t	cache_hits;
+	uint64_t	cache_misses;
+	uint64_t	cache_stale;	/* stale answers served */
+	uint64_t	cache_entries;	/* answers it holds now */
+	/* a replica (dir_replica.h) */
+	int		replica;	/* 1: there is one */
+	uint64_t	replica_entries;
+	int64_t		replica_age_ms;	/* since its last good sync; -1:
+					   none yet */
+} dir_stats_t;
+
 typedef struct directory directory_t;
 
 /*
  * What a back-end provides; h is the back-end's own handle.  A wrapper (a
  * back-end in front of another directory_t, as dir_cache.c is) says so
- * with inner, and may answer cache_stats; a plain back-end leaves both
- * NULL.
+ * with inner; a plain back-end leaves it NULL.  start and stats are for
+ * the layers that have something to start or to tell; NULL otherwise.
  */
 typedef struct dir_backend_ops {
 	const char *name;
@@ -70,8 +90,14 @@ typedef struct dir_backend_ops {
 	int	(*ping)(void *h, char *err, size_t errlen);
 	/* A wrapper's inner directory (see directory_backend_name()); NULL */
 	directory_t	*(*inner)(void *h);
-	/* Fills st with the counters of a cache (directory_cache_stats()); NULL */
-	void	(*cache_stats)(void *h, struct cache_stats *st);
+	/*
+	 * Starts what the layer runs in the background (a thread), once:
+	 * 0, or -1 with a message in err.  See directory_start().  NULL:
+	 * nothing to start.
+	 */
+	int	(*start)(void *h, char *err, size_t errlen);
+	/* Fills the layer's own part of st (directory_stats()); NULL: none */
+	void	(*stats)(void *h, dir_stats_t *st);
 } dir_backend_ops_t;
 
 /*
@@ -141,7 +167,7 @@ const char *directory_backend_name(const directory_t *d);
  * Returns the handle of the back-end of d whose ops are ops: d's own, or
  * that of a directory it wraps, outermost first; NULL when there is none
  * (d NULL included).  The handle still belongs to d.  For the back-ends'
- * own functions (dir_replica_stats(), dir_replica_wait()).
+ * own functions (dir_cache_stats(), dir_replica_wait()).
  */
 void	*directory_find(directory_t *d, const dir_backend_ops_t *ops);
 
@@ -156,11 +182,21 @@ int	dir_result_add(dir_result_t *res, const char *dn, const char *primary,
 	    const char *target);
 
 /*
- * Fills st with the counters of the directory's cache: the outermost
- * wrapper that has cache_stats answers; all zero when there is none.  For
- * tests and statistics.  Thread-safe.
+ * Starts what the layers of d run in the background (the replica's sync
+ * thread), outermost first; a layer already started is left as it is.
+ * Call it in the process that serves, after any fork, with the signal
+ * mask its threads should have.  Returns 0, or -1 with a message in err
+ * (the first layer that could not start; the others are not tried).
+ * Thread-safe.
  */
-void	directory_cache_stats(directory_t *d, struct cache_stats *st);
+int	directory_start(directory_t *d, char *err, size_t errlen);
+
+/*
+ * Fills st with what the layers of d tell about themselves: all zero,
+ * then each layer's part, innermost first (of two layers of one kind, the
+ * outermost's stands).  Thread-safe.
+ */
+void	directory_stats(directory_t *d, dir_stats_t *st);
 
 /*
  * Closes the back-end (a wrapper closes its inner directory too) and frees

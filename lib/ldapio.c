@@ -6,23 +6,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
-#include <time.h>
 
 #include <lber.h>
 
+#include "clock.h"
 #include "ldapio.h"
 
 /* Above the socket (the provider), below TLS (the transport). */
 #define LDAPIO_LEVEL	(LBER_SBIOD_LEVEL_PROVIDER + 5)
-
-int64_t
-ldapio_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 ldapio_setup(Sockbuf_IO_Desc *sbiod, void *arg)
@@ -60,7 +51,7 @@ ldapio_wait(Sockbuf_IO_Desc *sbiod, short events)
 	pfd.fd = fd;
 	pfd.events = events;
 	for (;;) {
-		left = *deadline - ldapio_now();
+		left = *deadline - clock_ms();
 		if (left <= 0)
 			left = 0;
 		pfd.revents = 0;

@@ -18,14 +18,11 @@
 /*
  * Adds the layer to the Sockbuf of a new connection (call it from a
  * struct ldap_conncb's lc_add): from then on each read or write first
- * waits for the socket to be ready until *deadline (milliseconds of
- * ldapio_now(), read at each wait: the owner moves it for each lookup),
+ * waits for the socket to be ready until *deadline (a clock_ms() value,
+ * clock.h, read at each wait: the owner moves it for each lookup),
  * and fails with ETIMEDOUT when it is not.  deadline must outlive the
  * connection.  Returns 0, or -1 when liblber refuses the layer.
  */
 int	ldapio_push(Sockbuf *sb, const int64_t *deadline);
-
-/* Returns CLOCK_MONOTONIC in milliseconds, the clock of the deadlines. */
-int64_t	ldapio_now(void);
 
 #endif /* MAILSWITCH_LDAPIO_H */

@@ -1,75 +1,95 @@
 /*
- * replica_sync.h - what the replica's back-end (dir_replica.c) and its
- * sync thread (replica_sync.c) share: the state of one replica.  Private
- * to those two files.
+ * replica_sync.h - the state of the replica's sync thread and what every
+ * kind of sync does with it: record its error, publish the copy, log and
+ * count its outcome.  Private to the thread's files (replica_thread.c and
+ * the jobs it runs: replica_server.c, replica_search.c, replica_load.c,
+ * replica_push.c); one thread owns a replica_sync_t, so nothing here is
+ * locked.
  *
- * The back-end owns the state; the thread reads the settings, which never
- * change, and publishes through replica_swap() and replica_good().  The
- * index pointer is under ixlock (lookups hold it for reading for the
- * whole lookup, a swap for writing for the pointer's exchange only); the
- * counters are atomics; stop is under mu.
+ * The thread keeps its own copy of the directory (replica_store.h) and,
+ * after each sync that changed it, builds a new index of it and swaps that
+ * in (replica_sync_publish(), replica_state_swap()): lookups never see a
+ * half-applied sync.
  */
 #ifndef MAILSWITCH_REPLICA_SYNC_H
 #define MAILSWITCH_REPLICA_SYNC_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "dir_index.h"
-#include "directory.h"
+#include <ldap.h>
+
+#include "ldap_conn.h"
 #include "metrics.h"
+#include "replica_entry.h"
+#include "replica_state.h"
+#include "replica_store.h"
+#include "syncrepl.h"
 
-struct replica {
-	/* settings, fixed at the start */
-	directory_t		*inner;		/* answers until the first load */
-	void			*ldap;		/* dir_ldap handle, for sessions */
-	char			*base;
-	int			 scope;		/* LDAP_SCOPE_* */
-	char			*proxy_attr, *target_attr, *change_attr;
-	int			 poll, refresh, page_size, max_age;
-	bool			 syncrepl;
-	int64_t			 timeout_ms;
+#define REPLICA_SYNC_ERR_MAX	1024
 
-	/* the index lookups read */
-	pthread_rwlock_t	 ixlock;
-	dir_index_t		*ix;		/* NULL: pass lookups to inner */
-	atomic_int		 own;		/* ix is of this replica's load */
-	atomic_llong		 last_ok_ms;	/* monotonic; 0: none yet */
-	atomic_ullong		 entries;
-
-	/* the thread */
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;		/* stop, and the first load */
-	int			 stop;		/* under mu */
-	pthread_t		 thread;
-	int			 started;
-};
-
-/* The sync thread's body; arg is the struct replica. */
-void	*replica_sync_main(void *arg);
-
-/*
- * Swaps ix in (taking over the caller's reference) as the replica's own,
- * marks a good sync now and wakes dir_replica_wait().  Thread: the sync
- * thread.
- */
-void	replica_swap(struct replica *r, dir_index_t *ix);
-
-/* Marks a good sync now (nothing changed). */
-void	replica_good(struct replica *r);
+typedef struct replica_sync {
+	replica_state_t		*st;
+	const replica_settings_t *set;		/* st's */
+	ldap_conn_session_t	*s;		/* NULL: none open */
+	replica_store_t		*store;
+	int			 loaded;	/* a full load of its own done */
+	int			 use_sync;	/* the session's server: RFC 4533 */
+	int			 uuid_ids;	/* the store is keyed by entryUUID */
+	int64_t			 last_full_ms;	/* clock_ms(); 0: one is due */
+	char			 last_change[REPLICA_ENTRY_CHANGE_MAX];
+	int64_t			 next_sweep_ms;	/* no sweep before then */
+	char			 server_id[1024]; /* the session's server */
+	char			 last_server[1024]; /* the last session's */
+	int			 offered;	/* its rootDSE: RFC 4533 */
+	int64_t			 refused_until;	/* poll until then: the server
+						   refused a sync search */
+	syncrepl_cookie_t	 cookie;
+	size_t			 changes;	/* of the sync under way */
+	int			 failing;	/* the last sync failed */
+	int			 stale_warned;	/* "older than max_age" logged */
+	char			 err[REPLICA_SYNC_ERR_MAX];
+} replica_sync_t;
 
 /*
- * Sleeps ms milliseconds, or less when the replica is being stopped.
- * Returns 1 when it is (the thread should return), else 0.
+ * Prepares y for the thread of st: no session, an empty store.  Returns
+ * 0, or -1 when out of memory.  Free what it holds with
+ * replica_sync_end().
  */
-int	replica_sleep(struct replica *r, int64_t ms);
+int	replica_sync_begin(replica_sync_t *y, replica_state_t *st);
 
-/* Returns 1 when the replica is being stopped. */
-int	replica_stopping(struct replica *r);
+/* Closes y's session and frees its store and cookie. */
+void	replica_sync_end(replica_sync_t *y);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t	replica_now(void);
+/*
+ * Writes "what: libldap's reason for rc (the diagnostic message)" into
+ * y->err.  Returns -1.
+ */
+int	replica_sync_error(replica_sync_t *y, LDAP *ld, int rc,
+	    const char *what);
+
+/*
+ * Builds an index of the store and swaps it in (replica_state_swap()).
+ * Returns 0, or -1 with y->err set when out of memory.
+ */
+int	replica_sync_publish(replica_sync_t *y);
+
+/*
+ * Logs and counts a good sync of kind begun at start (a clock_ms() value):
+ * the store's entries, y->changes, the time it took, the server; "in sync
+ * again" after a failure or a warning about max_age.
+ */
+void	replica_sync_ok(replica_sync_t *y, metrics_sync_kind_t kind,
+	    int64_t start);
+
+/*
+ * Logs (with y->err) and counts a failed sync of kind, says the directory
+ * is down, and closes the session; warns once when the copy has become
+ * older than max_age.
+ */
+void	replica_sync_failed(replica_sync_t *y, metrics_sync_kind_t kind);
+
+/* Warns once when the copy has become older than max_age. */
+void	replica_sync_check_age(replica_sync_t *y);
 
 #endif /* MAILSWITCH_REPLICA_SYNC_H */

@@ -12,8 +12,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "cache.h"
-#include "dir_replica.h"
+#include "directory.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -98,7 +97,7 @@ runtime_install(runtime_t *rt)
 	char		 err[256];
 
 	/* after any fork, with the signal mask of the serving threads */
-	if (dir_replica_start(rt->dir, err, sizeof(err)) == -1)
+	if (directory_start(rt->dir, err, sizeof(err)) == -1)
 		log_msg(LOG_ERR, "%s: lookups go to the directory", err);
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&runtime_lock);
@@ -139,12 +138,12 @@ runtime_release(runtime_t *rt)
 	pthread_mutex_lock(&runtime_lock);
 	last = --rt->refs == 0;
 	if (last && rt->live) {		/* its counts go on in the total */
-		struct cache_stats	 st;
+		dir_stats_t	 st;
 
-		directory_cache_stats(rt->dir, &st);
-		runtime_cache_done.hits += st.hits;
-		runtime_cache_done.misses += st.misses;
-		runtime_cache_done.stale += st.stale;
+		directory_stats(rt->dir, &st);
+		runtime_cache_done.hits += st.cache_hits;
+		runtime_cache_done.misses += st.cache_misses;
+		runtime_cache_done.stale += st.cache_stale;
 		for (runtime_t **p = &runtime_live; *p != NULL;
 		    p = &(*p)->live_next)
 			if (*p == rt) {
@@ -182,7 +181,7 @@ runtime_reload(const char *path, const runtime_overrides_t *ov)
 void
 runtime_cache_stats(metrics_cache_t *c)
 {
-	struct cache_stats	 st;
+	dir_stats_t	 st;
 
 	pthread_mutex_lock(&runtime_lock);
 	*c = runtime_cache_done;
@@ -190,14 +189,15 @@ runtime_cache_stats(metrics_cache_t *c)
 	c->replica_entries = 0;
 	c->replica_age_ms = 0;
 	for (runtime_t *rt = runtime_live; rt != NULL; rt = rt->live_next) {
-		directory_cache_stats(rt->dir, &st);
-		c->hits += st.hits;
-		c->misses += st.misses;
-		c->stale += st.stale;
+		directory_stats(rt->dir, &st);
+		c->hits += st.cache_hits;
+		c->misses += st.cache_misses;
+		c->stale += st.cache_stale;
 		if (rt == runtime_current) {
-			c->entries = st.entries;
-			c->replica = dir_replica_stats(rt->dir,
-			    &c->replica_entries, &c->replica_age_ms);
+			c->entries = st.cache_entries;
+			c->replica = st.replica;
+			c->replica_entries = st.replica_entries;
+			c->replica_age_ms = st.replica_age_ms;
 		}
 	}
 	pthread_mutex_unlock(&runtime_lock);

@@ -44,9 +44,9 @@ runtime_t *runtime_load(const char *path, const runtime_overrides_t *ov,
 
 /*
  * Makes rt the current generation (taking over the caller's reference),
- * starts its directory's replica thread, if it has a replica
- * (dir_replica_start(): call this after any fork, with the signal mask the
- * serving threads should have), applies its log_level and
+ * starts what its directory runs in the background, such as a replica's
+ * thread (directory_start(): call this after any fork, with the signal
+ * mask the serving threads should have), applies its log_level and
  * syslog_facility, and records the time as
  * mailswitch_config_loaded_timestamp_seconds.
  */

@@ -31,6 +31,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "dir_cache.h"
 #include "directory.h"
 
 #define ERRLEN	1024
@@ -290,11 +291,11 @@ configured(const char *path)
 	    cfg->directory.cache.entries, cfg->directory.cache.ttl,
 	    cfg->directory.cache.negative_ttl, nkeys, keys[0]);
 	run("cold (each key once)", nthreads, NULL, d, 0);
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	print_stats("after the cold pass:", &st);
 	run("warm (random keys)", 1, NULL, d, nlookups);
 	run("warm (random keys)", nthreads, NULL, d, nlookups);
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	print_stats("after the warm passes:", &st);
 	directory_close(d);
 	config_free(cfg);

@@ -24,6 +24,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "dir_cache.h"
 #include "directory.h"
 #include "tcheck.h"
 
@@ -194,7 +195,7 @@ START_TEST(test_cached)
 	int			 distinct;
 
 	distinct = run_threads(d, 2000);
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	ck_assert_msg(st.fetches == (uint64_t)distinct,
 	    "%d distinct keys, %llu queries to slapd", distinct,
 	    (unsigned long long)st.fetches);
@@ -216,7 +217,7 @@ START_TEST(test_uncached)
 	directory_t		*d = open_dir(0);
 
 	(void)run_threads(d, 150);
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	ck_assert_msg(st.fetches == 0 && st.hits == 0,
 	    "entries = 0 still made a cache");
 	directory_close(d);

@@ -377,7 +377,7 @@ START_TEST(test_directory_ldif_uncached)
 		    sizeof(err));
 		dir_result_free(&res);
 	}
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	ck_assert_msg(st.misses == 0 && st.hits == 0 && st.fetches == 0,
 	    "the ldif back-end went through a cache");
 	directory_close(d);
@@ -465,7 +465,7 @@ START_TEST(test_wrap)
 		    (s->down ? -1 : 0), "%s, step %zu: ping", row->name, i + 1);
 		dir_result_free(&res);
 	}
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	ck_assert_msg(st.fetches == dir_fake_calls(f), "%s: stats say %llu "
 	    "fetches, the back-end saw %u", row->name,
 	    (unsigned long long)st.fetches, dir_fake_calls(f));
@@ -568,7 +568,7 @@ START_TEST(test_stale)
 		nstale += s->age >= 0;
 		dir_result_free(&res);
 	}
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	ck_assert_msg(st.stale == nstale, "%s: %llu stale answers counted, "
 	    "want %llu", row->name, (unsigned long long)st.stale,
 	    (unsigned long long)nstale);
@@ -591,7 +591,7 @@ START_TEST(test_wrap_none)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(directory_by_proxy(d, "f@x", &res, err, sizeof(err)),
 	    N);
-	directory_cache_stats(d, &st);
+	dir_cache_stats(d, &st);
 	ck_assert(st.fetches == 0 && st.misses == 0 && st.hits == 0);
 	ck_assert_uint_eq(dir_fake_calls(f), 1);
 	ck_assert_ptr_null(dir_cache_wrap(NULL, 10, 1, 1, 0, NULL, err,

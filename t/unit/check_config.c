@@ -704,7 +704,7 @@ static const struct {
 	{ MTA_SENDMAIL, NULL, false },
 };
 
-/* Every replica key lands where dir_replica.c reads it. */
+/* Every replica key lands where replica_state.c reads it. */
 START_TEST(test_replica)
 {
 	char		 err[CONFIG_ERR_MAX];

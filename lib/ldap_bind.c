@@ -1,0 +1,182 @@
+/*
+ * ldap_bind.c - see ldap_bind.h.  The password is read once, kept in
+ * memory for the reconnections, wiped when the handle is closed, and never
+ * written into a message.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lber.h>
+#include <ldap.h>
+
+#include "ldap_bind.h"
+#include "regfile.h"
+
+#define LDAP_BIND_PASSWORD_MAX	1024	/* bytes in the password file */
+
+typedef enum ldap_bind_kind {
+	LDAP_BIND_SIMPLE,		/* bind_dn + password, or anonymous */
+} ldap_bind_kind_t;
+
+struct ldap_bind {
+	ldap_bind_kind_t	 kind;
+	char			*dn;		/* "" = anonymous */
+	struct berval		 password;	/* bv_len 0 = anonymous */
+	char			*name;		/* for messages */
+};
+
+/*
+ * Reads the bind password from path: a regular file that group and
+ * others may not read; one trailing newline is not part of it.  Returns
+ * 0, or -1 with a message in err (never the file's content).
+ */
+static int
+ldap_bind_password(ldap_bind_t *b, const char *conf, const char *path,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 buf[LDAP_BIND_PASSWORD_MAX + 2], why[256];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, ret = -1;
+
+	if ((fd = regfile_open(path, why, sizeof(why))) == -1) {
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "%s: cannot open: %s", conf, path, why);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "%s: %s", conf, path, strerror(errno));
+		goto done;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "%s: readable by group or others (mode %04o); refusing "
+		    "to use it: make it readable by its owner only (chmod "
+		    "600)", conf, path, (unsigned)(st.st_mode & 07777));
+		goto done;
+	}
+	while (len < sizeof(buf) &&
+	    (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: directory.ldap."
+			    "bind_password_file %s: cannot read: %s", conf,
+			    path, strerror(errno));
+			goto done;
+		}
+		len += (size_t)n;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > LDAP_BIND_PASSWORD_MAX)
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "%s: longer than %d bytes", conf, path,
+		    LDAP_BIND_PASSWORD_MAX);
+	else if (len == 0)
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "%s: empty (an empty password is an anonymous bind)",
+		    conf, path);
+	else if (memchr(buf, '\0', len) != NULL)
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "%s: holds a NUL byte", conf, path);
+	else if ((b->password.bv_val = malloc(len + 1)) == NULL)
+		snprintf(err, errlen, "%s: out of memory", conf);
+	else {
+		memcpy(b->password.bv_val, buf, len);
+		b->password.bv_val[len] = '\0';
+		b->password.bv_len = len;
+		ret = 0;
+	}
+done:
+	explicit_bzero(buf, sizeof(buf));
+	(void)close(fd);
+	return ret;
+}
+
+ldap_bind_t *
+ldap_bind_open(const config_t *cfg, char *err, size_t errlen)
+{
+	const struct config_ldap	*lc = &cfg->directory.ldap;
+	ldap_bind_t			*b;
+	size_t				 len;
+
+	if (lc->bind_dn == NULL || lc->bind_password_file == NULL) {
+		snprintf(err, errlen, "directory: incomplete ldap settings");
+		return NULL;
+	}
+	if (lc->bind_dn[0] != '\0' && lc->bind_password_file[0] == '\0') {
+		snprintf(err, errlen, "%s: directory.ldap.bind_dn is set but "
+		    "bind_password_file is empty", cfg->file);
+		return NULL;
+	}
+	if (lc->bind_dn[0] == '\0' && lc->bind_password_file[0] != '\0') {
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "is set but bind_dn is empty", cfg->file);
+		return NULL;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		goto nomem;
+	b->kind = LDAP_BIND_SIMPLE;
+	if (lc->bind_dn[0] != '\0' && ldap_bind_password(b, cfg->file,
+	    lc->bind_password_file, err, errlen) == -1) {
+		ldap_bind_close(b);
+		return NULL;
+	}
+	len = strlen(lc->bind_dn) + sizeof("anonymous bind");
+	if ((b->dn = strdup(lc->bind_dn)) == NULL ||
+	    (b->name = malloc(len)) == NULL) {
+		ldap_bind_close(b);
+		goto nomem;
+	}
+	if (b->dn[0] != '\0')
+		snprintf(b->name, len, "bind as %s", b->dn);
+	else
+		snprintf(b->name, len, "anonymous bind");
+	return b;
+
+nomem:
+	snprintf(err, errlen, "%s: out of memory", cfg->file);
+	return NULL;
+}
+
+int
+ldap_bind_run(const ldap_bind_t *b, LDAP *ld)
+{
+	struct berval	 password = b->password;	/* libldap's is not const */
+
+	switch (b->kind) {
+	case LDAP_BIND_SIMPLE:
+		return ldap_sasl_bind_s(ld, b->dn, LDAP_SASL_SIMPLE, &password,
+		    NULL, NULL, NULL);
+	}
+	return LDAP_PARAM_ERROR;
+}
+
+const char *
+ldap_bind_name(const ldap_bind_t *b)
+{
+	return b->name;
+}
+
+void
+ldap_bind_close(ldap_bind_t *b)
+{
+	if (b == NULL)
+		return;
+	if (b->password.bv_val != NULL) {
+		explicit_bzero(b->password.bv_val, b->password.bv_len);
+		free(b->password.bv_val);
+	}
+	free(b->dn);
+	free(b->name);
+	free(b);
+}

@@ -1,0 +1,137 @@
+/*
+ * replica_entry.c - see replica_entry.h.  Every value is read by the
+ * rules of dir_entry.h, as the ldap and ldif back-ends read theirs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lber.h>
+#include <ldap.h>
+
+#include "addr.h"
+#include "dir_entry.h"
+#include "replica_entry.h"
+#include "replica_store.h"
+
+void
+replica_entry_clear(replica_entry_t *e)
+{
+	for (size_t i = 0; i < e->nkeys; i++)
+		free(e->keys[i]);
+	free(e->keys);
+	free(e->dn_id);
+	ldap_memfree(e->dn);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Adds key to the entry's proxy keys; -1: out of memory. */
+static int
+replica_entry_key(replica_entry_t *e, const char *key)
+{
+	char	**p;
+
+	if (e->nkeys == e->maxkeys) {
+		size_t	 n = e->maxkeys ? 2 * e->maxkeys : 8;
+
+		if ((p = realloc(e->keys, n * sizeof(*p))) == NULL)
+			return -1;
+		e->keys = p;
+		e->maxkeys = n;
+	}
+	if ((e->keys[e->nkeys] = strdup(key)) == NULL)
+		return -1;
+	e->nkeys++;
+	return 0;
+}
+
+void
+replica_entry_value(LDAP *ld, LDAPMessage *msg, const char *attr, char *buf,
+    size_t buflen)
+{
+	struct berval	**v = ldap_get_values_len(ld, msg, attr);
+
+	buf[0] = '\0';
+	if (v != NULL && v[0] != NULL && v[0]->bv_len < buflen) {
+		memcpy(buf, v[0]->bv_val, v[0]->bv_len);
+		buf[v[0]->bv_len] = '\0';
+	}
+	ldap_value_free_len(v);
+}
+
+const char *
+replica_entry_id(const replica_entry_t *e)
+{
+	return e->dn_id != NULL ? e->dn_id : e->id;
+}
+
+int
+replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
+    LDAP *ld, LDAPMessage *msg, const char *id, const char *id_attr,
+    char *err, size_t errlen)
+{
+	struct berval		**pv, **tv;
+	dir_entry_rules_t	 rules;
+	dir_entry_kind_t	 kind;
+	char			 msgbuf[REPLICA_ENTRY_MSG_MAX];
+	addr_t			 a;
+	int			 rc = 0;
+
+	memset(e, 0, sizeof(*e));
+	if ((e->dn = ldap_get_dn(ld, msg)) == NULL) {
+		snprintf(err, errlen, "an entry without a DN");
+		return -1;
+	}
+	if (id != NULL)
+		snprintf(e->id, sizeof(e->id), "%s", id);
+	else if (id_attr != NULL)
+		replica_entry_value(ld, msg, id_attr, e->id, sizeof(e->id));
+	if (e->id[0] == '\0' && (e->dn_id = replica_store_dn_id(e->dn)) ==
+	    NULL)
+		goto nomem;
+	replica_entry_value(ld, msg, set->change_attr, e->change,
+	    sizeof(e->change));
+
+	pv = ldap_get_values_len(ld, msg, set->proxy_attr);
+	tv = ldap_get_values_len(ld, msg, set->target_attr);
+	dir_entry_begin(&rules, e->dn, set->target_attr);
+	for (size_t i = 0; rc == 0 && pv != NULL && pv[i] != NULL; i++) {
+		kind = dir_entry_proxy(&rules, pv[i]->bv_val, pv[i]->bv_len, &a,
+		    msgbuf, sizeof(msgbuf));
+		if (kind == DIR_ENTRY_BAD_ENTRY && e->bad[0] == '\0')
+			snprintf(e->bad, sizeof(e->bad), "replica: %s", msgbuf);
+		if (kind != DIR_ENTRY_OTHER && a.key[0] != '\0')
+			rc = replica_entry_key(e, a.key);
+	}
+	for (size_t i = 0; rc == 0 && tv != NULL && tv[i] != NULL; i++) {
+		kind = dir_entry_target(&rules, tv[i]->bv_val, tv[i]->bv_len, &a,
+		    msgbuf, sizeof(msgbuf));
+		if (kind == DIR_ENTRY_BAD_ENTRY && e->bad[0] == '\0')
+			snprintf(e->bad, sizeof(e->bad), "replica: %s", msgbuf);
+		if (a.key[0] != '\0' && e->target_key[0] == '\0')
+			snprintf(e->target_key, sizeof(e->target_key), "%s",
+			    a.key);
+	}
+	ldap_value_free_len(pv);
+	ldap_value_free_len(tv);
+	if (rc == -1)
+		goto nomem;
+	if (rules.has_primary)
+		snprintf(e->primary, sizeof(e->primary), "%s",
+		    rules.primary.text);
+	if (rules.has_target)
+		snprintf(e->target, sizeof(e->target), "%s", rules.target.text);
+	e->rec.dn = e->dn;
+	e->rec.primary = e->primary[0] != '\0' ? e->primary : NULL;
+	e->rec.target = e->target[0] != '\0' ? e->target : NULL;
+	e->rec.proxy_keys = (const char *const *)e->keys;
+	e->rec.nproxy_keys = e->nkeys;
+	e->rec.target_key = e->target_key[0] != '\0' ? e->target_key : NULL;
+	e->rec.bad = e->bad[0] != '\0' ? e->bad : NULL;
+	return 0;
+
+nomem:
+	replica_entry_clear(e);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
