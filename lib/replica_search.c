@@ -11,6 +11,7 @@
 #include <ldap.h>
 
 #include "ldap_conn.h"
+#include "ldap_op.h"
 #include "replica_search.h"
 #include "replica_state.h"
 #include "replica_sync.h"
@@ -32,7 +33,7 @@ replica_search_paged(replica_sync_t *y, const char *filter, char **attrs,
 	struct berval	 cookie = { 0, NULL };
 	LDAPControl	*page = NULL, *ctrls[2] = { NULL, NULL }, **rctrls;
 	LDAPMessage	*msg;
-	struct timeval	 tv;
+	struct timeval	 tv, limit;
 	ber_int_t	 count;
 	int		 rc, msgid, done, status = 0;
 
@@ -46,8 +47,11 @@ replica_search_paged(replica_sync_t *y, const char *filter, char **attrs,
 			return replica_sync_error(y, ld, rc, "paged results");
 		ctrls[0] = page;
 		replica_search_budget(y, &tv, set->timeout_ms);
+		/* the server's limit never ends a page before the client */
+		limit.tv_sec = ldap_op_timelimit(&tv);
+		limit.tv_usec = 0;
 		rc = ldap_search_ext(ld, set->base, set->scope, filter, attrs, 0,
-		    ctrls, NULL, &tv, 0, &msgid);
+		    ctrls, NULL, &limit, 0, &msgid);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS)
 			return replica_sync_error(y, ld, rc, "search");

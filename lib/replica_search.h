@@ -27,7 +27,9 @@ typedef int	(*replica_search_fn)(replica_sync_t *y, LDAP *ld,
 
 /*
  * Runs one search under the replica's base and scope on y's session (open),
- * page_size entries a page, and hands each entry to fn.  Continuation
+ * page_size entries a page, and hands each entry to fn.  Each page is sent
+ * with a server time limit that never ends it before the client's wait
+ * (ldap_op_timelimit()).  Continuation
  * references are skipped, never chased.  Returns 0 when every page came,
  * -1 with y->err set, or 1 when the replica is being stopped.
  */
@@ -36,8 +38,9 @@ int	replica_search_paged(replica_sync_t *y, const char *filter,
 
 /*
  * Bounds the next request or wait for an answer on y's session (open):
- * every read and write by ms + 1 s from now, and *tv (libldap's time
- * limit) by ms.
+ * every read and write by ms + 1 s from now, and *tv (the wait for the
+ * answer; a search's server-side limit is ldap_op_timelimit() of it) by
+ * ms.
  */
 void	replica_search_budget(replica_sync_t *y, struct timeval *tv,
 	    int64_t ms);

@@ -10,6 +10,7 @@
 #include <ldap.h>
 
 #include "ldap_conn.h"
+#include "ldap_op.h"
 #include "replica_entry.h"
 #include "replica_search.h"
 #include "replica_server.h"
@@ -35,8 +36,8 @@ replica_server_rootdse(replica_sync_t *y)
 	y->offered = 0;
 	name[0] = '\0';
 	replica_search_budget(y, &tv, y->set->timeout_ms);
-	if (ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-	    attrs, 0, NULL, NULL, &tv, 1, &msg) == LDAP_SUCCESS &&
+	if (ldap_op_search(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs,
+	    NULL, &tv, 1, &msg) == LDAP_SUCCESS &&
 	    (e = ldap_first_entry(ld, msg)) != NULL &&
 	    (v = ldap_get_values_len(ld, e, sc)) != NULL) {
 		for (size_t i = 0; v[i] != NULL; i++)
@@ -94,8 +95,8 @@ replica_server_beat(replica_sync_t *y)
 	int		 rc;
 
 	replica_search_budget(y, &tv, y->set->timeout_ms);
-	rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-	    attrs, 0, NULL, NULL, &tv, 1, &msg);
+	rc = ldap_op_search(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs,
+	    NULL, &tv, 1, &msg);
 	ldap_msgfree(msg);
 	if (rc != LDAP_SUCCESS)
 		return replica_sync_error(y, ld, rc, "liveness check");
