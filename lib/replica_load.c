@@ -124,7 +124,8 @@ replica_load_full(replica_sync_t *y)
 	 * only marked), then the unmarked ones are gone.  The index is built
 	 * after the whole load, so lookups never see half of it; a load that
 	 * fails half-way leaves real changes in the store, which the next
-	 * sync publishes.  An unchanged directory costs no new index, and no
+	 * sync publishes (replica_store_dirty(), even when that sync finds
+	 * nothing new).  An unchanged directory costs no new index, and no
 	 * second copy in memory.
 	 */
 	replica_store_round(y->store);
@@ -132,7 +133,8 @@ replica_load_full(replica_sync_t *y)
 	    replica_load_put)) != 0)
 		return rc;
 	y->changes += replica_store_sweep(y->store);
-	if (y->changes > 0 || !y->loaded) {
+	/* the store, not this load's count: a failed sync left changes */
+	if (replica_store_dirty(y->store) || !y->loaded) {
 		if (replica_sync_publish(y) == -1)
 			return -1;
 	} else
@@ -190,7 +192,7 @@ replica_load_poll(replica_sync_t *y)
 		y->next_sweep_ms = clock_ms() + spent *
 		    REPLICA_LOAD_SWEEP_FACTOR;
 	}
-	if (y->changes > 0) {
+	if (replica_store_dirty(y->store)) {
 		if (replica_sync_publish(y) == -1)
 			return -1;
 	} else

@@ -73,9 +73,10 @@ struct persist {
 static int
 replica_push_apply(replica_sync_t *y, struct persist *p)
 {
-	if (y->changes > 0 && replica_sync_publish(y) == -1)
-		return -1;
-	if (y->changes == 0)
+	if (replica_store_dirty(y->store)) {
+		if (replica_sync_publish(y) == -1)
+			return -1;
+	} else
 		replica_state_good(y->st);
 	replica_sync_ok(y, METRICS_SYNC_PUSH, p->start);
 	y->changes = 0;
