@@ -115,8 +115,8 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 		break;
 	case SYNCREPL_ADD:
 	case SYNCREPL_MODIFY:
-		if (replica_entry_read(&e, y->set, ld, msg, uuid, NULL, y->err,
-		    sizeof(y->err)) == -1) {
+		if (replica_entry_read(&e, y->set, ld, msg, uuid,
+		    REPLICA_ID_ENTRYUUID, y->err, sizeof(y->err)) == -1) {
 			rc = -1;
 			break;
 		}
