@@ -17,6 +17,8 @@
 #	samba_contact_add "Jo Doe" SMTP:jo@contoso.com SMTP:jo@fourthcoffee.com
 #	samba_contact_target / _rename / _move / _delete ...
 #	samba_admin_limit MaxConnIdleTime 5       # DC stopped; read at start
+#	samba_grant_tombstones                    # DC stopped: the bind
+#	                                          # account reads CN=Deleted Objects
 #	samba_snapshot NAME; samba_restore NAME   # DC stopped: a DB restore
 #	samba_rootdse ATTRIBUTE                   # e.g. highestCommittedUSN
 #	samba_mailswitch_conf FILE URIS [KEY=VALUE...]
@@ -682,6 +684,40 @@ samba_admin_limit()
 	ldbmodify -H "$SAMBA_DC/private/sam.ldb" "$SAMBA_TMP/limit.ldif" \
 	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
 	    samba_die "cannot set $name: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+}
+
+# With the DC stopped: let the bind account read the tombstones of the
+# domain (CN=Deleted Objects): List Contents and Read Property on that
+# container, which only SYSTEM and the Administrators have by default --
+# what README tells an AD administrator to grant (dsacls /takeownership,
+# then /G ACCOUNT:LCRP).  Its security descriptor is read and written
+# with ldb tools on the database itself (they need the Show Deleted
+# control to see the container at all).
+samba_grant_tombstones()
+{
+	local db=$SAMBA_DC/private/sam.ldb dn="CN=Deleted Objects,$SAMBA_BASE"
+	local sid sd
+	[ -z "$SAMBA_PID" ] || samba_die "samba_grant_tombstones: stop the DC first"
+	sid=$(ldbsearch -H "$db" -b "$SAMBA_BIND_DN" -s base objectSid |
+	    sed -n 's/^objectSid: //p')
+	# the descriptor as SDDL, its LDIF continuation lines joined
+	sd=$(ldbsearch -H "$db" --controls=show_deleted:1 -b "$dn" -s base \
+	    nTSecurityDescriptor | awk '
+		/^nTSecurityDescriptor: / { s = substr($0, 23); on = 1; next }
+		on && /^ / { s = s substr($0, 2); next }
+		{ on = 0 }
+		END { print s }')
+	case $sid:$sd in
+	S-1-5-*:*")S:"*) ;;
+	*) samba_die "cannot read the SID or the SDDL of $dn: '$sid' '$sd'" ;;
+	esac
+	printf '%s\n' "dn: $dn" "changetype: modify" \
+	    "replace: nTSecurityDescriptor" \
+	    "nTSecurityDescriptor: ${sd%%S:*}(A;;LCRP;;;$sid)S:${sd#*S:}" \
+	    >"$SAMBA_TMP/tombstones.ldif"
+	ldbmodify -H "$db" --controls=show_deleted:1 \
+	    "$SAMBA_TMP/tombstones.ldif" >>"$SAMBA_TMP/modify.log" 2>&1 ||
+	    samba_die "cannot grant the tombstones: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 }
 
 # With the DC stopped: keep a copy of its database (private/) as NAME.
