@@ -20,6 +20,8 @@
 #	samba_grant_tombstones                    # DC stopped: the bind
 #	                                          # account reads CN=Deleted Objects
 #	samba_snapshot NAME; samba_restore NAME   # DC stopped: a DB restore
+#	samba_new_invocation                      # DC stopped: a new invocationId
+#	samba_offline_contacts NAME COUNT         # DC stopped: adds on the DB
 #	samba_rootdse ATTRIBUTE                   # e.g. highestCommittedUSN
 #	samba_mailswitch_conf FILE URIS [KEY=VALUE...]
 #
@@ -718,6 +720,50 @@ samba_grant_tombstones()
 	ldbmodify -H "$db" --controls=show_deleted:1 \
 	    "$SAMBA_TMP/tombstones.ldif" >>"$SAMBA_TMP/modify.log" 2>&1 ||
 	    samba_die "cannot grant the tombstones: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+}
+
+# With the DC stopped: give it a new invocationId (of its NTDS Settings
+# object), as a restore from a backup by the book does -- the DC then
+# counts as another copy of the database, whose USNs mean nothing next
+# to the old one's.
+samba_new_invocation()
+{
+	local db=$SAMBA_DC/private/sam.ldb ntds guid
+	[ -z "$SAMBA_PID" ] || samba_die "samba_new_invocation: stop the DC first"
+	ntds=$(ldbsearch -H "$db" -b "CN=Configuration,$SAMBA_BASE" \
+	    '(objectClass=nTDSDSA)' dn | sed -n 's/^dn: //p')
+	guid=$(python3 -c 'import base64, uuid
+print(base64.b64encode(uuid.uuid4().bytes_le).decode())')
+	[ -n "$ntds" ] && [ -n "$guid" ] ||
+	    samba_die "samba_new_invocation: no NTDS Settings object"
+	printf '%s\n' "dn: $ntds" "changetype: modify" "replace: invocationId" \
+	    "invocationId:: $guid" >"$SAMBA_TMP/invocation.ldif"
+	ldbmodify -H "$db" "$SAMBA_TMP/invocation.ldif" \
+	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
+	    samba_die "cannot set the invocationId: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+}
+
+# With the DC stopped: add COUNT contacts "NAME K" (K = 1 .. COUNT) to
+# OU=Contacts on the database itself (each takes a USN, as a change made
+# on the DC does): proxy address SMTP:nameK@sales.contoso.com (NAME in
+# lower case), target SMTP:nameK@fourthcoffee.com.
+samba_offline_contacts()
+{
+	local name=$1 count=$2 low
+	[ -z "$SAMBA_PID" ] || samba_die "samba_offline_contacts: stop the DC first"
+	low=$(printf '%s' "$name" | tr 'A-Z' 'a-z')
+	awk -v n="$count" -v name="$name" -v low="$low" -v base="$SAMBA_BASE" \
+	    'BEGIN {
+		for (k = 1; k <= n; k++) {
+			printf "dn: CN=%s %d,OU=Contacts,%s\n", name, k, base
+			print "objectClass: contact"
+			printf "proxyAddresses: SMTP:%s%d@sales.contoso.com\n", low, k
+			printf "targetAddress: SMTP:%s%d@fourthcoffee.com\n\n", low, k
+		}
+	}' >"$SAMBA_TMP/offline.ldif"
+	ldbadd -H "$SAMBA_DC/private/sam.ldb" "$SAMBA_TMP/offline.ldif" \
+	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
+	    samba_die "cannot add offline: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 }
 
 # With the DC stopped: keep a copy of its database (private/) as NAME.
