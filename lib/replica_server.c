@@ -71,8 +71,10 @@ replica_server_context(replica_sync_t *y, struct berval **ncs,
 }
 
 /*
- * Reads the session's rootDSE into *r.  Returns 0, or -1 with y->err set
- * when the server did not answer it.
+ * Reads the session's rootDSE into *r (all of it empty when the server
+ * answers without one: it may hide it).  Returns 0 when the server
+ * answered, or -1 with y->err set when the connection did not work (a
+ * libldap error: the server is gone, closed the connection, timed out).
  */
 static int
 replica_server_rootdse(replica_sync_t *y, struct rootdse *r)
@@ -92,10 +94,13 @@ replica_server_rootdse(replica_sync_t *y, struct rootdse *r)
 	replica_search_budget(y, &tv, y->set->timeout_ms);
 	rc = ldap_op_search(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs,
 	    NULL, &tv, 1, &msg);
+	if (LDAP_API_ERROR(rc)) {
+		ldap_msgfree(msg);
+		return replica_sync_error(y, ld, rc, "rootDSE");
+	}
 	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(ld, msg)) == NULL) {
 		ldap_msgfree(msg);
-		return replica_sync_error(y, ld, rc == LDAP_SUCCESS ?
-		    LDAP_NO_SUCH_OBJECT : rc, "rootDSE");
+		return 0;		/* it answered: the connection works */
 	}
 	v = ldap_get_values_len(ld, e, sc);
 	r->offered = replica_server_has(v, SYNCREPL_REQUEST_OID);
@@ -271,8 +276,7 @@ replica_server_open(replica_sync_t *y)
 	    sizeof(y->err))) == NULL)
 		return -1;
 	/* a server that hides its rootDSE is taken as it is: polled */
-	if (replica_server_rootdse(y, &r) == -1)
-		memset(&r, 0, sizeof(r));
+	(void)replica_server_rootdse(y, &r);
 	y->offered = r.offered;
 	y->show_deleted = r.show_deleted;
 	y->server_ids = r.ad ? REPLICA_ID_OBJECTGUID : REPLICA_ID_ENTRYUUID;
