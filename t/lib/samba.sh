@@ -21,7 +21,8 @@
 #	                                          # account reads CN=Deleted Objects
 #	samba_snapshot NAME; samba_restore NAME   # DC stopped: a DB restore
 #	samba_new_invocation                      # DC stopped: a new invocationId
-#	samba_offline_contacts NAME COUNT         # DC stopped: adds on the DB
+#	samba_contacts_add NAME LOCAL COUNT       # "NAME K": LOCALK@sales...
+#	samba_offline_contacts NAME LOCAL COUNT   # the same, DC stopped, on the DB
 #	samba_rootdse ATTRIBUTE                   # e.g. highestCommittedUSN
 #	samba_mailswitch_conf FILE URIS [KEY=VALUE...]
 #
@@ -743,24 +744,33 @@ print(base64.b64encode(uuid.uuid4().bytes_le).decode())')
 	    samba_die "cannot set the invocationId: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 }
 
-# With the DC stopped: add COUNT contacts "NAME K" (K = 1 .. COUNT) to
-# OU=Contacts on the database itself (each takes a USN, as a change made
-# on the DC does): proxy address SMTP:nameK@sales.contoso.com (NAME in
-# lower case), target SMTP:nameK@fourthcoffee.com.
-samba_offline_contacts()
+# Print the LDIF of COUNT contacts "NAME K" (K = 1 .. COUNT) in
+# OU=Contacts: proxy address SMTP:LOCALK@sales.contoso.com, target
+# SMTP:LOCALK@fourthcoffee.com.
+samba_contacts_ldif()
 {
-	local name=$1 count=$2 low
-	[ -z "$SAMBA_PID" ] || samba_die "samba_offline_contacts: stop the DC first"
-	low=$(printf '%s' "$name" | tr 'A-Z' 'a-z')
-	awk -v n="$count" -v name="$name" -v low="$low" -v base="$SAMBA_BASE" \
-	    'BEGIN {
+	awk -v name="$1" -v low="$2" -v n="$3" -v base="$SAMBA_BASE" 'BEGIN {
 		for (k = 1; k <= n; k++) {
 			printf "dn: CN=%s %d,OU=Contacts,%s\n", name, k, base
 			print "objectClass: contact"
 			printf "proxyAddresses: SMTP:%s%d@sales.contoso.com\n", low, k
 			printf "targetAddress: SMTP:%s%d@fourthcoffee.com\n\n", low, k
 		}
-	}' >"$SAMBA_TMP/offline.ldif"
+	}'
+}
+
+# Add those contacts over LDAPS (samba_modify: one connection).
+samba_contacts_add()
+{
+	samba_contacts_ldif "$@" | samba_modify
+}
+
+# With the DC stopped: add those contacts on the database itself (each
+# takes a USN, as a change made on the DC does).
+samba_offline_contacts()
+{
+	[ -z "$SAMBA_PID" ] || samba_die "samba_offline_contacts: stop the DC first"
+	samba_contacts_ldif "$@" >"$SAMBA_TMP/offline.ldif"
 	ldbadd -H "$SAMBA_DC/private/sam.ldb" "$SAMBA_TMP/offline.ldif" \
 	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
 	    samba_die "cannot add offline: $(tail -n 3 "$SAMBA_TMP/modify.log")"
