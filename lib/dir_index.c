@@ -22,6 +22,10 @@
 
 #include "addr.h"
 #include "dir_index.h"
+#include "x500.h"
+
+_Static_assert(X500_KEY_MAX <= ADDR_TEXT_MAX,
+    "a lookup key, an X500 one too, fits an address's buffer");
 
 #define DIR_INDEX_BLOCK	(64 * 1024)	/* string arena block */
 

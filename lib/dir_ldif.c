@@ -148,7 +148,7 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 	    dir_entry_proxy(r, bv->bv_val, bv->bv_len, &a, msg, sizeof(msg));
 	switch (kind) {
 	case DIR_ENTRY_OTHER:
-		return 0;		/* X500:, x400:, sip: ... */
+		return 0;		/* x400:, sip: ... */
 	case DIR_ENTRY_BAD_VALUE:
 	case DIR_ENTRY_BAD_ENTRY:
 		return dir_ldif_error(ld, ld->line, "%s", msg);
@@ -156,6 +156,7 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 		return 0;		/* r->target: one at most */
 	case DIR_ENTRY_PRIMARY:
 	case DIR_ENTRY_SECONDARY:
+	case DIR_ENTRY_X500:		/* found by its key too (x500.h) */
 		break;
 	}
 	if (dir_ldif_key(ld, a.key) == -1)
