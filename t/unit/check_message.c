@@ -116,6 +116,28 @@ static const struct message_row {
 	  "ADDRCPT <bob@fourthcoffee.com>\n"
 	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
 	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
+	/* replies to old Exchange addresses (SPEC section 11) */
+	{ "postfix: an X500 reply, removed by its name, the target added once",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com>",
+	    "<bob@contoso.com>" }, { NULL }, "RR",
+	  "DELRCPT <IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com> -> <bob@fourthcoffee.com> x500-contact (X500:/o=FourthCoffee/ou=Exchange/cn=Recipients/cn=bob: cn=Bob Lee,ou=contacts,dc=contoso,dc=com, primary bob@contoso.com)\n"
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
+	{ "an X500 reply to a mailbox user: its primary; unknown: refused",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com>",
+	    "<IMCEAEX-_o=Contoso_cn=nobody@sales.contoso.com>" }, { NULL },
+	  "R550",
+	  "DELRCPT <IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com>\n"
+	  "ADDRCPT <Carol.Diaz@sales.contoso.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com> -> <Carol.Diaz@sales.contoso.com>\n"
+	  "LOG | rcpt=<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com> -> <Carol.Diaz@sales.contoso.com> x500-mailbox (X500:/o=Contoso/ou=Sales/cn=Recipients/cn=CDIAZ: cn=Carol Diaz,ou=users,dc=contoso,dc=com, primary Carol.Diaz@sales.contoso.com)\n",
+	  NULL, 0 },
 	{ "trace_header = \"\": no loop check, rewritten without a field",
 	  "203.0.113.7", 1, "<someone@example.org>",
 	  { "<bob@contoso.com>" },
