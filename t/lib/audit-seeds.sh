@@ -17,19 +17,20 @@
 # contoso.com an internal relay that forwards to legacy.contoso.com,
 # sales.contoso.com authoritative, fourthcoffee.com an external relay; the
 # outbound rule fourthcoffee.com -> contoso.com with outbound.lookup;
-# max_hops 8.  The people are named after the check_audit unit table.
+# max_hops 8.  The people are those of the check_audit unit table, less
+# the names and addresses the Samba template holds already.
 
 # The seeds: "c|NAME|PROXY;PROXY...|TARGET" (a contact) or "u|NAME|PROXY;..."
 # (a user: no target); a value may not hold '|' or ';'.
 AUDIT_SEEDS=(
-	# clean
-	"c|Bob Lee|SMTP:bob@contoso.com;smtp:bob.lee@contoso.com;X500:/o=FourthCoffee/ou=Exchange/cn=Recipients/cn=bob|SMTP:bob@fourthcoffee.com"
+	# clean (no name or address of the Samba template's: t/lib/samba.sh)
+	"c|Ben Ng|SMTP:ben@contoso.com;smtp:ben.ng@contoso.com;X500:/o=FourthCoffee/ou=Exchange/cn=Recipients/cn=ben|SMTP:ben@fourthcoffee.com"
 	"u|Dan Park|SMTP:dan@contoso.com;smtp:dan.park@contoso.com"
 	"c|Erin Chain|SMTP:erin@contoso.com|erin.old@contoso.com"
 	"c|Erin Old|SMTP:erin.old@contoso.com|SMTP:erin@fourthcoffee.com"
 	"u|Tom Jones|SMTP:tom@contoso.com"
-	"c|Dave Smith|SMTP:dave.smith@contoso.com|SMTP:dave@fourthcoffee.com"
-	"u|Dave Jones|SMTP:dave@contoso.com"
+	"c|Hal Smith|SMTP:hal.smith@contoso.com|SMTP:hal@fourthcoffee.com"
+	"u|Hal Jones|SMTP:hal@contoso.com"
 	# ambiguous: an address and an X500 value held twice
 	"u|Shared One|SMTP:shared1@contoso.com;smtp:shared@contoso.com;X500:/o=Contoso/cn=Recipients/cn=shared"
 	"u|Shared Two|SMTP:shared2@contoso.com;smtp:SHARED@contoso.com;x500:/O=CONTOSO/CN=RECIPIENTS/CN=SHARED"
