@@ -77,6 +77,7 @@
 #include "dir_entry.h"
 #include "dir_ldap.h"
 #include "ldapio.h"
+#include "printable.h"
 #include "regfile.h"
 
 #define DIR_LDAP_SIZELIMIT	8	/* two entries already say "ambiguous" */
@@ -187,15 +188,6 @@ dir_ldap_note(struct ldap_notes *n, const char *fmt, ...)
 		n->len = sizeof(n->text) - 1;
 }
 
-/* Replaces control characters in s (server text, for a message). */
-static void
-dir_ldap_printable(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 /*
  * Writes libldap's reason for rc on ld into buf: ldap_err2string(), plus
  * the diagnostic message (the server's text, or libldap's TLS reason).
@@ -209,7 +201,7 @@ dir_ldap_reason(LDAP *ld, int rc, char *buf, size_t buflen)
 		(void)ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	if (diag != NULL && diag[0] != '\0') {
 		snprintf(buf, buflen, "%s (%s)", ldap_err2string(rc), diag);
-		dir_ldap_printable(buf);
+		printable_mask(buf);
 	} else
 		snprintf(buf, buflen, "%s", ldap_err2string(rc));
 	ldap_memfree(diag);
@@ -753,7 +745,7 @@ dir_ldap_parse_entries(struct dir_ldap *dl, LDAP *ld, LDAPMessage *msg,
 		pv = ldap_get_values_len(ld, e, dl->proxy_attr);
 		tv = ldap_get_values_len(ld, e, dl->target_attr);
 		if (dn != NULL)
-			dir_ldap_printable(dn);
+			printable_mask(dn);
 		rc = dir_ldap_entry(dl, q, dn != NULL ? dn : "", pv, tv, err,
 		    errlen);
 		ldap_value_free_len(pv);

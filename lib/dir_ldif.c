@@ -42,6 +42,7 @@
 #include "dir_entry.h"
 #include "dir_index.h"
 #include "dir_ldif.h"
+#include "printable.h"
 #include "regfile.h"
 
 #define LDIF_ERRSTR	"mailswitch"	/* libldap's name for its debug lines */
@@ -552,8 +553,9 @@ dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
 	return r;
 }
 
-void *
-dir_ldif_open(const char *path, const char *proxy_attr,
+/* dir_ldif_open(), but for the message's characters. */
+static dir_index_t *
+dir_ldif_load(const char *path, const char *proxy_attr,
     const char *target_attr, char *err, size_t errlen)
 {
 	struct ldif_load	 ld;
@@ -613,6 +615,18 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	free(ld.dn);
 	free(ld.keys);
 	free(ld.keyv);
+	return ix;
+}
+
+void *
+dir_ldif_open(const char *path, const char *proxy_attr,
+    const char *target_attr, char *err, size_t errlen)
+{
+	dir_index_t	*ix;
+
+	ix = dir_ldif_load(path, proxy_attr, target_attr, err, errlen);
+	if (ix == NULL && errlen > 0)
+		printable_mask(err);	/* a dn or URL in it stays one line */
 	return ix;
 }
 

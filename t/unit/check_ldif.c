@@ -334,6 +334,9 @@ static const struct bad_row {
 	  "no attribute name before ':'" },
 	{ "dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\ndn: cn=b,dc=x\n"
 	  "-\n", 5, "a '-' line" },
+	/* the dn "cn=a<LF>b<ESC>[2J,dc=x": the message stays one line of text */
+	{ "dn:: Y249YQpiG1sySixkYz14\nproxyAddresses: SMTP:bob\n", 1,
+	  "entry 'cn=a?b?[2J,dc=x': bad proxy address 'SMTP:bob': " },
 };
 
 START_TEST(test_bad)
