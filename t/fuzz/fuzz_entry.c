@@ -185,7 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dir_entry_kind_t kind;
 	addr_t		 a, keys[VALUES_MAX];
 	char		*buf = NULL, *ldif, msg[MSG_MAX], first_bad[MSG_MAX] = "";
-	char		 err[CONFIG_ERR_MAX], want[CONFIG_ERR_MAX];
+	char		 err[CONFIG_ERR_MAX], want[CONFIG_ERR_MAX + MSG_MAX + 64];
 	const char	*path;
 	size_t		 n, nkeys = 0, len;
 	int		 primaries = 0, targets = 0;
@@ -267,6 +267,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err));
 	if (first_bad[0] != '\0') {
 		snprintf(want, sizeof(want), "%s:1: %s", path, first_bad);
+		want[sizeof(err) - 1] = '\0';	/* err is cut there too */
 		if (h != NULL || strcmp(err, want) != 0)
 			fail("the LDIF back-end judges a bad value otherwise");
 	} else {
