@@ -77,15 +77,25 @@ export UBSAN_OPTIONS=print_stacktrace=1
 # One target: a run from the seeds into $work/NAME/new (the source tree's
 # corpus is only read), then the merge.  Writes $work/NAME/summary.
 run_target() {
-    local name=$1 w=$work/$1 dict=() rc=0 execs cov0 cov ft new before after
+    local name=$1 w=$work/$1 dict=() leaks=() rc=0 execs cov0 cov ft new
+    local before after
     rm -rf "$w"
     mkdir -p "$w/new" "$w/art"
     [ -f "t/fuzz/$name.dict" ] && dict=(-dict="t/fuzz/$name.dict")
+    # libconfig 1.5 leaks a string on many syntax errors (fuzz_config.c
+    # suppresses it), and libFuzzer's leak check after each such input
+    # made 19 in 20 executions of fuzz_config: it fuzzes without the
+    # check, and every input it keeps is replayed with it afterwards.
+    case $name in config) leaks=(-detect_leaks=0) ;; esac
     timeout -k 10 $((seconds + 300)) "$bin/fuzz_$name" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -malloc_limit_mb=512 -print_final_stats=1 "${dict[@]}" \
+        -malloc_limit_mb=512 -print_final_stats=1 "${dict[@]}" "${leaks[@]}" \
         -artifact_prefix="$w/art/" "$w/new" "t/fuzz/corpus/$name" \
         >"$w/log" 2>&1 || rc=$?
+    if [ "$rc" = 0 ] && [ ${#leaks[@]} -gt 0 ]; then
+        "$bin/fuzz_$name" -runs=0 -timeout=10 -rss_limit_mb=2048 \
+            -artifact_prefix="$w/art/" "$w/new" >>"$w/log" 2>&1 || rc=$?
+    fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log")
     new=$(sed -n 's/^stat::new_units_added: *//p' "$w/log")
     cov0=$(sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' "$w/log" | head -n 1)
