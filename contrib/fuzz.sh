@@ -2,7 +2,8 @@
 # A fuzzing campaign (README "Fuzzing"): runs every libFuzzer target of
 # t/fuzz/ from its seed corpus for a bounded time, prints the executions
 # and coverage of each, and merges the inputs that reach new code into
-# t/fuzz/corpus/NAME (libFuzzer's -merge=1: only what adds coverage).
+# t/fuzz/corpus/NAME (libFuzzer's -merge=1 with -use_counters=0: only an
+# input that covers an edge the corpus does not, so that it stays small).
 # A crash, leak, timeout or sanitizer report fails the run (exit 1) and
 # prints the input in base64, with the command that replays it.
 #
@@ -104,8 +105,9 @@ run_target() {
     before=$(find "t/fuzz/corpus/$name" -type f | wc -l)
     after=$before
     if [ "$rc" = 0 ] && [ "$merge" = 1 ] && [ -n "$(ls -A "$w/new")" ]; then
-        "$bin/fuzz_$name" -merge=1 -timeout=10 -rss_limit_mb=2048 \
-            "t/fuzz/corpus/$name" "$w/new" >"$w/merge.log" 2>&1 || rc=$?
+        "$bin/fuzz_$name" -merge=1 -use_counters=0 -timeout=10 \
+            -rss_limit_mb=2048 "t/fuzz/corpus/$name" "$w/new" \
+            >"$w/merge.log" 2>&1 || rc=$?
         after=$(find "t/fuzz/corpus/$name" -type f | wc -l)
     fi
     printf '%-9s %5ss %10s %8s %5s -> %-5s %6s %5s %5s -> %-5s %s\n' \
