@@ -20,7 +20,8 @@
  *   T SECONDS    the clock moves on
  *   E            end of message: plan it
  * R and H before any M start a message from "<>".  A message still open
- * at the end is planned.  Other lines are ignored.
+ * at the end is planned.  Other lines, and R and H lines past the 64th of
+ * a message, are ignored.
  *
  * Besides crashes, leaks and sanitizer reports, it checks the replies and
  * the plan against the contract: a refusal has a 4xx/5xx code, an
@@ -81,8 +82,8 @@ struct run {
 	bool		 open;		/* a message is begun */
 	bool		 postfix;	/* its dialect, from V at M */
 	char		*vmacro, *ip, *daemon, *auth;
-	struct rcpt	 rcpts[RCPTS_MAX];
-	size_t		 nrcpts;
+	struct rcpt	 rcpts[RCPTS_MAX];	/* the accepted ones */
+	size_t		 nrcpts, ncalls;	/* ncalls: RCPTs given */
 	struct field	 fields[FIELDS_MAX];
 	size_t		 nfields;
 	bool		 null_sender;
@@ -142,7 +143,7 @@ forget(struct run *r)
 		free(r->fields[i].name);
 		free(r->fields[i].value);
 	}
-	r->nrcpts = r->nfields = 0;
+	r->nrcpts = r->ncalls = r->nfields = 0;
 }
 
 /* The reply to a refused RCPT: codes of one class, a clean text. */
@@ -419,6 +420,9 @@ rcpt(struct run *r, char *line)
 
 	if (!r->open)
 		begin(r, "<>");
+	if (r->ncalls == RCPTS_MAX)
+		return;			/* more are not checked: not given */
+	r->ncalls++;
 	argv[argc++] = line;
 	for (p = line; (p = strchr(p, ' ')) != NULL && argc <= ARGS_MAX; ) {
 		*p++ = '\0';
@@ -433,7 +437,7 @@ rcpt(struct run *r, char *line)
 	hash(r, &rep.tempfail, sizeof(rep.tempfail));
 	hash(r, &rep.reason, sizeof(rep.reason));
 	hash_str(r, rep.text);
-	if (rep.refuse || r->nrcpts == RCPTS_MAX)
+	if (rep.refuse)
 		return;
 	rc = &r->rcpts[r->nrcpts++];
 	memset(rc, 0, sizeof(*rc));
@@ -476,13 +480,13 @@ header(struct run *r, char *line)
 	*colon = '\0';
 	if (!r->open)
 		begin(r, "<>");
+	if (r->nfields == FIELDS_MAX)
+		return;			/* more are not checked: not given */
 	if (message_header(r->msg, r->cfg, line, colon + 1) == -1)
 		fail("out of memory in message_header");
-	if (r->nfields < FIELDS_MAX) {
-		r->fields[r->nfields].name = xstrdup(line);
-		r->fields[r->nfields].value = xstrdup(colon + 1);
-		r->nfields++;
-	}
+	r->fields[r->nfields].name = xstrdup(line);
+	r->fields[r->nfields].value = xstrdup(colon + 1);
+	r->nfields++;
 }
 
 /* Runs the script text (lines of it are changed in place). */
