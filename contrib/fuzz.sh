@@ -95,7 +95,8 @@ run_target() {
         >"$w/log" 2>&1 || rc=$?
     if [ "$rc" = 0 ] && [ ${#leaks[@]} -gt 0 ]; then
         "$bin/fuzz_$name" -runs=0 -timeout=10 -rss_limit_mb=2048 \
-            -artifact_prefix="$w/art/" "$w/new" >>"$w/log" 2>&1 || rc=$?
+            -artifact_prefix="$w/art/" "$w/new" >"$w/leaks.log" 2>&1 ||
+            rc=$?
     fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log")
     new=$(sed -n 's/^stat::new_units_added: *//p' "$w/log")
@@ -145,7 +146,8 @@ for name in "${targets[@]}"; do
     if ! grep -q ' ok$' "$w/summary" 2>/dev/null; then
         failed=1
         echo "== fuzz_$name failed; the end of its log:"
-        grep -v '^#[0-9]' "$w/log" | tail -n 60
+        cat "$w/log" "$w/leaks.log" 2>/dev/null | grep -v '^#[0-9]' |
+            tail -n 60
         for f in "$w"/art/*; do
             [ -f "$f" ] || continue
             echo "== fuzz_$name: ${f##*/}, $(wc -c <"$f") octets, base64:"
