@@ -42,6 +42,7 @@
 #include "dir_entry.h"
 #include "dir_index.h"
 #include "dir_ldif.h"
+#include "printable.h"
 #include "regfile.h"
 
 #define LDIF_ERRSTR	"mailswitch"	/* libldap's name for its debug lines */
@@ -229,6 +230,44 @@ dir_ldif_lineno(const struct ldif_load *ld, const char *work, const char *line)
 	return lineno;
 }
 
+/* Turns an include: value's "file:" URL into a path, as libldap does. */
+static int	dir_ldif_url_path(const char *url, char *out, size_t outlen);
+
+/*
+ * A URL value ("type:< file:///path", RFC 2849) is read whole by libldap
+ * (ldif_fetch_url()) as the record is parsed, so its file must be a
+ * regular file, as an include: file must: a FIFO would block the load for
+ * ever and /dev/zero fill the memory.  When line (one line from
+ * ldif_getline(): its folds marked with CR) holds a URL value whose file
+ * is no regular file, returns what it is (regfile_kind()), with the URL,
+ * unfolded, in url and the attribute name in *type (*typelen bytes of
+ * line); otherwise NULL (libldap reports a URL it cannot read).
+ */
+static const char *
+dir_ldif_url_kind(const char *line, char *url, size_t urllen,
+    const char **type, size_t *typelen)
+{
+	const char	*colon, *s;
+	char		 path[4096];
+	size_t		 o = 0;
+
+	while (isspace((unsigned char)*line))
+		line++;
+	if ((colon = strchr(line, ':')) == NULL || colon[1] != '<')
+		return NULL;
+	for (s = colon + 2; isspace((unsigned char)*s); s++)
+		;
+	for (; *s != '\0' && o + 1 < urllen; s++)
+		if (*s != '\r')
+			url[o++] = *s;
+	url[o] = '\0';
+	*type = line;
+	*typelen = (size_t)(colon - line);
+	if (dir_ldif_url_path(url, path, sizeof(path)) == -1)
+		return NULL;
+	return regfile_kind(path);
+}
+
 /*
  * Refuses, before libldap sees the record, the lines that make libldap's
  * ldap_parse_ldif_record() read through a NULL pointer: a "-" line (a
@@ -237,14 +276,17 @@ dir_ldif_lineno(const struct ldif_load *ld, const char *work, const char *line)
  * attribute of an entry without checking it (ldapadd -n crashes on the
  * same record); mailswitch refuses both wherever they are.  A "-" line in
  * a changetype: modify record is left to libldap, which handles it (and
- * the record is refused as a change record).  Returns 0, or -1 with
+ * the record is refused as a change record).  A URL value must name a
+ * regular file (dir_ldif_url_kind()).  Returns 0, or -1 with
  * "FILE:LINE: message" in ld->err.
  */
 static int
 dir_ldif_precheck(struct ldif_load *ld)
 {
-	char		*work, *next, *line;
+	char		*work, *next, *line, url[4096];
+	const char	*kind, *name;
 	struct berval	 type, value;
+	size_t		 typelen;
 	int		 freeval, modify = 0, r = 0;
 
 	if ((work = strdup(ld->copy)) == NULL)
@@ -261,6 +303,13 @@ dir_ldif_precheck(struct ldif_load *ld)
 		if (line[0] == ':') {
 			r = dir_ldif_error(ld, dir_ldif_lineno(ld, work, line),
 			    "no attribute name before ':'");
+			continue;
+		}
+		if ((kind = dir_ldif_url_kind(line, url, sizeof(url), &name,
+		    &typelen)) != NULL) {
+			r = dir_ldif_error(ld, dir_ldif_lineno(ld, work, line),
+			    "%.*s:< %s: %s, not a regular file",
+			    (int)(typelen < 64 ? typelen : 64), name, url, kind);
 			continue;
 		}
 		if (ldif_parse_line2(line, &type, &value, &freeval) != 0)
@@ -407,7 +456,6 @@ dir_ldif_hex(char c)
 	    tolower((unsigned char)c) - 'a' + 10;
 }
 
-/* Turns an include: value's "file:" URL into a path, as libldap does. */
 static int
 dir_ldif_url_path(const char *url, char *out, size_t outlen)
 {
@@ -505,8 +553,9 @@ dir_ldif_check_files(const char *path, int depth, char *err, size_t errlen)
 	return r;
 }
 
-void *
-dir_ldif_open(const char *path, const char *proxy_attr,
+/* dir_ldif_open(), but for the message's characters. */
+static dir_index_t *
+dir_ldif_load(const char *path, const char *proxy_attr,
     const char *target_attr, char *err, size_t errlen)
 {
 	struct ldif_load	 ld;
@@ -566,6 +615,18 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	free(ld.dn);
 	free(ld.keys);
 	free(ld.keyv);
+	return ix;
+}
+
+void *
+dir_ldif_open(const char *path, const char *proxy_attr,
+    const char *target_attr, char *err, size_t errlen)
+{
+	dir_index_t	*ix;
+
+	ix = dir_ldif_load(path, proxy_attr, target_attr, err, errlen);
+	if (ix == NULL && errlen > 0)
+		printable_mask(err);	/* a dn or URL in it stays one line */
 	return ix;
 }
 
