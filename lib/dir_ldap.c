@@ -24,6 +24,7 @@
 #include "ldap_conn.h"
 #include "ldap_op.h"
 #include "ldap_pool.h"
+#include "printable.h"
 #include "x500.h"
 
 #define DIR_LDAP_SIZELIMIT	8	/* two entries already say "ambiguous" */
@@ -130,7 +131,7 @@ dir_ldap_parse_entries(void *arg, LDAP *ld, LDAPMessage *msg, char *err,
 		pv = ldap_get_values_len(ld, e, dl->proxy_attr);
 		tv = ldap_get_values_len(ld, e, dl->target_attr);
 		if (dn != NULL)
-			ldap_op_printable(dn);
+			printable_mask(dn);
 		rc = dir_ldap_entry(dl, q, dn != NULL ? dn : "", pv, tv, err,
 		    errlen);
 		ldap_value_free_len(pv);

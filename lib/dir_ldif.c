@@ -30,6 +30,7 @@
 #include "dir_index.h"
 #include "dir_ldif.h"
 #include "ldif_read.h"
+#include "printable.h"
 
 /* The state of one load. */
 struct ldif_load {
@@ -174,8 +175,9 @@ dir_ldif_problem(void *arg, const char *msg)
 	return -1;
 }
 
-void *
-dir_ldif_open(const char *path, const char *proxy_attr,
+/* dir_ldif_open(), but for the message's characters. */
+static dir_index_t *
+dir_ldif_load(const char *path, const char *proxy_attr,
     const char *target_attr, char *err, size_t errlen)
 {
 	struct ldif_load	 ld;
@@ -200,6 +202,18 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	dir_index_builder_free(ld.b);
 	free(ld.keys);
 	free(ld.keyv);
+	return ix;
+}
+
+void *
+dir_ldif_open(const char *path, const char *proxy_attr,
+    const char *target_attr, char *err, size_t errlen)
+{
+	dir_index_t	*ix;
+
+	ix = dir_ldif_load(path, proxy_attr, target_attr, err, errlen);
+	if (ix == NULL && errlen > 0)
+		printable_mask(err);	/* a dn or URL in it stays one line */
 	return ix;
 }
 

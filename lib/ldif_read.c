@@ -176,6 +176,44 @@ ldif_read_lineno(const struct ldif_reader *ld, const char *work, const char *lin
 	return lineno;
 }
 
+/* Turns an include: value's "file:" URL into a path, as libldap does. */
+static int	ldif_read_url_path(const char *url, char *out, size_t outlen);
+
+/*
+ * A URL value ("type:< file:///path", RFC 2849) is read whole by libldap
+ * (ldif_fetch_url()) as the record is parsed, so its file must be a
+ * regular file, as an include: file must: a FIFO would block the read for
+ * ever and /dev/zero fill the memory.  When line (one line from
+ * ldif_getline(): its folds marked with CR) holds a URL value whose file
+ * is no regular file, returns what it is (regfile_kind()), with the URL,
+ * unfolded, in url and the attribute name in *type (*typelen bytes of
+ * line); otherwise NULL (libldap reports a URL it cannot read).
+ */
+static const char *
+ldif_read_url_kind(const char *line, char *url, size_t urllen,
+    const char **type, size_t *typelen)
+{
+	const char	*colon, *s;
+	char		 path[4096];
+	size_t		 o = 0;
+
+	while (isspace((unsigned char)*line))
+		line++;
+	if ((colon = strchr(line, ':')) == NULL || colon[1] != '<')
+		return NULL;
+	for (s = colon + 2; isspace((unsigned char)*s); s++)
+		;
+	for (; *s != '\0' && o + 1 < urllen; s++)
+		if (*s != '\r')
+			url[o++] = *s;
+	url[o] = '\0';
+	*type = line;
+	*typelen = (size_t)(colon - line);
+	if (ldif_read_url_path(url, path, sizeof(path)) == -1)
+		return NULL;
+	return regfile_kind(path);
+}
+
 /*
  * Refuses, before libldap sees the record, the lines that make libldap's
  * ldap_parse_ldif_record() read through a NULL pointer: a "-" line (a
@@ -184,14 +222,17 @@ ldif_read_lineno(const struct ldif_reader *ld, const char *work, const char *lin
  * attribute of an entry without checking it (ldapadd -n crashes on the
  * same record); mailswitch refuses both wherever they are.  A "-" line in
  * a changetype: modify record is left to libldap, which handles it (and
- * the record is refused as a change record).  Returns 0, or -1 with
+ * the record is refused as a change record).  A URL value must name a
+ * regular file (ldif_read_url_kind()).  Returns 0, or -1 with
  * "FILE:LINE: message" in ld->err (-2: out of memory).
  */
 static int
 ldif_read_precheck(struct ldif_reader *ld)
 {
-	char		*work, *next, *line;
+	char		*work, *next, *line, url[4096];
+	const char	*kind, *name;
 	struct berval	 type, value;
+	size_t		 typelen;
 	int		 freeval, modify = 0, r = 0;
 
 	if ((work = strdup(ld->copy)) == NULL) {
@@ -210,6 +251,13 @@ ldif_read_precheck(struct ldif_reader *ld)
 		if (line[0] == ':') {
 			r = ldif_read_error(ld, ldif_read_lineno(ld, work, line),
 			    "no attribute name before ':'");
+			continue;
+		}
+		if ((kind = ldif_read_url_kind(line, url, sizeof(url), &name,
+		    &typelen)) != NULL) {
+			r = ldif_read_error(ld, ldif_read_lineno(ld, work, line),
+			    "%.*s:< %s: %s, not a regular file",
+			    (int)(typelen < 64 ? typelen : 64), name, url, kind);
 			continue;
 		}
 		if (ldif_parse_line2(line, &type, &value, &freeval) != 0)
@@ -370,7 +418,6 @@ ldif_read_hex(char c)
 	    tolower((unsigned char)c) - 'a' + 10;
 }
 
-/* Turns an include: value's "file:" URL into a path, as libldap does. */
 static int
 ldif_read_url_path(const char *url, char *out, size_t outlen)
 {

@@ -14,7 +14,7 @@
 
 #include "dir_ldap.h"
 #include "ldap_conn.h"
-#include "ldap_op.h"
+#include "printable.h"
 #include "replica_scan.h"
 #include "replica_search.h"
 #include "replica_server.h"
@@ -38,7 +38,7 @@ replica_scan_entry(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 	int			 rc;
 
 	if (dn != NULL)
-		ldap_op_printable(dn);
+		printable_mask(dn);
 	pv = ldap_get_values_len(ld, msg, y->set->proxy_attr);
 	tv = ldap_get_values_len(ld, msg, y->set->target_attr);
 	rc = sc->fn(sc->arg, dn != NULL ? dn : "", pv, tv);

@@ -44,6 +44,8 @@ printf 'directory = { backend = "ldif"; ldif = { path = "/dev/zero"; }; };\n' >"
 printf 'max_hops = 3;\n@include "fifo"\n' >"$tmp/fifoinc.conf"
 printf 'version: 1\n\ninclude: file://%s/fifo\n' "$tmp" >"$tmp/inc.ldif"
 printf 'directory = { backend = "ldif"; ldif = { path = "inc.ldif"; }; };\n' >"$tmp/incldif.conf"
+printf 'version: 1\n\ndn: cn=x,dc=x\ndescription:< file://%s/fifo\n' "$tmp" >"$tmp/url.ldif"
+printf 'directory = { backend = "ldif"; ldif = { path = "url.ldif"; }; };\n' >"$tmp/urlldif.conf"
 
 # exports that crashed the LDIF loader or libldap (issue 15): each one is
 # refused with FILE:LINE at -n and at start (-f), never a SIGSEGV
@@ -87,6 +89,8 @@ row 78 '^$' "^$tmp/fifoinc.conf:2: @include \"fifo\": .*a FIFO, not a regular fi
                                                     -c "$tmp/fifoinc.conf" -n
 row 78 '^$' "^$tmp/inc.ldif:3: include: file://$tmp/fifo: a FIFO, not a regular file" \
                                                     -c "$tmp/incldif.conf" -n
+row 78 '^$' "^$tmp/url.ldif:4: description:< file://$tmp/fifo: a FIFO, not a regular file" \
+                                                    -c "$tmp/urlldif.conf" -n
 row 78 '^$' "^$tmp/fifo: cannot read: a FIFO, not a regular file" \
                                                     -c "$tmp/fifo" -n
 row 78 '^$' "^/dev/zero: cannot read: a character device" -c /dev/zero -n

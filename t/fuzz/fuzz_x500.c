@@ -13,21 +13,17 @@
  * the address is at most ADDR_TEXT_MAX octets.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "fuzz_common.h"
 #include "x500.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stops the run: an invariant does not hold. */
 static void
 fail(const char *what)
 {
-	fprintf(stderr, "fuzz_x500: %s\n", what);
-	abort();
+	fuzz_fail("x500", what);
 }
 
 /* Exchange's encoding of dn into out (room for 3 * len + 9). */
