@@ -9,6 +9,7 @@
 #include "audit_cli.h"
 #include "config.h"
 #include "ldif_read.h"
+#include "printable.h"
 #include "replica_scan.h"
 
 /* What the readers' callbacks share: the audit, and whether it failed. */
@@ -74,12 +75,14 @@ audit_cli_read(const config_t *cfg, struct audit_cli *c)
 			fprintf(stderr, "mailswitch: audit: out of memory\n");
 			return EX_TEMPFAIL;
 		}
-		fprintf(stderr, "%s\n", err);	/* FILE:LINE: message */
+		/* FILE:LINE: message, one line whatever the file holds */
+		fprintf(stderr, "%s\n", printable_mask(err));
 		return EX_CONFIG;
 	}
 	if ((rc = replica_scan(cfg, audit_cli_ldap_entry, c, err,
 	    sizeof(err))) == 0)
 		return 0;
+	printable_mask(err);		/* a server's message in it */
 	if (rc == -2) {
 		fprintf(stderr, "%s\n", err);
 		return EX_CONFIG;
