@@ -485,7 +485,8 @@ audit_sort(audit_t *a)
 {
 	size_t	 n = 0;
 
-	qsort(a->found, a->nfound, sizeof(*a->found), audit_cmp);
+	if (a->nfound > 0)	/* qsort() wants an array, even of none */
+		qsort(a->found, a->nfound, sizeof(*a->found), audit_cmp);
 	for (size_t i = 0; i < a->nfound; i++) {
 		if (n > 0 && audit_cmp(&a->found[n - 1], &a->found[i]) == 0) {
 			free(a->found[i].address);
