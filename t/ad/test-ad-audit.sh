@@ -22,29 +22,13 @@ set -eu
 ad_test_init "$0" "$@"
 ou="OU=Contacts,$SAMBA_BASE"
 
-# a_run CONF: -A's exit status, stdout and stderr in A_RC, $T/got, A_ERR
-a_run()
-{
-	set +e
-	timeout 120 "$MS" -c "$1" -A >"$T/got" 2>"$T/a.err"
-	A_RC=$?
-	set -e
-	A_ERR=$(cat "$T/a.err")
-	sanitizer_free "$T/a.err" "-A $(basename "$1")"
-	echo "    -A $(basename "$1") -> $A_RC [$A_ERR]" >&2
-}
-
-same()
-{
-	diff -u "$1" "$2" >&2
-}
 
 conf=$(ad_conf audit "ldaps://127.0.0.1/" "replica={ page_size = 1000; }")
 
 echo "== 1. the template's recipients"
-a_run "$conf"
+audit_run "$conf"
 e2e_check "-A exits 0" is "$A_RC" 0
-e2e_check "no finding" same /dev/null "$T/got"
+e2e_check "no finding" audit_same /dev/null "$T/got"
 e2e_check "stderr: $SAMBA_RECIPIENTS entries, nothing found" is "$A_ERR" \
     "mailswitch: audit of $SAMBA_RECIPIENTS entries (ldaps://127.0.0.1/): 0 ambiguous, 0 loop, 0 unroutable, 0 collision, 0 malformed, 0 unconfigured"
 
@@ -59,15 +43,15 @@ echo "== 2. the seeds"
 	printf '%s\n' "ambiguous	big1599@contoso.com	held by 2 entries: 'CN=Big Dup,$ou'; 'CN=Big List,$ou'"
 	audit_seeds_expected "$ou" "$ou" CN
 } >"$T/want"
-a_run "$conf"
+audit_run "$conf"
 e2e_check "-A exits 1" is "$A_RC" 1
-e2e_check "exactly the seeded findings, in order" same "$T/want" "$T/got"
+e2e_check "exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
 e2e_check "stderr: the counts" is "$A_ERR" \
     "mailswitch: audit of $((SAMBA_RECIPIENTS + ${#AUDIT_SEEDS[@]} + 1)) entries (ldaps://127.0.0.1/): 3 ambiguous, 2 loop, 1 unroutable, 1 collision, 3 malformed, 1 unconfigured"
 
 echo "== 3. the DC stopped"
 samba_stop
-a_run "$conf"
+audit_run "$conf"
 e2e_check "the DC stopped: -A exits 75" is "$A_RC" 75
 e2e_check "... and says the directory fails" has "$A_ERR" \
     "mailswitch: audit: the directory fails: "

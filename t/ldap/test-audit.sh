@@ -47,29 +47,13 @@ slapd_mailswitch_conf "$replica" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
 echo "$outbound" >>"$replica"
 audit_seeds_expected "$contacts" "$users" cn >"$T/want"
 
-# a_run CONF: -A's exit status, stdout and stderr in A_RC, $T/got, A_ERR
-a_run()
-{
-	set +e
-	timeout 60 "$MS" -c "$1" -A >"$T/got" 2>"$T/a.err"
-	A_RC=$?
-	set -e
-	A_ERR=$(cat "$T/a.err")
-	sanitizer_free "$T/a.err" "-A $(basename "$1")"
-	echo "    -A $(basename "$1") -> $A_RC [$A_ERR]" >&2
-}
-
-same()
-{
-	diff -u "$1" "$2" >&2
-}
 
 echo "== 1. the seeds"
 for c in "$conf" "$paged" "$replica"; do
 	name=$(basename "$c" .conf)
-	a_run "$c"
+	audit_run "$c"
 	e2e_check "$name: -A exits 1" is "$A_RC" 1
-	e2e_check "$name: exactly the seeded findings, in order" same "$T/want" "$T/got"
+	e2e_check "$name: exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
 	e2e_check "$name: stderr: 16 entries and the counts" is "$A_ERR" \
 	    "mailswitch: audit of 16 entries (${SLAPD_URI[one]}): 2 ambiguous, 2 loop, 1 unroutable, 1 collision, 3 malformed, 1 unconfigured"
 done
@@ -80,7 +64,7 @@ e2e_check "slapd was asked page by page (11 searches for one page each)" \
 
 echo "== 2. slapd stopped"
 slapd_stop one
-a_run "$conf"
+audit_run "$conf"
 e2e_check "slapd stopped: -A exits 75" is "$A_RC" 75
 e2e_check "slapd stopped: nothing on stdout" test ! -s "$T/got"
 e2e_check "slapd stopped: it says the directory fails" has "$A_ERR" \
@@ -89,7 +73,7 @@ e2e_check "slapd stopped: it says the directory fails" has "$A_ERR" \
 echo "== 3. a bad configuration"
 sed 's/^directory = {/directory = {\n  proxy_attribute = "proxy)(x";/' \
     "$conf" >"$T/bad.conf"
-a_run "$T/bad.conf"
+audit_run "$T/bad.conf"
 e2e_check "an attribute name no filter may hold: -A exits 78" is "$A_RC" 78
 e2e_check "... with FILE:LINE" has "$A_ERR" \
     "$T/bad.conf:7: bad attribute name 'proxy)(x'"

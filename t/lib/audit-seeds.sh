@@ -12,6 +12,12 @@
 #	    classes given
 #	audit_seeds_expected CONTACTS USERS RDN
 #	    the findings, one a line, KIND<TAB>ADDRESS<TAB>DETAIL
+#	audit_run CONF
+#	    mailswitch -A on CONF, for the scripts of t/ldap and t/ad (their
+#	    $MS, $T and sanitizer_free, t/ldap/lib.sh): the exit status in
+#	    A_RC, stdout in $T/got, stderr in A_ERR
+#	audit_same FILE FILE
+#	    true when both hold the same lines, else their diff on stderr
 #
 # The domains are etc/mailswitch.conf's (and the slapd and Samba tests'):
 # contoso.com an internal relay that forwards to legacy.contoso.com,
@@ -85,4 +91,20 @@ audit_seeds_expected()
 	    "malformed	X500:	entry '$r=Typo,$u': an X500 value without a usable DN (empty, a control character, or longer than 2032 octets): ignored" \
 	    "malformed	smtp:typo@@contoso.com	entry '$r=Typo,$u': bad proxy address 'smtp:typo@@contoso.com': more than one @" \
 	    "unconfigured	old@oldname.example	in no configured domain: '$r=Old Name,$u'"
+}
+
+audit_run()
+{
+	set +e
+	timeout 120 "$MS" -c "$1" -A >"$T/got" 2>"$T/a.err"
+	A_RC=$?
+	set -e
+	A_ERR=$(cat "$T/a.err")
+	sanitizer_free "$T/a.err" "-A $(basename "$1")"
+	echo "    -A $(basename "$1") -> $A_RC [$A_ERR]" >&2
+}
+
+audit_same()
+{
+	diff -u "$1" "$2" >&2
 }

@@ -16,36 +16,8 @@
 
 #define EXP_MAX	4096
 
-/* Expands the "{N*s}" repetitions of tmpl into buf; NULL stays NULL. */
-static const char *
-expand(const char *tmpl, char *buf, size_t len)
-{
-	const char	*p, *s, *e;
-	char		*end;
-	size_t		 o = 0, sl;
-	long		 n;
-
-	if (tmpl == NULL)
-		return NULL;
-	for (p = tmpl; *p != '\0';) {
-		if (*p == '{' && (n = strtol(p + 1, &end, 10)) > 0 &&
-		    *end == '*' && (e = strchr(end, '}')) != NULL) {
-			s = end + 1;
-			sl = (size_t)(e - s);
-			for (; n > 0; n--) {
-				ck_assert_msg(o + sl < len, "template too long");
-				memcpy(buf + o, s, sl);
-				o += sl;
-			}
-			p = e + 1;
-		} else {
-			ck_assert_msg(o + 1 < len, "template too long");
-			buf[o++] = *p++;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
+/* The "{N*s}" templates of the rows (tcheck.h). */
+#define expand	tcheck_expand
 
 static const char *
 rcname(int rc)
