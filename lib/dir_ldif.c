@@ -17,7 +17,6 @@
  * changes after: lookups only read, so any number of threads may run them
  * without a lock.  The back-end's handle is the index itself.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,17 +58,11 @@ const dir_backend_ops_t dir_ldif_ops = {
 	.ping = NULL,		/* loaded: it always answers */
 };
 
-/* Writes "PATH:LINE: message" into the load's error buffer; returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-dir_ldif_error(struct ldif_load *ld, unsigned long line, const char *fmt, ...)
+/* Writes "PATH:LINE: msg" (the current record's line); returns -1. */
+static int
+dir_ldif_error(struct ldif_load *ld, const char *msg)
 {
-	char	 msg[1024];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(ld->err, ld->errlen, "%s:%lu: %s", ld->path, line, msg);
+	snprintf(ld->err, ld->errlen, "%s:%lu: %s", ld->path, ld->line, msg);
 	return -1;
 }
 
@@ -118,7 +111,7 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 		return 0;		/* x400:, sip: ... */
 	case DIR_ENTRY_BAD_VALUE:
 	case DIR_ENTRY_BAD_ENTRY:
-		return dir_ldif_error(ld, ld->line, "%s", msg);
+		return dir_ldif_error(ld, msg);
 	case DIR_ENTRY_TARGET:
 		return 0;		/* r->target: one at most */
 	case DIR_ENTRY_PRIMARY:
@@ -127,7 +120,7 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 		break;
 	}
 	if (dir_ldif_key(ld, a.key) == -1)
-		return dir_ldif_error(ld, ld->line, "out of memory");
+		return dir_ldif_error(ld, "out of memory");
 	return 0;
 }
 
@@ -162,7 +155,7 @@ dir_ldif_entry(void *arg, const ldif_read_entry_t *e)
 	rec.target_key = r.has_target ? r.target.key : NULL;
 	rec.bad = NULL;			/* a bad entry stopped the load */
 	if (dir_index_add(ld->b, &rec) == -1)
-		return dir_ldif_error(ld, ld->line, "out of memory");
+		return dir_ldif_error(ld, "out of memory");
 	return 0;
 }
 

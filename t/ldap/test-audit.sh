@@ -47,7 +47,6 @@ slapd_mailswitch_conf "$replica" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
 echo "$outbound" >>"$replica"
 audit_seeds_expected "$contacts" "$users" cn >"$T/want"
 
-
 echo "== 1. the seeds"
 for c in "$conf" "$paged" "$replica"; do
 	name=$(basename "$c" .conf)
