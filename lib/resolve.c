@@ -475,7 +475,7 @@ resolve_sender_decide(const config_t *cfg, directory_t *dir,
 		}
 		if (status == DIR_FOUND && res.count > 1)
 			snprintf(v->detail, sizeof(v->detail),
-			    "%s is the target of %zu entries (%.300s, %.300s); "
+			    "%.300s is the target of %zu entries (%.300s, %.300s); "
 			    "using the rules", v->original.text, res.count,
 			    res.entries[0].dn, res.entries[1].dn);
 		else if (status == DIR_FOUND && res.entries[0].primary != NULL &&
