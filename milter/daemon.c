@@ -295,11 +295,7 @@ signal_thread(void *arg)
 	}
 }
 
-/*
- * Opens the milter's socket, detaches (unless foreground), writes the
- * pidfile and becomes the configured user.  Returns EX_OK or the exit
- * status of what failed (logged).
- */
+/* The user to become as root (daemon.h). */
 int
 daemon_lookup_user(const config_t *cfg, struct passwd **pw, char *err,
     size_t errlen)
@@ -315,6 +311,11 @@ daemon_lookup_user(const config_t *cfg, struct passwd **pw, char *err,
 	return 0;
 }
 
+/*
+ * Opens the milter's socket, detaches (unless foreground), writes the
+ * pidfile and becomes the configured user.  Returns EX_OK or the exit
+ * status of what failed (logged).
+ */
 static int
 open_milter(const config_t *cfg, bool foreground)
 {
