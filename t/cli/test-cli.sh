@@ -5,6 +5,8 @@
 set -u
 bin=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
 conf=$top/etc/mailswitch.conf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -217,13 +219,12 @@ if [ "$(id -u)" = 0 ]; then
     timeout 10 "$bin" -c "$conf" -p "unix:$run/sock" -P "$run/pid" -u nobody
     check "the command returns 0 once detached" test $? = 0
     pid=$(cat "$run/pid" 2>/dev/null || echo none)
-    check "the pidfile names a running process" kill -0 "$pid"
+    check "the pidfile names a running process" proc_alive "$pid"
     check "the daemon runs as nobody" test "$(ps -o user= -p "$pid" 2>/dev/null)" = nobody
     check "the socket belongs to nobody, mode 0660" \
         test "$(stat -c '%U %a' "$run/sock" 2>/dev/null)" = "nobody 660"
     kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    check "SIGTERM stops it within 10 s" sh -c "! kill -0 $pid 2>/dev/null"
+    check "SIGTERM stops it within 10 s" proc_gone "$pid" 100
     check "the pidfile is removed at stop" test ! -e "$run/pid"
     kill -KILL "$pid" 2>/dev/null
 fi

@@ -45,6 +45,7 @@
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LIB_DIR/../ports.sh"
+. "$E2E_LIB_DIR/../lib/process.sh"
 E2E_TOP=$(cd "$E2E_LIB_DIR/../.." && pwd)
 
 E2E_TMP=""
@@ -161,45 +162,15 @@ e2e_port_open()
 # optional PID must stay alive meanwhile.
 e2e_wait_port()
 {
-	local port=$1 secs=${2:-10} pid=${3:-} i
-	for i in $(seq 1 $((secs * 10))); do
-		e2e_port_open "$port" && return 0
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_up "${3:-}" $((${2:-10} * 10)) e2e_port_open "$1"
 }
 
 # Wait (at most SECONDS) until COMMAND... succeeds.
 e2e_wait_for()
 {
-	local secs=$1 i
+	local secs=$1
 	shift
-	for i in $(seq 1 $((secs * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# Stop PID with SIGTERM, wait up to SECONDS, then SIGKILL.
-e2e_kill_pid()
-{
-	local pid=$1 secs=${2:-10} i
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 $((secs * 10))); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "warning: PID $pid ignored SIGTERM, killing" >&2
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
+	proc_wait_up "" $((secs * 10)) "$@"
 }
 
 # ---- smtp-sink: the "next hop" that records what Postfix delivered ----
@@ -232,9 +203,9 @@ e2e_sink_start()
 
 e2e_sink_stop()
 {
-	e2e_kill_pid "$E2E_SINK_PID" 5
+	proc_stop "$E2E_SINK_PID" 5 smtp-sink
 	E2E_SINK_PID=""
-	e2e_kill_pid "$E2E_INET_SINK_PID" 5
+	proc_stop "$E2E_INET_SINK_PID" 5 "smtp-sink (internet)"
 	E2E_INET_SINK_PID=""
 }
 
@@ -331,7 +302,7 @@ e2e_mailswitch_start_socketmap()
 
 e2e_mailswitch_stop()
 {
-	e2e_kill_pid "$E2E_MAILSWITCH_PID" 10
+	proc_stop "$E2E_MAILSWITCH_PID" 10 mailswitch
 	E2E_MAILSWITCH_PID=""
 }
 
@@ -534,15 +505,9 @@ e2e_postfix_stop()
 	[ "$E2E_POSTFIX_UP" = 1 ] || return 0
 	pid=$(e2e_postfix_master_pid || true)
 	postfix -c "$E2E_POSTFIX_DIR" stop >>"$E2E_TMP/postfix.out" 2>&1 || true
-	if [ -n "$pid" ]; then
-		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			postfix -c "$E2E_POSTFIX_DIR" abort \
-			    >>"$E2E_TMP/postfix.out" 2>&1 || true
-		fi
+	if [ -n "$pid" ] && ! proc_gone "$pid" 100; then
+		postfix -c "$E2E_POSTFIX_DIR" abort \
+		    >>"$E2E_TMP/postfix.out" 2>&1 || true
 	fi
 	E2E_POSTFIX_UP=0
 }
@@ -603,15 +568,9 @@ e2e_postfix2_stop()
 	[ -r "$f" ] && pid=$(tr -d ' \n' <"$f")
 	postfix -c "$E2E_POSTFIX2_DIR" stop >>"$E2E_TMP/postfix2.out" 2>&1 ||
 	    true
-	if [ -n "$pid" ]; then
-		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			postfix -c "$E2E_POSTFIX2_DIR" abort \
-			    >>"$E2E_TMP/postfix2.out" 2>&1 || true
-		fi
+	if [ -n "$pid" ] && ! proc_gone "$pid" 100; then
+		postfix -c "$E2E_POSTFIX2_DIR" abort \
+		    >>"$E2E_TMP/postfix2.out" 2>&1 || true
 	fi
 	E2E_POSTFIX2_UP=0
 }

@@ -37,6 +37,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/t/ports.sh"
 . "$top/t/metrics.sh"
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
 
 for c in miltertest curl; do
 	command -v "$c" >/dev/null 2>&1 || {
@@ -57,14 +59,7 @@ cleanup()
 	local rc=$? p
 	set +e
 	for p in $idle_pid $pid; do
-		kill -0 "$p" 2>/dev/null || continue
-		kill -TERM "$p"
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		proc_stop "$p" 5
 	done
 	if [ "$rc" -ne 0 ] && [ -f "$tmp/log" ]; then
 		echo "--- daemon log:" >&2
@@ -122,12 +117,8 @@ userargs=()
 "$bin" -f -c "$conf" -p "unix:$tmp/sock" "${userargs[@]}" \
     >"$tmp/out" 2>"$tmp/log" &
 pid=$!
-for _ in $(seq 1 100); do
-	[ -S "$tmp/sock" ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$tmp/sock" ] || { echo "FATAL: the daemon did not start" >&2; exit 1; }
+proc_wait_up "$pid" 100 test -S "$tmp/sock" ||
+    { echo "FATAL: the daemon did not start" >&2; exit 1; }
 
 # ---- 1. the first scrape ---------------------------------------------------
 
@@ -291,12 +282,8 @@ check "the last scrape is a valid exposition" metrics_valid "$METRICS_BODY"
 
 echo "== SIGTERM"
 kill -TERM "$pid"
-st=0
-for _ in $(seq 1 100); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-wait "$pid" || st=$?
+st="still running 10 s after it"
+! proc_wait_exit "$pid" 100 || st=$PROC_STATUS
 pid=""
 is "SIGTERM: exit 0" "$st" 0
 metrics_get "$METRICS_PORT" /metrics

@@ -42,6 +42,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=t/ports.sh
 . "$top/t/ports.sh"
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
 
 command -v miltertest >/dev/null 2>&1 || {
 	echo "FATAL: miltertest is not installed" >&2
@@ -72,14 +74,7 @@ cleanup()
 	local rc=$? p
 	set +e
 	for p in $bgpid $pid; do
-		kill -0 "$p" 2>/dev/null || continue
-		kill -TERM "$p"
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		proc_stop "$p" 5
 	done
 	if [ "$rc" -ne 0 ]; then
 		for p in "$tmp"/log.* "$tmp/log"; do
@@ -337,23 +332,15 @@ wait_log()
 status=""
 wait_exit()
 {
-	for _ in $(seq 1 "$1"); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			status=0
-			wait "$pid" || status=$?
-			pid=""
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_exit "$pid" "$1" || return 1
+	status=$PROC_STATUS
+	pid=""
 }
 
 # kill_daemon: the daemon did not stop by itself: SIGKILL it, reap it.
 kill_daemon()
 {
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	proc_kill "$pid"
 	pid=""
 }
 
@@ -365,11 +352,7 @@ start_daemon()
 	"$bin" -f -c "$conf" -p "unix:$sock" -u nobody -P "$1" \
 	    >"$tmp/out" 2>"$tmp/log" &
 	pid=$!
-	for _ in $(seq 1 100); do
-		[ -S "$sock" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	proc_wait_up "$pid" 100 test -S "$sock" && return 0
 	echo "FATAL: the daemon did not open unix:$sock" >&2
 	echo "--- command: $bin -f -c $conf -p unix:$sock -u nobody -P $1" >&2
 	cat "$tmp/out" >&2
@@ -385,7 +368,7 @@ hup()
 
 alive()
 {
-	kill -0 "$pid" 2>/dev/null
+	proc_alive "$pid"
 }
 
 # Waits (at most 5 s) until the pidfile holds PID.

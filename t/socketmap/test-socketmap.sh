@@ -33,6 +33,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=t/ports.sh
 . "$top/t/ports.sh"
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
 
 for b in "$bin" "$client"; do
 	[ -x "$b" ] || {
@@ -56,15 +58,7 @@ cleanup()
 {
 	local rc=$?
 	set +e
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid"
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	proc_stop "$pid" 5 mailswitch
 	if [ "$rc" -ne 0 ]; then
 		for p in "$tmp"/log.*; do
 			[ -f "$p" ] || continue
@@ -125,16 +119,9 @@ start_daemon()
 status=""
 wait_exit()
 {
-	for _ in $(seq 1 "$1"); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			status=0
-			wait "$pid" || status=$?
-			pid=""
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_exit "$pid" "$1" || return 1
+	status=$PROC_STATUS
+	pid=""
 }
 
 # has TEXT: the current log has a line with TEXT (fixed string).
@@ -151,8 +138,7 @@ after_stop()
 		fi
 	else
 		fail "stop: the daemon still runs 10 s after SIGTERM (SIGKILLed)"
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+		proc_kill "$pid"
 		pid=""
 	fi
 	if "$client" -r "$1"; then
