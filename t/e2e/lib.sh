@@ -46,6 +46,7 @@
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LIB_DIR/../ports.sh"
 . "$E2E_LIB_DIR/../lib/process.sh"
+. "$E2E_LIB_DIR/../lib/assert.sh"
 E2E_TOP=$(cd "$E2E_LIB_DIR/../.." && pwd)
 
 E2E_TMP=""
@@ -63,7 +64,6 @@ E2E_INET_SINK_PID=""
 E2E_POSTFIX2_DIR=""
 E2E_POSTFIX2_UP=0
 E2E_SMTP2_PORT=""
-E2E_FAILS=0
 
 # Print a message on stderr and exit non-zero (the trap cleans up).
 e2e_die()
@@ -72,29 +72,6 @@ e2e_die()
 	exit 2
 }
 
-# Record one check: e2e_check NAME COMMAND... prints PASS/FAIL.
-e2e_check()
-{
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS: $name"
-	else
-		echo "FAIL: $name"
-		E2E_FAILS=$((E2E_FAILS + 1))
-	fi
-}
-
-# Print the PASS/FAIL verdict line and return non-zero on any failure.
-e2e_summary()
-{
-	if [ "$E2E_FAILS" -eq 0 ]; then
-		echo "PASS: all checks"
-		return 0
-	fi
-	echo "FAIL: $E2E_FAILS check(s) failed"
-	return 1
-}
 
 # Refuse to run without what we need; exit 77 (ctest "skipped" convention
 # is not configured, so this is an honest failure with a reason).
