@@ -5,8 +5,8 @@
  * NUL, CR or LF); then the key goes to resolve_rcpt() (access, virtual) or
  * resolve_sender() (generic) and the verdict becomes the map's reply, as in
  * the table of SPEC section 6.  The replies depend on the verdict's action
- * and codes; the one place that reads the reason is
- * sockmap_accepted_failure().
+ * and reply (its codes and access(5) text are reason.h's); the one place
+ * that reads the reason is sockmap_accepted_failure().
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,23 +32,6 @@ static const char *const sockmap_status_names[] = {
 	[SOCKMAP_NOTFOUND] = "NOTFOUND",
 	[SOCKMAP_TEMP] = "TEMP",
 	[SOCKMAP_PERM] = "PERM",
-};
-
-/*
- * The access(5) action for each refusal of SPEC section 1: the codes and
- * the text after Postfix's own "<a>: Recipient address rejected: ".
- */
-static const struct sockmap_refusal {
-	const char	*rcode;
-	const char	*xcode;
-	const char	*text;
-} sockmap_refusals[] = {
-	{ "550", "5.1.1", "User unknown" },
-	{ "554", "5.4.6", "Routing loop detected" },
-	{ "550", "5.1.4", "ambiguous" },
-	{ "501", "5.1.3", "Bad recipient address syntax" },
-	{ "553", "5.1.3", "too long to forward" },	/* forward_to overflow */
-	{ "451", "4.3.0", "Temporary lookup failure" },
 };
 
 const char *
@@ -147,40 +130,19 @@ sockmap_accepted_failure(const rcpt_verdict_t *v)
 	return v->action == RESOLVE_KEEP && v->reason == REASON_DIRECTORY_ERROR;
 }
 
-/* The access(5) action text of a refusal: from the table, else from v->text. */
-static const char *
-sockmap_refusal_text(const rcpt_verdict_t *v)
-{
-	const char	*t = v->text;
-	size_t		 n = strlen(v->original.text);
-
-	for (size_t i = 0; i < sizeof(sockmap_refusals) /
-	    sizeof(sockmap_refusals[0]); i++)
-		if (strcmp(v->rcode, sockmap_refusals[i].rcode) == 0 &&
-		    strcmp(v->xcode, sockmap_refusals[i].xcode) == 0)
-			return sockmap_refusals[i].text;
-	/* a refusal of a kind this table does not know: "<a>: " is Postfix's */
-	if (n > 0 && t[0] == '<' && strncmp(t + 1, v->original.text, n) == 0 &&
-	    strncmp(t + 1 + n, ">: ", 3) == 0)
-		t += n + 4;
-	if (strncmp(t, "Recipient address rejected: ", 28) == 0)
-		t += 28;
-	return t;
-}
-
 static sockmap_status_t
 sockmap_access(sockmap_result_t *res)
 {
-	const rcpt_verdict_t *v = &res->verdict;
+	const reason_smtp_t *smtp = reason_smtp(res->verdict.reply);
 
-	switch (v->action) {
+	switch (res->verdict.action) {
 	case RESOLVE_TEMPFAIL:
 	case RESOLVE_REJECT:
-		if (v->rcode == NULL || v->xcode == NULL)	/* resolve.h promises them */
+		if (smtp->rcode == NULL)	/* resolve.h promises one */
 			return sockmap_set(res, SOCKMAP_TEMP,
 			    "TEMP refusal without a reply code");
-		return sockmap_set(res, SOCKMAP_OK, "OK %s %s %s", v->rcode,
-		    v->xcode, sockmap_refusal_text(v));
+		return sockmap_set(res, SOCKMAP_OK, "OK %s %s %s", smtp->rcode,
+		    smtp->xcode, smtp->access);
 	default:
 		return sockmap_notfound(res);
 	}
