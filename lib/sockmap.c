@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "sockmap.h"
 
@@ -164,8 +165,97 @@ sockmap_rewrite(sockmap_result_t *res)
 	}
 }
 
-sockmap_status_t
-sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
+/* Sets the log line of res: its level, then the text made by fmt. */
+static void __attribute__((format(printf, 3, 4)))
+sockmap_log_set(sockmap_result_t *res, int level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	res->log_level = level;
+	va_start(ap, fmt);
+	(void)vsnprintf(res->log, sizeof(res->log), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The log line of an answered request: a refused request, a directory
+ * failure, nothing happened (at debug level, unless the answer was stale),
+ * a refusal (the access map) or a rewrite.
+ */
+static void
+sockmap_log(sockmap_result_t *res)
+{
+	const rcpt_verdict_t	*v = &res->verdict;
+	const char		*map = sockmap_map_name(res->map);
+	const char		*what = res->map == SOCKMAP_GENERIC ? "address" :
+	    "rcpt";
+	const char		*detail = v->detail;
+	const char		*open = detail[0] ? " (" : "";
+	const char		*close = detail[0] ? ")" : "";
+
+	if (res->status == SOCKMAP_PERM)
+		sockmap_log_set(res, LOG_WARNING, "refused request \"%s\": %s",
+		    res->key, res->why != NULL ? res->why : "malformed");
+	else if (res->directory_error)
+		sockmap_log_set(res, LOG_WARNING, "%s %s=<%s> %s%s%s%s", map,
+		    what, res->key, res->status == SOCKMAP_NOTFOUND ?
+		    "unchanged directory" : "temporary lookup failure", open,
+		    detail, close);
+	else if (res->quiet)	/* a stale answer is worth saying, unchanged as it is */
+		sockmap_log_set(res, v->stale ? LOG_INFO : LOG_DEBUG,
+		    "%s %s=<%s> unchanged %s%s%s%s", map, what, res->key,
+		    reason_name(v->reason), open, detail, close);
+	else if (res->map == SOCKMAP_ACCESS)
+		sockmap_log_set(res, reason_log_level(v->reason),
+		    "reject rcpt=<%s> %s %s %s%s%s%s", res->key, v->rcode,
+		    v->xcode, reason_phrase(v->reason), open, detail, close);
+	else
+		sockmap_log_set(res, LOG_INFO, "%s=<%s> -> <%s> %s%s%s%s%s",
+		    what, v->original.text, v->address.text,
+		    reason_name(v->reason),
+		    res->map == SOCKMAP_GENERIC ? " outbound" : "", open, detail,
+		    close);
+}
+
+/*
+ * What to count of an answered request (README "Metrics"): Postfix asks
+ * the access map at RCPT and the virtual map only for a recipient it
+ * accepted, so a refusal is counted at the access map and every other
+ * verdict (the rewrites, unchanged, tempfail) at the virtual map; a
+ * generic answer is an outbound decision.  A PERM (no decision) is not
+ * counted.
+ */
+static void
+sockmap_count(sockmap_result_t *res)
+{
+	const rcpt_verdict_t	*v = &res->verdict;
+	bool			 refused = v->action == RESOLVE_REJECT ||
+				    v->action == RESOLVE_TEMPFAIL;
+
+	res->tempfail = v->action == RESOLVE_TEMPFAIL;
+	res->direction = res->map == SOCKMAP_GENERIC ? METRICS_OUTBOUND :
+	    METRICS_INBOUND;
+	switch (res->map) {
+	case SOCKMAP_ACCESS:
+		res->count = refused;
+		break;
+	case SOCKMAP_VIRTUAL:
+		res->count = !refused || res->status == SOCKMAP_TEMP;
+		break;
+	case SOCKMAP_GENERIC:
+		res->count = true;
+		break;
+	case SOCKMAP_MAP_NONE:
+		res->count = false;
+		break;
+	}
+	if (res->status == SOCKMAP_PERM)
+		res->count = false;
+}
+
+/* The reply of a checked request (the request's key in res->key). */
+static sockmap_status_t
+sockmap_decide(const config_t *cfg, directory_t *dir, const char *request,
     size_t len, sockmap_result_t *res)
 {
 	char		 key[SOCKMAP_QUERY_MAX + 1];
@@ -216,11 +306,24 @@ sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
 }
 
 sockmap_status_t
+sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
+    size_t len, sockmap_result_t *res)
+{
+	(void)sockmap_decide(cfg, dir, request, len, res);
+	sockmap_log(res);
+	sockmap_count(res);
+	return res->status;
+}
+
+sockmap_status_t
 sockmap_malformed(const char *why, sockmap_result_t *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->map = SOCKMAP_MAP_NONE;
 	res->why = why != NULL ? why : "malformed";
-	return sockmap_set(res, SOCKMAP_PERM, "PERM bad netstring: %s",
+	(void)sockmap_set(res, SOCKMAP_PERM, "PERM bad netstring: %s",
 	    res->why);
+	sockmap_log(res);
+	sockmap_count(res);
+	return res->status;
 }
