@@ -472,15 +472,20 @@ daemon_run(runtime_t *rt, const char *config_path,
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
+	/*
+	 * The listeners before the thread that stops them, so that it sees
+	 * them started (pthread_create() orders the two; a signal that comes
+	 * meanwhile waits, blocked, for the thread).
+	 */
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if (on[id] && frontend_get(id)->start != NULL &&
+		    frontend_get(id)->start() == -1)
+			return EX_OSERR;
 	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
 		log_msg(LOG_ERR, "cannot start the signal thread");
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
-	for (int id = 0; id < FRONTEND_COUNT; id++)
-		if (on[id] && frontend_get(id)->start != NULL &&
-		    frontend_get(id)->start() == -1)
-			return EX_OSERR;
 	for (int id = 0; id < FRONTEND_COUNT; id++)
 		if (on[id] && frontend_get(id)->run != NULL) {
 			status = frontend_get(id)->run();
