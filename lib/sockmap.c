@@ -13,6 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "log.h"
 #include "sockmap.h"
 
 _Static_assert(SOCKMAP_TEXT_MAX <= SOCKMAP_REPLY_MAX,
@@ -165,13 +166,20 @@ sockmap_rewrite(sockmap_result_t *res)
 	}
 }
 
-/* Sets the log line of res: its level, then the text made by fmt. */
+/*
+ * Sets the log line of res: its level, then the text made by fmt -- only
+ * when a line at that level would be written (log_enabled()); else the
+ * text is empty, and a request at the usual level costs no formatting.
+ */
 static void __attribute__((format(printf, 3, 4)))
 sockmap_log_set(sockmap_result_t *res, int level, const char *fmt, ...)
 {
 	va_list	 ap;
 
 	res->log_level = level;
+	res->log[0] = '\0';
+	if (!log_enabled(level))
+		return;
 	va_start(ap, fmt);
 	(void)vsnprintf(res->log, sizeof(res->log), fmt, ap);
 	va_end(ap);

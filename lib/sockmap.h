@@ -81,7 +81,9 @@ typedef struct sockmap_result {
 					   reply (PERM) */
 	int		 log_level;	/* syslog level of log */
 	char		 log[SOCKMAP_LOG_MAX];	/* the request's log line, for
-					   after the front end's "socketmap: " */
+					   after the front end's "socketmap: ";
+					   empty when log_level is not
+					   log_enabled() */
 	bool		 count;		/* a decision to count (README
 					   "Metrics"): verdict.reason, */
 	metrics_direction_t direction;	/* in this direction, */

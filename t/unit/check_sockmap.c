@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "log.h"
 #include "resolve.h"
 #include "sockmap.h"
 #include "tcheck.h"
@@ -587,13 +588,28 @@ START_TEST(test_log_and_count)
 {
 	char		 err[CONFIG_ERR_MAX];
 	sockmap_result_t res;
+	config_t	*cfg;
+	directory_t	*dir;
 
+	log_set_level(LOG_DEBUG);	/* every line is made */
 	run_log_table(config_load(example_conf(), err, sizeof(err)),
 	    example_log_rows, NELEM(example_log_rows));
 	run_log_table(load_text(down_conf, "tempfail", ""), tempfail_log_rows,
 	    NELEM(tempfail_log_rows));
 	run_log_table(load_text(down_conf, "accept", ""), accept_log_rows,
 	    NELEM(accept_log_rows));
+
+	/* at the usual level, a debug line is not even made */
+	log_set_level(LOG_INFO);
+	cfg = config_load(example_conf(), err, sizeof(err));
+	ck_assert(cfg != NULL);
+	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
+	    "%s", err);
+	ck_assert(sockmap_reply(cfg, dir, "access postmaster", 17, &res) ==
+	    SOCKMAP_NOTFOUND);
+	ck_assert(res.log_level == LOG_DEBUG && res.log[0] == '\0');
+	directory_close(dir);
+	config_free(cfg);
 
 	sockmap_malformed("no ':' after the length", &res);
 	ck_assert_str_eq(res.log, "refused request \"\": no ':' after the length");
