@@ -75,6 +75,29 @@ void	dir_index_builder_free(dir_index_builder_t *b);
 int	dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
 	    dir_result_t *res, char *err, size_t errlen);
 
+/* Called for one key by dir_index_foreach() and dir_index_diff(): 0 to
+   go on, anything else to stop with that value. */
+typedef int (*dir_index_key_fn)(const char *key, void *arg);
+
+/*
+ * Calls fn(key, arg) for every distinct folded key of the proxy table
+ * (by_target 0) or the target table (1) of ix (NULL: none), in an order
+ * of the index's own.  Returns 0, or fn's value that stopped it.  The
+ * key belongs to ix.  Thread-safe.
+ */
+int	dir_index_foreach(const dir_index_t *ix, int by_target,
+	    dir_index_key_fn fn, void *arg);
+
+/*
+ * Calls fn(key, arg) for every key of the proxy (by_target 0) or target
+ * (1) table whose lookup would answer differently in a and in b (either
+ * may be NULL: empty): a key in one of them only, or held by other
+ * entries (another dn, primary, target or bad).  One pass over both
+ * tables.  Returns 0, or fn's value that stopped it.  Thread-safe.
+ */
+int	dir_index_diff(const dir_index_t *a, const dir_index_t *b,
+	    int by_target, dir_index_key_fn fn, void *arg);
+
 /* Returns the number of entries kept (bad ones included); 0 for NULL. */
 size_t	dir_index_entries(const dir_index_t *ix);
 
