@@ -168,19 +168,30 @@ sockmap_refusal_text(const rcpt_verdict_t *v)
 	return t;
 }
 
+const char *
+sockmap_access_action(const rcpt_verdict_t *v, char *buf, size_t len)
+{
+	if ((v->action != RESOLVE_REJECT && v->action != RESOLVE_TEMPFAIL) ||
+	    v->rcode == NULL || v->xcode == NULL)	/* resolve.h promises them */
+		return NULL;
+	snprintf(buf, len, "%s %s %s", v->rcode, v->xcode,
+	    sockmap_refusal_text(v));
+	return buf;
+}
+
 static sockmap_status_t
 sockmap_access(sockmap_result_t *res)
 {
 	const rcpt_verdict_t *v = &res->verdict;
+	char		 action[SOCKMAP_TEXT_MAX];
 
 	switch (v->action) {
 	case RESOLVE_TEMPFAIL:
 	case RESOLVE_REJECT:
-		if (v->rcode == NULL || v->xcode == NULL)	/* resolve.h promises them */
+		if (sockmap_access_action(v, action, sizeof(action)) == NULL)
 			return sockmap_set(res, SOCKMAP_TEMP,
 			    "TEMP refusal without a reply code");
-		return sockmap_set(res, SOCKMAP_OK, "OK %s %s %s", v->rcode,
-		    v->xcode, sockmap_refusal_text(v));
+		return sockmap_set(res, SOCKMAP_OK, "OK %s", action);
 	default:
 		return sockmap_notfound(res);
 	}
