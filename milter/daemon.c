@@ -29,6 +29,7 @@
 #include "metrics_http.h"
 #include "socketmap.h"
 #include "startup_keys.h"
+#include "tables_thread.h"
 
 #define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
 
@@ -393,9 +394,11 @@ daemon_run(runtime_t *rt, const char *config_path,
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_msg(LOG_INFO, "mailswitch %s started: milter on %s, socketmap on %s, "
-	    "metrics on %s (%zu domains, %s directory)", MAILSWITCH_VERSION,
+	    "tables in %s, metrics on %s (%zu domains, %s directory)",
+	    MAILSWITCH_VERSION,
 	    rt->cfg->socket[0] ? rt->cfg->socket : "(none)",
 	    rt->cfg->socketmap[0] ? rt->cfg->socketmap : "(none)",
+	    rt->cfg->tables.path[0] ? rt->cfg->tables.path : "(none)",
 	    rt->cfg->metrics[0] ? rt->cfg->metrics : "(none)",
 	    domains_count(rt->cfg->domains), directory_backend_name(rt->dir));
 	milter = rt->cfg->socket[0] != '\0';
@@ -412,6 +415,8 @@ daemon_run(runtime_t *rt, const char *config_path,
 	}
 	pthread_detach(tid);
 	if (socketmap && socketmap_start() == -1)
+		return EX_OSERR;
+	if (tables_thread_start() == -1)
 		return EX_OSERR;
 	if (metrics_http_start() == -1)
 		return EX_OSERR;
