@@ -29,6 +29,7 @@ struct lmdb_table {
 	int		 fd;		/* the data file's, for the locks */
 	size_t		 mapsize;
 	bool		 full;		/* a write found the map full */
+	bool		 emptied;	/* the transaction began empty */
 };
 
 /* fcntl() lock of the whole file: F_WRLCK, F_RDLCK or F_UNLCK, waiting. */
@@ -215,7 +216,7 @@ lmdb_table_put(lmdb_table_t *t, const char *key, const char *value,
 		    t->file, key);
 		return -1;
 	}
-	if (mdb_get(t->txn, t->dbi, &k, &old) == 0 &&
+	if (!t->emptied && mdb_get(t->txn, t->dbi, &k, &old) == 0 &&
 	    old.mv_size == vlen + 1 && memcmp(old.mv_data, value, vlen + 1) == 0)
 		return 1;
 	v.mv_data = (void *)(uintptr_t)value;
@@ -286,6 +287,7 @@ lmdb_table_attempt(lmdb_table_t *t, bool replace_all, lmdb_table_fn fn,
 	int	 rc, r;
 
 	t->full = false;
+	t->emptied = replace_all;
 	if ((rc = mdb_txn_begin(t->env, NULL, 0, &t->txn)) != 0) {
 		snprintf(err, errlen, "%s: cannot begin a transaction: %s",
 		    t->file, mdb_strerror(rc));
