@@ -25,6 +25,7 @@ struct tables_thread {
 	int		 stale;		/* the copy last written was stale */
 	size_t		 logged;	/* key lines of the write under way */
 	size_t		 unlogged;	/* the ones past the limit */
+	char		 last_err[CONFIG_ERR_MAX];	/* of the last failure */
 };
 
 static int64_t
@@ -146,9 +147,12 @@ tables_tick(struct tables_thread *tt)
 	if (r == -1) {
 		metrics_tables_write(st.full ? METRICS_TABLES_FULL :
 		    METRICS_TABLES_UPDATE, 0, NULL);
-		log_msg(LOG_WARNING, "tables: write failed: %s (tried again "
-		    "in %d s; Postfix reads the tables as they were)", err,
-		    TABLES_THREAD_RETRY_MS / 1000);
+		/* the same failure again is said at debug only */
+		log_msg(tt->failing && strcmp(err, tt->last_err) == 0 ?
+		    LOG_DEBUG : LOG_WARNING, "tables: write failed: %s (tried "
+		    "again in %d s; Postfix reads the tables as they were)",
+		    err, TABLES_THREAD_RETRY_MS / 1000);
+		snprintf(tt->last_err, sizeof(tt->last_err), "%s", err);
 		tt->failing = true;
 		tt->retry_ms = clock_ms() + TABLES_THREAD_RETRY_MS;
 	} else {
