@@ -19,6 +19,7 @@
 #include "dir_view.h"
 #include "lmdb_table.h"
 #include "tables_writer.h"
+#include "x500.h"
 
 /* A key kind in a dependency: read by proxy or by target; decided as a
    recipient or as a sender. */
@@ -241,6 +242,17 @@ tables_keys_unique(struct tables_keys *k)
 	k->n = n;
 }
 
+/*
+ * An X500 proxy address's key ("x500:<dn>", x500.h): no table holds it,
+ * since Postfix looks up SMTP addresses only (IMCEAEX addresses are not
+ * decoded in tables mode).
+ */
+static bool
+tables_x500_key(const char *key)
+{
+	return strncmp(key, X500_KEY_PREFIX, X500_KEY_PREFIX_LEN) == 0;
+}
+
 /* dir_index_diff()'s callback: collects the keys into a tables_keys. */
 static int
 tables_collect(const char *key, void *arg)
@@ -352,13 +364,22 @@ struct tables_full_arg {
 	int			 failed;
 };
 
+/*
+ * dir_index_each() on one table of the index: the key decided as resolve.c
+ * decides it (the decision looks its entries up itself), its entry put.
+ */
 static int
-tables_full_key(const char *key, void *arg)
+tables_full_key(void *arg, const char *key, const dir_entry_t *entries,
+    size_t n)
 {
 	struct tables_full_arg	*fa = arg;
 	tables_row_t		 row;
 	tables_map_t		 m = fa->pass->map;
 
+	(void)entries;
+	(void)n;
+	if (tables_x500_key(key))
+		return 0;
 	tables_decide(fa->pass, key, &row);
 	if (!row.has[m])
 		return 0;
@@ -392,9 +413,12 @@ tables_full_fill(lmdb_table_t *t, void *arg, char *err, size_t errlen)
 	pass->changed = 0;
 	if (tables_domains_foreach(pass->w->td, tables_full_domain, &fa) != 0)
 		return -1;
-	if (dir_index_foreach(pass->w->ix, pass->map == TABLES_GENERIC,
-	    tables_full_key, &fa) != 0)
+	if (dir_index_each(pass->w->ix, pass->map == TABLES_GENERIC,
+	    tables_full_key, &fa) != 0) {
+		if (!fa.failed)
+			snprintf(err, errlen, "tables: out of memory");
 		return -1;
+	}
 	return 0;
 }
 
@@ -525,7 +549,8 @@ tables_update(tables_writer_t *w, const config_t *cfg,
 		goto nomem;
 	tables_deps_sort(w);
 	for (size_t i = 0; i < cp.n; i++)
-		if (tables_keys_add(&rcpts, cp.v[i]) == -1 ||
+		if ((!tables_x500_key(cp.v[i]) &&
+		    tables_keys_add(&rcpts, cp.v[i]) == -1) ||
 		    tables_dependents(w, DEP_PROXY, cp.v[i], &rcpts,
 		    &senders) == -1)
 			goto nomem;

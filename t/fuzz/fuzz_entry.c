@@ -9,7 +9,8 @@
  * hold a NUL or a newline); other lines and empty values are ignored.
  *
  * Besides crashes and sanitizer reports, it checks what dir_entry.h
- * promises: an address it returns parses, as itself, its key folded; only
+ * promises: an address it returns parses, as itself, its key folded (an
+ * X500 value's key is its DN's, x500.h); only
  * the first primary is kept and a different second one is a bad entry; a
  * second target is always a bad entry; a message names the entry and
  * shows no control character.  And the LDIF back-end agrees, as the
@@ -30,6 +31,7 @@
 #include "dir_entry.h"
 #include "dir_ldif.h"
 #include "fuzz_common.h"
+#include "x500.h"
 
 #define DN		"cn=Fuzz,dc=contoso,dc=com"
 #define VALUES_MAX	64	/* values read per input */
@@ -132,6 +134,19 @@ check_addr(const addr_t *a)
 		fail("a key that is not the address folded");
 }
 
+/* An X500 value the rules took: its key is x500_key()'s of its DN. */
+static void
+check_x500(const addr_t *a, const struct value *v)
+{
+	char	 key[X500_KEY_MAX + 1];
+
+	if (v->len <= X500_KEY_PREFIX_LEN || x500_key(v->bytes +
+	    X500_KEY_PREFIX_LEN, v->len - X500_KEY_PREFIX_LEN, key,
+	    sizeof(key)) != 0 || strcmp(key, a->key) != 0 ||
+	    !x500_is_key(a->key) || a->local_len != 0)
+		fail("an X500 value whose key is not its DN's");
+}
+
 /* Checks that the entry is found under key, by proxy or by target. */
 static void
 check_found(void *h, int by_target, const char *key,
@@ -228,6 +243,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fail("a target taken twice, or from a proxy");
 			targets++;
 			check_addr(&a);
+			break;
+		case DIR_ENTRY_X500:
+			if (v[i].target)
+				fail("an X500 kind for a target value");
+			check_x500(&a, &v[i]);
+			keys[nkeys++] = a;
 			break;
 		case DIR_ENTRY_OTHER:
 			if (v[i].target || a.key[0] != '\0')

@@ -456,6 +456,7 @@ END_TEST
 
 static const char export_a[] =
     ENTRY("Bob", P("SMTP:bob@contoso.com") P("smtp:bob.lee@contoso.com")
+	P("X500:/o=Contoso/ou=Exchange/cn=Recipients/cn=bob")
 	T("SMTP:bob@fourthcoffee.com"))
     ENTRY("Frank", P("SMTP:frank@sales.contoso.com") T("frank@fourthcoffee.com"))
     ENTRY("Erin", P("SMTP:erin@contoso.com") T("SMTP:erin.old@contoso.com"))
@@ -467,7 +468,9 @@ static const char export_a[] =
 
 static const char export_b[] =
     /* bob: a secondary address removed, his target changed */
-    ENTRY("Bob", P("SMTP:bob@contoso.com") T("SMTP:robert@fourthcoffee.com"))
+    ENTRY("Bob", P("SMTP:bob@contoso.com")
+	P("X500:/o=Contoso/ou=Exchange/cn=Recipients/cn=robert")
+	T("SMTP:robert@fourthcoffee.com"))
     /* frank: gone; erin.old: retargeted (erin@ follows the chain) */
     ENTRY("Erin", P("SMTP:erin@contoso.com") T("SMTP:erin.old@contoso.com"))
     ENTRY("Erin Old", P("SMTP:erin.old@contoso.com") T("SMTP:erin2@fourthcoffee.com"))
@@ -479,7 +482,9 @@ static const char export_b[] =
 	T("SMTP:dan@fourthcoffee.com"))
     /* shared@: no longer ambiguous */
     ENTRY("Gina", P("SMTP:gina@sales.contoso.com") P("smtp:shared@contoso.com"))
-    ENTRY("Ivy", P("SMTP:ivy@contoso.com"))
+    /* ivy: an X500 address added, which no table holds */
+    ENTRY("Ivy", P("SMTP:ivy@contoso.com")
+	P("X500:/o=Contoso/ou=Exchange/cn=Recipients/cn=ivy@contoso.com"))
     /* a new contact in the authoritative domain, and an ambiguity made */
     ENTRY("New", P("SMTP:new@sales.contoso.com") P("smtp:twice@contoso.com")
 	T("SMTP:new@fourthcoffee.com"))
@@ -596,6 +601,8 @@ START_TEST(test_update_is_full_write)
 		dump(full, tables_map_name((tables_map_t)m), d2, sizeof(d2));
 		ck_assert_msg(strcmp(d1, d2) == 0, "%s: update\n%s\nfull "
 		    "write\n%s", tables_map_name((tables_map_t)m), d1, d2);
+		ck_assert_msg(strstr(d1, "x500:") == NULL, "%s holds an X500 "
+		    "key:\n%s", tables_map_name((tables_map_t)m), d1);
 	}
 	/* and the changes logged are the keys that changed, no other */
 	for (size_t i = 0; i < NELEM(changed); i++)
