@@ -112,17 +112,18 @@ static void
 tables_tick(struct tables_thread *tt)
 {
 	runtime_t		*rt = runtime_acquire();
+	const config_t		*cfg;
 	dir_snapshot_t		 snap;
 	tables_stats_t		 st;
 	char			 err[CONFIG_ERR_MAX];
-	bool			 new_config;
+	bool			 new_config, off;
 	int			 r;
 
 	if (rt == NULL)
 		return;
-	if (rt->cfg->tables.path[0] == '\0' ||
-	    !directory_snapshot(rt->dir, &snap)) {
-		if (rt->cfg->tables.path[0] == '\0')
+	off = runtime_config(rt)->tables.path[0] == '\0';
+	if (off || !directory_snapshot(runtime_directory(rt), &snap)) {
+		if (off)
 			metrics_tables_current(0);
 		runtime_release(rt);
 		return;
@@ -138,8 +139,9 @@ tables_tick(struct tables_thread *tt)
 		runtime_release(rt);
 		return;
 	}
+	cfg = runtime_config(tt->written);
 	tt->logged = tt->unlogged = 0;
-	r = tables_writer_sync(tt->w, tt->written->cfg, new_config, &snap, &st,
+	r = tables_writer_sync(tt->w, cfg, new_config, &snap, &st,
 	    tables_log_key, tt, err, sizeof(err));
 	if (tt->unlogged > 0)
 		log_msg(LOG_INFO, "tables: and %zu keys more changed",
@@ -167,7 +169,7 @@ tables_tick(struct tables_thread *tt)
 			else if (!snap.stale && tt->stale)
 				log_msg(LOG_NOTICE, "tables: the directory's "
 				    "copy is current again");
-			tables_log_write(tt->written->cfg, &st, snap.stale);
+			tables_log_write(cfg, &st, snap.stale);
 			tt->stale = snap.stale;
 		}
 		if (tt->failing)
