@@ -73,9 +73,10 @@ struct persist {
 static int
 replica_push_apply(replica_sync_t *y, struct persist *p)
 {
-	if (y->changes > 0 && replica_sync_publish(y) == -1)
-		return -1;
-	if (y->changes == 0)
+	if (replica_store_dirty(y->store)) {
+		if (replica_sync_publish(y) == -1)
+			return -1;
+	} else
 		replica_state_good(y->st);
 	replica_sync_ok(y, METRICS_SYNC_PUSH, p->start);
 	y->changes = 0;
@@ -114,8 +115,8 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 		break;
 	case SYNCREPL_ADD:
 	case SYNCREPL_MODIFY:
-		if (replica_entry_read(&e, y->set, ld, msg, uuid, NULL, y->err,
-		    sizeof(y->err)) == -1) {
+		if (replica_entry_read(&e, y->set, ld, msg, uuid,
+		    REPLICA_ID_ENTRYUUID, y->err, sizeof(y->err)) == -1) {
 			rc = -1;
 			break;
 		}
