@@ -132,19 +132,31 @@ sockmap_accepted_failure(const rcpt_verdict_t *v)
 	return v->action == RESOLVE_KEEP && v->reason == REASON_DIRECTORY_ERROR;
 }
 
+const char *
+sockmap_access_action(const rcpt_verdict_t *v, char *buf, size_t len)
+{
+	const reason_smtp_t *smtp = reason_smtp(v->reply);
+
+	if ((v->action != RESOLVE_REJECT && v->action != RESOLVE_TEMPFAIL) ||
+	    smtp->rcode == NULL)	/* resolve.h promises one */
+		return NULL;
+	snprintf(buf, len, "%s %s %s", smtp->rcode, smtp->xcode, smtp->access);
+	return buf;
+}
+
 static sockmap_status_t
 sockmap_access(sockmap_result_t *res)
 {
-	const reason_smtp_t *smtp = reason_smtp(res->verdict.reply);
+	char		 action[SOCKMAP_TEXT_MAX];
 
 	switch (res->verdict.action) {
 	case RESOLVE_TEMPFAIL:
 	case RESOLVE_REJECT:
-		if (smtp->rcode == NULL)	/* resolve.h promises one */
+		if (sockmap_access_action(&res->verdict, action,
+		    sizeof(action)) == NULL)
 			return sockmap_set(res, SOCKMAP_TEMP,
 			    "TEMP refusal without a reply code");
-		return sockmap_set(res, SOCKMAP_OK, "OK %s %s %s", smtp->rcode,
-		    smtp->xcode, smtp->access);
+		return sockmap_set(res, SOCKMAP_OK, "OK %s", action);
 	default:
 		return sockmap_notfound(res);
 	}

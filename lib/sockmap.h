@@ -110,6 +110,15 @@ sockmap_status_t sockmap_reply(const config_t *cfg, directory_t *dir,
  */
 sockmap_status_t sockmap_malformed(const char *why, sockmap_result_t *res);
 
+/*
+ * Writes into buf (size len) the access(5) action of a REJECT or TEMPFAIL
+ * verdict, as the access map answers it ("550 5.1.1 User unknown"), and
+ * returns buf; returns NULL for any other verdict.  The lmdb tables
+ * (tables.h) write the same action.  Thread-safe.
+ */
+const char *sockmap_access_action(const rcpt_verdict_t *v, char *buf,
+	    size_t len);
+
 /* Returns the map's name ("access" ... or "-" for SOCKMAP_MAP_NONE). */
 const char *sockmap_map_name(sockmap_map_t map);
 

@@ -26,6 +26,7 @@
 #include "interpose.h"
 #include "log.h"
 #include "startup_keys.h"
+#include "tables_thread.h"
 
 #define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
 
@@ -460,8 +461,9 @@ daemon_run(runtime_t *rt, const char *config_path,
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	describe_frontends(cfg, listening, sizeof(listening));
-	log_msg(LOG_INFO, "mailswitch %s started: %s (%zu domains, %s "
-	    "directory)", MAILSWITCH_VERSION, listening,
+	log_msg(LOG_INFO, "mailswitch %s started: %s, tables in %s (%zu "
+	    "domains, %s directory)", MAILSWITCH_VERSION, listening,
+	    cfg->tables.path[0] ? cfg->tables.path : "(none)",
 	    domains_count(cfg->domains),
 	    directory_backend_name(runtime_directory(rt)));
 	for (int id = 0; id < FRONTEND_COUNT; id++)
@@ -486,6 +488,9 @@ daemon_run(runtime_t *rt, const char *config_path,
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
+	/* not a front end: a writer that follows the running generation */
+	if (tables_thread_start() == -1)
+		return EX_OSERR;
 	for (int id = 0; id < FRONTEND_COUNT; id++)
 		if (on[id] && frontend_get(id)->run != NULL) {
 			status = frontend_get(id)->run();
