@@ -53,13 +53,8 @@ SLAPD_OWNER=1
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/ldap/slapd.sh"
 # a database for 100,000 entries, and no 500-entry cap on a search's total
-eval "$(declare -f slapd_config | sed '1s/^slapd_config/slapd_config_small/')"
-slapd_config()
-{
-	slapd_config_small "$@"
-	sed -i 's/^maxsize .*/maxsize 1073741824/' "$SLAPD_TMP/$1/slapd.conf"
-	echo "sizelimit unlimited" >>"$SLAPD_TMP/$1/slapd.conf"
-}
+# shellcheck disable=SC2034  # read by slapd.sh
+{ SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }
 slapd_init
 top=$SLAPD_TOP
 tmp=$SLAPD_TMP

@@ -103,19 +103,16 @@ rtt=${SMAP_RTT:-$(dirname "$load")/smap_rtt}
     { echo "no $load or $rtt (set SMTP_LOAD, SMAP_RTT)" >&2; exit 64; }
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/e2e/lib.sh"
+# shellcheck source=contrib/bench/load.sh
+. "$here/load.sh"
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/ldap/slapd.sh"
 # the harness sizes its database for the test directories: raise the
 # limit; no 500-entry cap on the replica's paged searches
-eval "$(declare -f slapd_config | sed '1s/^slapd_config/slapd_config_small/')"
-slapd_config()
-{
-	slapd_config_small "$@"
-	sed -i 's/^maxsize .*/maxsize 1073741824/' "$SLAPD_TMP/$1/slapd.conf"
-	echo "sizelimit unlimited" >>"$SLAPD_TMP/$1/slapd.conf"
-}
+# shellcheck disable=SC2034  # read by slapd.sh
+{ SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }
 
 e2e_init slapd
 slapd_init
@@ -139,8 +136,6 @@ chown nobody "$sockdir"
 tables=$E2E_TMP/tables
 mkdir -p "$tables"
 chown nobody "$tables"
-
-now() { date +%s.%N; }
 
 echo "== slapd with $contacts contacts"
 "$E2E_TOP/t/ldap/gen-contacts.sh" "$contacts" |
@@ -341,30 +336,15 @@ check_envelopes()
 }
 
 # run_load X SESSIONS COUNT BASE: COUNT messages over SESSIONS sessions,
-# recipients from BASE; wait for all at smtp-sink; check them; set T_SEND
-# and T_DONE (seconds).
+# recipients from BASE (contrib/bench/load.sh: T_SEND and T_DONE); check
+# their envelopes.
 run_load()
 {
-	local x=$1 s=$2 n=$3 b=$4 t0 t1 t2
-	e2e_sink_clear
-	t0=$(now)
-	if ! timeout "$limit" "$load" -s "$s" -m "$n" -r "$nrcpt" -b "$b" \
-	    -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" >>"$E2E_TMP/load.log" 2>&1
-	then
-		echo "smtp_load failed or timed out ($x):" >&2
-		tail -n 3 "$E2E_TMP/load.log" >&2
-		tail -n 20 "$E2E_TMP/postfix/maillog" >&2
-		exit 1
-	fi
-	t1=$(now)
-	e2e_sink_wait "$n" "$limit" ||
-	    { echo "only $(e2e_sink_count) of $n messages arrived" >&2; exit 1; }
-	t2=$(now)
+	bench_load "$1" "$3" "$limit" "$load" -s "$2" -m "$3" -r "$nrcpt" \
+	    -b "$4" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" || exit 1
 	# smtp-sink makes a dump at MAIL: let the last ones be written
-	e2e_wait_for 5 envelopes_complete "$n" || true
-	check_envelopes "$x" "$n" "$b"
-	T_SEND=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-	T_DONE=$(awk -v a="$t0" -v b="$t2" 'BEGIN { print b - a }')
+	e2e_wait_for 5 envelopes_complete "$3" || true
+	check_envelopes "$1" "$3" "$4"
 }
 
 # envelopes_complete N: the dumps hold N x 5 recipients

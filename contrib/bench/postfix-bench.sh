@@ -24,6 +24,8 @@ npar=${2:-2000}
 nser=${3:-300}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../t/e2e/lib.sh"
+# shellcheck source=contrib/bench/load.sh
+. "$here/load.sh"
 
 case $npar$nser in
 *[!0-9]*) echo "message counts must be numbers" >&2; exit 64 ;;
@@ -36,30 +38,12 @@ conf=$E2E_TOP/etc/mailswitch.conf	# log_level info: one line per decision
 rcpt=bob@contoso.com
 limit=300			# seconds, per smtp-source run and per wait
 
-now() { date +%s.%N; }
-
 # run_load SESSIONS COUNT: send COUNT messages over SESSIONS parallel
-# sessions; wait for all at smtp-sink; set T_SEND and T_DONE (seconds).
+# sessions (contrib/bench/load.sh: T_SEND and T_DONE).
 run_load()
 {
-	local s=$1 n=$2 t0 t1 t2
-	e2e_sink_clear
-	t0=$(now)
-	if ! timeout "$limit" smtp-source -s "$s" -m "$n" \
-	    -f someone@example.org -t "$rcpt" \
-	    "127.0.0.1:$E2E_SMTP_PORT" >>"$E2E_TMP/source.log" 2>&1; then
-		echo "smtp-source failed or timed out:" >&2
-		tail -n 5 "$E2E_TMP/source.log" >&2
-		return 1
-	fi
-	t1=$(now)
-	if ! e2e_sink_wait "$n" "$limit"; then
-		echo "only $(e2e_sink_count) of $n messages arrived" >&2
-		return 1
-	fi
-	t2=$(now)
-	T_SEND=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-	T_DONE=$(awk -v a="$t0" -v b="$t2" 'BEGIN { print b - a }')
+	bench_load smtp-source "$2" "$limit" smtp-source -s "$1" -m "$2" \
+	    -f someone@example.org -t "$rcpt" "127.0.0.1:$E2E_SMTP_PORT"
 }
 
 # measure LABEL: warm up, then the two loads; append a row to $rows.

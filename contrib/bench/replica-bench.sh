@@ -145,19 +145,16 @@ if [ ! -x "$load" ] || [ ! -x "$rtt" ]; then
 fi
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/e2e/lib.sh"
+# shellcheck source=contrib/bench/load.sh
+. "$here/load.sh"
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/ldap/slapd.sh"
 # the harness sizes its database for the test directories: raise the
 # limit; and no 500-entry cap on a search (see above)
-eval "$(declare -f slapd_config | sed '1s/^slapd_config/slapd_config_small/')"
-slapd_config()
-{
-	slapd_config_small "$@"
-	sed -i 's/^maxsize .*/maxsize 1073741824/' "$SLAPD_TMP/$1/slapd.conf"
-	echo "sizelimit unlimited" >>"$SLAPD_TMP/$1/slapd.conf"
-}
+# shellcheck disable=SC2034  # read by slapd.sh
+{ SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }
 
 e2e_init slapd slapadd
 slapd_init
@@ -488,28 +485,13 @@ check_rcpts()
 }
 
 # run_load X SESSIONS COUNT BASE: COUNT messages over SESSIONS sessions,
-# recipients from BASE; wait for all at smtp-sink; check them; set T_SEND
-# and T_DONE (seconds).
+# recipients from BASE (contrib/bench/load.sh: T_SEND and T_DONE); check
+# them.
 run_load()
 {
-	local x=$1 s=$2 n=$3 b=$4 t0 t1 t2
-	e2e_sink_clear
-	t0=$(now)
-	if ! timeout "$limit" "$load" -s "$s" -m "$n" -r "$nrcpt" -b "$b" \
-	    -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" >>"$E2E_TMP/load.log" 2>&1
-	then
-		echo "smtp_load failed or timed out ($x):" >&2
-		tail -n 3 "$E2E_TMP/load.log" >&2
-		tail -n 20 "$E2E_TMP/postfix/maillog" >&2
-		exit 1
-	fi
-	t1=$(now)
-	e2e_sink_wait "$n" "$limit" ||
-	    { echo "only $(e2e_sink_count) of $n messages arrived" >&2; exit 1; }
-	t2=$(now)
-	check_rcpts "$x" "$n"
-	T_SEND=$(elapsed "$t0" "$t1")
-	T_DONE=$(elapsed "$t0" "$t2")
+	bench_load "$1" "$3" "$limit" "$load" -s "$2" -m "$3" -r "$nrcpt" \
+	    -b "$4" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" || exit 1
+	check_rcpts "$1" "$3"
 }
 
 # measure X K: run K (0-based) of setup X; figures to $figs as "X in out

@@ -24,12 +24,8 @@ change=${4:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/ldap/slapd.sh"
-eval "$(declare -f slapd_config | sed '1s/^slapd_config/slapd_config_small/')"
-slapd_config()
-{
-	slapd_config_small "$@"
-	sed -i 's/^maxsize .*/maxsize 1073741824/' "$SLAPD_TMP/$1/slapd.conf"
-}
+# shellcheck disable=SC2034  # read by slapd.sh
+SLAPD_MAXSIZE=1073741824
 mspid=""
 stop_all()
 {

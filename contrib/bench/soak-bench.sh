@@ -63,12 +63,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 SLAPD_OWNER=1
 . "$here/../../t/ldap/slapd.sh"
 # the harness sizes its database for the test directories: raise the limit
-eval "$(declare -f slapd_config | sed '1s/^slapd_config/slapd_config_small/')"
-slapd_config()
-{
-	slapd_config_small "$@"
-	sed -i 's/^maxsize .*/maxsize 1073741824/' "$SLAPD_TMP/$1/slapd.conf"
-}
+# shellcheck disable=SC2034  # read by slapd.sh
+SLAPD_MAXSIZE=1073741824
 
 e2e_init slapd slapadd
 slapd_init

@@ -41,11 +41,11 @@ log=$E2E_TMP/mailswitch.log
 POLL=1
 
 # A fresh DC (a new copy of the template), no mailswitch running; no
-# SM_T0 left by an item before (sm_wait would count from it, and give up
+# SMAP_T0 left by an item before (smap_wait would count from it, and give up
 # after its first question).
 repro_reset()
 {
-	unset SM_T0
+	unset SMAP_T0
 	e2e_mailswitch_stop
 	samba_stop
 	samba_setup 2>/dev/null
@@ -85,11 +85,11 @@ item1()
 	# three of each, 4 s apart: a poll whose sweep happens to run
 	# with the change hides the window, not three in a row
 	for i in 42 44 46; do
-		sm_is virtual "user$i@contoso.com" "OK user$i@fourthcoffee.com" ||
+		smap_is virtual "user$i@contoso.com" "OK user$i@fourthcoffee.com" ||
 		    e2e_die "user$i is not a contact before the rename"
 		samba_contact_rename "Contact 00$i" "Contact $i Renamed" ||
 		    e2e_die "modrdn failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-		sm_steady 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
+		smap_steady 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
 		    "NOTFOUND " || ok_rename=0
 	done
 	assert "1. rename (3 contacts): each address answers its target at every moment" \
@@ -97,7 +97,7 @@ item1()
 	for i in 43 45 47; do
 		samba_contact_move "Contact 00$i" Contacts Moved ||
 		    e2e_die "modrdn (move) failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-		sm_steady 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
+		smap_steady 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
 		    "NOTFOUND " || ok_move=0
 	done
 	assert "1. move to OU=Moved (3 contacts): each address answers its target at every moment" \
@@ -116,15 +116,15 @@ item2()
 	samba_start 2>/dev/null
 	replica_up "poll = $POLL; max_age = 3600;"
 	for i in 0100 0200 0300 0400 0500; do
-		sm_is virtual "u${i#0}@contoso.com" "OK user${i#0}@fourthcoffee.com" ||
+		smap_is virtual "u${i#0}@contoso.com" "OK user${i#0}@fourthcoffee.com" ||
 		    e2e_die "u${i#0} is not a contact before the delete"
-		SM_T0=$(ms_now)
+		SMAP_T0=$(ms_now)
 		samba_contact_delete "Contact $i" ||
 		    e2e_die "delete failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 		# contoso.com is an internal relay domain: forward_to
-		sm_wait 20 virtual "u${i#0}@contoso.com" \
+		smap_wait 20 virtual "u${i#0}@contoso.com" \
 		    "OK u${i#0}@legacy.contoso.com" || true
-		ms=$SM_MS
+		ms=$SMAP_MS
 		echo "    Contact $i: gone after $ms ms" >&2
 		[ "$ms" -le "$worst" ] || worst=$ms
 		sleep 0.$((RANDOM % 9 + 1))
@@ -144,11 +144,11 @@ item3()
 	replica_up "poll = $POLL; max_age = 3600;"
 	samba_contacts_add "Pre Restore" pre 30 ||
 	    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-	if ! sm_wait 30 virtual pre30@sales.contoso.com "OK pre30@fourthcoffee.com"; then
+	if ! smap_wait 30 virtual pre30@sales.contoso.com "OK pre30@fourthcoffee.com"; then
 		assert "3. (precondition: the 30 adds before the restore were seen)" false
 		for i in 1 10 20 25 28 29 30; do
-			sm_query virtual "pre$i@sales.contoso.com"
-			echo "    virtual pre$i@sales.contoso.com: '$SM_REPLY'" >&2
+			smap_query virtual "pre$i@sales.contoso.com"
+			echo "    virtual pre$i@sales.contoso.com: '$SMAP_REPLY'" >&2
 		done
 		q_run "$(ad_conf pre "ldaps://127.0.0.1/")" pre30@sales.contoso.com
 		samba_search '(proxyAddresses=smtp:pre30@sales.contoso.com)' \
@@ -168,11 +168,11 @@ item3()
 	    SMTP:post@sales.contoso.com ||
 	    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 	assert "3. a contact added after the restore is seen (within 15 s)" \
-	    sm_wait 15 virtual post@sales.contoso.com "OK post@fourthcoffee.com"
+	    smap_wait 15 virtual post@sales.contoso.com "OK post@fourthcoffee.com"
 	# (the polls' DN sweep removes it too, some time: not within 5 s as
 	# a rule, which a full reload on the rolled-back USN would)
 	assert "3. a contact the restore undid is gone (within 5 s)" \
-	    sm_wait 5 access pre30@sales.contoso.com "OK 550 5.1.1 User unknown"
+	    smap_wait 5 access pre30@sales.contoso.com "OK 550 5.1.1 User unknown"
 }
 
 # True when the DC closes an LDAP connection left idle after an anonymous
@@ -202,12 +202,12 @@ item4()
 	replica_up "poll = 8; max_age = 3600;"
 	mark=$(log_mark)
 	sleep 12
-	SM_T0=$(ms_now)
+	SMAP_T0=$(ms_now)
 	samba_contact_add "Idle Add" SMTP:idle@fourthcoffee.com \
 	    SMTP:idle@sales.contoso.com ||
 	    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 	assert "4. a change is seen within poll + 2 s" \
-	    sm_wait 10 virtual idle@sales.contoso.com "OK idle@fourthcoffee.com"
+	    smap_wait 10 virtual idle@sales.contoso.com "OK idle@fourthcoffee.com"
 	sleep 10
 	grep -F "sync failed" "$log" | head -n 3 >&2 || true
 	assert "4. no failed sync in 30 s of polling" \
@@ -230,10 +230,10 @@ item5()
 	metrics_get "$METRICS_PORT"
 	echo "    after the failed sync: directory_up $(metrics_value mailswitch_directory_up)" >&2
 	for i in 1 2 3 4 5; do
-		sm_query virtual "u$i@contoso.com"
+		smap_query virtual "u$i@contoso.com"
 	done
 	assert "5. the replica answered meanwhile" \
-	    is "$SM_REPLY" "OK user5@fourthcoffee.com"
+	    is "$SMAP_REPLY" "OK user5@fourthcoffee.com"
 	metrics_get "$METRICS_PORT"
 	assert "5. directory_up 0 while the DC is frozen, after lookups from the replica" \
 	    is "$(metrics_value mailswitch_directory_up)" 0
@@ -268,7 +268,7 @@ item6()
 	    is "$Q_RC $Q_OUT" "0 big@fourthcoffee.com"
 	replica_up "poll = $POLL; max_age = 3600;"
 	assert "6. replica: big1599@contoso.com -> big@fourthcoffee.com" \
-	    sm_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
+	    smap_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
 	echo "    NOTE: Samba never sends a range mailswitch did not ask for, so the" \
 	    "ranged-read path (SPEC 9) is not exercised here: these checks pass today" >&2
 }
@@ -357,7 +357,7 @@ item10()
 	# answers (20 s of questions, the copy quiet)
 	AD_TIMEOUT=1.5 replica_up "poll = 1; max_age = 3; syncrepl = \"auto\";"
 	assert "10. poll 1, max_age 3, timeout 1.5: an unknown address refused at every moment for 20 s" \
-	    sm_steady 20 nobody@sales.contoso.com "NOTFOUND " \
+	    smap_steady 20 nobody@sales.contoso.com "NOTFOUND " \
 	    "OK 550 5.1.1 User unknown"
 }
 

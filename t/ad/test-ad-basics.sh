@@ -149,25 +149,25 @@ assert "delivered to user1500@fourthcoffee.com" \
 smtp_rcpt nobody@sales.contoso.com
 assert "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" "$unknown_550"
 assert "virtual big1234@contoso.com (one of 1,600)" \
-    sm_is virtual big1234@contoso.com "OK big@fourthcoffee.com"
+    smap_is virtual big1234@contoso.com "OK big@fourthcoffee.com"
 
 assert "before the add: newguy@sales.contoso.com unknown" \
-    sm_is access newguy@sales.contoso.com "OK 550 5.1.1 User unknown"
-SM_T0=$(ms_now)
+    smap_is access newguy@sales.contoso.com "OK 550 5.1.1 User unknown"
+SMAP_T0=$(ms_now)
 samba_contact_add "New Guy" SMTP:newguy@fourthcoffee.com \
     SMTP:newguy@sales.contoso.com ||
     e2e_die "ldapmodify (add) failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
 assert "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
-    sm_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
     "OK newguy@fourthcoffee.com"
-echo "    the add was seen after $SM_MS ms" >&2
-SM_T0=$(ms_now)
+echo "    the add was seen after $SMAP_MS ms" >&2
+SMAP_T0=$(ms_now)
 samba_contact_target "Contact 0007" SMTP:seven.new@fourthcoffee.com ||
     e2e_die "ldapmodify (modify) failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
 assert "change: virtual u7@contoso.com -> seven.new@fourthcoffee.com" \
-    sm_wait $((POLL + MARGIN)) virtual u7@contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual u7@contoso.com \
     "OK seven.new@fourthcoffee.com"
-echo "    the change was seen after $SM_MS ms" >&2
+echo "    the change was seen after $SMAP_MS ms" >&2
 msg_send user7@contoso.com
 assert "delivered to seven.new@fourthcoffee.com" \
     msg_delivered_to "<seven.new@fourthcoffee.com>"
@@ -195,7 +195,7 @@ samba_stop
 q_run "$quick" bob@contoso.com
 assert "stopped: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
 assert "stopped: virtual newguy@sales.contoso.com from the replica" \
-    sm_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
+    smap_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
 assert "stopped: a failed sync is logged (within 5 s)" \
     log_wait_since "$mark" 5 "replica: incremental sync failed: "
 mark=$(log_mark)
@@ -203,12 +203,12 @@ samba_start
 echo "    the DC restarted in $SAMBA_START_MS ms" >&2
 assert "restarted: replica in sync again (within 10 s)" \
     log_wait_since "$mark" 10 "replica: in sync again"
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 samba_contact_add "After Restart" SMTP:after@fourthcoffee.com \
     SMTP:after@sales.contoso.com ||
     e2e_die "ldapmodify (add) failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
 assert "restarted: a contact added afterwards is seen" \
-    sm_wait $((POLL + MARGIN)) virtual after@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual after@sales.contoso.com \
     "OK after@fourthcoffee.com"
 q_is "$ldaps" after@sales.contoso.com 0 after@fourthcoffee.com "restarted"
 assert "the same mailswitch process ($pid)" kill -0 "$pid"

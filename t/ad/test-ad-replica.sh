@@ -67,7 +67,7 @@ ok_full='mailswitch_replica_syncs_total{kind="full",result="ok"}'
 replica_up()
 {
 	local name=$1 c
-	unset SM_T0
+	unset SMAP_T0
 	e2e_mailswitch_stop
 	c=$(ad_replica_conf "$name" "ldaps://127.0.0.1/" \
 	    "enabled = true; change_attribute = \"uSNChanged\"; page_size = 1000; $2")
@@ -79,17 +79,17 @@ replica_up()
 }
 
 # A rename or a move that must change nothing any client sees: run
-# COMMAND..., then ask for KEY for 3 s (sm_steady): always its target.
+# COMMAND..., then ask for KEY for 3 s (smap_steady): always its target.
 steady_after()
 {
 	local key=$1 target=$2
 	shift 2
 	"$@" || e2e_die "$* failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-	sm_steady 3 "$key" "OK $target" "NOTFOUND "
+	smap_steady 3 "$key" "OK $target" "NOTFOUND "
 }
 
 # A change on the DC whose delay is timed: run COMMAND..., then start
-# sm_wait's clock (SM_T0).  The change is in the directory once the client
+# smap_wait's clock (SMAP_T0).  The change is in the directory once the client
 # returns; what the client took before (its start, TLS handshake and bind:
 # hundreds of ms at a load average of 15) is not mailswitch's delay, and
 # is printed.
@@ -98,21 +98,21 @@ dc_change()
 	local t0
 	t0=$(ms_now)
 	"$@" || e2e_die "$* failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-	SM_T0=$(ms_now)
-	echo "    ($1 took $((SM_T0 - t0)) ms)" >&2
+	SMAP_T0=$(ms_now)
+	echo "    ($1 took $((SMAP_T0 - t0)) ms)" >&2
 }
 
 echo "== 1. no right to read tombstones: objectGUID keys, the sweep"
 # poll 5: the delete right after the full load lands before the first
 # poll, whose sweep finds it (a sweep then waits 30 times its own time)
 replica_up sweep "poll = 5; refresh = 3600; max_age = 3600;"
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 samba_contact_delete "Contact 0100" ||
     e2e_die "delete failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 assert "1. the deleted Contact 0100 is gone by the first poll's sweep (within poll + 5 s)" \
-    sm_wait $((5 + 5 * SLACK)) virtual u100@contoso.com "OK u100@legacy.contoso.com"
-echo "    gone $SM_MS ms after the delete" >&2
-unset SM_T0
+    smap_wait $((5 + 5 * SLACK)) virtual u100@contoso.com "OK u100@legacy.contoso.com"
+echo "    gone $SMAP_MS ms after the delete" >&2
+unset SMAP_T0
 assert "log: deletions by a sweep, the account may not read tombstones" \
     log_wait_since 0 5 "$sweep_line"
 ok=1
@@ -151,7 +151,7 @@ grep -F "replica: full sync ok" "$log" | head -n 1 >&2
 assert "2. log: no sweep line (tombstones read)" \
     test -z "$(grep -F "$sweep_line" "$log")"
 assert "2. Carol (CN=Users) is outside base: cdiaz@contoso.com forwarded" \
-    sm_is virtual cdiaz@contoso.com "OK cdiaz@legacy.contoso.com"
+    smap_is virtual cdiaz@contoso.com "OK cdiaz@legacy.contoso.com"
 ok=1
 sleep 0.2
 steady_after user46@contoso.com user46@fourthcoffee.com \
@@ -163,26 +163,26 @@ assert "2. rename (2 contacts): each address answers its target at every moment"
     test "$ok" = 1
 dc_change samba_contact_move "Contact 0047" Contacts Moved
 assert "2. moved out of base: u47@contoso.com forwarded within poll + $SLACK s" \
-    sm_wait $((POLL + SLACK)) virtual u47@contoso.com "OK u47@legacy.contoso.com"
-echo "    out of the copy $SM_MS ms after the move" >&2
+    smap_wait $((POLL + SLACK)) virtual u47@contoso.com "OK u47@legacy.contoso.com"
+echo "    out of the copy $SMAP_MS ms after the move" >&2
 dc_change samba_contact_move "Contact 0047" Moved Contacts
 assert "2. moved back: u47@contoso.com -> user47@fourthcoffee.com within poll + $SLACK s" \
-    sm_wait $((POLL + SLACK)) virtual u47@contoso.com "OK user47@fourthcoffee.com"
-echo "    back $SM_MS ms after the move" >&2
+    smap_wait $((POLL + SLACK)) virtual u47@contoso.com "OK user47@fourthcoffee.com"
+echo "    back $SMAP_MS ms after the move" >&2
 worst=0
 for i in 0200 0300 0400; do
 	sleep "0.$((RANDOM % 9 + 1))"
 	dc_change samba_contact_delete "Contact $i"
-	sm_wait $((POLL + 4)) virtual "u${i#0}@contoso.com" \
+	smap_wait $((POLL + 4)) virtual "u${i#0}@contoso.com" \
 	    "OK u${i#0}@legacy.contoso.com" || true
-	echo "    Contact $i: gone after $SM_MS ms" >&2
-	[ "$SM_MS" -le "$worst" ] || worst=$SM_MS
+	echo "    Contact $i: gone after $SMAP_MS ms" >&2
+	[ "$SMAP_MS" -le "$worst" ] || worst=$SMAP_MS
 done
-unset SM_T0
+unset SMAP_T0
 assert "2. three deletions, each seen within poll + $SLACK s (the slowest: $worst ms)" \
     le "$worst" $(((POLL + SLACK) * 1000))
 assert "2. max_age 3 > poll 1 + timeout 1.5: nobody@sales.contoso.com refused at every moment for 5 s" \
-    sm_steady 5 nobody@sales.contoso.com "NOTFOUND " "$unknown_access"
+    smap_steady 5 nobody@sales.contoso.com "NOTFOUND " "$unknown_access"
 
 echo "== 3. the DC restored from a backup"
 samba_stop
@@ -191,7 +191,7 @@ samba_start
 samba_contacts_add "Pre Restore" pre 8 ||
     e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 assert "3. the adds before the restore are seen (within 10 s)" \
-    sm_wait 10 virtual pre8@sales.contoso.com "OK pre8@fourthcoffee.com"
+    smap_wait 10 virtual pre8@sales.contoso.com "OK pre8@fourthcoffee.com"
 usn_before=$(samba_rootdse highestCommittedUSN)
 mark=$(log_mark)
 samba_stop
@@ -206,9 +206,9 @@ samba_contact_add "Post Restore" SMTP:post@fourthcoffee.com \
 assert "3. log: restored from a backup, USN went back: full reload (within 30 s)" \
     log_wait_since "$mark" 30 "was restored from a backup (its highestCommittedUSN went back"
 assert "3. a contact added after the restore is seen (within 20 s)" \
-    sm_wait 20 virtual post@sales.contoso.com "OK post@fourthcoffee.com"
+    smap_wait 20 virtual post@sales.contoso.com "OK post@fourthcoffee.com"
 assert "3. a contact the restore undid is gone (within 20 s)" \
-    sm_wait 20 access pre8@sales.contoso.com "$unknown_access"
+    smap_wait 20 access pre8@sales.contoso.com "$unknown_access"
 # Again, with what a restore by the book does -- a new invocationId --
 # and changes made since the backup (offline here) that carry the USN
 # past the highest one mailswitch has seen: the USN does not tell, and
@@ -216,7 +216,7 @@ assert "3. a contact the restore undid is gone (within 20 s)" \
 samba_contacts_add "Pre Invocation" preinv 6 ||
     e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 assert "3. (the adds before the second restore are seen)" \
-    sm_wait 10 virtual preinv6@sales.contoso.com "OK preinv6@fourthcoffee.com"
+    smap_wait 10 virtual preinv6@sales.contoso.com "OK preinv6@fourthcoffee.com"
 usn_before=$(samba_rootdse highestCommittedUSN)
 mark=$(log_mark)
 samba_stop
@@ -231,9 +231,9 @@ assert "3. (the USN is past the highest seen: it cannot tell)" \
 assert "3. log: restored from a backup, its invocationId changed (within 30 s)" \
     log_wait_since "$mark" 30 "was restored from a backup (its invocationId changed"
 assert "3. an offline add below the highest USN seen is there (within 20 s)" \
-    sm_wait 20 virtual offline1@sales.contoso.com "OK offline1@fourthcoffee.com"
+    smap_wait 20 virtual offline1@sales.contoso.com "OK offline1@fourthcoffee.com"
 assert "3. a contact the restore undid is gone (within 20 s)" \
-    sm_wait 20 access preinv6@sales.contoso.com "$unknown_access"
+    smap_wait 20 access preinv6@sales.contoso.com "$unknown_access"
 
 echo "== 4. the DC frozen: directory_up"
 log_wait_since "$mark" 10 "replica: incremental sync ok: " || true
@@ -244,9 +244,9 @@ samba_freeze
 assert "4. a failed sync while frozen (within 10 s)" \
     log_wait_since "$mark" 10 "sync failed"
 for i in 1 2 3 4 5 6; do
-	sm_query virtual "u$i@contoso.com"
+	smap_query virtual "u$i@contoso.com"
 done
-assert "4. the replica answered meanwhile" is "$SM_REPLY" "OK user6@fourthcoffee.com"
+assert "4. the replica answered meanwhile" is "$SMAP_REPLY" "OK user6@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
 assert "4. directory_up 0 while frozen, after six lookups from the replica" \
     is "$(metrics_value $up)" 0
@@ -298,9 +298,9 @@ sleep 12
 dc_change samba_contact_add "Idle Add" SMTP:idle@fourthcoffee.com \
     SMTP:idle@sales.contoso.com
 assert "6. a change is seen within poll + $((2 * SLACK)) s" \
-    sm_wait $((8 + 2 * SLACK)) virtual idle@sales.contoso.com "OK idle@fourthcoffee.com"
-echo "    seen after $SM_MS ms" >&2
-unset SM_T0
+    smap_wait $((8 + 2 * SLACK)) virtual idle@sales.contoso.com "OK idle@fourthcoffee.com"
+echo "    seen after $SMAP_MS ms" >&2
+unset SMAP_T0
 sleep 9
 assert "6. the DC closed the idle session, mailswitch connected again" \
     e2e_file_has "$log" "no longer answers"

@@ -2,7 +2,7 @@
 # section 6) end to end, shared by test-socketmap.sh (ldif back-end) and
 # test-socketmap-ldap.sh (ldap back-end on a private slapd), and by
 # test-tables.sh: the same decisions from Postfix's own lmdb tables
-# (SM_FRONT=tables).  Sourced, not run: the caller has run e2e_init,
+# (CHECKS_FRONT=tables).  Sourced, not run: the caller has run e2e_init,
 # started both smtp-sinks (e2e_sink_start and e2e_sink_start internet),
 # mailswitch with socket = "" and the socketmap on $E2E_SOCKETMAP_PORT
 # (e2e_mailswitch_start_socketmap) and Postfix in socketmap mode
@@ -31,15 +31,17 @@
 #      "tables: full write ok"); Postfix's maillog has no warning at all
 #      (none about the socketmap or lmdb tables).
 #
-# Defines sm_send and sm_dumps for the caller's own checks.
+# Defines checks_send, checks_dumps, checks_header, checks_rcpt_args and
+# checks_wait_msgid (SMTP through Postfix and the sinks' dumps: no
+# socketmap client, t/lib/socketmap.sh is that) for the caller's own checks.
 
-# sm_send NAME IP SENDER RCPT... -- one transaction posing as IP (XCLIENT);
+# checks_send NAME IP SENDER RCPT... -- one transaction posing as IP (XCLIENT);
 # RCPT is "ADDR" or "ADDR PARAMS" (e.g. "bob@contoso.com NOTIFY=SUCCESS"),
 # each must be answered 250; the message is read from stdin.  Sets
-# QID[NAME] and SM_LAST (the end-of-data reply).  With SM_WANT_DATA set,
+# QID[NAME] and CHECKS_LAST (the end-of-data reply).  With CHECKS_WANT_DATA set,
 # the end-of-data reply must start with it instead of "250 2.0.0".
 declare -A QID
-sm_send()
+checks_send()
 {
 	local name=$1 ip=$2 sender=$3 r addr params
 	shift 3
@@ -60,17 +62,17 @@ sm_send()
 	smtp_cmd "DATA"
 	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body
-	SM_LAST=$SMTP_REPLY
-	assert "$name: end of data ${SM_WANT_DATA:-250 2.0.0 Ok: queued as}" \
-	    e2e_reply_starts "${SM_WANT_DATA:-250 2.0.0 Ok: queued as }"
+	CHECKS_LAST=$SMTP_REPLY
+	assert "$name: end of data ${CHECKS_WANT_DATA:-250 2.0.0 Ok: queued as}" \
+	    e2e_reply_starts "${CHECKS_WANT_DATA:-250 2.0.0 Ok: queued as }"
 	QID[$name]=${SMTP_REPLY##* }
 	smtp_cmd "QUIT"
 	smtp_close
 }
 
-# sm_dumps STRING -- every dump (both sinks) with a line containing STRING,
+# checks_dumps STRING -- every dump (both sinks) with a line containing STRING,
 # but not a notice (MAIL FROM:<>) that quotes it.
-sm_dumps()
+checks_dumps()
 {
 	local d
 	for d in $(grep -lF -- "$1" "$E2E_TMP"/sink/msg.* 2>/dev/null); do
@@ -78,16 +80,16 @@ sm_dumps()
 	done
 }
 
-# sm_rcpt_args FILE ADDR -- the X-Rcpt-Args line of ADDR in dump FILE,
+# checks_rcpt_args FILE ADDR -- the X-Rcpt-Args line of ADDR in dump FILE,
 # without the field name ("<a> ORCPT=... NOTIFY=...").
-sm_rcpt_args()
+checks_rcpt_args()
 {
 	sed -n "s/^X-Rcpt-Args: *\(<$2>.*\)/\1/p" "$1"
 }
 
-# sm_header FILE NAME -- the fields NAME of dump FILE, continuation lines
+# checks_header FILE NAME -- the fields NAME of dump FILE, continuation lines
 # kept.
-sm_header()
+checks_header()
 {
 	e2e_sink_headers "$1" | awk -v n="$2" '
 		tolower($0) ~ "^" tolower(n) ":" { on = 1; print; next }
@@ -95,19 +97,19 @@ sm_header()
 		{ on = 0 }'
 }
 
-# sm_wait_msgid ID N -- wait (at most 20 s) until N dumps carry Message-ID ID.
-sm_wait_msgid()
+# checks_wait_msgid ID N -- wait (at most 20 s) until N dumps carry Message-ID ID.
+checks_wait_msgid()
 {
 	local i
 	for i in $(seq 1 200); do
-		[ "$(sm_dumps "Message-ID: <$1>" | wc -l)" -ge "$2" ] && return 0
+		[ "$(checks_dumps "Message-ID: <$1>" | wc -l)" -ge "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-SM_MAILLOG=$E2E_TMP/postfix/maillog
-SM_MSLOG=$E2E_TMP/mailswitch.log
+CHECKS_MAILLOG=$E2E_TMP/postfix/maillog
+CHECKS_MSLOG=$E2E_TMP/mailswitch.log
 
 echo "== 1. inbound: contacts, DSN, refusals at RCPT"
 smtp_open
@@ -167,15 +169,15 @@ smtp_close
 # the message: one delivery per connector (smtp: fourthcoffee.com and
 # legacy.contoso.com, relay: contoso.com and sales.contoso.com)
 assert "1: two deliveries at the connectors' sink within 20 s" \
-    sm_wait_msgid sm-1@example.org 2
+    checks_wait_msgid sm-1@example.org 2
 rcpts=""
 via=""
 bobline=""
-for d in $(sm_dumps "Message-ID: <sm-1@example.org>"); do
+for d in $(checks_dumps "Message-ID: <sm-1@example.org>"); do
 	rcpts=$(printf '%s\n%s' "$rcpts" "$(e2e_sink_rcpts "$d")")
 	via="$via $(e2e_sink_via "$d")"
-	[ -z "$(sm_rcpt_args "$d" bob@fourthcoffee.com)" ] ||
-	    bobline=$(sm_rcpt_args "$d" bob@fourthcoffee.com)
+	[ -z "$(checks_rcpt_args "$d" bob@fourthcoffee.com)" ] ||
+	    bobline=$(checks_rcpt_args "$d" bob@fourthcoffee.com)
 done
 assert "1: recipients as section 1 says" \
     e2e_same "$(printf '%s\n' "$rcpts" | sed '/^$/d' | sort)" \
@@ -189,7 +191,7 @@ assert "1: bob@fourthcoffee.com keeps the DSN request: ORCPT=rfc822;bob@contoso.
     e2e_same "$bobline" \
     "<bob@fourthcoffee.com> ORCPT=rfc822;bob@contoso.com NOTIFY=FAILURE"
 assert "1: no X-Mailswitch trace header (milter mode only)" \
-    test -z "$(for d in $(sm_dumps "Message-ID: <sm-1@example.org>"); do
+    test -z "$(for d in $(checks_dumps "Message-ID: <sm-1@example.org>"); do
 	grep -i '^X-Mailswitch:' "$d" || true; done)"
 
 # the "expanded" notice to the sender (found by the queue id it reports)
@@ -216,7 +218,7 @@ else
 fi
 
 echo "== 2. outbound: the subsidiary to the Internet and to Contoso"
-sm_send 2 192.0.2.10 bob@fourthcoffee.com someone@example.org \
+checks_send 2 192.0.2.10 bob@fourthcoffee.com someone@example.org \
     dan@contoso.com <<'EOF'
 From: "Bob Lee" <bob@fourthcoffee.com>
 Reply-To: bob@fourthcoffee.com
@@ -226,9 +228,9 @@ Message-ID: <sm-2@fourthcoffee.com>
 
 One Internet and one internal recipient.
 EOF
-assert "2: two deliveries within 20 s" sm_wait_msgid sm-2@fourthcoffee.com 2
+assert "2: two deliveries within 20 s" checks_wait_msgid sm-2@fourthcoffee.com 2
 inet="" conn=""
-for d in $(sm_dumps "Message-ID: <sm-2@fourthcoffee.com>"); do
+for d in $(checks_dumps "Message-ID: <sm-2@fourthcoffee.com>"); do
 	case $(e2e_sink_via "$d") in
 	internet) inet=$d ;;
 	*) conn=$d ;;
@@ -240,11 +242,11 @@ if [ -n "$inet" ]; then
 	assert "2 Internet copy: MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$inet")" "<bob@contoso.com>"
 	assert "2 Internet copy: From: \"Bob Lee\" <bob@contoso.com>" \
-	    e2e_same "$(sm_header "$inet" From)" 'From: "Bob Lee" <bob@contoso.com>'
+	    e2e_same "$(checks_header "$inet" From)" 'From: "Bob Lee" <bob@contoso.com>'
 	assert "2 Internet copy: Reply-To: bob@contoso.com" \
-	    e2e_same "$(sm_header "$inet" Reply-To)" 'Reply-To: bob@contoso.com'
+	    e2e_same "$(checks_header "$inet" Reply-To)" 'Reply-To: bob@contoso.com'
 	assert "2 Internet copy: To unchanged (nothing there maps)" \
-	    e2e_same "$(sm_header "$inet" To)" \
+	    e2e_same "$(checks_header "$inet" To)" \
 	    'To: someone@example.org, dan@contoso.com'
 else
 	assert "2: a copy through internet" false
@@ -255,16 +257,16 @@ if [ -n "$conn" ]; then
 	assert "2 internal copy: MAIL FROM:<bob@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$conn")" "<bob@fourthcoffee.com>"
 	assert "2 internal copy: From untouched" \
-	    e2e_same "$(sm_header "$conn" From)" \
+	    e2e_same "$(checks_header "$conn" From)" \
 	    'From: "Bob Lee" <bob@fourthcoffee.com>'
 	assert "2 internal copy: Reply-To untouched" \
-	    e2e_same "$(sm_header "$conn" Reply-To)" 'Reply-To: bob@fourthcoffee.com'
+	    e2e_same "$(checks_header "$conn" Reply-To)" 'Reply-To: bob@fourthcoffee.com'
 else
 	assert "2: a copy through the connectors" false
 fi
 
 echo "== 3. outbound: by address, not by client"
-sm_send 3 127.0.0.2 Alice.Wong@fourthcoffee.com partner@partner.example \
+checks_send 3 127.0.0.2 Alice.Wong@fourthcoffee.com partner@partner.example \
     <<'EOF'
 From: Alice Wong <Alice.Wong@fourthcoffee.com>
 To: partner@partner.example
@@ -273,40 +275,40 @@ Message-ID: <sm-3@fourthcoffee.com>
 
 From a client that is not the subsidiary's.
 EOF
-assert "3: delivered within 20 s" sm_wait_msgid sm-3@fourthcoffee.com 1
-d=$(sm_dumps "Message-ID: <sm-3@fourthcoffee.com>" | head -n 1)
+assert "3: delivered within 20 s" checks_wait_msgid sm-3@fourthcoffee.com 1
+d=$(checks_dumps "Message-ID: <sm-3@fourthcoffee.com>" | head -n 1)
 if [ -n "$d" ]; then
 	assert "3: through internet" e2e_same "$(e2e_sink_via "$d")" internet
 	assert "3: MAIL FROM:<alice@contoso.com> (the directory's primary)" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<alice@contoso.com>"
 	assert "3: From: Alice Wong <alice@contoso.com>" \
-	    e2e_same "$(sm_header "$d" From)" 'From: Alice Wong <alice@contoso.com>'
+	    e2e_same "$(checks_header "$d" From)" 'From: Alice Wong <alice@contoso.com>'
 fi
 
 echo "== 4. the logs"
-if [ "${SM_FRONT:-socketmap}" = tables ]; then
+if [ "${CHECKS_FRONT:-socketmap}" = tables ]; then
 	assert "mailswitch log: tables: full write ok" \
-	    e2e_file_has "$SM_MSLOG" "tables: full write ok"
+	    e2e_file_has "$CHECKS_MSLOG" "tables: full write ok"
 else
 	assert "mailswitch log: socketmap: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
-	    e2e_file_has "$SM_MSLOG" \
+	    e2e_file_has "$CHECKS_MSLOG" \
 	    "socketmap: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact"
 	assert "mailswitch log: socketmap: rcpt=<awong@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact" \
-	    e2e_file_has "$SM_MSLOG" \
+	    e2e_file_has "$CHECKS_MSLOG" \
 	    "socketmap: rcpt=<awong@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact"
 	assert "mailswitch log: socketmap: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
-	    e2e_file_has "$SM_MSLOG" \
+	    e2e_file_has "$CHECKS_MSLOG" \
 	    "socketmap: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1"
 	assert "mailswitch log: the generic rewrite of bob@fourthcoffee.com" \
-	    e2e_file_has "$SM_MSLOG" \
+	    e2e_file_has "$CHECKS_MSLOG" \
 	    "socketmap: address=<bob@fourthcoffee.com> -> <bob@contoso.com>"
 fi
 assert "Postfix: ${QID[1]}: to=<bob@fourthcoffee.com>, orig_to=<bob@contoso.com>" \
-    e2e_file_has "$SM_MAILLOG" \
+    e2e_file_has "$CHECKS_MAILLOG" \
     "${QID[1]}: to=<bob@fourthcoffee.com>, orig_to=<bob@contoso.com>"
 assert "Postfix: ${QID[2]} left through postfix/internet/smtp" \
     grep -qE "postfix/internet/smtp\[[0-9]+\]: ${QID[2]}: to=<someone@example.org>" \
-    "$SM_MAILLOG"
+    "$CHECKS_MAILLOG"
 assert "Postfix logged no warning (none about the socketmap tables)" \
-    test -z "$(grep -iE 'warning|socketmap.*(error|fail)' "$SM_MAILLOG" |
+    test -z "$(grep -iE 'warning|socketmap.*(error|fail)' "$CHECKS_MAILLOG" |
     tee /dev/stderr)"

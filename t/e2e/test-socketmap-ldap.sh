@@ -93,9 +93,9 @@ assert "5: RCPT nobody@sales.contoso.com: 451 4.3.0, not 550" \
     e2e_same "$RCPT_REPLY" \
     "451 4.3.0 <nobody@sales.contoso.com>: Recipient address rejected: Temporary lookup failure"
 assert "5: mailswitch logged the failure with the server's URI" \
-    e2e_file_has "$SM_MSLOG" "${SLAPD_URI[one]}"
+    e2e_file_has "$CHECKS_MSLOG" "${SLAPD_URI[one]}"
 slapd_run one
-sm_send 5 203.0.113.7 someone@example.org bob@contoso.com <<'EOF'
+checks_send 5 203.0.113.7 someone@example.org bob@contoso.com <<'EOF'
 From: Someone <someone@example.org>
 To: bob@contoso.com
 Subject: mailswitch socketmap ldap 5
@@ -103,15 +103,15 @@ Message-ID: <sm-5@example.org>
 
 Retried after the outage.
 EOF
-assert "5: the retry arrived within 20 s" sm_wait_msgid sm-5@example.org 1
-d=$(sm_dumps "Message-ID: <sm-5@example.org>" | head -n 1)
+assert "5: the retry arrived within 20 s" checks_wait_msgid sm-5@example.org 1
+d=$(checks_dumps "Message-ID: <sm-5@example.org>" | head -n 1)
 [ -z "$d" ] || assert "5: the retry went to <bob@fourthcoffee.com>" \
     e2e_same "$(e2e_sink_rcpts "$d")" "<bob@fourthcoffee.com>"
 
 echo "== 6. slapd stopped while a message waits for the Internet transport"
-warn_before=$(grep -ci warning "$SM_MAILLOG" || true)
+warn_before=$(grep -ci warning "$CHECKS_MAILLOG" || true)
 slapd_stop one
-sm_send 6 192.0.2.10 bob@fourthcoffee.com someone@example.org <<'EOF'
+checks_send 6 192.0.2.10 bob@fourthcoffee.com someone@example.org <<'EOF'
 From: "Bob Lee" <bob@fourthcoffee.com>
 To: someone@example.org
 Subject: mailswitch socketmap ldap 6
@@ -124,18 +124,18 @@ EOF
 # keeps the message, master throttles the transport (service_throttle_time)
 assert "6: Postfix's smtp gave up on the generic lookup (fatal, message kept)" \
     e2e_wait_for 15 grep -qF "fatal: smtp_generic_maps map lookup problem for bob@fourthcoffee.com" \
-    "$SM_MAILLOG"
+    "$CHECKS_MAILLOG"
 assert "6: nothing at smtp-sink while slapd is down" \
-    test -z "$(sm_dumps "Message-ID: <sm-6@fourthcoffee.com>")"
+    test -z "$(checks_dumps "Message-ID: <sm-6@fourthcoffee.com>")"
 slapd_run one
 assert "6: delivered after slapd is back, within 20 s" \
-    sm_wait_msgid sm-6@fourthcoffee.com 1
-d=$(sm_dumps "Message-ID: <sm-6@fourthcoffee.com>" | head -n 1)
+    checks_wait_msgid sm-6@fourthcoffee.com 1
+d=$(checks_dumps "Message-ID: <sm-6@fourthcoffee.com>" | head -n 1)
 if [ -n "$d" ]; then
 	assert "6: MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@contoso.com>"
 	assert "6: From rewritten" \
-	    e2e_same "$(sm_header "$d" From)" 'From: "Bob Lee" <bob@contoso.com>'
+	    e2e_same "$(checks_header "$d" From)" 'From: "Bob Lee" <bob@contoso.com>'
 fi
 
 echo "== 7. slapd stopped between RCPT and DATA"
@@ -165,18 +165,18 @@ smtp_close
 echo "    DATA: $r7_data; end of data: $r7"
 slapd_run one
 sleep 3
-n7=$(sm_dumps "Message-ID: <sm-7@example.org>" | wc -l)
+n7=$(checks_dumps "Message-ID: <sm-7@example.org>" | wc -l)
 case $r7 in
 4*)	assert "7: 4xx to the client, nothing delivered" test "$n7" -eq 0 ;;
 250*)	assert "7: accepted: delivered to Alice.Wong@fourthcoffee.com" \
-	    e2e_wait_for 20 test -n "$(sm_dumps "Message-ID: <sm-7@example.org>")"
-	d=$(sm_dumps "Message-ID: <sm-7@example.org>" | head -n 1)
+	    e2e_wait_for 20 test -n "$(checks_dumps "Message-ID: <sm-7@example.org>")"
+	d=$(checks_dumps "Message-ID: <sm-7@example.org>" | head -n 1)
 	[ -z "$d" ] || assert "7: to <Alice.Wong@fourthcoffee.com>, not alice@contoso.com" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<Alice.Wong@fourthcoffee.com>" ;;
 *)	assert "7: a 4xx or 250 at end of data" false ;;
 esac
 echo "    Postfix's warnings during the outages:"
-tail -n +1 "$SM_MAILLOG" | grep -i warning | tail -n +"$((warn_before + 1))" |
+tail -n +1 "$CHECKS_MAILLOG" | grep -i warning | tail -n +"$((warn_before + 1))" |
     sed 's/^/    /'
 
 assert "nothing left in Postfix's queue" e2e_wait_for 15 \

@@ -14,7 +14,7 @@
 #   0. Postfix before the tables exist: RCPT is deferred (451 4.3.5), and
 #      stays so in the processes that saw no table until they restart
 #      (postfix reload) -- README says to start mailswitch first;
-#   1-4. the checks of t/e2e/socketmap-checks.sh (SM_FRONT=tables): DSN
+#   1-4. the checks of t/e2e/socketmap-checks.sh (CHECKS_FRONT=tables): DSN
 #      kept through the rewrite and the "expanded" notice, the refusals at
 #      RCPT with the section 1 texts, the contacts, canonicalize,
 #      forward_to (a quoted local part too), the outbound rewrite on the
@@ -101,7 +101,7 @@ cp "$E2E_TMP/postfix/maillog" "$E2E_TMP/maillog.0"
 assert "0: Postfix said why it deferred: the table is unavailable" \
     e2e_file_has "$E2E_TMP/maillog.0" "lmdb:$tables/access is unavailable"
 
-SM_FRONT=tables
+CHECKS_FRONT=tables
 . "$E2E_LIB_DIR/socketmap-checks.sh"
 
 echo "== 5. the export changes: SIGHUP, the tables follow in place"
@@ -134,7 +134,7 @@ chmod 644 "$E2E_TMP/contacts.ldif"
 kill -HUP "$E2E_MAILSWITCH_PID"
 assert "5: a full write after the SIGHUP within 10 s" \
     e2e_wait_for 10 more_writes "$n"
-sm_send 5 203.0.113.7 someone@example.org newbie@sales.contoso.com \
+checks_send 5 203.0.113.7 someone@example.org newbie@sales.contoso.com \
     alice@contoso.com <<'EOF'
 From: Someone <someone@example.org>
 To: newbie@sales.contoso.com, alice@contoso.com
@@ -143,9 +143,9 @@ Message-ID: <tables-5@example.org>
 
 After the change.
 EOF
-assert "5: delivered within 20 s" sm_wait_msgid tables-5@example.org 1
+assert "5: delivered within 20 s" checks_wait_msgid tables-5@example.org 1
 rcpts=""
-for d in $(sm_dumps "Message-ID: <tables-5@example.org>"); do
+for d in $(checks_dumps "Message-ID: <tables-5@example.org>"); do
 	rcpts=$(printf '%s\n%s' "$rcpts" "$(e2e_sink_rcpts "$d")")
 done
 assert "5: the new contact and the new target" \
@@ -161,7 +161,7 @@ assert "5: after: frank@sales.contoso.com (removed) 550 5.1.1" \
 smtp_cmd "QUIT"
 smtp_close
 assert "5: no Postfix process restarted for a table change" \
-    test -z "$(grep 'has changed -- restarting' "$SM_MAILLOG" |
+    test -z "$(grep 'has changed -- restarting' "$CHECKS_MAILLOG" |
     tee /dev/stderr)"
 
 assert "6: mailswitch stopped without a sanitizer report" \

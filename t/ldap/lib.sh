@@ -9,9 +9,7 @@
 #	smtp_rcpt ADDRESS                    # one RCPT through Postfix: RCPT_REPLY RCPT_MS
 #	msg_send ADDRESS                     # one whole message: RCPT_REPLY QID
 #	msg_delivered_to RCPT                # smtp-sink got it, for exactly RCPT
-#	sm_query NAME KEY                    # one socketmap lookup: SM_REPLY
-#	sm_wait SECONDS NAME KEY REPLY       # ask until the reply is REPLY: SM_MS
-#	sm_steady SECONDS KEY VIRTUAL ACCESS # the same answers all the while
+#	smap_query, smap_is, smap_wait, smap_steady  # the socketmap (t/lib/socketmap.sh)
 #	log_mark; log_wait_since MARK SECONDS STRING   # the daemon's log
 #	replica_conf FILE NAME BODY; replica_start FILE  # the replica tests
 #
@@ -22,6 +20,8 @@ LDAP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$LDAP_LIB_DIR/../e2e/lib.sh"
 SLAPD_OWNER=1
 . "$LDAP_LIB_DIR/slapd.sh"
+# shellcheck source=t/lib/socketmap.sh
+. "$LDAP_LIB_DIR/../lib/socketmap.sh"
 
 MS=""
 T=""
@@ -187,79 +187,6 @@ msg_delivered_to()
 	    { echo "    $(e2e_sink_count) messages at smtp-sink" >&2; ok=0; }
 	e2e_sink_clear
 	[ "$ok" = 1 ]
-}
-
-# One socketmap request "NAME KEY" (SPEC section 6) to the daemon on
-# 127.0.0.1:$E2E_SOCKETMAP_PORT, on a connection of its own; the reply's
-# data in SM_REPLY ("(no reply)" when none came within 5 s).
-sm_query()
-{
-	local req="$1 $2" len="" data=""
-	SM_REPLY="(no reply)"
-	{ exec 6<>"/dev/tcp/127.0.0.1/$E2E_SOCKETMAP_PORT"; } 2>/dev/null ||
-	    return 0
-	printf '%d:%s,' "${#req}" "$req" >&6
-	if IFS= read -r -d : -t 5 len <&6 &&
-	    [ "$len" -ge 0 ] 2>/dev/null && [ "$len" -le 100000 ] &&
-	    IFS= read -r -N "$len" -t 5 data <&6; then
-		SM_REPLY=$data
-	fi
-	{ exec 6>&- 6<&-; } 2>/dev/null || true
-}
-
-# Ask "NAME KEY" every 0.1 s, at most SECONDS (and 10 * SECONDS times),
-# until the reply is REPLY.  SM_MS: how long it took from the call, or
-# from $SM_T0 (milliseconds since the epoch, ms_now) when set.  True when
-# the reply came.
-sm_wait()
-{
-	local secs=$1 t0=${SM_T0:-$(ms_now)} i
-	for i in $(seq 1 $((secs * 10))); do
-		sm_query "$2" "$3"
-		SM_MS=$(($(ms_now) - t0))
-		[ "$SM_REPLY" = "$4" ] && return 0
-		[ "$SM_MS" -gt $((secs * 1000)) ] && break
-		sleep 0.1
-	done
-	echo "    $2 $3: '$SM_REPLY' after $SM_MS ms, want '$4'" >&2
-	return 1
-}
-
-# Ask the socketmap for KEY in maps virtual and access every 50 ms for
-# SECONDS (at most 20 * SECONDS times); true when every answer was
-# VIRTUAL and ACCESS.  The first wrong answers are shown with their time.
-# For what must never change while the directory does (a rename).
-sm_steady()
-{
-	local secs=$1 key=$2 want_v=$3 want_a=$4 t0 now bad=0 n=0
-	t0=$(ms_now)
-	while [ "$n" -lt $((secs * 20)) ]; do
-		now=$(($(ms_now) - t0))
-		[ "$now" -lt $((secs * 1000)) ] || break
-		n=$((n + 1))
-		sm_query virtual "$key"
-		if [ "$SM_REPLY" != "$want_v" ]; then
-			[ "$bad" -ge 6 ] ||
-			    echo "    +${now} ms virtual $key: '$SM_REPLY'" >&2
-			bad=$((bad + 1))
-		fi
-		sm_query access "$key"
-		if [ "$SM_REPLY" != "$want_a" ]; then
-			[ "$bad" -ge 6 ] ||
-			    echo "    +${now} ms access $key: '$SM_REPLY'" >&2
-			bad=$((bad + 1))
-		fi
-		sleep 0.05
-	done
-	echo "    $n questions of $key in $secs s, $bad wrong answers" >&2
-	[ "$bad" -eq 0 ]
-}
-
-# True when the socketmap's reply to "NAME KEY" is REPLY (shows it if not).
-sm_is()
-{
-	sm_query "$1" "$2"
-	e2e_same "$SM_REPLY" "$3"
 }
 
 # The number of lines in the daemon's log now (a mark for log_wait_since).

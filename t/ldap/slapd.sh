@@ -44,6 +44,13 @@
 # or slapd_modify).  A search returns at most 500 entries, a paged one
 # (RFC 2696) any number.
 #
+# A benchmark with a bigger directory sets, before slapd_start:
+#   SLAPD_MAXSIZE    the mdb database's maxsize in bytes (10485760: the
+#                    test directories)
+#   SLAPD_SIZELIMIT  slapd's sizelimit directive ("size.soft=500
+#                    size.hard=500 size.prtotal=unlimited"; "unlimited":
+#                    no 500-entry cap on any search)
+#
 # With SLAPD_OWNER=1 (a caller that cleans up on its own), slapd_init
 # installs no trap; otherwise it installs slapd_cleanup on EXIT.
 
@@ -58,6 +65,8 @@ SLAPD_BASE="dc=contoso,dc=com"
 SLAPD_BIND_DN="cn=mailswitch,ou=system,dc=contoso,dc=com"
 SLAPD_BIND_PASSWORD="s3cret-Pa55-for-tests"
 SLAPD_ROOT_DN="cn=admin,$SLAPD_BASE"
+SLAPD_MAXSIZE=${SLAPD_MAXSIZE:-10485760}
+SLAPD_SIZELIMIT=${SLAPD_SIZELIMIT:-"size.soft=500 size.hard=500 size.prtotal=unlimited"}
 SLAPD_ROOT_PASSWORD="admin-secret"
 SLAPD_TMP=""
 declare -A SLAPD_PID SLAPD_PORT SLAPD_TLSPORT SLAPD_URI SLAPD_LDAPS SLAPD_ARGS
@@ -185,7 +194,7 @@ slapd_config()
 			echo "TLSCertificateKeyFile $SLAPD_TMP/certs/$cert.key"
 		fi
 		echo "database mdb"
-		echo "maxsize 10485760"
+		echo "maxsize $SLAPD_MAXSIZE"
 		echo "suffix \"$SLAPD_BASE\""
 		echo "rootdn \"$SLAPD_ROOT_DN\""
 		echo "rootpw $SLAPD_ROOT_PASSWORD"
@@ -195,10 +204,10 @@ slapd_config()
 		echo "index targetAddress eq"
 		echo "index modifyTimestamp eq"
 		echo "index entryCSN,entryUUID eq"
-		# 500 entries per search (slapd's default), but no limit on
-		# the total of a paged one (as Active Directory): the
+		# by default 500 entries per search (slapd's default), but no
+		# limit on the total of a paged one (as Active Directory): the
 		# replica's full load pages through every entry
-		echo "sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited"
+		echo "sizelimit $SLAPD_SIZELIMIT"
 		echo "access to attrs=userPassword by anonymous auth by * none"
 		if [ "$auth" = 1 ]; then
 			echo "access to * by users read by * none"

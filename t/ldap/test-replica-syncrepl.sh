@@ -83,12 +83,12 @@ echo "    push syncs ok so far: $push0" >&2
 # when it did in time.
 pushed()
 {
-	SM_T0=$(ms_now)
+	SMAP_T0=$(ms_now)
 	slapd_modify one ||
 	    { echo "    ldapmodify failed: $(tail -n 3 "$SLAPD_TMP/one/modify.log")" >&2; return 1; }
-	sm_wait "$PUSH" "$@" || return 1
-	echo "    seen after $SM_MS ms (poll is $POLL s)"
-	le "$SM_MS" $((PUSH * 1000))
+	smap_wait "$PUSH" "$@" || return 1
+	echo "    seen after $SMAP_MS ms (poll is $POLL s)"
+	le "$SMAP_MS" $((PUSH * 1000))
 }
 
 echo "== ldapmodify: add, change, delete -- pushed"
@@ -110,7 +110,7 @@ msg_send awong@contoso.com
 assert "delivered to alice.new@fourthcoffee.com" \
     msg_delivered_to "<alice.new@fourthcoffee.com>"
 assert "frank@sales.contoso.com before the delete: a contact" \
-    sm_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
+    smap_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
 assert "delete: frank@sales.contoso.com unknown within $PUSH s" \
     pushed access frank@sales.contoso.com "OK 550 5.1.1 User unknown" \
     < <(printf '%s\n' "dn: cn=Frank Moss,ou=contacts,$SLAPD_BASE" \
@@ -135,7 +135,7 @@ slapd_stop one
 assert "log: the push sync failed (warning, within 5 s)" \
     log_wait_since "$mark" 5 "replica: push sync failed: "
 assert "down: virtual bob@contoso.com still answered" \
-    sm_is virtual bob@contoso.com "OK bob@fourthcoffee.com"
+    smap_is virtual bob@contoso.com "OK bob@fourthcoffee.com"
 smtp_rcpt nobody@sales.contoso.com
 assert "down: RCPT nobody@sales.contoso.com still 550 (max_age 3600)" \
     is "$RCPT_REPLY" "$unknown_550"
@@ -153,11 +153,11 @@ aside_changes()
 	} | slapd_modify one
 }
 assert "gina@sales.contoso.com before: a mailbox (kept)" \
-    sm_is access gina@sales.contoso.com "NOTFOUND "
+    smap_is access gina@sales.contoso.com "NOTFOUND "
 slapd_aside one aside_changes ||
     e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 assert "the changes are not seen yet (late@sales.contoso.com unknown)" \
-    sm_is access late@sales.contoso.com "OK 550 5.1.1 User unknown"
+    smap_is access late@sales.contoso.com "OK 550 5.1.1 User unknown"
 
 echo "== slapd back on its port: resumed from the cookie"
 t0=$(ms_now)
@@ -169,19 +169,19 @@ echo "    resumed $(($(ms_now) - t0)) ms after slapd's start" >&2
 tail -n +"$((mark + 1))" "$log" | grep -F "replica: " | head -n 5 >&2 || true
 assert "resumed from the cookie: no full reload since the stop" \
     test -z "$(tail -n +"$((mark + 1))" "$log" | grep -F 'replica: full sync')"
-SM_T0=$(ms_now)
-assert "resumed: the contact added meanwhile" sm_wait "$PUSH" \
+SMAP_T0=$(ms_now)
+assert "resumed: the contact added meanwhile" smap_wait "$PUSH" \
     virtual late@sales.contoso.com "OK late@fourthcoffee.com"
-SM_T0=$(ms_now)
-assert "resumed: the target changed meanwhile" sm_wait "$PUSH" \
+SMAP_T0=$(ms_now)
+assert "resumed: the target changed meanwhile" smap_wait "$PUSH" \
     virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
-SM_T0=$(ms_now)
-assert "resumed: the mailbox deleted meanwhile is unknown" sm_wait "$PUSH" \
+SMAP_T0=$(ms_now)
+assert "resumed: the mailbox deleted meanwhile is unknown" smap_wait "$PUSH" \
     access gina@sales.contoso.com "OK 550 5.1.1 User unknown"
 assert "resumed: the rest unchanged (dan@contoso.com a mailbox)" \
-    sm_is access dan@contoso.com "NOTFOUND "
+    smap_is access dan@contoso.com "NOTFOUND "
 assert "resumed: the rest unchanged (alice.new)" \
-    sm_is virtual alice@contoso.com "OK alice.new@fourthcoffee.com"
+    smap_is virtual alice@contoso.com "OK alice.new@fourthcoffee.com"
 assert "change right after: newguy@sales.contoso.com -> newguy2@fourthcoffee.com within $PUSH s" \
     pushed virtual newguy@sales.contoso.com "OK newguy2@fourthcoffee.com" \
     < <(printf '%s\n' "dn: cn=New Guy,ou=contacts,$SLAPD_BASE" \
@@ -219,15 +219,15 @@ grep -F "refused the syncrepl search" "$log" | head -n 1 >&2 || true
 assert "big: auto falls back to polling (within 5 s)" \
     log_wait_since 0 5 "replica: incremental sync ok: 1200 entries, "
 assert "big: user1199@contoso.com from the replica" \
-    sm_is virtual user1199@contoso.com "OK user1199@fourthcoffee.com"
-SM_T0=$(ms_now)
+    smap_is virtual user1199@contoso.com "OK user1199@fourthcoffee.com"
+SMAP_T0=$(ms_now)
 printf '%s\n' "dn: cn=User 5,ou=contacts,$SLAPD_BASE" "changetype: modify" \
     "replace: targetAddress" "targetAddress: SMTP:x5@fourthcoffee.com" |
     slapd_modify big ||
     e2e_die "ldapmodify (big) failed: $(cat "$SLAPD_TMP/big/modify.log")"
-assert "big: a change polled within poll + 5 s" sm_wait 6 \
+assert "big: a change polled within poll + 5 s" smap_wait 6 \
     virtual user5@contoso.com "OK x5@fourthcoffee.com"
-echo "    seen after $SM_MS ms (poll is 1 s)"
+echo "    seen after $SMAP_MS ms (poll is 1 s)"
 metrics_get "$METRICS_PORT"
 assert "big: mailswitch_replica_entries 1200" \
     is "$(metrics_value mailswitch_replica_entries)" 1200
@@ -248,7 +248,7 @@ replica_start "$T/quiet.conf"
 assert "quiet: refreshAndPersist started (within 10 s)" \
     log_wait_since 0 10 "replica: syncrepl refreshAndPersist started"
 assert "quiet: nobody@sales.contoso.com refused at every moment for 20 s" \
-    sm_steady 20 nobody@sales.contoso.com "NOTFOUND " \
+    smap_steady 20 nobody@sales.contoso.com "NOTFOUND " \
     "OK 550 5.1.1 User unknown"
 metrics_get "$METRICS_PORT"
 assert "quiet: mailswitch_replica_age_seconds below max_age" \

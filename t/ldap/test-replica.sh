@@ -105,7 +105,7 @@ assert "RCPT user1199@contoso.com: 250" starts "$RCPT_REPLY" 250
 assert "delivered to user1199@fourthcoffee.com" \
     msg_delivered_to "<user1199@fourthcoffee.com>"
 assert "virtual u0@contoso.com: user0@fourthcoffee.com" \
-    sm_is virtual u0@contoso.com "OK user0@fourthcoffee.com"
+    smap_is virtual u0@contoso.com "OK user0@fourthcoffee.com"
 assert "slapd saw no lookup of user1199 or u0 (from memory)" \
     no_lookup_at big user1199@contoso.com u0@contoso.com
 assert "no sanitizer report (big)" e2e_mailswitch_sane
@@ -134,7 +134,7 @@ for i in 42 44 46; do
 	printf '%s\n' "dn: cn=User $i,ou=contacts,$SLAPD_BASE" "changetype: modrdn" \
 	    "newrdn: cn=User $i Renamed" "deleteoldrdn: 1" | slapd_modify big ||
 	    e2e_die "modrdn failed: $(cat "$SLAPD_TMP/big/modify.log")"
-	sm_steady 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
+	smap_steady 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
 	    "NOTFOUND " || ok_rename=0
 done
 assert "rename (3 contacts): each address answers its target at every moment" \
@@ -145,7 +145,7 @@ for i in 43 45 47; do
 	    "newrdn: cn=User $i" "deleteoldrdn: 1" \
 	    "newsuperior: ou=moved,$SLAPD_BASE" | slapd_modify big ||
 	    e2e_die "modrdn (move) failed: $(cat "$SLAPD_TMP/big/modify.log")"
-	sm_steady 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
+	smap_steady 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
 	    "NOTFOUND " || ok_move=0
 done
 assert "move to ou=moved (3 contacts): each address answers its target at every moment" \
@@ -196,44 +196,44 @@ echo "== ldapmodify: add, change, delete (poll = $POLL s)"
 smtp_rcpt newguy@sales.contoso.com
 assert "RCPT newguy@sales.contoso.com before the add: 550" \
     starts "$RCPT_REPLY" "550 5.1.1"
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 contact_ldif "New Guy" newguy newguy@fourthcoffee.com | slapd_modify one ||
     e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 assert "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
-    sm_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
     "OK newguy@fourthcoffee.com"
-echo "    the add was seen after $SM_MS ms"
-assert "add seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+echo "    the add was seen after $SMAP_MS ms"
+assert "add seen within poll + $MARGIN s" le "$SMAP_MS" $(((POLL + MARGIN) * 1000))
 msg_send newguy@sales.contoso.com
 assert "RCPT newguy@sales.contoso.com: 250" starts "$RCPT_REPLY" 250
 assert "delivered to newguy@fourthcoffee.com" \
     msg_delivered_to "<newguy@fourthcoffee.com>"
 
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 printf '%s\n' "dn: cn=Alice Wong,ou=contacts,$SLAPD_BASE" "changetype: modify" \
     "replace: targetAddress" "targetAddress: SMTP:alice.new@fourthcoffee.com" |
     slapd_modify one ||
     e2e_die "ldapmodify (modify) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 assert "change: virtual alice@contoso.com -> alice.new@fourthcoffee.com" \
-    sm_wait $((POLL + MARGIN)) virtual alice@contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual alice@contoso.com \
     "OK alice.new@fourthcoffee.com"
-echo "    the change was seen after $SM_MS ms"
-assert "change seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+echo "    the change was seen after $SMAP_MS ms"
+assert "change seen within poll + $MARGIN s" le "$SMAP_MS" $(((POLL + MARGIN) * 1000))
 msg_send awong@contoso.com
 assert "delivered to alice.new@fourthcoffee.com" \
     msg_delivered_to "<alice.new@fourthcoffee.com>"
 
 assert "frank@sales.contoso.com before the delete: a contact" \
-    sm_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
-SM_T0=$(ms_now)
+    smap_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
+SMAP_T0=$(ms_now)
 printf '%s\n' "dn: cn=Frank Moss,ou=contacts,$SLAPD_BASE" "changetype: delete" |
     slapd_modify one ||
     e2e_die "ldapmodify (delete) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 assert "delete: access frank@sales.contoso.com -> 550 5.1.1" \
-    sm_wait $((POLL + MARGIN)) access frank@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) access frank@sales.contoso.com \
     "OK 550 5.1.1 User unknown"
-echo "    the delete was seen after $SM_MS ms"
-assert "delete seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+echo "    the delete was seen after $SMAP_MS ms"
+assert "delete seen within poll + $MARGIN s" le "$SMAP_MS" $(((POLL + MARGIN) * 1000))
 smtp_rcpt frank@sales.contoso.com
 assert "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
     starts "$RCPT_REPLY" "550 5.1.1"
@@ -264,19 +264,19 @@ contact_ldif "Half Poll" halfpoll halfpoll@fourthcoffee.com | slapd_modify one |
 mark=$(log_mark)
 assert "log: polls after the add fail too (within 10 s)" \
     log_wait_since "$mark" 10 "replica: incremental sync failed: search: Size limit exceeded"
-sm_query virtual halfpoll@sales.contoso.com
-echo "    meanwhile: virtual halfpoll@sales.contoso.com -> '$SM_REPLY'" >&2
+smap_query virtual halfpoll@sales.contoso.com
+echo "    meanwhile: virtual halfpoll@sales.contoso.com -> '$SMAP_REPLY'" >&2
 assert "meanwhile: halfpoll@sales.contoso.com not published (unknown, or try again past max_age)" \
-    test "$SM_REPLY" != "OK halfpoll@fourthcoffee.com"
+    test "$SMAP_REPLY" != "OK halfpoll@fourthcoffee.com"
 slapd_stop one
 slapd_prtotal one unlimited
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 slapd_run one
 assert "sweeps pass again: halfpoll@sales.contoso.com -> halfpoll@fourthcoffee.com within poll + $MARGIN s" \
-    sm_wait $((POLL + MARGIN)) virtual halfpoll@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual halfpoll@sales.contoso.com \
     "OK halfpoll@fourthcoffee.com"
-echo "    seen $SM_MS ms after slapd's restart" >&2
-unset SM_T0
+echo "    seen $SMAP_MS ms after slapd's restart" >&2
+unset SMAP_T0
 want=$((want + 1))
 assert "entries: one more ($want)" \
     metrics_wait mailswitch_replica_entries "$want" 5
@@ -301,8 +301,8 @@ assert "fresh: bob delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
 assert "log: a failed sync (warning, within 5 s)" \
     log_wait_since "$mark" 5 "replica: incremental sync failed: "
-sm_is virtual bob@contoso.com "OK bob@fourthcoffee.com" >/dev/null || true
-sm_is access nobody@sales.contoso.com "OK 550 5.1.1 User unknown" >/dev/null || true
+smap_is virtual bob@contoso.com "OK bob@fourthcoffee.com" >/dev/null || true
+smap_is access nobody@sales.contoso.com "OK 550 5.1.1 User unknown" >/dev/null || true
 metrics_get "$METRICS_PORT"
 assert "directory_up 0 after the failed sync, lookups from the replica notwithstanding" \
     is "$(metrics_value mailswitch_directory_up)" 0
@@ -316,14 +316,14 @@ smtp_rcpt nobody@sales.contoso.com
 assert "stale: RCPT nobody@sales.contoso.com 451 4.3.0, not 550" \
     is "$RCPT_REPLY" "$unknown_451"
 assert "stale: access nobody@sales.contoso.com 451" \
-    sm_is access nobody@sales.contoso.com "OK 451 4.3.0 Temporary lookup failure"
+    smap_is access nobody@sales.contoso.com "OK 451 4.3.0 Temporary lookup failure"
 msg_send bob.lee@contoso.com
 assert "stale: RCPT bob.lee@contoso.com 250 (found answers still served)" \
     starts "$RCPT_REPLY" 250
 assert "stale: delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
 assert "stale: virtual newguy@sales.contoso.com still the added contact" \
-    sm_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
+    smap_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
 assert "$failed_incr > 0" gt "$(metrics_value "$failed_incr")" 0
 assert "replica age >= max_age" \
@@ -344,7 +344,7 @@ outage_changes()
 	} | slapd_modify one
 }
 assert "gina@sales.contoso.com before: a mailbox (kept)" \
-    sm_is access gina@sales.contoso.com "NOTFOUND "
+    smap_is access gina@sales.contoso.com "NOTFOUND "
 slapd_aside one outage_changes ||
     e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 mark=$(log_mark)
@@ -356,12 +356,12 @@ echo "    in sync again $(($(ms_now) - t0)) ms after slapd's start" >&2
 smtp_rcpt nobody@sales.contoso.com
 assert "back: RCPT nobody@sales.contoso.com 550 5.1.1 again" \
     is "$RCPT_REPLY" "$unknown_550"
-assert "back: the contact added meanwhile" sm_wait $((POLL + MARGIN)) \
+assert "back: the contact added meanwhile" smap_wait $((POLL + MARGIN)) \
     virtual outage@sales.contoso.com "OK outage@fourthcoffee.com"
-assert "back: the target changed meanwhile" sm_wait $((POLL + MARGIN)) \
+assert "back: the target changed meanwhile" smap_wait $((POLL + MARGIN)) \
     virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
 assert "back: the mailbox deleted meanwhile is unknown" \
-    sm_wait $((POLL + MARGIN)) access gina@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) access gina@sales.contoso.com \
     "OK 550 5.1.1 User unknown"
 msg_send bob@contoso.com
 assert "back: delivered to bob.new@fourthcoffee.com" \
@@ -385,7 +385,7 @@ smtp_rcpt nobody@sales.contoso.com
 assert "after SIGHUP: RCPT nobody@sales.contoso.com still 550 (the copy, not 451)" \
     is "$RCPT_REPLY" "$unknown_550"
 assert "after SIGHUP: virtual bob@contoso.com from the copy" \
-    sm_is virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
+    smap_is virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
 assert "after SIGHUP: mailswitch_replica_entries still $entries_before" \
     is "$(metrics_value mailswitch_replica_entries)" "$entries_before"
@@ -411,13 +411,13 @@ replica_start "$T/idle.conf"
 assert "idle: full sync ok (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: "
 sleep 9
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 contact_ldif "Idle Add" idleadd idleadd@fourthcoffee.com | slapd_modify idle ||
     e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/idle/modify.log")"
 assert "idle: an add seen within poll + 2 s" \
-    sm_wait 6 virtual idleadd@sales.contoso.com "OK idleadd@fourthcoffee.com"
-echo "    seen after $SM_MS ms" >&2
-unset SM_T0
+    smap_wait 6 virtual idleadd@sales.contoso.com "OK idleadd@fourthcoffee.com"
+echo "    seen after $SMAP_MS ms" >&2
+unset SMAP_T0
 sleep 5
 assert "idle: slapd closed the idle session, mailswitch connected again" \
     e2e_file_has "$log" "no longer answers"

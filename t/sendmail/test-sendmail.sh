@@ -20,7 +20,7 @@
 # empty), and mailswitch stopped without a sanitizer report.  Prints
 # PASS/FAIL lines; exits non-zero on any failure.  Needs root and, the
 # first time, apt-get download (lib.sh).  E2E_KEEP=1 keeps the temp dir;
-# SM_CONFIGS="documented" runs one configuration only;
+# SENDMAIL_CONFIGS="documented" runs one configuration only;
 # MAILSWITCH_SENDMAIL_CACHE moves the package cache.
 set -eu
 
@@ -84,7 +84,7 @@ declare -A DISPLAY_NAME=([bob@fourthcoffee.com]="Bob Lee" [Alice.Wong@fourthcoff
 
 # ---- the servers ----
 
-sm_init
+sendmail_init
 conf=$E2E_TMP/mailswitch.conf
 sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
     -e 's|^\( *daemons *=\).*|\1 [ "subsidiary" ];|' \
@@ -95,13 +95,13 @@ grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
 ! grep -qE '^[[:space:]]*mta[[:space:]]*=' "$conf" ||
     e2e_die "the test configuration must not set mta"
 
-configs=${SM_CONFIGS:-stock documented}
+configs=${SENDMAIL_CONFIGS:-stock documented}
 e2e_sink_start
 e2e_mailswitch_start "$bin" "$conf"
 for c in $configs; do
-	sm_start "$c" "$c"
-	echo "Sendmail $SM_VERSION '$c' on 127.0.0.1:${SM_PORT[$c]}" \
-	    "(subsidiary ${SM_SUB_PORT[$c]})"
+	sendmail_start "$c" "$c"
+	echo "Sendmail $SENDMAIL_VERSION '$c' on 127.0.0.1:${SENDMAIL_PORT[$c]}" \
+	    "(subsidiary ${SENDMAIL_SUB_PORT[$c]})"
 done
 echo "mailswitch on $E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT"
 
@@ -145,7 +145,7 @@ send()
 
 total=0
 for c in $configs; do
-	send "$c" in "${SM_PORT[$c]}" "<someone@example.org>" "${INBOUND[@]}" <<EOF
+	send "$c" in "${SENDMAIL_PORT[$c]}" "<someone@example.org>" "${INBOUND[@]}" <<EOF
 From: Someone <someone@example.org>
 To: bob@contoso.com, awong@contoso.com, carol@sales.contoso.com
 Subject: mailswitch behind Sendmail ($c): inbound
@@ -153,7 +153,7 @@ Message-ID: <sm-$c-in@example.org>
 
 Hello through the mail switch.
 EOF
-	send "$c" dsn "${SM_PORT[$c]}" "<someone@example.org> RET=HDRS ENVID=sm-dsn" \
+	send "$c" dsn "${SENDMAIL_PORT[$c]}" "<someone@example.org> RET=HDRS ENVID=sm-dsn" \
 	    "${DSN[@]}" <<EOF
 From: Someone <someone@example.org>
 To: bob@contoso.com, awong@contoso.com, carol@sales.contoso.com
@@ -162,7 +162,7 @@ Message-ID: <sm-$c-dsn@example.org>
 
 Hello through the mail switch.
 EOF
-	send "$c" odd "${SM_PORT[$c]}" "<someone@example.org>" "${ODD[@]}" <<EOF
+	send "$c" odd "${SENDMAIL_PORT[$c]}" "<someone@example.org>" "${ODD[@]}" <<EOF
 From: Someone <someone@example.org>
 To: Bob.Lee@Contoso.COM, awong@contoso.com
 Subject: mailswitch behind Sendmail ($c): spelling
@@ -173,8 +173,8 @@ EOF
 	total=$((total + 3))
 	for row in "${OUTBOUND[@]}"; do
 		IFS='|' read -r name kind from rcpt _ <<<"$row"
-		port=${SM_PORT[$c]}
-		[ "$kind" = sub ] && port=${SM_SUB_PORT[$c]}
+		port=${SENDMAIL_PORT[$c]}
+		[ "$kind" = sub ] && port=${SENDMAIL_SUB_PORT[$c]}
 		sender=${from%%>*}
 		sender=${sender#<}
 		send "$c" "$name" "$port" "$from" "<$rcpt>|250 2.1.5" <<EOF
@@ -195,7 +195,7 @@ all_delivered()
 {
 	local c
 	for c in $configs; do
-		[ "$(sm_queued "$c")" -eq 0 ] || return 1
+		[ "$(sendmail_queued "$c")" -eq 0 ] || return 1
 	done
 }
 assert "Sendmail delivered all $total messages within 30 s" \
@@ -261,7 +261,7 @@ check_inbound()
 		addr=${want%% *}
 		args=""
 		[ "$addr" = "$want" ] || args=${want#* }
-		got=$(sm_sink_rcpt_args "$addr" "${ds[@]}")
+		got=$(sendmail_sink_rcpt_args "$addr" "${ds[@]}")
 		assert "$c/$name: $orig ($about) arrives as <$addr>, once" \
 		    test "$(rcpts_of "${ds[@]}" | grep -Fxc "<$addr>")" -eq 1
 		assert "$c/$name: <$addr> parameters: ${args:-none}" \
@@ -327,11 +327,11 @@ check_logs()
 	done
 	q=${QID[$c/in]}
 	assert "$c: Sendmail: $q to <bob@fourthcoffee.com> by the mailertable (mailer=smtp)" \
-	    e2e_wait_for 5 sm_sent "$c" "$q" bob@fourthcoffee.com smtp
+	    e2e_wait_for 5 sendmail_sent "$c" "$q" bob@fourthcoffee.com smtp
 	assert "$c: Sendmail: $q to <dan.park@contoso.com> by SMART_HOST (mailer=relay)" \
-	    sm_sent "$c" "$q" dan.park@contoso.com relay
+	    sendmail_sent "$c" "$q" dan.park@contoso.com relay
 	assert "$c: Sendmail logged no milter error" \
-	    test -z "$(sm_maillog "$c" | grep -iE 'milter.*(error|fail|abort)|reject=4')"
+	    test -z "$(sendmail_maillog "$c" | grep -iE 'milter.*(error|fail|abort)|reject=4')"
 }
 
 for c in $configs; do
@@ -348,6 +348,6 @@ assert "mailswitch log: no NOQUEUE line (Sendmail's {i} everywhere)" \
 assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
 if ! assert_summary; then
-	sm_show_logs
+	sendmail_show_logs
 	exit 1
 fi
