@@ -69,14 +69,16 @@ const dir_backend_ops_t dir_ldap_ops = {
  * fails the lookup.  Returns 0, or -1 with "ldap: entry 'DN': ..." in err.
  */
 static int
-dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
+dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, char *dn,
     struct berval **pv, struct berval **tv, char *err, size_t errlen)
 {
 	dir_entry_rules_t	 r;
 	dir_entry_kind_t	 kind;
+	dir_entry_list_t	 secondary = { NULL, 0, 0 };
+	dir_entry_t		 found;
 	char			 msg[1024], bad[1024] = "";
 	addr_t			 a;
-	int			 matched = 0;
+	int			 matched = 0, rc = 0;
 
 	dir_entry_begin(&r, dn, dl->target_attr);
 	for (size_t i = 0; pv != NULL && pv[i] != NULL; i++) {
@@ -87,6 +89,9 @@ dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
 			matched = 1;
 		if (kind == DIR_ENTRY_BAD_ENTRY && bad[0] == '\0')
 			snprintf(bad, sizeof(bad), "%s", msg);
+		/* the outbound rewrite's step 1 may need them (directory.h) */
+		if (kind == DIR_ENTRY_SECONDARY && q->by_target && rc == 0)
+			rc = dir_entry_list_add(&secondary, a.text);
 	}
 	for (size_t i = 0; tv != NULL && tv[i] != NULL; i++) {
 		kind = dir_entry_target(&r, tv[i]->bv_val, tv[i]->bv_len, &a,
@@ -97,18 +102,22 @@ dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
 		if (kind == DIR_ENTRY_BAD_ENTRY && bad[0] == '\0')
 			snprintf(bad, sizeof(bad), "%s", msg);
 	}
-	if (!matched)
-		return 0;
-	if (bad[0] != '\0') {
+	if (matched && bad[0] != '\0') {
 		snprintf(err, errlen, "ldap: %s", bad);
-		return -1;
-	}
-	if (dir_result_add(q->res, dn, r.has_primary ? r.primary.text : NULL,
-	    r.has_target ? r.target.text : NULL) == -1) {
-		snprintf(err, errlen, "ldap: out of memory");
-		return -1;
-	}
-	return 0;
+		rc = -1;
+	} else if (matched) {
+		found.dn = dn;
+		found.primary = r.has_primary ? r.primary.text : NULL;
+		found.target = r.has_target ? r.target.text : NULL;
+		found.secondary = secondary.s;
+		if (rc == -1 || dir_result_add_entry(q->res, &found) == -1) {
+			snprintf(err, errlen, "ldap: out of memory");
+			rc = -1;
+		}
+	} else
+		rc = 0;
+	free(secondary.s);
+	return rc;
 }
 
 /* parse for lookups: fills q->res from the entries of msg. */

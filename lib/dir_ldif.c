@@ -59,6 +59,7 @@ struct ldif_load {
 	char		(*keys)[ADDR_TEXT_MAX + 1]; /* its folded proxy keys */
 	const char	**keyv;		/* keys[0..nkeys), for dir_index_add */
 	size_t		 nkeys, maxkeys;
+	dir_entry_list_t secondary;	/* its secondary addresses */
 	char		*err;
 	size_t		 errlen;
 };
@@ -131,7 +132,8 @@ dir_ldif_key(struct ldif_load *ld, const char *key)
 /*
  * Reads one value of the proxy (is_target 0) or target (1) attribute of
  * the current entry by the shared rules (dir_entry.h): r keeps its primary
- * and target, ld->keys its proxy keys.  Any value the rules refuse stops
+ * and target, ld->keys its proxy keys, ld->secondary the secondary ones
+ * as spelled.  Any value the rules refuse stops
  * the load: an export is fixed before it is used.  Returns 0, or -1 with
  * the message in ld->err.
  */
@@ -158,7 +160,8 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 	case DIR_ENTRY_SECONDARY:
 		break;
 	}
-	if (dir_ldif_key(ld, a.key) == -1)
+	if (dir_ldif_key(ld, a.key) == -1 || (kind == DIR_ENTRY_SECONDARY &&
+	    dir_entry_list_add(&ld->secondary, a.text) == -1))
 		return dir_ldif_error(ld, ld->line, "out of memory");
 	return 0;
 }
@@ -180,6 +183,7 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 	memcpy(ld->dn, lr->lr_dn.bv_val, lr->lr_dn.bv_len);
 	ld->dn[lr->lr_dn.bv_len] = '\0';
 	ld->nkeys = 0;
+	ld->secondary.len = 0;
 	dir_entry_begin(&r, ld->dn, ld->target_attr);
 	for (size_t m = 0; mods != NULL && mods[m] != NULL; m++) {
 		const char	 *type = mods[m]->mod_type;
@@ -211,6 +215,7 @@ dir_ldif_entry(struct ldif_load *ld, LDIFRecord *lr)
 	rec.proxy_keys = ld->keyv;
 	rec.nproxy_keys = ld->nkeys;
 	rec.target_key = r.has_target ? r.target.key : NULL;
+	rec.secondary = ld->secondary.len > 0 ? ld->secondary.s : NULL;
 	rec.bad = NULL;			/* a bad entry stopped the load */
 	if (dir_index_add(ld->b, &rec) == -1)
 		return dir_ldif_error(ld, ld->line, "out of memory");
@@ -566,6 +571,7 @@ dir_ldif_open(const char *path, const char *proxy_attr,
 	free(ld.dn);
 	free(ld.keys);
 	free(ld.keyv);
+	free(ld.secondary.s);
 	return ix;
 }
 

@@ -20,6 +20,7 @@ replica_entry_clear(replica_entry_t *e)
 	for (size_t i = 0; i < e->nkeys; i++)
 		free(e->keys[i]);
 	free(e->keys);
+	free(e->secondary.s);
 	free(e->dn_id);
 	ldap_memfree(e->dn);
 	memset(e, 0, sizeof(*e));
@@ -102,6 +103,8 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 			snprintf(e->bad, sizeof(e->bad), "replica: %s", msgbuf);
 		if (kind != DIR_ENTRY_OTHER && a.key[0] != '\0')
 			rc = replica_entry_key(e, a.key);
+		if (rc == 0 && kind == DIR_ENTRY_SECONDARY)
+			rc = dir_entry_list_add(&e->secondary, a.text);
 	}
 	for (size_t i = 0; rc == 0 && tv != NULL && tv[i] != NULL; i++) {
 		kind = dir_entry_target(&rules, tv[i]->bv_val, tv[i]->bv_len, &a,
@@ -127,6 +130,7 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	e->rec.proxy_keys = (const char *const *)e->keys;
 	e->rec.nproxy_keys = e->nkeys;
 	e->rec.target_key = e->target_key[0] != '\0' ? e->target_key : NULL;
+	e->rec.secondary = e->secondary.s;
 	e->rec.bad = e->bad[0] != '\0' ? e->bad : NULL;
 	return 0;
 

@@ -14,6 +14,7 @@
 #include <ldap.h>
 
 #include "addr.h"
+#include "dir_entry.h"
 #include "dir_index.h"
 #include "replica_state.h"
 #include "syncrepl.h"
@@ -38,6 +39,7 @@ typedef struct replica_entry {
 	char			 target_key[ADDR_TEXT_MAX + 1];
 	char			**keys;
 	size_t			 nkeys, maxkeys;
+	dir_entry_list_t	 secondary;	/* its secondary addresses */
 	char			 bad[REPLICA_ENTRY_BAD_MAX];
 	char			 change[REPLICA_ENTRY_CHANGE_MAX];
 } replica_entry_t;
