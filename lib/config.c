@@ -30,6 +30,7 @@
 #define TIMEOUT_MAX	300.0		/* seconds */
 #define HOPS_MAX	100
 #define CONNECTIONS_MAX	64
+#define RANGE_SIZE_MAX	1000000	/* values a ranged request asks for */
 
 /* What one load needs to report errors and resolve paths. */
 struct load {
@@ -624,6 +625,11 @@ load_ldap(struct load *l, const config_setting_t *g)
 			    CONNECTIONS_MAX, &n);
 			if (r == 0)
 				ld->connections = (int)n;
+		} else if (strcmp(name, "range_size") == 0) {
+			r = get_int(l, s, "directory.ldap.range_size", 0,
+			    RANGE_SIZE_MAX, &n);
+			if (r == 0)
+				ld->range_size = (int)n;
 		} else if (strcmp(name, "replica") == 0)
 			r = load_replica(l, s);
 		else

@@ -74,6 +74,9 @@ typedef struct config {
 			ldap_scope_kind_t scope;
 			double	  timeout;	/* seconds, > 0 */
 			int	  connections;	/* >= 1 */
+			int	  range_size;	/* values asked for at a time
+						   (AD's ranged values, SPEC
+						   9); 0: ask plainly */
 			struct config_replica {	/* SPEC 9, dir_replica.h */
 				bool	 enabled;
 				int	 poll;		/* seconds, >= 1 */

@@ -43,6 +43,7 @@ struct ldap_conn {
 	char			*ca_file;	/* "" = the system's */
 	ldap_bind_t		*bind;
 	int64_t			 timeout_ms;	/* >= 1 */
+	int			 range_size;	/* ldap_range.h; 0: plainly */
 	pthread_mutex_t		 lock;		/* the down marks */
 	int			 lock_made;
 };
@@ -376,6 +377,12 @@ ldap_conn_timeout_ms(const ldap_conn_t *lc)
 	return lc->timeout_ms;
 }
 
+int
+ldap_conn_range_size(const ldap_conn_t *lc)
+{
+	return lc->range_size;
+}
+
 /*
  * Copies the server list: each URI must parse; ldaps:// is TLS, ldap://
  * with starttls gets StartTLS.  Returns 0, or -1 with a message in err.
@@ -464,6 +471,7 @@ ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
 	if ((lc->ca_file = strdup(cl->tls_ca_file)) == NULL)
 		goto nomem;
 	lc->timeout_ms = ldap_conn_timeout(cl->timeout);
+	lc->range_size = cl->range_size;
 	if (pthread_mutex_init(&lc->lock, NULL) != 0)
 		goto nomem;
 	lc->lock_made = 1;

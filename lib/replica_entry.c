@@ -69,7 +69,7 @@ replica_entry_id(const replica_entry_t *e)
 int
 replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
     LDAP *ld, LDAPMessage *msg, const char *id, const char *id_attr,
-    char *err, size_t errlen)
+    const ldap_range_t *range, char *err, size_t errlen)
 {
 	struct berval		**pv, **tv;
 	dir_entry_rules_t	 rules;
@@ -93,8 +93,14 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	replica_entry_value(ld, msg, set->change_attr, e->change,
 	    sizeof(e->change));
 
-	pv = ldap_get_values_len(ld, msg, set->proxy_attr);
-	tv = ldap_get_values_len(ld, msg, set->target_attr);
+	if (ldap_range_values(ld, msg, set->proxy_attr, range, &pv, err,
+	    errlen) == -1)
+		goto fail;
+	if (ldap_range_values(ld, msg, set->target_attr, range, &tv, err,
+	    errlen) == -1) {
+		ldap_value_free_len(pv);
+		goto fail;
+	}
 	dir_entry_begin(&rules, e->dn, set->target_attr);
 	for (size_t i = 0; rc == 0 && pv != NULL && pv[i] != NULL; i++) {
 		kind = dir_entry_proxy(&rules, pv[i]->bv_val, pv[i]->bv_len, &a,
@@ -135,7 +141,8 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	return 0;
 
 nomem:
-	replica_entry_clear(e);
 	snprintf(err, errlen, "out of memory");
+fail:
+	replica_entry_clear(e);
 	return -1;
 }

@@ -62,10 +62,12 @@ static int
 replica_load_put(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 {
 	replica_entry_t	 e;
+	ldap_range_t	 range;
 	int		 rc;
 
+	replica_search_range(y, &range);
 	if (replica_entry_read(&e, y->set, ld, msg, NULL, y->uuid_ids ?
-	    "entryUUID" : NULL, y->err, sizeof(y->err)) == -1)
+	    "entryUUID" : NULL, &range, y->err, sizeof(y->err)) == -1)
 		return -1;
 	replica_load_note_change(y, e.change);
 	rc = replica_store_put(y->store, replica_entry_id(&e), &e.rec);
@@ -102,8 +104,10 @@ replica_load_full(replica_sync_t *y)
 {
 	const replica_settings_t *set = y->set;
 	char		 filter[512], uuid[] = "entryUUID";
-	char		*attrs[] = { set->proxy_attr, set->target_attr,
-			    set->change_attr, y->use_sync ? uuid : NULL, NULL };
+	char		 ask[LDAP_RANGE_ATTR_MAX];
+	char		*attrs[] = { replica_search_proxy_ask(y, ask,
+			    sizeof(ask)), set->target_attr, set->change_attr,
+			    y->use_sync ? uuid : NULL, NULL };
 	int64_t		 start = clock_ms();
 	int		 rc;
 
@@ -156,8 +160,10 @@ replica_load_poll(replica_sync_t *y)
 	const replica_settings_t *set = y->set;
 	struct berval	 value, escaped = { 0, NULL };
 	char		 filter[512], noattrs[] = LDAP_NO_ATTRS;
-	char		*attrs[] = { set->proxy_attr, set->target_attr,
-			    set->change_attr, NULL };
+	char		 ask[LDAP_RANGE_ATTR_MAX];
+	char		*attrs[] = { replica_search_proxy_ask(y, ask,
+			    sizeof(ask)), set->target_attr, set->change_attr,
+			    NULL };
 	char		*dn_only[] = { noattrs, NULL };
 	int64_t		 start = clock_ms();
 	int		 rc;

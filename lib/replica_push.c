@@ -91,6 +91,7 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 	LDAPControl		**ctrls = NULL, *c;
 	syncrepl_state_t	 st;
 	replica_entry_t		 e;
+	ldap_range_t		 range;
 	char			 uuid[SYNCREPL_UUID_TEXT];
 	int			 rc = 0;
 
@@ -114,8 +115,9 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 		break;
 	case SYNCREPL_ADD:
 	case SYNCREPL_MODIFY:
-		if (replica_entry_read(&e, y->set, ld, msg, uuid, NULL, y->err,
-		    sizeof(y->err)) == -1) {
+		replica_search_range(y, &range);
+		if (replica_entry_read(&e, y->set, ld, msg, uuid, NULL, &range,
+		    y->err, sizeof(y->err)) == -1) {
 			rc = -1;
 			break;
 		}

@@ -144,6 +144,12 @@ static const struct {
 	    "'directory.ldap.connections' must be between 1 and 64" },
 	{ "directory = { ldap = { connections = 65; }; };\n", 1,
 	    "'directory.ldap.connections' must be between 1 and 64" },
+	{ "directory = { ldap = { range_size = -1; }; };\n", 1,
+	    "'directory.ldap.range_size' must be between 0 and 1000000" },
+	{ "directory = { ldap = { range_size = 1000001; }; };\n", 1,
+	    "'directory.ldap.range_size' must be between 0 and 1000000" },
+	{ "directory = { ldap = { range_size = \"1500\"; }; };\n", 1,
+	    "'directory.ldap.range_size' must be an integer" },
 	{ "directory = { cache = { entries = -1; }; };\n", 1,
 	    "'directory.cache.entries' must be at least 0" },
 	{ "directory = { cache = { negative_ttl = -1; }; };\n", 1,
@@ -329,6 +335,8 @@ static const char *const good_rows[] = {
 	"socketmap = \"inet6:9001@::1\";\nsocket = \"inet:8895@127.0.0.1\";\n",
 	"directory = { ldap = { timeout = 5; }; };\n",
 	"directory = { ldap = { timeout = 0.25; connections = 64; }; };\n",
+	"directory = { ldap = { range_size = 0; }; };\n",
+	"directory = { ldap = { range_size = 1000000; }; };\n",
 	"directory = { cache = { entries = 10000000000; ttl = 0; }; };\n",
 	"directory = { cache = { stale_ttl = 0; }; };\n",
 	"directory = { cache = { ttl = 1; stale_ttl = 2147483647; }; };\n",
@@ -417,6 +425,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(d->ldap.scope, SCOPE_SUB);
 	ck_assert(d->ldap.timeout == 5.0);
 	ck_assert_int_eq(d->ldap.connections, 4);
+	ck_assert_int_eq(d->ldap.range_size, 0);
 	ck_assert(!d->ldap.replica.enabled);
 	ck_assert_int_eq(d->ldap.replica.poll, 15);
 	ck_assert_int_eq(d->ldap.replica.refresh, 3600);
