@@ -181,7 +181,7 @@ resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
 	const domain_t	*domain;
 	dir_result_t	 res = { .entries = NULL };
 	addr_t		 to;
-	char		 err[256];
+	char		 err[sizeof(v->detail)];	/* a directory's story */
 	int		 status;
 
 	memset(v, 0, sizeof(*v));
@@ -230,7 +230,8 @@ resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
 	} else if (domain->forward_to != NULL) {
 		if (addr_with_domain(&v->original, domain->forward_to, &to,
 		    err, sizeof(err)) != ADDR_OK) {
-			snprintf(v->detail, sizeof(v->detail), "forward_to: %s", err);
+			snprintf(v->detail, sizeof(v->detail), "forward_to: %.900s",
+			    err);
 			resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "553", "5.1.3",
 			    "Recipient address rejected: too long to forward");
 		} else
@@ -335,7 +336,7 @@ resolve_sender_decide(const config_t *cfg, directory_t *dir,
 {
 	dir_result_t	 res = { .entries = NULL };
 	addr_t		 to;
-	char		 err[256];
+	char		 err[sizeof(v->detail)];	/* a directory's story */
 	int		 status;
 
 	memset(v, 0, sizeof(*v));
