@@ -26,6 +26,7 @@
 #include "ldap_bind.h"
 #include "ldap_conn.h"
 #include "ldapio.h"
+#include "log.h"
 #include "regfile.h"
 
 #define LDAP_CONN_DOWN_MS	30000	/* a failed server is tried last */
@@ -208,15 +209,16 @@ ldap_conn_one(ldap_conn_session_t *s, const ldap_op_t *op, size_t i,
 	if (ldap_conn_budget(s, op, ld, sv->starttls ? "bind" : "connect", &tv,
 	    why, whylen) == -1)
 		goto fail;
-	if ((rc = ldap_bind_run(s->lc->bind, ld)) != LDAP_SUCCESS) {
+	if ((rc = ldap_bind_run(s->lc->bind, ld, sv->tls)) != LDAP_SUCCESS) {
 		if (!sv->starttls && (rc == LDAP_SERVER_DOWN ||
 		    rc == LDAP_CONNECT_ERROR))
 			snprintf(why, whylen, "connect: %s",
 			    ldap_op_reason(ld, rc, reason, sizeof(reason)));
 		else
-			snprintf(why, whylen, "%s: %s",
+			snprintf(why, whylen, "%s: %s%s",
 			    ldap_bind_name(s->lc->bind),
-			    ldap_op_reason(ld, rc, reason, sizeof(reason)));
+			    ldap_op_reason(ld, rc, reason, sizeof(reason)),
+			    ldap_bind_hint(s->lc->bind, rc, sv->tls));
 		goto fail;
 	}
 	return ld;
@@ -444,7 +446,7 @@ ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
 {
 	const struct config_ldap	*cl = &cfg->directory.ldap;
 	ldap_conn_t			*lc;
-	char				 why[256];
+	char				 why[1024];
 	int				 fd, v;
 
 	if (cfg->file == NULL || cl->uri == NULL || cl->tls_ca_file == NULL) {
@@ -468,6 +470,8 @@ ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
 	}
 	if ((lc->bind = ldap_bind_open(cfg, err, errlen)) == NULL)
 		goto fail;
+	if (ldap_bind_clear(cfg, why, sizeof(why)))
+		log_msg(LOG_WARNING, "%s", why);
 	if ((lc->ca_file = strdup(cl->tls_ca_file)) == NULL)
 		goto nomem;
 	lc->timeout_ms = ldap_conn_timeout(cl->timeout);

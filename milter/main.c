@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "ldap_bind.h"
 #include "log.h"
 #include "query.h"
 #include "runtime.h"
@@ -188,8 +189,12 @@ main(int argc, char *argv[])
 			fprintf(stderr, "%s: the directory does not answer: "
 			    "%s\n", rt->cfg->file, err);
 			status = EX_CONFIG;
-		} else if (check_only)
+		} else if (check_only) {
+			/* the load logged it; -n says it too, when all is well */
+			if (ldap_bind_clear(rt->cfg, err, sizeof(err)))
+				fprintf(stderr, "warning: %s\n", err);
 			status = EX_OK;
+		}
 		else if (outbound)
 			status = query_sender(rt, query, client_ip,
 			    overrides.verbose);
