@@ -5,21 +5,16 @@
  *
  * The keytab is read at load, under the rules of a secret file (a
  * regular file, no access for group or others, owned by root or by the
- * user mailswitch runs as), and its keys for the principal are copied
- * into a MEMORY: keytab of this handle, as the bind password is kept in
- * memory: the renewals need no file access after the switch to `user`.
- * The tickets go to a MEMORY: credential cache of this handle, never the
- * invoking user's (KRB5CCNAME is not read, not set).
- *
- * The credential is MIT Kerberos' own (gss_acquire_cred_from() with a
- * "client_keytab" and a "ccache" in its credential store), acquired at
- * the first bind and handed to libldap's SASL bind through
- * LDAP_OPT_X_SASL_GSS_CREDS; it is acquired again by the first bind past
- * half its lifetime, and MIT then gets a new ticket from the keytab (it
- * refreshes at acquisition only).  No variable of the environment is
- * set: KRB5CCNAME and KRB5_CLIENT_KTNAME would be the whole process's,
- * and a reload with another keytab would change them under the threads
- * that bind.
+ * user mailswitch runs as), and the principal's keys are kept in memory
+ * (ldap_gss_cred.h), as the bind password is: the renewals need no file
+ * access after the switch to `user`.  The tickets are got and renewed
+ * in the background, in credential caches in memory of mailswitch's own
+ * (never the invoking user's: KRB5CCNAME is neither read nor set), and
+ * handed to libldap's SASL bind through LDAP_OPT_X_SASL_GSS_CREDS; a
+ * bind waits for the first ones at most until its deadline.  No variable
+ * of the environment is set: KRB5CCNAME and KRB5_CLIENT_KTNAME would be
+ * the whole process's, and a reload with another keytab would change
+ * them under the threads that bind.
  *
  * Over ldap:// the GSSAPI layer signs and seals (SASL minssf 56); over TLS
  * it adds none (maxssf 0: Active Directory refuses a SASL layer inside
@@ -50,11 +45,12 @@ ldap_gss_t *ldap_gss_open(const config_t *cfg, char *err, size_t errlen);
 
 /*
  * Binds ld with SASL GSSAPI as the handle's principal; tls says whether
- * ld speaks TLS already (ldaps:// or after StartTLS).  The first bind
- * gets the initial ticket from the KDC (a failure: LDAP_LOCAL_ERROR with
- * the reason as ld's diagnostic message).  Returns libldap's result
- * code, as ldap_sasl_interactive_bind_s() does.  Thread-safe: binds run
- * at once on several handles; an acquisition is done by one of them.
+ * ld speaks TLS already (ldaps:// or after StartTLS).  Without tickets
+ * yet it waits for them until what ld's timeout (LDAP_OPT_TIMEOUT) leaves
+ * at most (none: LDAP_LOCAL_ERROR with the reason as ld's diagnostic
+ * message).  Returns libldap's result code, as
+ * ldap_sasl_interactive_bind_s() does.  Thread-safe: binds run at once
+ * on several handles, and the tickets are got once for them all.
  */
 int	ldap_gss_bind(ldap_gss_t *g, LDAP *ld, int tls);
 

@@ -22,7 +22,9 @@
 #    without the principal; a bind_dn next to bind = "gssapi".
 # 4. The KDC unreachable (krb5.conf's kdc a closed port): -q 75 with the
 #    451 line, -n 78 saying so -- a directory failure, not a configuration
-#    error.
+#    error.  The DC frozen (SIGSTOP; its KDC is in the same process): -q
+#    gives up within about its timeout, not the 13 s or so that MIT's
+#    libraries wait for a KDC (tickets are got in the background).
 # 5. The replica over GSSAPI (ldap://, uSNChanged, poll 1 s): the full
 #    load counts every recipient, an added contact is seen.
 # 6. Concurrent binds: 16 lookups at once right after the start bind up
@@ -250,6 +252,16 @@ e2e_check "no KDC: -n says why" has "$N_ERR" \
     "the directory does not answer: ldap: ldap://$SAMBA_HOST/: GSSAPI bind as $SAMBA_PRINCIPAL: "
 e2e_check "no KDC: ... Cannot contact any KDC" has "$N_ERR" \
     "Cannot contact any KDC for realm 'CONTOSO.COM'"
+c=$(AD_TIMEOUT=2.0 gconf frozen "ldap://$SAMBA_HOST/")
+samba_freeze
+q_run "$c" bob@contoso.com
+samba_thaw
+e2e_check "the DC frozen (its KDC too): -q 75, the 451 line" \
+    is "$Q_RC $Q_OUT" "75 $tf"
+e2e_check "... within about the timeout of 2 s (not the KDC's 13 s)" \
+    le "$Q_MS" 5000
+e2e_check "... saying the KDC has not answered" has "$Q_ERR" \
+    "no ticket yet for $SAMBA_PRINCIPAL: the KDC has not answered within the lookup's time"
 
 echo "== 5. the replica over GSSAPI"
 METRICS_PORT=$(slapd_free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
