@@ -96,9 +96,9 @@ ldap_gss_sasl_ready(void)
 }
 
 /*
- * Puts into hosts[] (at most max) the host of each URI of cfg that has
- * one (not ldapi://): the servers whose tickets are got ahead.  Returns
- * how many, or -1 when out of memory (*hosts then holds nothing).
+ * Makes *hosts the host of each URI of cfg that has one (not ldapi://):
+ * the servers whose tickets are got ahead.  Returns how many (free each
+ * and the array), or -1 when out of memory (*hosts then holds nothing).
  */
 static int
 ldap_gss_hosts(const config_t *cfg, char ***hosts)

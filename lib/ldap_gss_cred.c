@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #define LDAP_GSS_CRED_MSG_MAX	512	/* a Kerberos or GSS reason */
 #define LDAP_GSS_CRED_WHY_MAX	1024
 #define LDAP_GSS_CRED_RETRY_MS	30000	/* after a failed acquisition */
+#define LDAP_GSS_CRED_SPARE_MS	5000	/* a ticket closer to its end than
+					   this waits for its renewal */
 
 struct ldap_gss_cred {
 	/* fixed at open */
@@ -51,6 +54,8 @@ struct ldap_gss_cred {
 	int			 running;	/* an acquisition thread runs */
 	int64_t			 due;		/* clock_ms(): start one from
 						   then on (0: at once) */
+	int64_t			 expires;	/* clock_ms(): the current
+						   credential's end; 0: none */
 	char			 why[LDAP_GSS_CRED_WHY_MAX]; /* the last
 						   failure; "" */
 	int			 made;		/* 1: use; 2: lock; 4: cond */
@@ -360,6 +365,8 @@ ldap_gss_cred_thread(void *arg)
 	c->running = 0;
 	if (cred != GSS_C_NO_CREDENTIAL) {
 		c->why[0] = '\0';
+		c->expires = lifetime == GSS_C_INDEFINITE ? INT64_MAX :
+		    clock_ms() + (int64_t)lifetime * 1000;
 		/* again half way through its life */
 		c->due = clock_ms() + (lifetime != GSS_C_INDEFINITE &&
 		    lifetime > 2 ? (int64_t)lifetime * 500 : 1000);
@@ -401,28 +408,22 @@ ldap_gss_cred_get(ldap_gss_cred_t *c, int64_t deadline, char *why,
     size_t whylen)
 {
 	struct timespec	 ts;
-	int		 have;
 
 	pthread_mutex_lock(&c->lock);
 	ldap_gss_cred_start(c);
-	pthread_rwlock_rdlock(&c->use);
-	have = c->cred != GSS_C_NO_CREDENTIAL;
-	pthread_rwlock_unlock(&c->use);
 	clock_timespec(deadline, &ts);
-	while (!have && c->running && clock_ms() < deadline) {
+	/* none yet, or one at its end: wait for the acquisition under way */
+	while (clock_ms() >= c->expires - LDAP_GSS_CRED_SPARE_MS &&
+	    c->running && clock_ms() < deadline)
 		(void)pthread_cond_timedwait(&c->cond, &c->lock, &ts);
-		pthread_rwlock_rdlock(&c->use);
-		have = c->cred != GSS_C_NO_CREDENTIAL;
-		pthread_rwlock_unlock(&c->use);
-	}
-	if (!have) {
+	if (clock_ms() >= c->expires - LDAP_GSS_CRED_SPARE_MS) {
 		if (c->running)
-			snprintf(why, whylen, "Kerberos: no ticket yet for %s: "
-			    "the KDC has not answered within the lookup's "
-			    "time", c->principal);
+			snprintf(why, whylen, "Kerberos: no %sticket for %s: the "
+			    "KDC has not answered within the lookup's time",
+			    c->expires > 0 ? "new " : "", c->principal);
 		else
 			snprintf(why, whylen, "%s", c->why[0] != '\0' ? c->why :
-			    "Kerberos: no ticket yet");
+			    "Kerberos: no ticket");
 		pthread_mutex_unlock(&c->lock);
 		return GSS_C_NO_CREDENTIAL;
 	}

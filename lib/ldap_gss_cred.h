@@ -13,8 +13,9 @@
  * credential replaces the old one, whose cache goes once no bind uses
  * it.  MIT's libraries bound a KDC exchange only by their own timeouts
  * (a KDC that hangs: about 13 s, measured); a bind waits for the first
- * credential only until its deadline, and uses the one it has while a
- * renewal is under way.  A failed acquisition is tried again after 30 s.
+ * credential only until its deadline, uses the one it has while a
+ * renewal is under way, and waits (as for the first) when that one ends
+ * in less than 5 s.  A failed acquisition is tried again after 30 s.
  *
  * Thread-safe, but for open and close.
  */
@@ -45,9 +46,10 @@ ldap_gss_cred_t *ldap_gss_cred_open(const char *path, const char *principal,
  * Returns the credential to bind with, and holds it until
  * ldap_gss_cred_put() (binds may hold it at once; a renewal waits for
  * them to put theirs before it frees it).  Starts an acquisition when
- * one is due.  Without a credential yet, waits for the acquisition under
- * way until deadline (a clock_ms() value) at most: GSS_C_NO_CREDENTIAL
- * then, with the reason in why, and nothing to put.  Thread-safe.
+ * one is due.  Without a credential yet, or with one that ends in less
+ * than 5 s, waits for the acquisition under way until deadline (a
+ * clock_ms() value) at most: GSS_C_NO_CREDENTIAL then, with the reason
+ * in why, and nothing to put.  Thread-safe.
  */
 gss_cred_id_t ldap_gss_cred_get(ldap_gss_cred_t *c, int64_t deadline,
 	    char *why, size_t whylen);

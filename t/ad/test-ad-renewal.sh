@@ -72,13 +72,15 @@ conf()
 }
 
 # ask NAME PORT KEY REPLY WHAT -- the socketmap on PORT answers KEY with
-# REPLY; the tickets it cost in GOT
+# REPLY; the tickets it cost in GOT, counted 3 s later (a renewal of a
+# ticket still good runs in the background, after the answer)
 ask()
 {
 	local n0
 	n0=$(as_count)
 	E2E_SOCKETMAP_PORT=$2 sm_query virtual "$3"
 	e2e_check "$1: $5: virtual $3" is "$SM_REPLY" "$4"
+	sleep 3
 	GOT=$(($(as_count) - n0))
 }
 
