@@ -1,14 +1,17 @@
 /*
  * ldap_gss_cred.c - see ldap_gss_cred.h.
  *
- * Locks: "lock" (a mutex, with "cond" on CLOCK_MONOTONIC) guards the
- * acquisition's state -- whether one runs, when the next is due, the
- * last failure, the references; "use" (a read-write lock) guards the
- * current credential: binds hold it for reading while they bind, a
- * renewal takes it for writing to swap in the new credential.  Nothing
- * waits for "use" while holding "lock".  The krb5 context of the handle
- * is used at open and at the final free only; an acquisition has one of
- * its own.
+ * One thread per handle, started by the first bind (after any fork),
+ * joined by close, does every acquisition; it sleeps in between.  Locks:
+ * "lock" (a mutex, with the condition variables "work", the thread's,
+ * and "done", the binds', both on CLOCK_MONOTONIC) guards the
+ * acquisition's state -- what is wanted, what runs, when the next renewal
+ * is due, when the current credential ends, the last failure; "use" (a
+ * read-write lock) guards the current credential: binds hold it for
+ * reading while they bind, the thread takes it for writing to swap in a
+ * new credential.  Nothing waits for "use" while holding "lock".  The krb5
+ * context of the handle is used at open and free only; the thread has one
+ * of its own for its caches.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +29,7 @@
 
 #include "clock.h"
 #include "ldap_gss_cred.h"
+#include "log.h"
 
 #define LDAP_GSS_CRED_MSG_MAX	512	/* a Kerberos or GSS reason */
 #define LDAP_GSS_CRED_WHY_MAX	1024
@@ -47,18 +51,23 @@ struct ldap_gss_cred {
 	gss_cred_id_t		 cred;		/* GSS_C_NO_CREDENTIAL: none yet */
 	char			*ccache_name;	/* its cache; NULL: none */
 
-	/* the acquisition (lock) */
+	/* the acquisitions (lock) */
 	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;		/* an acquisition ended */
-	int			 refs;		/* the handle's, a thread's */
-	int			 running;	/* an acquisition thread runs */
-	int64_t			 due;		/* clock_ms(): start one from
-						   then on (0: at once) */
+	pthread_cond_t		 work;		/* the thread: something to do */
+	pthread_cond_t		 done;		/* the binds: an attempt ended */
+	pthread_t		 thread;
+	int			 started;	/* the thread runs; join it */
+	int			 closing;	/* the thread is to end */
+	int			 wanted;	/* a bind needs a credential now */
+	int			 acquiring;	/* an attempt is under way */
+	int64_t			 due;		/* clock_ms(): the next renewal;
+						   0: none */
 	int64_t			 expires;	/* clock_ms(): the current
 						   credential's end; 0: none */
 	char			 why[LDAP_GSS_CRED_WHY_MAX]; /* the last
 						   failure; "" */
-	int			 made;		/* 1: use; 2: lock; 4: cond */
+	int			 made;		/* 1: use; 2: lock; 4, 8: work,
+						   done */
 };
 
 /* Writes krb5's message for code into buf; returns buf. */
@@ -210,7 +219,9 @@ ldap_gss_cred_free(ldap_gss_cred_t *c)
 	if (c->made & 2)
 		pthread_mutex_destroy(&c->lock);
 	if (c->made & 4)
-		pthread_cond_destroy(&c->cond);
+		pthread_cond_destroy(&c->work);
+	if (c->made & 8)
+		pthread_cond_destroy(&c->done);
 	for (size_t i = 0; i < c->nhosts; i++)
 		free(c->hosts[i]);
 	free(c->hosts);
@@ -218,17 +229,6 @@ ldap_gss_cred_free(ldap_gss_cred_t *c)
 	free(c->principal);
 	free(c->ccache_name);
 	free(c);
-}
-
-/* Drops a reference (lock held; released here); the last one frees c. */
-static void
-ldap_gss_cred_unref(ldap_gss_cred_t *c)
-{
-	int	 last = --c->refs == 0;
-
-	pthread_mutex_unlock(&c->lock);
-	if (last)
-		ldap_gss_cred_free(c);
 }
 
 /*
@@ -265,10 +265,10 @@ ldap_gss_cred_prefetch(ldap_gss_cred_t *c, gss_cred_id_t cred)
 }
 
 /*
- * One acquisition: a new cache, a ticket-granting ticket from the keys
- * into it, the servers' tickets; then the new credential replaces the
- * current one.  Sets *lifetime (seconds).  Returns the credential, or
- * GSS_C_NO_CREDENTIAL with the reason in why.
+ * One acquisition: a new cache (its name in *ccache_name, to free), a
+ * ticket-granting ticket from the keys into it, the servers' tickets.
+ * Sets *lifetime (seconds).  Returns the credential, or
+ * GSS_C_NO_CREDENTIAL with the reason in why (and no cache).
  */
 static gss_cred_id_t
 ldap_gss_cred_acquire(ldap_gss_cred_t *c, krb5_context kctx,
@@ -327,25 +327,27 @@ ldap_gss_cred_acquire(ldap_gss_cred_t *c, krb5_context kctx,
 	return cred;
 }
 
-/* The thread of one acquisition; holds a reference to c. */
-static void *
-ldap_gss_cred_thread(void *arg)
+/*
+ * One attempt (lock not held): a new credential, swapped in for the
+ * current one when it came.  Sets *lifetime (seconds); returns 0, or -1
+ * with the reason in why.
+ */
+static int
+ldap_gss_cred_attempt(ldap_gss_cred_t *c, OM_uint32 *lifetime, char *why,
+    size_t whylen)
 {
-	ldap_gss_cred_t	*c = arg;
-	krb5_context	 kctx = NULL;
-	gss_cred_id_t	 cred = GSS_C_NO_CREDENTIAL, old;
-	OM_uint32	 lifetime = 0, st;
-	char		 why[LDAP_GSS_CRED_WHY_MAX], msg[LDAP_GSS_CRED_MSG_MAX];
-	char		*ccache = NULL, *old_ccache;
+	krb5_context	 kctx;
 	krb5_error_code	 code;
+	gss_cred_id_t	 cred, old;
+	OM_uint32	 st;
+	char		 msg[LDAP_GSS_CRED_MSG_MAX], *ccache, *old_ccache;
 
 	if ((code = krb5_init_context(&kctx)) != 0) {
-		kctx = NULL;
-		snprintf(why, sizeof(why), "Kerberos: %s",
+		snprintf(why, whylen, "Kerberos: %s",
 		    ldap_gss_cred_krb5(NULL, code, msg, sizeof(msg)));
-	} else
-		cred = ldap_gss_cred_acquire(c, kctx, &ccache, &lifetime, why,
-		    sizeof(why));
+		return -1;
+	}
+	cred = ldap_gss_cred_acquire(c, kctx, &ccache, lifetime, why, whylen);
 	if (cred != GSS_C_NO_CREDENTIAL) {
 		pthread_rwlock_wrlock(&c->use);	/* no bind holds the old one */
 		old = c->cred;
@@ -358,49 +360,80 @@ ldap_gss_cred_thread(void *arg)
 		ldap_gss_cred_drop_cache(kctx, old_ccache);
 		free(old_ccache);
 	}
-	if (kctx != NULL)
-		krb5_free_context(kctx);
-
-	pthread_mutex_lock(&c->lock);
-	c->running = 0;
-	if (cred != GSS_C_NO_CREDENTIAL) {
-		c->why[0] = '\0';
-		c->expires = lifetime == GSS_C_INDEFINITE ? INT64_MAX :
-		    clock_ms() + (int64_t)lifetime * 1000;
-		/* again half way through its life */
-		c->due = clock_ms() + (lifetime != GSS_C_INDEFINITE &&
-		    lifetime > 2 ? (int64_t)lifetime * 500 : 1000);
-	} else {
-		snprintf(c->why, sizeof(c->why), "%s", why);
-		c->due = clock_ms() + LDAP_GSS_CRED_RETRY_MS;
-	}
-	pthread_cond_broadcast(&c->cond);
-	ldap_gss_cred_unref(c);
-	return NULL;
+	krb5_free_context(kctx);
+	return cred != GSS_C_NO_CREDENTIAL ? 0 : -1;
 }
 
-/* Starts an acquisition when one is due and none runs (lock held). */
+/* Logs a failed renewal, with what is left of the tickets (lock held). */
 static void
-ldap_gss_cred_start(ldap_gss_cred_t *c)
+ldap_gss_cred_warn(const ldap_gss_cred_t *c, const char *why)
 {
-	pthread_attr_t	 attr;
-	pthread_t	 t;
+	int64_t	 left = (c->expires - clock_ms()) / 1000;
+
+	if (left >= 0)
+		log_msg(LOG_WARNING, "ldap: %s; the tickets end in %lld s, "
+		    "again in %d s", why, (long long)left,
+		    LDAP_GSS_CRED_RETRY_MS / 1000);
+	else
+		log_msg(LOG_WARNING, "ldap: %s; the tickets ended %lld s ago, "
+		    "again in %d s", why, (long long)-left,
+		    LDAP_GSS_CRED_RETRY_MS / 1000);
+}
+
+/*
+ * The handle's thread: an attempt when a bind wants one or a renewal is
+ * due (half way through the credential's life; 30 s after a failure),
+ * asleep otherwise, until close.
+ */
+static void *
+ldap_gss_cred_thread(void *arg)
+{
+	ldap_gss_cred_t	*c = arg;
+	struct timespec	 ts;
+	OM_uint32	 lifetime = 0;
+	char		 why[LDAP_GSS_CRED_WHY_MAX];
 	int		 rc;
 
-	if (c->running || clock_ms() < c->due)
-		return;
-	if (pthread_attr_init(&attr) != 0)
-		return;
-	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	c->refs++;
-	c->running = 1;
-	if ((rc = pthread_create(&t, &attr, ldap_gss_cred_thread, c)) != 0) {
-		c->refs--;
-		c->running = 0;
-		snprintf(c->why, sizeof(c->why), "Kerberos: cannot start a "
-		    "thread to get a ticket: %s", strerror(rc));
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->closing && !c->wanted &&
+		    (c->due == 0 || clock_ms() < c->due)) {
+			if (c->due == 0)
+				pthread_cond_wait(&c->work, &c->lock);
+			else {
+				clock_timespec(c->due, &ts);
+				(void)pthread_cond_timedwait(&c->work,
+				    &c->lock, &ts);
+			}
+		}
+		if (c->closing)
+			break;
+		c->wanted = 0;
+		c->acquiring = 1;
+		pthread_mutex_unlock(&c->lock);
+		rc = ldap_gss_cred_attempt(c, &lifetime, why, sizeof(why));
+		pthread_mutex_lock(&c->lock);
+		c->acquiring = 0;
+		if (rc == 0) {
+			c->why[0] = '\0';
+			if (lifetime == GSS_C_INDEFINITE) {
+				c->expires = INT64_MAX;
+				c->due = 0;
+			} else {
+				c->expires = clock_ms() + (int64_t)lifetime * 1000;
+				/* half way through its life */
+				c->due = clock_ms() + (int64_t)lifetime * 500 + 1;
+			}
+		} else {
+			snprintf(c->why, sizeof(c->why), "%s", why);
+			c->due = clock_ms() + LDAP_GSS_CRED_RETRY_MS;
+			if (c->expires > 0)	/* a renewal: no bind says it */
+				ldap_gss_cred_warn(c, why);
+		}
+		pthread_cond_broadcast(&c->done);
 	}
-	pthread_attr_destroy(&attr);
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
 }
 
 gss_cred_id_t
@@ -408,16 +441,32 @@ ldap_gss_cred_get(ldap_gss_cred_t *c, int64_t deadline, char *why,
     size_t whylen)
 {
 	struct timespec	 ts;
+	int		 rc;
 
 	pthread_mutex_lock(&c->lock);
-	ldap_gss_cred_start(c);
-	clock_timespec(deadline, &ts);
-	/* none yet, or one at its end: wait for the acquisition under way */
-	while (clock_ms() >= c->expires - LDAP_GSS_CRED_SPARE_MS &&
-	    c->running && clock_ms() < deadline)
-		(void)pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+	if (!c->started) {
+		if ((rc = pthread_create(&c->thread, NULL,
+		    ldap_gss_cred_thread, c)) != 0) {
+			snprintf(why, whylen, "Kerberos: cannot start the "
+			    "thread that gets the tickets: %s", strerror(rc));
+			pthread_mutex_unlock(&c->lock);
+			return GSS_C_NO_CREDENTIAL;
+		}
+		c->started = 1;
+	}
 	if (clock_ms() >= c->expires - LDAP_GSS_CRED_SPARE_MS) {
-		if (c->running)
+		/* none yet, or one at its end: an attempt now, and wait */
+		if (!c->acquiring) {	/* else the one under way serves */
+			c->wanted = 1;
+			pthread_cond_signal(&c->work);
+		}
+		clock_timespec(deadline, &ts);
+		while (clock_ms() >= c->expires - LDAP_GSS_CRED_SPARE_MS &&
+		    (c->wanted || c->acquiring) && clock_ms() < deadline)
+			(void)pthread_cond_timedwait(&c->done, &c->lock, &ts);
+	}
+	if (clock_ms() >= c->expires - LDAP_GSS_CRED_SPARE_MS) {
+		if (c->wanted || c->acquiring)
 			snprintf(why, whylen, "Kerberos: no %sticket for %s: the "
 			    "KDC has not answered within the lookup's time",
 			    c->expires > 0 ? "new " : "", c->principal);
@@ -460,7 +509,6 @@ ldap_gss_cred_open(const char *path, const char *principal,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto nomem;
 	c->cred = GSS_C_NO_CREDENTIAL;
-	c->refs = 1;
 	if ((code = krb5_init_context(&c->ctx)) != 0) {
 		c->ctx = NULL;
 		snprintf(why, whylen, "Kerberos: %s",
@@ -494,12 +542,17 @@ ldap_gss_cred_open(const char *path, const char *principal,
 	if (pthread_condattr_init(&ca) != 0)
 		goto nomem;
 	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&c->cond, &ca) != 0) {
+	    pthread_cond_init(&c->work, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		goto nomem;
+	}
+	c->made |= 4;
+	if (pthread_cond_init(&c->done, &ca) != 0) {
 		pthread_condattr_destroy(&ca);
 		goto nomem;
 	}
 	pthread_condattr_destroy(&ca);
-	c->made |= 4;
+	c->made |= 8;
 	return c;
 
 nomem:
@@ -513,8 +566,17 @@ fail:
 void
 ldap_gss_cred_close(ldap_gss_cred_t *c)
 {
+	int	 started;
+
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->lock);
-	ldap_gss_cred_unref(c);
+	c->closing = 1;
+	started = c->started;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+	/* an attempt under way ends first: MIT bounds it (13 to 27 s) */
+	if (started)
+		(void)pthread_join(c->thread, NULL);
+	ldap_gss_cred_free(c);
 }

@@ -4,18 +4,21 @@
  * a MEMORY: keytab at open, and the tickets got with them, in MEMORY:
  * credential caches of this handle's own (never the invoking user's).
  *
- * The tickets are got in the background, by a thread of its own per
- * acquisition, never on a bind's own time: the first time a bind asks,
- * then again once half their lifetime is over.  An acquisition asks the
- * KDC for a ticket-granting ticket (MIT's gss_acquire_cred_from() with
- * the keytab and a new cache) and then for the service ticket of each
- * server (ldap/HOST), so that a bind needs no KDC at all; then the new
- * credential replaces the old one, whose cache goes once no bind uses
- * it.  MIT's libraries bound a KDC exchange only by their own timeouts
- * (a KDC that hangs: about 13 s, measured); a bind waits for the first
- * credential only until its deadline, uses the one it has while a
- * renewal is under way, and waits (as for the first) when that one ends
- * in less than 5 s.  A failed acquisition is tried again after 30 s.
+ * The tickets are got in the background, by a thread of the handle's
+ * own (started by the first bind, after any fork; asleep in between),
+ * never on a bind's own time: when a bind finds no credential, and again
+ * half way through the credential's life, whether binds need it then or
+ * not.  An acquisition asks the KDC for a ticket-granting ticket (MIT's
+ * gss_acquire_cred_from() with the keytab and a new cache) and then for
+ * the service ticket of each server (ldap/HOST), so that a bind needs no
+ * KDC at all; then the new credential replaces the old one, whose cache
+ * goes once no bind uses it.  MIT's libraries bound a KDC exchange only
+ * by their own timeouts (a KDC that hangs: 13 to 27 s, measured); a bind
+ * waits for a credential only until its deadline, and only when it has
+ * none, or one that ends in less than 5 s (then it asks for an attempt at
+ * once); it binds with the one it has while a renewal is under way.  A
+ * failed renewal is tried again after 30 s.  Closing the handle waits for
+ * the attempt under way, if any.
  *
  * Thread-safe, but for open and close.
  */
@@ -45,11 +48,11 @@ ldap_gss_cred_t *ldap_gss_cred_open(const char *path, const char *principal,
 /*
  * Returns the credential to bind with, and holds it until
  * ldap_gss_cred_put() (binds may hold it at once; a renewal waits for
- * them to put theirs before it frees it).  Starts an acquisition when
- * one is due.  Without a credential yet, or with one that ends in less
- * than 5 s, waits for the acquisition under way until deadline (a
- * clock_ms() value) at most: GSS_C_NO_CREDENTIAL then, with the reason
- * in why, and nothing to put.  Thread-safe.
+ * them to put theirs before it frees it).  Starts the handle's thread
+ * the first time.  Without a credential, or with one that ends in less
+ * than 5 s, asks for an attempt and waits for it until deadline (a
+ * clock_ms() value) at most: GSS_C_NO_CREDENTIAL then, with the reason in
+ * why, and nothing to put.  Thread-safe.
  */
 gss_cred_id_t ldap_gss_cred_get(ldap_gss_cred_t *c, int64_t deadline,
 	    char *why, size_t whylen);
@@ -61,8 +64,9 @@ void	ldap_gss_cred_put(ldap_gss_cred_t *c);
 const char *ldap_gss_cred_principal(const ldap_gss_cred_t *c);
 
 /*
- * Frees c, now or, when an acquisition is under way, when it ends (its
- * thread holds c till then); NULL is a no-op.  No bind may hold it.
+ * Stops the handle's thread, after the attempt under way if there is one
+ * (MIT's libraries give up on a KDC that hangs within 13 to 27 s), and
+ * frees c; NULL is a no-op.  No bind may hold it.
  */
 void	ldap_gss_cred_close(ldap_gss_cred_t *c);
 
