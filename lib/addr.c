@@ -16,14 +16,20 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "x500.h"
 
 /*
  * Cheap bound on the whole input, checked before anything else: an SMTP
  * command line is at most 512 octets (RFC 5321 4.5.3.1.4), so no real path
- * is longer.  The precise limits (local part, domain, address) are checked on
- * the normalised form.
+ * is longer -- but for an encapsulated address (addr.h), which may be
+ * ADDR_TEXT_MAX octets, with a source route of up to 512 in front.
+ * Whether the path may be that long is known once its mailbox is parsed
+ * (addr_parse_path()).  The precise limits (local part, domain, address)
+ * are checked on the normalised form.
  */
 #define ADDR_INPUT_MAX	512
+#define ADDR_SCAN_MAX	(ADDR_TEXT_MAX + ADDR_INPUT_MAX)
+_Static_assert(ADDR_SCAN_MAX == 2550, "addr_scan()'s message says 2550");
 
 #define ADDR_LABEL_MAX	63	/* RFC 1035 2.3.4, octets */
 
@@ -111,8 +117,8 @@ addr_scan(const char *s, size_t *lenp)
 	size_t			 n;
 
 	for (n = 0; p[n] != '\0'; n++) {
-		if (n >= ADDR_INPUT_MAX)
-			return "path longer than 512 octets";
+		if (n >= ADDR_SCAN_MAX)
+			return "path longer than 2550 octets";
 		if (p[n] < 32 || p[n] == 127)
 			return "control character in address";
 	}
@@ -386,7 +392,7 @@ addr_mailbox(const unsigned char *p, const unsigned char *end, addr_t *out,
 {
 	const unsigned char	*at, *dom;
 	const char		*msg;
-	size_t			 llen, dlen;
+	size_t			 llen, dlen, max = ADDR_SMTP_MAX;
 
 	if (*p == '"') {
 		if ((msg = addr_quoted(&p, end, out->text, &llen)) != NULL)
@@ -409,8 +415,14 @@ addr_mailbox(const unsigned char *p, const unsigned char *end, addr_t *out,
 			goto bad;
 		}
 		llen = (size_t)(at - p);
-		if (llen > ADDR_LOCAL_MAX) {
+		if (x500_prefix((const char *)p, llen) > 0)
+			max = ADDR_TEXT_MAX;	/* encapsulated: see addr.h */
+		else if (llen > ADDR_LOCAL_MAX) {
 			msg = "local part longer than 64 octets";
+			goto bad;
+		}
+		if (llen > max) {
+			msg = "address longer than 2038 octets";
 			goto bad;
 		}
 		memcpy(out->text, p, llen);
@@ -424,8 +436,9 @@ addr_mailbox(const unsigned char *p, const unsigned char *end, addr_t *out,
 		msg = addr_check_name(dom, end);
 	if (msg != NULL)
 		goto bad;
-	if (llen + 1 + dlen > ADDR_TEXT_MAX) {
-		msg = "address longer than 254 octets";
+	if (llen + 1 + dlen > max) {
+		msg = max == ADDR_SMTP_MAX ? "address longer than 254 octets" :
+		    "address longer than 2038 octets";
 		goto bad;
 	}
 
@@ -491,6 +504,21 @@ addr_is_postmaster(const unsigned char *p, const unsigned char *end,
 	return 1;
 }
 
+/*
+ * Parses the mailbox [p, end) of an input of n octets in all: an input
+ * over ADDR_INPUT_MAX octets is refused unless the mailbox is
+ * encapsulated (its local part begins with an x500_prefix()).
+ */
+static int
+addr_mailbox_of(const unsigned char *p, const unsigned char *end, size_t n,
+    addr_t *out, char *err, size_t errlen)
+{
+	if (n > ADDR_INPUT_MAX && x500_prefix((const char *)p,
+	    (size_t)(end - p)) == 0)
+		return addr_error(err, errlen, "", "path longer than 512 octets");
+	return addr_mailbox(p, end, out, err, errlen);
+}
+
 int
 addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen)
 {
@@ -515,7 +543,7 @@ addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen)
 			return addr_error(err, errlen, "",
 			    "missing opening angle bracket");
 		/* Bare form: a Mailbox only, no source route. */
-		return addr_mailbox(p, end, out, err, errlen);
+		return addr_mailbox_of(p, end, n, out, err, errlen);
 	}
 	if (n < 2 || end[-1] != '>')
 		return addr_error(err, errlen, "", "missing closing angle bracket");
@@ -543,7 +571,7 @@ addr_parse_path(const char *path, addr_t *out, char *err, size_t errlen)
 			return addr_error(err, errlen, "",
 			    "missing mailbox after source route");
 	}
-	return addr_mailbox(p, end, out, err, errlen);
+	return addr_mailbox_of(p, end, n, out, err, errlen);
 }
 
 int
@@ -563,7 +591,7 @@ addr_parse(const char *text, addr_t *out, char *err, size_t errlen)
 	p = (const unsigned char *)text;
 	if (*p == '<' || p[n - 1] == '>')
 		return addr_error(err, errlen, "", "angle brackets not allowed");
-	return addr_mailbox(p, p + n, out, err, errlen);
+	return addr_mailbox_of(p, p + n, n, out, err, errlen);
 }
 
 const char *
@@ -617,13 +645,13 @@ int
 addr_with_domain(const addr_t *a, const char *domain, addr_t *out,
     char *err, size_t errlen)
 {
-	char	 buf[ADDR_LOCAL_MAX + 1 + ADDR_DOMAIN_MAX + 1];
+	char	 buf[ADDR_TEXT_MAX + 1 + ADDR_DOMAIN_MAX + 1];
 	addr_t	 tmp;
 	size_t	 dlen;
 	int	 rc;
 
 	if (a->text[0] == '\0' || a->local_len == 0 ||
-	    a->local_len > ADDR_LOCAL_MAX) {
+	    a->local_len > ADDR_TEXT_MAX) {
 		addr_clear(out);
 		return addr_error(err, errlen, "", "no local part");
 	}

@@ -21,7 +21,19 @@
  * One rule for every domain name: addr_check_domain().
  */
 #define ADDR_DOMAIN_MAX	253
-#define ADDR_TEXT_MAX	254	/* path of 256 octets less the two brackets */
+#define ADDR_SMTP_MAX	254	/* path of 256 octets less the two brackets */
+/*
+ * An Exchange-encapsulated address (x500.h, SPEC section 11: a local part
+ * that begins with "IMCEAEX-" or "IMCEAX500-", any case) is usually longer
+ * than RFC 5321 allows, and Exchange and Postfix accept it: its local part
+ * may have any length, the address up to ADDR_TEXT_MAX octets -- the
+ * longest one a Postfix with its default line_length_limit (2048) can
+ * pass: "RCPT TO:<" and ">" around 2038 octets.  Every other address keeps
+ * RFC 5321's limits (ADDR_LOCAL_MAX, ADDR_SMTP_MAX).  ADDR_TEXT_MAX is
+ * what an addr_t holds, and so the size of every buffer that holds one
+ * address or one lookup key (an X500 key included: X500_KEY_MAX).
+ */
+#define ADDR_TEXT_MAX	2038
 
 /*
  * What addr_check_domain() finds wrong with a domain name;
@@ -61,7 +73,9 @@ typedef struct addr {
  * route ("<@x,@y:a@b>") is dropped.  Quoted local parts are kept quoted only
  * where quoting is needed ("\"bob\"@x" becomes "bob@x").  UTF-8 local parts
  * and domains are accepted when the UTF-8 is well formed.  Input over the
- * RFC 5321 length limits is refused, never truncated.  "<postmaster>"
+ * RFC 5321 length limits is refused, never truncated -- except an
+ * encapsulated address (an unquoted local part beginning with "IMCEAEX-"
+ * or "IMCEAX500-"), which may be up to ADDR_TEXT_MAX octets.  "<postmaster>"
  * (any case, also bare) is ADDR_POSTMASTER: out holds it as given as a
  * local part with an empty domain.
  * Returns ADDR_OK, ADDR_NULL, ADDR_POSTMASTER or ADDR_BAD (with a message

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "printable.h"
 #include "regfile.h"
 
 #define TIMEOUT_MAX	300.0		/* seconds */
@@ -1346,6 +1347,8 @@ config_load(const char *path, char *err, size_t errlen)
 	if (set_defaults(&l) == -1 || check_readable(&l, path, 0) == -1) {
 		config_free(l.cfg);
 		free(l.dir);
+		if (errlen > 0)
+			printable_mask(err);
 		return NULL;
 	}
 
@@ -1375,6 +1378,8 @@ done:
 	free(l.dir);
 	if (r == -1) {
 		config_free(l.cfg);
+		if (errlen > 0)		/* a value shown in it stays one line */
+			printable_mask(err);
 		return NULL;
 	}
 	return l.cfg;

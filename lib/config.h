@@ -132,7 +132,8 @@ typedef struct config {
 /*
  * Reads and validates the configuration file at path.  Returns a new
  * config_t (free with config_free()), or NULL with "FILE:LINE: message"
- * (or "FILE: message" where there is no line) in err.  Relative paths in
+ * (or "FILE: message" where there is no line) in err, one line: control
+ * characters of a value it shows are '?'.  Relative paths in
  * the file are resolved against the file's folder.  Thread-safe.
  */
 config_t *config_load(const char *path, char *err, size_t errlen);

@@ -16,14 +16,17 @@
 #include <strings.h>
 
 #include "dir_entry.h"
+#include "x500.h"
 
-#define DIR_ENTRY_VALUE_MAX	1024	/* longer values are no addresses */
+#define DIR_ENTRY_VALUE_MAX	2048	/* longer values are no addresses, nor
+					   X500 DNs (X500_KEY_MAX) */
 #define DIR_ENTRY_SHOWN		256	/* bytes of a value in a message */
 
 static const char *const dir_entry_names[] = {
 	[DIR_ENTRY_PRIMARY] = "primary",
 	[DIR_ENTRY_SECONDARY] = "secondary",
 	[DIR_ENTRY_TARGET] = "target",
+	[DIR_ENTRY_X500] = "x500",
 	[DIR_ENTRY_OTHER] = "other",
 	[DIR_ENTRY_BAD_VALUE] = "bad value",
 	[DIR_ENTRY_BAD_ENTRY] = "bad entry",
@@ -105,6 +108,29 @@ dir_entry_read(const char *value, size_t len, char *buf, size_t buflen,
 	return dir_entry_proxy_value(buf, primary);
 }
 
+/*
+ * An "X500:<dn>" value (len bytes at value) as dir_entry_proxy() gives it:
+ * DIR_ENTRY_X500 with its key in a->key and the value in a->text, or
+ * DIR_ENTRY_OTHER when it is of another type or its DN makes no key.
+ */
+static dir_entry_kind_t
+dir_entry_x500(const char *value, size_t len, addr_t *a)
+{
+	_Static_assert(X500_KEY_MAX <= ADDR_TEXT_MAX, "a key fits an addr_t");
+
+	if (len <= X500_KEY_PREFIX_LEN || len > X500_KEY_MAX ||
+	    strncasecmp(value, X500_KEY_PREFIX, X500_KEY_PREFIX_LEN) != 0 ||
+	    x500_key(value + X500_KEY_PREFIX_LEN, len - X500_KEY_PREFIX_LEN,
+	    a->key, X500_KEY_MAX + 1) == -1) {
+		a->key[0] = '\0';
+		return DIR_ENTRY_OTHER;
+	}
+	memcpy(a->text, value, len);
+	a->text[len] = '\0';
+	a->local_len = 0;
+	return DIR_ENTRY_X500;
+}
+
 dir_entry_kind_t
 dir_entry_proxy(dir_entry_rules_t *r, const char *value, size_t len,
     addr_t *a, char *msg, size_t msglen)
@@ -117,7 +143,7 @@ dir_entry_proxy(dir_entry_rules_t *r, const char *value, size_t len,
 	a->key[0] = a->text[0] = '\0';
 	if ((text = dir_entry_read(value, len, buf, sizeof(buf), &primary,
 	    &bad)) == NULL)
-		return DIR_ENTRY_OTHER;		/* X500:, x400:, sip: ... */
+		return dir_entry_x500(value, len, a);	/* x400:, sip: ... */
 	if (bad == NULL && addr_parse(text, a, why, sizeof(why)) != ADDR_OK) {
 		a->key[0] = a->text[0] = '\0';
 		bad = why;

@@ -20,8 +20,10 @@ typedef enum dir_entry_kind {
 	DIR_ENTRY_SECONDARY,	/* proxy "smtp:a@b" (any case but SMTP), or a
 				   bare "a@b" */
 	DIR_ENTRY_TARGET,	/* target "SMTP:a@b" (any case) or a bare "a@b" */
-	DIR_ENTRY_OTHER,	/* proxy of another type (X500:, x400:, sip:):
-				   ignored */
+	DIR_ENTRY_X500,		/* proxy "X500:<dn>" (any case): an old
+				   Exchange DN, found by its key (x500.h) */
+	DIR_ENTRY_OTHER,	/* proxy of another type (x400:, sip:), or an
+				   X500 value with no usable DN: ignored */
 	DIR_ENTRY_BAD_VALUE,	/* a secondary proxy value that is no address:
 				   the entry's answer does not depend on it */
 	DIR_ENTRY_BAD_ENTRY	/* a primary or target that is no address (or
@@ -53,7 +55,10 @@ void	dir_entry_begin(dir_entry_rules_t *r, const char *dn,
  * Reads one value (len bytes, need not be NUL-terminated, may hold NUL
  * bytes) of the proxy attribute.  Returns DIR_ENTRY_PRIMARY or
  * DIR_ENTRY_SECONDARY with its address in *a (the same primary twice is
- * still DIR_ENTRY_PRIMARY), DIR_ENTRY_OTHER, DIR_ENTRY_BAD_VALUE (a
+ * still DIR_ENTRY_PRIMARY), DIR_ENTRY_X500 with its key
+ * ("x500:<dn>", x500_key()) in a->key, the value as stored in a->text and
+ * a->local_len 0 (so that a caller keeps an entry's keys, SMTP and X500,
+ * alike), DIR_ENTRY_OTHER, DIR_ENTRY_BAD_VALUE (a
  * malformed secondary), or DIR_ENTRY_BAD_ENTRY (a malformed primary, or a
  * second primary that differs from the first: then *a holds it).  For
  * the two BAD kinds, msg holds "entry 'DN': ..." naming the value (control

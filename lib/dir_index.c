@@ -22,6 +22,10 @@
 
 #include "addr.h"
 #include "dir_index.h"
+#include "x500.h"
+
+_Static_assert(X500_KEY_MAX <= ADDR_TEXT_MAX,
+    "a lookup key, an X500 one too, fits an address's buffer");
 
 #define DIR_INDEX_BLOCK	(64 * 1024)	/* string arena block */
 
@@ -434,6 +438,47 @@ dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
 		}
 	}
 	return DIR_FOUND;
+}
+
+int
+dir_index_each(const dir_index_t *ix, int by_target, dir_index_each_fn fn,
+    void *arg)
+{
+	const struct dir_index_table	*t;
+	dir_entry_t			*v = NULL, *p;
+	size_t				 max = 0;
+	int				 rc = 0;
+
+	if (ix == NULL)
+		return 0;
+	t = &ix->table[by_target ? DIR_INDEX_TARGET : DIR_INDEX_PROXY];
+	for (size_t k = 0; rc == 0 && k < t->nkeys; k++) {
+		const struct dir_index_key *key = &t->keys[k];
+
+		if (key->count > max) {
+			if (key->count > SIZE_MAX / sizeof(*v) ||
+			    (p = realloc(v, key->count * sizeof(*v))) == NULL) {
+				rc = -1;
+				break;
+			}
+			v = p;
+			max = key->count;
+		}
+		for (size_t i = 0; i < key->count; i++) {
+			const struct dir_index_entry *e =
+			    &ix->entries[t->idx[key->first + i]];
+
+			/* read-only views into the arena, nothing else set */
+			v[i] = (dir_entry_t){
+				.dn = (char *)(uintptr_t)e->dn,
+				.primary = (char *)(uintptr_t)e->primary,
+				.target = (char *)(uintptr_t)e->target,
+			};
+		}
+		rc = fn(arg, key->key, v, key->count);
+	}
+	free(v);
+	return rc;
 }
 
 size_t

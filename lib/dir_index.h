@@ -82,6 +82,25 @@ void	dir_index_builder_free(dir_index_builder_t *b);
 int	dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
 	    dir_result_t *res, char *err, size_t errlen);
 
+/*
+ * What dir_index_each() calls with each distinct key: the key (folded)
+ * and the n (>= 1) entries that hold it, in the order they were added;
+ * the strings point into the index (read-only, valid during the call).
+ * Returns 0 to go on; anything else stops dir_index_each(), which returns
+ * it.
+ */
+typedef int	(*dir_index_each_fn)(void *arg, const char *key,
+		    const dir_entry_t *entries, size_t n);
+
+/*
+ * Calls fn for every distinct key of the proxy (by_target 0) or target
+ * (1) table, in no meaningful order.  Returns 0 when every key was handed
+ * over, fn's first non-zero return, or -1 when out of memory.  ix may be
+ * NULL (no key).  For a reader of the whole index (the audit, audit.h).
+ */
+int	dir_index_each(const dir_index_t *ix, int by_target,
+	    dir_index_each_fn fn, void *arg);
+
 /* Returns the number of entries kept (bad ones included); 0 for NULL. */
 size_t	dir_index_entries(const dir_index_t *ix);
 

@@ -26,6 +26,8 @@
 #include "ldap_op.h"
 #include "ldap_pool.h"
 #include "ldap_range.h"
+#include "printable.h"
+#include "x500.h"
 
 #define DIR_LDAP_SIZELIMIT	8	/* two entries already say "ambiguous" */
 
@@ -195,7 +197,7 @@ dir_ldap_parse_entries(void *arg, LDAP *ld, LDAPMessage *msg, char *err,
 	    e = ldap_next_entry(ld, e)) {
 		dn = ldap_get_dn(ld, e);
 		if (dn != NULL)
-			ldap_op_printable(dn);
+			printable_mask(dn);
 		rc = dir_ldap_values(q, ld, e, dn != NULL ? dn : "", &pv, &tv,
 		    err, errlen);
 		if (rc == 0)
@@ -244,8 +246,16 @@ dir_ldap_lookup(struct dir_ldap *dl, int by_target, const char *key,
 		snprintf(err, errlen, "ldap: out of memory");
 		return DIR_TRYAGAIN;
 	}
-	snprintf(filter, flen, "(|(%s=smtp:%s)(%s=%s))", attr, out.bv_val,
-	    attr, out.bv_val);
+	if (!x500_is_key(folded))
+		snprintf(filter, flen, "(|(%s=smtp:%s)(%s=%s))", attr,
+		    out.bv_val, attr, out.bv_val);
+	else if (!by_target)	/* the key is the value: "x500:<dn>" */
+		snprintf(filter, flen, "(%s=%s)", attr, out.bv_val);
+	else {			/* no target is an X500 value */
+		ber_memfree(out.bv_val);
+		free(filter);
+		return DIR_NOTFOUND;
+	}
 	ber_memfree(out.bv_val);
 
 	attrs[0] = dl->proxy_ask;

@@ -15,7 +15,8 @@ extern const dir_backend_ops_t dir_ldif_ops;
  * (attribute names compared without case).  Returns the back-end handle for
  * dir_ldif_ops, or NULL with "FILE:LINE: message" in err for a file that
  * cannot be read or parsed, or an entry whose values break any of the
- * entry rules (dir_entry.h).
+ * entry rules (dir_entry.h); control characters of the file shown in the
+ * message are '?'.
  */
 void	*dir_ldif_open(const char *path, const char *proxy_attr,
 	    const char *target_attr, char *err, size_t errlen);

@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "ldap_op.h"
+#include "printable.h"
 
 void
 ldap_op_begin(ldap_op_t *op, int64_t timeout_ms, size_t nservers)
@@ -94,14 +95,6 @@ ldap_op_error(const ldap_op_t *op, char *err, size_t errlen)
 	    "no server to try");
 }
 
-void
-ldap_op_printable(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 const char *
 ldap_op_reason(LDAP *ld, int rc, char *buf, size_t buflen)
 {
@@ -111,7 +104,7 @@ ldap_op_reason(LDAP *ld, int rc, char *buf, size_t buflen)
 		(void)ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	if (diag != NULL && diag[0] != '\0') {
 		snprintf(buf, buflen, "%s (%s)", ldap_err2string(rc), diag);
-		ldap_op_printable(buf);
+		printable_mask(buf);
 	} else
 		snprintf(buf, buflen, "%s", ldap_err2string(rc));
 	ldap_memfree(diag);

@@ -79,7 +79,4 @@ void	ldap_op_error(const ldap_op_t *op, char *err, size_t errlen);
  */
 const char *ldap_op_reason(LDAP *ld, int rc, char *buf, size_t buflen);
 
-/* Replaces the control characters of s (server text, for a message). */
-void	ldap_op_printable(char *s);
-
 #endif /* MAILSWITCH_LDAP_OP_H */

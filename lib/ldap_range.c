@@ -19,6 +19,7 @@
 
 #include "ldap_op.h"
 #include "ldap_range.h"
+#include "printable.h"
 
 #define LDAP_RANGE_REQUESTS_MAX	100000	/* further requests for one attribute */
 
@@ -123,7 +124,7 @@ ldap_range_fail(struct ldap_range_read *rd, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (rd->dn != NULL)
-		ldap_op_printable(rd->dn);
+		printable_mask(rd->dn);
 	snprintf(rd->err, rd->errlen, "entry '%s': %s; not taken with part "
 	    "of its %s", rd->dn != NULL ? rd->dn : "?", what, rd->attr);
 	return -1;

@@ -84,7 +84,7 @@ log_printable(char *line)
 void
 log_msg(int level, const char *fmt, ...)
 {
-	char	 line[2048];
+	char	 line[8192];	/* two encapsulated addresses (addr.h) */
 	va_list	 ap;
 
 	if (!log_enabled(level))

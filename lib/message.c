@@ -187,6 +187,36 @@ message_add_rcpt(message_t *m, char **argv, const rcpt_verdict_t *v)
 	return 0;
 }
 
+/*
+ * The longest reply text handed to the MTA, before '%' is doubled:
+ * libmilter refuses a text over 980 octets (MAXREPLYLEN; Postfix then
+ * answers "550 5.7.1 Command rejected" instead), and RFC 5321 allows a
+ * reply line of 512.  Only an encapsulated address (addr.h: up to 2038
+ * octets) makes one longer.
+ */
+#define MESSAGE_REPLY_TEXT	400
+#define MESSAGE_REPLY_ADDR	200	/* octets of such an address shown */
+
+/*
+ * Copies v's reply text into buf (size len), at most MESSAGE_REPLY_TEXT
+ * octets: a longer "<address>: text" shows the address's first
+ * MESSAGE_REPLY_ADDR octets and "...".  Returns buf.
+ */
+static const char *
+message_reply_text(const rcpt_verdict_t *v, char *buf, size_t len)
+{
+	size_t	 n = strlen(v->original.text);
+
+	if (strlen(v->text) <= MESSAGE_REPLY_TEXT || n <= MESSAGE_REPLY_ADDR ||
+	    v->text[0] != '<' || strncmp(v->text + 1, v->original.text, n) != 0)
+		snprintf(buf, len, "%.*s", MESSAGE_REPLY_TEXT, v->text);
+	else
+		snprintf(buf, len, "<%.*s...%.*s", MESSAGE_REPLY_ADDR,
+		    v->original.text, MESSAGE_REPLY_TEXT - MESSAGE_REPLY_ADDR - 4,
+		    v->text + 1 + n);
+	return buf;
+}
+
 /* Copies text into buf with every '%' doubled (Postfix maps "%%" to "%"). */
 static void
 message_reply_escape(const char *text, char *buf, size_t len)
@@ -206,6 +236,7 @@ message_rcpt(message_t *m, const config_t *cfg, directory_t *dir,
     char **argv, message_reply_t *reply)
 {
 	rcpt_verdict_t	 v;
+	char		 text[MESSAGE_REPLY_TEXT + 1];
 
 	memset(reply, 0, sizeof(*reply));
 	(void)resolve_rcpt(cfg, dir, argv[0], &v);	/* v.action */
@@ -217,7 +248,8 @@ message_rcpt(message_t *m, const config_t *cfg, directory_t *dir,
 		reply->tempfail = v.action == RESOLVE_TEMPFAIL;
 		reply->rcode = v.rcode;
 		reply->xcode = v.xcode;
-		message_reply_escape(v.text, reply->text, sizeof(reply->text));
+		message_reply_escape(message_reply_text(&v, text, sizeof(text)),
+		    reply->text, sizeof(reply->text));
 		reply->log_level = reason_log_level(v.reason);
 		snprintf(reply->log, sizeof(reply->log),
 		    "reject rcpt=%s %s %s %s%s%s%s", argv[0], v.rcode, v.xcode,

@@ -41,7 +41,9 @@ typedef struct message_reply {
 	const char	*rcode;		/* "550" ... */
 	const char	*xcode;		/* "5.1.1" ... */
 	char		 text[2 * RESOLVE_TEXT_MAX];	/* '%' doubled (MTAs
-					   take reply text as a format) */
+					   take reply text as a format); at
+					   most 400 octets before, an
+					   encapsulated address cut short */
 	int		 log_level;
 	char		 log[2 * RESOLVE_TEXT_MAX + 1100];	/* no queue id */
 } message_reply_t;

@@ -23,7 +23,7 @@ plan_copy(char **dst, const char *s)
 }
 
 /* vasprintf() into *dst; -1 when out of memory. */
-static int
+static int __attribute__((format(printf, 2, 0)))
 plan_format(char **dst, const char *fmt, va_list ap)
 {
 	va_list	 aq;

@@ -19,6 +19,8 @@ static const struct reason_info {
 	[REASON_CONTACT] =	{ "contact", "contact", "", LOG_INFO },
 	[REASON_CANONICAL] =	{ "canonical", "canonical", "", LOG_INFO },
 	[REASON_FORWARD] =	{ "forward", "forward", "", LOG_INFO },
+	[REASON_X500_CONTACT] =	{ "x500-contact", "contact", "", LOG_INFO },
+	[REASON_X500_MAILBOX] =	{ "x500-mailbox", "canonical", "", LOG_INFO },
 	[REASON_UNKNOWN] =	{ "unknown", "unknown", "user unknown", LOG_INFO },
 	[REASON_LOOP] =		{ "loop", "loop", "routing loop", LOG_INFO },
 	[REASON_AMBIGUOUS] =	{ "ambiguous", "ambiguous", "ambiguous", LOG_INFO },

@@ -18,6 +18,10 @@ typedef enum reason {
 	REASON_CONTACT,		/* a contact's target */
 	REASON_CANONICAL,	/* a mailbox user's primary address */
 	REASON_FORWARD,		/* local@forward_to */
+	REASON_X500_CONTACT,	/* an encapsulated X500 address (x500.h) of a
+				   contact: its target (metric "contact") */
+	REASON_X500_MAILBOX,	/* one of a mailbox user: its primary address
+				   (metric "canonical") */
 	/* inbound: refused */
 	REASON_UNKNOWN,		/* unknown in an authoritative domain */
 	REASON_LOOP,		/* a contact chain that loops or is too long */

@@ -7,11 +7,15 @@
  * turns the verdict into an SMTP reply and a log line.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dir_entry.h"
 #include "resolve.h"
+#include "x500.h"
+
+#define RESOLVE_CHAIN_MAX	128	/* addresses of a chain, max_hops <= 100 */
 
 /* Fills a REJECT / TEMPFAIL verdict whose reply text is "<addr>: what". */
 static resolve_action_t
@@ -23,7 +27,7 @@ resolve_fail(rcpt_verdict_t *v, resolve_action_t action, reason_t reason,
 	v->rcode = rcode;
 	v->xcode = xcode;
 	if (v->original.text[0] != '\0')
-		snprintf(v->text, sizeof(v->text), "<%s>: %s",
+		snprintf(v->text, sizeof(v->text), "<%s>: %.200s",
 		    v->original.text, what);
 	else
 		snprintf(v->text, sizeof(v->text), "%s", what);
@@ -70,7 +74,6 @@ resolve_ambiguous(rcpt_verdict_t *v, const char *key, const dir_result_t *res)
 	    "Recipient address rejected: ambiguous");
 }
 
-/* Returns 1 when the domain of a is one whose addresses the directory holds. */
 /* Notes in v that res is a stale answer; the oldest one counts. */
 static void
 resolve_note_stale(rcpt_verdict_t *v, const dir_result_t *res)
@@ -95,6 +98,7 @@ resolve_stale_detail(rcpt_verdict_t *v)
 	return v->action;
 }
 
+/* Returns 1 when the domain of a is one whose addresses the directory holds. */
 static int
 resolve_is_directory_domain(const config_t *cfg, const addr_t *a)
 {
@@ -103,80 +107,249 @@ resolve_is_directory_domain(const config_t *cfg, const addr_t *a)
 	return d != NULL && d->authority != AUTHORITY_EXTERNAL_RELAY;
 }
 
+/* Returns 1 when key is one of the n keys of seen. */
+static int
+resolve_seen(char *const *seen, int n, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(seen[i], key) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Follows the contact chain from the first target.  Every target in a
  * directory domain is looked up again; the chain ends at a target that is no
  * contact's proxy address.  A revisited address or more than max_hops
- * contacts is a loop.
+ * contacts is a loop.  The keys seen are kept on the heap (an addr_t is
+ * large: ADDR_TEXT_MAX); out of memory is a directory error.
  */
 static resolve_action_t
 resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
     const char *first_target, const char *dn)
 {
-	addr_t		 seen[128];
+	char		*seen[RESOLVE_CHAIN_MAX];
 	addr_t		 cur;
 	dir_result_t	 res = { .entries = NULL };
 	char		 err[256];
 	int		 nseen = 0, status;
 
-	seen[nseen++] = v->original;
 	if (addr_parse(first_target, &cur, err, sizeof(err)) != ADDR_OK) {
 		snprintf(v->detail, sizeof(v->detail),
 		    "entry %.300s: bad target address %s: %s", dn, first_target, err);
 		return resolve_directory_error(cfg, v);
 	}
 	for (v->hops = 1;; v->hops++) {
-		for (int i = 0; i < nseen; i++)
-			if (addr_equal(&seen[i], &cur)) {
-				snprintf(v->detail, sizeof(v->detail),
-				    "%s leads back to %s", v->original.text, cur.text);
-				return resolve_fail(v, RESOLVE_REJECT, REASON_LOOP,
-				    "554", "5.4.6", "Routing loop detected");
-			}
+		if (addr_equal(&v->original, &cur) ||
+		    resolve_seen(seen, nseen, cur.key)) {
+			snprintf(v->detail, sizeof(v->detail),
+			    "%.480s leads back to %.480s", v->original.text,
+			    cur.text);
+			resolve_fail(v, RESOLVE_REJECT, REASON_LOOP, "554",
+			    "5.4.6", "Routing loop detected");
+			goto done;
+		}
 		if (!resolve_is_directory_domain(cfg, &cur))
 			break;
 		status = directory_by_proxy(dir, cur.key, &res, err, sizeof(err));
 		resolve_note_stale(v, &res);
 		if (status == DIR_TRYAGAIN) {
 			snprintf(v->detail, sizeof(v->detail), "%s", err);
-			return resolve_directory_error(cfg, v);
+			resolve_directory_error(cfg, v);
+			goto done;
 		}
 		if (status == DIR_NOTFOUND)
 			break;
 		if (res.count > 1) {
 			resolve_ambiguous(v, cur.key, &res);
 			dir_result_free(&res);
-			return v->action;
+			goto done;
 		}
 		if (res.entries[0].target == NULL) {	/* a mailbox user */
 			dir_result_free(&res);
 			break;
 		}
-		if (v->hops >= cfg->max_hops ||
-		    nseen == (int)(sizeof(seen) / sizeof(seen[0]))) {
+		if (v->hops >= cfg->max_hops || nseen + 1 >= RESOLVE_CHAIN_MAX) {
 			dir_result_free(&res);
 			snprintf(v->detail, sizeof(v->detail),
 			    "more than %d contacts in a chain", cfg->max_hops);
-			return resolve_fail(v, RESOLVE_REJECT, REASON_LOOP, "554",
+			resolve_fail(v, RESOLVE_REJECT, REASON_LOOP, "554",
 			    "5.4.6", "Routing loop detected");
+			goto done;
 		}
-		seen[nseen++] = cur;
+		if ((seen[nseen] = strdup(cur.key)) == NULL) {
+			dir_result_free(&res);
+			snprintf(v->detail, sizeof(v->detail), "out of memory");
+			resolve_directory_error(cfg, v);
+			goto done;
+		}
+		nseen++;
 		if (addr_parse(res.entries[0].target, &cur, err,
 		    sizeof(err)) != ADDR_OK) {
 			snprintf(v->detail, sizeof(v->detail),
 			    "entry %.300s: bad target address %s: %s",
 			    res.entries[0].dn, res.entries[0].target, err);
 			dir_result_free(&res);
-			return resolve_directory_error(cfg, v);
+			resolve_directory_error(cfg, v);
+			goto done;
 		}
 		dir_result_free(&res);
 	}
-	return resolve_to(v, &cur, REASON_CONTACT);
+	resolve_to(v, &cur, REASON_CONTACT);
+done:
+	while (nseen > 0)
+		free(seen[--nseen]);
+	return v->action;
 }
 
+/*
+ * The domain's answer for an address the directory does not hold:
+ * refused in an authoritative domain, passed on (to forward_to, where the
+ * domain has one) in an internal relay one.
+ */
+static resolve_action_t
+resolve_unknown(const domain_t *domain, rcpt_verdict_t *v)
+{
+	addr_t		 to;
+	char		 err[256];
+	size_t		 n;
+
+	if (domain->authority == AUTHORITY_AUTHORITATIVE)
+		return resolve_fail(v, RESOLVE_REJECT, REASON_UNKNOWN, "550",
+		    "5.1.1", "Recipient address rejected: User unknown");
+	if (domain->forward_to == NULL)
+		return resolve_keep(v, REASON_RELAY);
+	if (addr_with_domain(&v->original, domain->forward_to, &to, err,
+	    sizeof(err)) != ADDR_OK) {
+		n = strlen(v->detail);
+		snprintf(v->detail + n, sizeof(v->detail) - n, "%sforward_to: %s",
+		    n > 0 ? "; " : "", err);
+		return resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "553",
+		    "5.1.3", "Recipient address rejected: too long to forward");
+	}
+	return resolve_to(v, &to, REASON_FORWARD);
+}
+
+static resolve_action_t resolve_rcpt_decide(const config_t *, directory_t *,
+	    const char *, int, rcpt_verdict_t *);
+
+/*
+ * The X500 entry e of v's encapsulated address (whose DN is dn) decides,
+ * as mail to e's primary SMTP address would be decided (a contact without
+ * one: its target, followed as a chain); reason is v's when that mail is
+ * rewritten or kept.  v->detail says which entry it was.
+ */
+static resolve_action_t
+resolve_x500_entry(const config_t *cfg, directory_t *dir,
+    const domain_t *domain, rcpt_verdict_t *v, const char *dn,
+    const dir_entry_t *e)
+{
+	rcpt_verdict_t	*sub;
+	reason_t	 reason = e->target != NULL ? REASON_X500_CONTACT :
+			    REASON_X500_MAILBOX;
+	const char	*what;
+	size_t		 n;
+
+	snprintf(v->detail, sizeof(v->detail), "X500:%.400s: %.300s%s%.254s",
+	    dn, e->dn, e->primary != NULL ? ", primary " : "",
+	    e->primary != NULL ? e->primary : "");
+	if (e->primary == NULL && e->target == NULL) {
+		n = strlen(v->detail);
+		snprintf(v->detail + n, sizeof(v->detail) - n,
+		    ", which has no primary SMTP address");
+		return resolve_unknown(domain, v);
+	}
+	if (e->primary == NULL) {
+		if (resolve_chain(cfg, dir, v, e->target, e->dn) ==
+		    RESOLVE_REWRITE)
+			v->reason = reason;
+		return v->action;
+	}
+	if ((sub = malloc(sizeof(*sub))) == NULL) {
+		snprintf(v->detail, sizeof(v->detail), "out of memory");
+		return resolve_directory_error(cfg, v);
+	}
+	(void)resolve_rcpt_decide(cfg, dir, e->primary, 0, sub);
+	if (sub->stale)
+		resolve_note_stale(v, &(dir_result_t){ .stale = 1,
+		    .stale_age = sub->stale_age });
+	v->hops = sub->hops;
+	n = strlen(v->detail);
+	if (sub->detail[0] != '\0')
+		snprintf(v->detail + n, sizeof(v->detail) - n, "; %s",
+		    sub->detail);
+	switch (sub->action) {
+	case RESOLVE_REJECT:
+	case RESOLVE_TEMPFAIL:
+		/* the reply names v's address, not the primary */
+		what = sub->text;
+		n = strlen(sub->original.text);
+		if (what[0] == '<' && strncmp(what + 1, sub->original.text,
+		    n) == 0 && strncmp(what + 1 + n, ">: ", 3) == 0)
+			what += n + 4;
+		resolve_fail(v, sub->action, sub->reason, sub->rcode,
+		    sub->xcode, what);
+		break;
+	case RESOLVE_KEEP:
+	case RESOLVE_REWRITE:
+		if (sub->reason == REASON_DIRECTORY_ERROR)
+			resolve_keep(v, REASON_DIRECTORY_ERROR);
+		else
+			resolve_to(v, &sub->address, reason);
+		break;
+	}
+	free(sub);
+	return v->action;
+}
+
+/*
+ * An encapsulated recipient (x500.h) in the configured domain domain:
+ * its DN is looked up among the entries' X500 proxy addresses.  Found, it
+ * is decided by resolve_x500_entry(); not found or not decodable, it gets
+ * the domain's answer for an unknown address.
+ */
+static resolve_action_t
+resolve_x500(const config_t *cfg, directory_t *dir, const domain_t *domain,
+    rcpt_verdict_t *v)
+{
+	char		 dn[X500_DN_MAX + 1], key[X500_KEY_MAX + 1], err[256];
+	const char	*why = NULL;
+	dir_result_t	 res = { .entries = NULL };
+	int		 status;
+
+	if (x500_decode(v->original.text, v->original.local_len, dn,
+	    sizeof(dn), &why) != X500_OK ||
+	    x500_key(dn, strlen(dn), key, sizeof(key)) == -1) {
+		snprintf(v->detail, sizeof(v->detail), "not an X500 address: "
+		    "%s", why != NULL ? why : "a DN longer than a key can be");
+		return resolve_unknown(domain, v);
+	}
+	status = directory_by_proxy(dir, key, &res, err, sizeof(err));
+	resolve_note_stale(v, &res);
+	if (status == DIR_TRYAGAIN) {
+		snprintf(v->detail, sizeof(v->detail), "%s", err);
+		return resolve_directory_error(cfg, v);
+	}
+	if (status == DIR_NOTFOUND) {
+		snprintf(v->detail, sizeof(v->detail), "X500:%.900s: held by "
+		    "no entry", dn);
+		return resolve_unknown(domain, v);
+	}
+	if (res.count > 1)
+		resolve_ambiguous(v, key, &res);
+	else
+		resolve_x500_entry(cfg, dir, domain, v, dn, &res.entries[0]);
+	dir_result_free(&res);
+	return v->action;
+}
+
+/*
+ * The inbound decision of rcpt; x500: whether an encapsulated address is
+ * decoded (not when deciding an X500 entry's primary address: one level).
+ */
 static resolve_action_t
 resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
-    rcpt_verdict_t *v)
+    int x500, rcpt_verdict_t *v)
 {
 	const domain_t	*domain;
 	dir_result_t	 res = { .entries = NULL };
@@ -204,6 +377,8 @@ resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
 		return resolve_keep(v, REASON_UNCONFIGURED);
 	if (domain->authority == AUTHORITY_EXTERNAL_RELAY)
 		return resolve_keep(v, REASON_EXTERNAL);
+	if (x500 && x500_prefix(v->original.text, v->original.local_len) > 0)
+		return resolve_x500(cfg, dir, domain, v);
 
 	status = directory_by_proxy(dir, v->original.key, &res, err, sizeof(err));
 	resolve_note_stale(v, &res);
@@ -224,21 +399,8 @@ resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
 			resolve_to(v, &to, REASON_CANONICAL);
 		else
 			resolve_keep(v, REASON_MAILBOX);
-	} else if (domain->authority == AUTHORITY_AUTHORITATIVE) {
-		resolve_fail(v, RESOLVE_REJECT, REASON_UNKNOWN, "550", "5.1.1",
-		    "Recipient address rejected: User unknown");
-	} else if (domain->forward_to != NULL) {
-		if (addr_with_domain(&v->original, domain->forward_to, &to,
-		    err, sizeof(err)) != ADDR_OK) {
-			snprintf(v->detail, sizeof(v->detail), "forward_to: %.900s",
-			    err);
-			resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "553", "5.1.3",
-			    "Recipient address rejected: too long to forward");
-		} else
-			resolve_to(v, &to, REASON_FORWARD);
-	} else {
-		resolve_keep(v, REASON_RELAY);
-	}
+	} else
+		resolve_unknown(domain, v);
 	dir_result_free(&res);
 	return v->action;
 }
@@ -247,7 +409,7 @@ resolve_action_t
 resolve_rcpt(const config_t *cfg, directory_t *dir, const char *rcpt,
     rcpt_verdict_t *v)
 {
-	(void)resolve_rcpt_decide(cfg, dir, rcpt, v);
+	(void)resolve_rcpt_decide(cfg, dir, rcpt, 1, v);
 	return resolve_stale_detail(v);
 }
 
@@ -320,12 +482,12 @@ resolve_sender_entry(const config_t *cfg, const dir_entry_t *e, addr_t *to,
 		if (addr_parse(buf, to, err, sizeof(err)) == ADDR_OK &&
 		    resolve_rule_to(cfg, addr_domain_key(to))) {
 			snprintf(v->detail, sizeof(v->detail), "the primary "
-			    "address of %.300s, %s, is an external one: its "
+			    "address of %.300s, %.300s, is an external one: its "
 			    "secondary address", e->dn, primary.text);
 			return 1;
 		}
 	snprintf(v->detail, sizeof(v->detail), "the primary address of "
-	    "%.300s, %s, is an external one, and no secondary address is in "
+	    "%.300s, %.300s, is an external one, and no secondary address is in "
 	    "an outbound rule's domain: the rule", e->dn, primary.text);
 	return 0;
 }
@@ -362,7 +524,7 @@ resolve_sender_decide(const config_t *cfg, directory_t *dir,
 		}
 		if (status == DIR_FOUND && res.count > 1)
 			snprintf(v->detail, sizeof(v->detail),
-			    "%s is the target of %zu entries (%.300s, %.300s); "
+			    "%.300s is the target of %zu entries (%.300s, %.300s); "
 			    "using the rules", v->original.text, res.count,
 			    res.entries[0].dn, res.entries[1].dn);
 		else if (status == DIR_FOUND &&

@@ -21,7 +21,7 @@ typedef enum resolve_action {
 	RESOLVE_TEMPFAIL	/* temporary: verdict.rcode / xcode / text */
 } resolve_action_t;
 
-#define RESOLVE_TEXT_MAX	(ADDR_TEXT_MAX + 128)
+#define RESOLVE_TEXT_MAX	(ADDR_TEXT_MAX + 256)	/* "<a>: " + 200 */
 
 typedef struct rcpt_verdict {
 	resolve_action_t action;

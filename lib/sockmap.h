@@ -35,9 +35,10 @@
 #define SOCKMAP_REPLY_MAX	100000
 /* Size of sockmap_result_t.reply: every reply fits (TEMP carries the
  * directory's message, at most sizeof(rcpt_verdict_t.detail)). */
-#define SOCKMAP_TEXT_MAX	1280
-/* Size of sockmap_result_t.key: the key as received, for the log. */
-#define SOCKMAP_KEY_MAX		512
+#define SOCKMAP_TEXT_MAX	(ADDR_TEXT_MAX + 1280)
+/* Size of sockmap_result_t.key: the key as received, for the log (an
+ * encapsulated address whole: ADDR_TEXT_MAX, addr.h). */
+#define SOCKMAP_KEY_MAX		(ADDR_TEXT_MAX + 2)
 
 typedef enum sockmap_map {
 	SOCKMAP_MAP_NONE,	/* the request named no map (PERM) */

@@ -17,6 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "audit_cli.h"
 #include "daemon.h"
 #include "ldap_bind.h"
 #include "log.h"
@@ -36,6 +37,7 @@ usage(FILE *fp)
 	    "       mailswitch [-c FILE] -n\n"
 	    "       mailswitch [-c FILE] -q ADDRESS\n"
 	    "       mailswitch [-c FILE] -Q ADDRESS [-a CLIENT-IP]\n"
+	    "       mailswitch [-c FILE] -A\n"
 	    "       mailswitch -V | -h\n"
 	    "\n"
 	    "  -c FILE     configuration file (default %s)\n"
@@ -49,6 +51,7 @@ usage(FILE *fp)
 	    "  -q ADDRESS  print what becomes of ADDRESS as an inbound recipient\n"
 	    "  -Q ADDRESS  print what becomes of ADDRESS as an outbound sender\n"
 	    "  -a IP       with -Q: as if from the client at IP (IPv4 or IPv6)\n"
+	    "  -A          audit the whole directory against the configuration\n"
 	    "  -h          print this help\n"
 	    "  -V          print the version\n", DEFAULT_CONFIG);
 }
@@ -103,10 +106,14 @@ main(int argc, char *argv[])
 	static char	 pidfile[PATH_MAX];
 	const char	*query = NULL, *client_ip = NULL;
 	bool		 foreground = false, check_only = false, outbound = false;
+	bool		 audit = false;
 	int		 ch, status;
 
-	while ((ch = getopt(argc, argv, "a:c:fhnp:P:q:Q:u:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "Aa:c:fhnp:P:q:Q:u:vV")) != -1) {
 		switch (ch) {
+		case 'A':
+			audit = true;
+			break;
 		case 'a':
 			client_ip = optarg;
 			break;
@@ -153,7 +160,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc || (check_only && query != NULL) ||
-	    (client_ip != NULL && !outbound)) {
+	    (client_ip != NULL && !outbound) ||
+	    (audit && (check_only || query != NULL))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -171,6 +179,8 @@ main(int argc, char *argv[])
 	log_open("mailswitch", LOG_MAIL, LOG_INFO, foreground);
 	(void)ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN,
 	    (const void *)ldap_diagnostic);
+	if (audit)	/* no directory_open(): an export is read whole */
+		return audit_cli(config_path);
 	if ((rt = runtime_load(config_path, &overrides, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		if (!foreground)

@@ -5,8 +5,11 @@
 # Postfix) on each; the plain build's also builds, lints, installs and purges
 # the Debian package (t/pkg/test-package.sh) and boots a Debian 12 under
 # systemd-nspawn that runs it with Debian's own Postfix (t/pkg/test-boot.sh;
-# its debootstrap tree is cached in /var/cache/mailswitch-tests).  Run as
-# root from anywhere: t/run-tests.sh
+# its debootstrap tree is cached in /var/cache/mailswitch-tests).  Then the
+# fuzz stage: the libFuzzer targets built with clang, their seeds replayed,
+# and each target run for MAILSWITCH_FUZZ_SECONDS (default 30) with new
+# inputs kept in a temporary folder (contrib/fuzz.sh -n).  Run as root from
+# anywhere: t/run-tests.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -17,7 +20,8 @@ deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
       dpkg-dev fakeroot lintian systemd
       debootstrap systemd-container
       samba samba-dsdb-modules samba-ad-provision python3-samba ldb-tools
-      krb5-user libsasl2-modules-gssapi-mit util-linux)
+      krb5-user libsasl2-modules-gssapi-mit util-linux
+      clang libclang-rt-14-dev)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$(id -u)" != 0 ]; then
@@ -94,4 +98,15 @@ run_suite() {   # NAME CMAKE-OPTIONS...
 run_suite plain -DMAILSWITCH_PACKAGE_TEST=ON   # and the Debian package, once
 run_suite asan -DMAILSWITCH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 run_suite tsan -DMAILSWITCH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug
+
+# The fuzz stage: every parser fed from outside, for a bounded time.  A
+# crash, leak, hang or sanitizer report fails it and prints the input in
+# base64 (contrib/fuzz.sh); the seed corpora are only read.
+echo "== fuzz build (clang, libFuzzer, ASan + UBSan)"
+CC=clang cmake -S . -B build-fuzz -DMAILSWITCH_WERROR=ON -DMAILSWITCH_FUZZ=ON \
+    >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz >/dev/null
+echo "== fuzz seed replays"
+(cd build-fuzz && ctest --output-on-failure -j "$jobs" -R '^fuzz_replay_')
+contrib/fuzz.sh -b build-fuzz -s "${MAILSWITCH_FUZZ_SECONDS:-30}" -j "$jobs" -n
 echo "== all test suites passed"

@@ -44,6 +44,8 @@ printf 'directory = { backend = "ldif"; ldif = { path = "/dev/zero"; }; };\n' >"
 printf 'max_hops = 3;\n@include "fifo"\n' >"$tmp/fifoinc.conf"
 printf 'version: 1\n\ninclude: file://%s/fifo\n' "$tmp" >"$tmp/inc.ldif"
 printf 'directory = { backend = "ldif"; ldif = { path = "inc.ldif"; }; };\n' >"$tmp/incldif.conf"
+printf 'version: 1\n\ndn: cn=x,dc=x\ndescription:< file://%s/fifo\n' "$tmp" >"$tmp/url.ldif"
+printf 'directory = { backend = "ldif"; ldif = { path = "url.ldif"; }; };\n' >"$tmp/urlldif.conf"
 
 # exports that crashed the LDIF loader or libldap (issue 15): each one is
 # refused with FILE:LINE at -n and at start (-f), never a SIGSEGV
@@ -87,6 +89,8 @@ row 78 '^$' "^$tmp/fifoinc.conf:2: @include \"fifo\": .*a FIFO, not a regular fi
                                                     -c "$tmp/fifoinc.conf" -n
 row 78 '^$' "^$tmp/inc.ldif:3: include: file://$tmp/fifo: a FIFO, not a regular file" \
                                                     -c "$tmp/incldif.conf" -n
+row 78 '^$' "^$tmp/url.ldif:4: description:< file://$tmp/fifo: a FIFO, not a regular file" \
+                                                    -c "$tmp/urlldif.conf" -n
 row 78 '^$' "^$tmp/fifo: cannot read: a FIFO, not a regular file" \
                                                     -c "$tmp/fifo" -n
 row 78 '^$' "^/dev/zero: cannot read: a character device" -c /dev/zero -n
@@ -131,6 +135,38 @@ row 0  '^<>$' '^$'                                  -c "$conf" -Q '<>'
 row 0  '^a b@fourthcoffee\.com$' 'syntax'           -c "$conf" -Q 'a b@fourthcoffee.com'
 row 0  '^<bob@fourthcoffee\.com$' 'syntax'          -c "$conf" -Q '<bob@fourthcoffee.com'
 row 0  '^postmaster$' '^$'                          -c "$conf" -Q postmaster
+
+# -A: the audit (SPEC section 11; its findings: t/cli/test-audit.sh):
+# 1 with findings (the example has a loop and an ambiguous address), 0
+# with none but unconfigured ones, 78 for a bad configuration or an export
+# that cannot be read at all; a broken record is a finding, never a crash
+printf 'version: 1\n\ndn: cn=a,dc=x\nproxyAddresses: SMTP:a@contoso.com\n' >"$tmp/clean.ldif"
+printf 'dn: cn=b,dc=x\nproxyAddresses: SMTP:b@elsewhere.example\n' >"$tmp/info.ldif"
+printf 'directory = { backend = "ldif"; ldif = { path = "clean.ldif"; }; };\ndomains = ( { name = "contoso.com"; authority = "authoritative"; } );\n' >"$tmp/clean.conf"
+printf 'directory = { backend = "ldif"; ldif = { path = "info.ldif"; }; };\n' >"$tmp/info.conf"
+row 1  '^ambiguous	shared@contoso\.com	held by 2 entries' \
+    'audit of 14 entries .*: 2 ambiguous, 3 loop, 0 unroutable, 0 collision, 0 malformed, 0 unconfigured$' \
+                                                    -c "$conf" -A
+row 0  '^$' 'audit of 1 entries .*: 0 ambiguous, .* 0 unconfigured$' -c "$tmp/clean.conf" -A
+row 0  '^unconfigured	b@elsewhere\.example	' ': .* 1 unconfigured$' -c "$tmp/info.conf" -A
+row 1  '^malformed	SMTP:not an address	' '1 malformed' -c "$tmp/badldif.conf" -A
+row 78 '^$' "^$tmp/syntax.conf:2: "                 -c "$tmp/syntax.conf" -A
+row 78 '^$' "missing.ldif: cannot open"              -c "$tmp/noldif.conf" -A
+row 78 '^$' "^$tmp/fifoldif.conf:3: 'directory.ldif.path'" -c "$tmp/fifoldif.conf" -A
+row 78 '^$' "^$tmp/inc.ldif:3: include: file://$tmp/fifo: a FIFO" -c "$tmp/incldif.conf" -A
+n=0
+for r in "${bad_exports[@]}"; do
+	n=$((n + 1))
+	if [ "$n" -le 4 ]; then	# an old-style index line: unreadable
+		row 78 '^$' "^$tmp/crash$n.ldif:${r%%|*}: a record begins with a digit" \
+		    -c "$tmp/crash$n.conf" -A
+	else			# a record libldap would crash on: a finding
+		row 1 "^malformed	-	$tmp/crash$n.ldif:${r%%|*}: " '1 malformed' \
+		    -c "$tmp/crash$n.conf" -A
+	fi
+done
+row 64 '^$' 'usage: mailswitch'                     -c "$conf" -A -n
+row 64 '^$' 'usage: mailswitch'                     -c "$conf" -A -q bob@contoso.com
 
 # version, usage and usage errors (64)
 row 0  '^mailswitch [0-9]+\.[0-9]+' '^$'            -V

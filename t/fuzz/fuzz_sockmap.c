@@ -2,9 +2,14 @@
  * fuzz_sockmap.c - libFuzzer target for the socketmap front end's pure
  * parts: the bytes a Postfix client (or anyone) sends on a socketmap
  * connection go through the netstring reader of lib/netstring.c, and each
- * complete request through sockmap_reply() of lib/sockmap.c on the shipped
- * example (etc/mailswitch.conf with etc/contacts.ldif: $T_ETC, or found
- * from this file's path).
+ * complete request through sockmap_reply() of lib/sockmap.c, on the shipped
+ * example (etc/mailswitch.conf with etc/contacts.ldif), twice: on its LDIF
+ * directory as it is, and behind a directory that fails and goes stale
+ * (fuzz_flaky_open(): a cache with serve-stale over a fake with keys that
+ * always fail, are ambiguous, hold no address, or chain past max_hops).
+ * On the second, the clock moves 200 s before each request and the
+ * directory is down for every third one (the second, the fifth ...), so
+ * that one connection meets fresh, expired, stale and failing answers.
  *
  * Besides crashes and sanitizer reports, it checks: every reply is one
  * well-formed netstring (read back by the reader) whose payload starts
@@ -21,13 +26,10 @@
 
 #include "config.h"
 #include "directory.h"
+#include "fuzz_common.h"
 #include "netstring.h"
 #include "sockmap.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static config_t			*cfg;
-static directory_t		*dir;
 static netstring_reader_t	*requests, *replies;
 static char			 wire[SOCKMAP_REPLY_MAX + 16];
 
@@ -35,30 +37,13 @@ static char			 wire[SOCKMAP_REPLY_MAX + 16];
 static void
 fail(const char *what)
 {
-	fprintf(stderr, "fuzz_sockmap: %s\n", what);
-	abort();
+	fuzz_fail("sockmap", what);
 }
 
-/* Loads the example once; the configuration is not the thing under test. */
+/* Makes the readers once. */
 static void
 setup(void)
 {
-	char		 path[4096], err[CONFIG_ERR_MAX];
-	const char	*etc = getenv("T_ETC");
-	const char	*file = __FILE__, *tail = "t/fuzz/fuzz_sockmap.c";
-	size_t		 n = strlen(file), t = strlen(tail);
-
-	if (etc != NULL && etc[0] != '\0')
-		snprintf(path, sizeof(path), "%s/mailswitch.conf", etc);
-	else if (n >= t && strcmp(file + n - t, tail) == 0)
-		snprintf(path, sizeof(path), "%.*setc/mailswitch.conf",
-		    (int)(n - t), file);
-	else
-		snprintf(path, sizeof(path), "etc/mailswitch.conf");
-	if ((cfg = config_load(path, err, sizeof(err))) == NULL)
-		fail(err);
-	if ((dir = directory_open(cfg, err, sizeof(err))) == NULL)
-		fail(err);
 	requests = netstring_reader_create(SOCKMAP_QUERY_MAX);
 	replies = netstring_reader_create(SOCKMAP_REPLY_MAX);
 	if (requests == NULL || replies == NULL)
@@ -115,17 +100,26 @@ check(const sockmap_result_t *res)
 
 /*
  * Serves one connection's bytes, fed in chunks: chunk 0 = all at once,
- * otherwise sizes drawn from seed (1 = one byte at a time).  Returns the
- * hash of the replies sent.
+ * otherwise sizes drawn from seed (1 = one byte at a time); on the
+ * example's directory, or (flaky) on a new fuzz_flaky_open() stack on the
+ * schedule above.  Returns the hash of the replies sent.
  */
 static uint64_t
-serve(const uint8_t *data, size_t size, uint64_t seed, size_t maxchunk)
+serve(const uint8_t *data, size_t size, uint64_t seed, size_t maxchunk,
+    int flaky)
 {
+	const config_t	*cfg = fuzz_example_config();
+	directory_t	*dir = fuzz_example_directory();
+	dir_fake_t	*fake = NULL;
 	sockmap_result_t res;
 	uint64_t	 h = 0xcbf29ce484222325ULL;
-	size_t		 off = 0, end, used, len;
+	size_t		 off = 0, end, used, len, nreq = 0;
 	const char	*req;
 
+	if (flaky) {
+		dir = fuzz_flaky_open(&fake);
+		fuzz_clock_ms = 0;
+	}
 	netstring_reader_reset(requests);
 	while (off < size) {
 		if (maxchunk == 0)
@@ -142,18 +136,24 @@ serve(const uint8_t *data, size_t size, uint64_t seed, size_t maxchunk)
 			case NETSTRING_DONE:
 				if ((req = netstring_payload(requests, &len)) == NULL)
 					fail("DONE without a payload");
+				if (fake != NULL) {
+					fuzz_clock_ms += 200 * 1000;
+					dir_fake_fail(fake, nreq % 3 == 1);
+				}
+				nreq++;
 				sockmap_reply(cfg, dir, req, len, &res);
 				check(&res);
 				h = hash(h, res.reply, res.reply_len + 1);
 				off += used;
 				if (res.close)
-					return h;
+					goto done;
 				break;
 			case NETSTRING_BAD:
 				sockmap_malformed(netstring_strerror(
 				    netstring_error(requests)), &res);
 				check(&res);
-				return hash(h, res.reply, res.reply_len + 1);
+				h = hash(h, res.reply, res.reply_len + 1);
+				goto done;
 			default:
 				if (used != end - off)
 					fail("MORE without consuming everything");
@@ -163,7 +163,11 @@ serve(const uint8_t *data, size_t size, uint64_t seed, size_t maxchunk)
 		}
 	}
 	/* end of file: a half-read request gets no answer */
-	return hash(h, "EOF", netstring_pending(requests) ? 4 : 3);
+	h = hash(h, "EOF", netstring_pending(requests) ? 4 : 3);
+done:
+	if (fake != NULL)
+		directory_close(dir);
+	return h;
 }
 
 int
@@ -173,12 +177,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 65536)
 		return 0;
-	if (cfg == NULL)
+	if (requests == NULL)
 		setup();
-	whole = serve(data, size, 0, 0);
-	bytes = serve(data, size, 0, 1);
-	chunks = serve(data, size, hash(0, data, size), 97);
-	if (whole != bytes || whole != chunks)
-		fail("replies depend on how the bytes arrive");
+	for (int flaky = 0; flaky < 2; flaky++) {
+		whole = serve(data, size, 0, 0, flaky);
+		bytes = serve(data, size, 0, 1, flaky);
+		chunks = serve(data, size, hash(0, data, size), 97, flaky);
+		if (whole != bytes || whole != chunks)
+			fail("replies depend on how the bytes arrive");
+	}
 	return 0;
 }

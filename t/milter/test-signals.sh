@@ -17,7 +17,8 @@
 #   2. a bad configuration on SIGHUP is logged (FILE:LINE), the old one
 #      stays, and a later good SIGHUP works; so is a FIFO as the LDIF path
 #      or as an @include (refused, never a hang); so are LDIF exports
-#      that crashed the loader (issue 15): the daemon lives and answers.
+#      that crashed the loader or had it read a FIFO or a device through a
+#      URL value (issue 15): the daemon lives and answers.
 #   3. SIGTERM with a message in flight: the listener closes (new
 #      connections refused), the message completes with its recipient
 #      changes, then the daemon logs "mailswitch stopped" and exits 0.
@@ -521,14 +522,18 @@ reloads=$((reloads + 1))
 check "2: the FIFO gone, SIGHUP reloads again" \
     hup "configuration reloaded" "$reloads"
 
-# exports that crashed the LDIF loader or libldap (issue 15): the reload
-# fails with the export's FILE:LINE, the daemon lives and answers
+# exports that crashed the LDIF loader or libldap, or made it read a FIFO
+# or a device (issue 15): the reload fails with the export's FILE:LINE,
+# the daemon lives and answers
 bad_ldif_rows=(
 	"1|1\n"
 	"4|dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\n7\n\n"
 	"2|dn: cn=a,dc=x\n: x\n"
 	"2|dn: cn=a,dc=x\n-\n"
 	"3|dn: cn=a,dc=x\nchangetype: add\n-\n"
+	# URL values that libldap would read whole: a FIFO, a device
+	"3|dn: cn=a,dc=x\ncn: a\ndescription:< file://$tmp/fifo\n"
+	"2|dn: cn=a,dc=x\nproxyAddresses:< file:///dev/zero\n"
 )
 for r in "${bad_ldif_rows[@]}"; do
 	badline=${r%%|*}

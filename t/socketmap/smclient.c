@@ -48,7 +48,7 @@ static pid_t		 daemon_pid;
 static const char	*conf_path;
 static atomic_int	 fails;
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 result(bool ok, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -14,38 +14,10 @@
 #define BAD	ADDR_BAD
 #define PM	ADDR_POSTMASTER
 
-#define EXP_MAX	2048
+#define EXP_MAX	4096
 
-/* Expands the "{N*s}" repetitions of tmpl into buf; NULL stays NULL. */
-static const char *
-expand(const char *tmpl, char *buf, size_t len)
-{
-	const char	*p, *s, *e;
-	char		*end;
-	size_t		 o = 0, sl;
-	long		 n;
-
-	if (tmpl == NULL)
-		return NULL;
-	for (p = tmpl; *p != '\0';) {
-		if (*p == '{' && (n = strtol(p + 1, &end, 10)) > 0 &&
-		    *end == '*' && (e = strchr(end, '}')) != NULL) {
-			s = end + 1;
-			sl = (size_t)(e - s);
-			for (; n > 0; n--) {
-				ck_assert_msg(o + sl < len, "template too long");
-				memcpy(buf + o, s, sl);
-				o += sl;
-			}
-			p = e + 1;
-		} else {
-			ck_assert_msg(o + 1 < len, "template too long");
-			buf[o++] = *p++;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
+/* The "{N*s}" templates of the rows (tcheck.h). */
+#define expand	tcheck_expand
 
 static const char *
 rcname(int rc)
@@ -234,6 +206,46 @@ static const struct parse_case path_cases[] = {
 	{ "<@{63*b}.{63*c}.{63*d}.{62*e}:a@x>", BAD, NULL, NULL,
 	    "source route: domain longer than 253 octets" },
 	{ "<{600*a}@x>", BAD, NULL, NULL, "path longer than 512 octets" },
+	{ "<@r:{64*a}@x.{460*b}>", BAD, NULL, NULL, "path longer than 512 octets" },
+
+	/*
+	 * Exchange's encapsulated addresses (SPEC section 11): a local part
+	 * that begins with IMCEAEX- or IMCEAX500-, any case, may be longer than
+	 * 64 octets, the address up to 2038 (addr.h); others keep the limits
+	 */
+	{ "<IMCEAEX-{57*A}@x>", OK, "IMCEAEX-{57*A}@x", "imceaex-{57*a}@x", NULL },
+	{ "<IMCEAEX-_O=X_CN={300*A}+20@contoso.com>", OK,
+	    "IMCEAEX-_O=X_CN={300*A}+20@contoso.com",
+	    "imceaex-_o=x_cn={300*a}+20@contoso.com", NULL },
+	{ "<imceax500-{300*a}@x>", OK, "imceax500-{300*a}@x", NULL, NULL },
+	{ "<@r.example,@s.example:IMCEAEX-{600*a}@x>", OK, "IMCEAEX-{600*a}@x",
+	    "imceaex-{600*a}@x", NULL },
+	{ "IMCEAEX-{600*a}@x", OK, "IMCEAEX-{600*a}@x", "imceaex-{600*a}@x", NULL },
+	{ "<IMCEAEX-{2026*a}@x.y>", OK, "IMCEAEX-{2026*a}@x.y",
+	    "imceaex-{2026*a}@x.y", NULL },
+	{ "<IMCEAEX-{2027*a}@x.y>", BAD, NULL, NULL,
+	    "address longer than 2038 octets" },
+	{ "<IMCEAEX-{2100*a}@x>", BAD, NULL, NULL,
+	    "address longer than 2038 octets" },
+	{ "<IMCEAEX-{3000*a}@x>", BAD, NULL, NULL, "path longer than 2550 octets" },
+	{ "<IMCEAEX-{100*a}@{64*b}.example>", BAD, NULL, NULL,
+	    "domain label longer than 63 octets" },
+	{ "<IMCEAEX-a..b{60*c}@x>", BAD, NULL, NULL,
+	    "consecutive dots in local part" },
+	{ "<IMCEAEX-a b{60*c}@x>", BAD, NULL, NULL,
+	    "invalid character in local part" },
+	/* merely the letters, or quoted: an ordinary local part */
+	{ "<IMCEAEXfoo{60*a}@x>", BAD, NULL, NULL,
+	    "local part longer than 64 octets" },
+	{ "<imceaexample{60*a}@x>", BAD, NULL, NULL,
+	    "local part longer than 64 octets" },
+	{ "<IMCEAEX{60*a}@x>", BAD, NULL, NULL,
+	    "local part longer than 64 octets" },
+	{ "<\"IMCEAEX-{60*a}\"@x>", BAD, NULL, NULL,
+	    "local part longer than 64 octets" },
+	{ "<\"IMCEAEX-{50*a}\"@x>", OK, "IMCEAEX-{50*a}@x", "imceaex-{50*a}@x",
+	    NULL },
+	{ "<a{600*b}@x>", BAD, NULL, NULL, "path longer than 512 octets" },
 
 	/* dots */
 	{ "<.bob@x>", BAD, NULL, NULL, "local part starts with a dot" },
@@ -296,6 +308,10 @@ static const struct parse_case bare_cases[] = {
 	{ "j\xc3\xb6rg@x", OK, "j\xc3\xb6rg@x", NULL, NULL },
 	{ "{64*a}@x", OK, "{64*a}@x", NULL, NULL },
 	{ "{65*a}@x", BAD, NULL, NULL, "local part longer than 64 octets" },
+	{ "IMCEAEX-{65*a}@x", OK, "IMCEAEX-{65*a}@x", "imceaex-{65*a}@x", NULL },
+	{ "Imceax500-{1000*a}@x", OK, "Imceax500-{1000*a}@x",
+	    "imceax500-{1000*a}@x", NULL },
+	{ "IMCEAEXx{65*a}@x", BAD, NULL, NULL, "local part longer than 64 octets" },
 	{ "<bob@example.com>", BAD, NULL, NULL, "angle brackets not allowed" },
 	{ "bob@example.com>", BAD, NULL, NULL, "angle brackets not allowed" },
 	{ "<>", BAD, NULL, NULL, "angle brackets not allowed" },
@@ -445,6 +461,15 @@ static const struct {
 	    "address longer than 254 octets" },
 	{ "a@x", "{63*b}.{63*c}.{63*d}.{63*e}.f", BAD, NULL, NULL,
 	    "domain longer than 253 octets" },
+	/* an encapsulated local part keeps its own limit (addr.h) */
+	{ "IMCEAEX-{300*a}@x", "legacy.contoso.com", OK,
+	    "IMCEAEX-{300*a}@legacy.contoso.com",
+	    "imceaex-{300*a}@legacy.contoso.com", NULL },
+	{ "IMCEAEX-{1776*a}@x", "{63*b}.{63*c}.{63*d}.{61*e}", OK,
+	    "IMCEAEX-{1776*a}@{63*b}.{63*c}.{63*d}.{61*e}",
+	    "imceaex-{1776*a}@{63*b}.{63*c}.{63*d}.{61*e}", NULL },
+	{ "IMCEAEX-{1777*a}@x", "{63*b}.{63*c}.{63*d}.{61*e}", BAD, NULL,
+	    NULL, "address longer than 2038 octets" },
 	{ "a@x", "{300*b}", BAD, NULL, NULL, "domain longer than 253 octets" },
 	{ "bob@a", "", BAD, NULL, NULL, "empty domain" },
 	{ "bob@a", NULL, BAD, NULL, NULL, "empty domain" },

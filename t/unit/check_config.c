@@ -132,6 +132,10 @@ static const struct {
 	    "bad socket 'inet:8895@': no host after '@'" },
 	{ "socket = \"unix:\";\n", 1, "bad socket 'unix:': no path" },
 	{ "directory = { backend = \"sql\"; };\n", 1, "bad backend 'sql'" },
+	/* a value shown in a message: control characters as '?', one line */
+	{ "directory = { backend = \"ld\\nif\\x1b[2J\"; };\n", 1,
+	    "bad backend 'ld?if?[2J' in 'directory.backend': must be ldap or "
+	    "ldif" },
 	{ "directory = { ldif = { path = \"\"; }; };\n", 1,
 	    "'directory.ldif.path' must not be empty" },
 	{ "directory = {\n ldap = {\n  scope = \"subtree\";\n };\n};\n", 3,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dir_entry.h"
+#include "x500.h"
 #include "tcheck.h"
 
 #define S(x)	((x) != NULL ? (x) : "(null)")
@@ -73,7 +74,8 @@ END_TEST
 /* ---- one entry's values, in order ----------------------------------- */
 
 enum { PR = DIR_ENTRY_PRIMARY, SE = DIR_ENTRY_SECONDARY, TA = DIR_ENTRY_TARGET,
-	OT = DIR_ENTRY_OTHER, BV = DIR_ENTRY_BAD_VALUE, BE = DIR_ENTRY_BAD_ENTRY };
+	X5 = DIR_ENTRY_X500, OT = DIR_ENTRY_OTHER, BV = DIR_ENTRY_BAD_VALUE,
+	BE = DIR_ENTRY_BAD_ENTRY };
 
 struct value {
 	char		 attr;		/* 'p' proxy, 't' target; 0 ends */
@@ -93,7 +95,7 @@ static const struct entry_row {
 	{ "a contact", {
 		{ 'p', "SMTP:Bob@Contoso.com", 0, PR, "bob@contoso.com", NULL },
 		{ 'p', "smtp:bob.lee@contoso.com", 0, SE, "bob.lee@contoso.com", NULL },
-		{ 'p', "X500:/o=Org/cn=bob", 0, OT, "", NULL },
+		{ 'p', "X500:/o=Org/cn=bob", 0, X5, "x500:/o=org/cn=bob", NULL },
 		{ 'p', "b@contoso.com", 0, SE, "b@contoso.com", NULL },
 		{ 't', "SMTP:bob@fourthcoffee.com", 0, TA, "bob@fourthcoffee.com", NULL } },
 	  "Bob@Contoso.com", "bob@fourthcoffee.com" },
@@ -111,6 +113,14 @@ static const struct entry_row {
 	  "a@x", NULL },
 	{ "a malformed primary is the entry's", {
 		{ 'p', "SMTP:a b@x", 0, BE, "", "entry 'cn=e': bad proxy address 'SMTP:a b@x': " } },
+	  NULL, NULL },
+	{ "X500 values: any case, found by their key; no DN, no key", {
+		{ 'p', "x500:/O=Org/OU=Exchange Administrative Group (FYDIBOHF23SPDLT)", 0, X5,
+		    "x500:/o=org/ou=exchange administrative group (fydibohf23spdlt)", NULL },
+		{ 'p', "X500:/o=Org/cn=Ann\xc3\xa9", 0, X5, "x500:/o=org/cn=ann\xc3\xa9", NULL },
+		{ 'p', "X500:", 0, OT, "", NULL },
+		{ 'p', "X500:/o=a\tb", 0, OT, "", NULL },
+		{ 'p', "X500:/o=a\0b", 11, OT, "", NULL } },
 	  NULL, NULL },
 	{ "two primaries", {
 		{ 'p', "SMTP:a@x", 0, PR, "a@x", NULL },
@@ -169,6 +179,12 @@ START_TEST(test_long)
 	memset(v, 'x', sizeof(v));
 	memcpy(v, "X500:/o=", 8);
 	ck_assert_int_eq(dir_entry_proxy(&r, v, sizeof(v), &a, msg,
+	    sizeof(msg)), DIR_ENTRY_OTHER);
+	/* the longest X500 value that makes a key, and one octet more */
+	ck_assert_int_eq(dir_entry_proxy(&r, v, X500_KEY_MAX, &a, msg,
+	    sizeof(msg)), DIR_ENTRY_X500);
+	ck_assert_uint_eq(strlen(a.key), X500_KEY_MAX);
+	ck_assert_int_eq(dir_entry_proxy(&r, v, X500_KEY_MAX + 1, &a, msg,
 	    sizeof(msg)), DIR_ENTRY_OTHER);
 	memcpy(v, "smtp:", 5);
 	ck_assert_int_eq(dir_entry_proxy(&r, v, sizeof(v), &a, msg,

@@ -141,6 +141,13 @@ static const struct lookup_row {
 	{ P, LONG_KEY, DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL, NULL },
 };
 
+/* strcmp() on two pointers to strings, for qsort(). */
+static int
+strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int
 same(const char *a, const char *b)
 {
@@ -211,6 +218,83 @@ START_TEST(test_entries)
 	dir_index_t	*ix = build();
 
 	ck_assert_uint_eq(dir_index_entries(ix), KEPT);
+	dir_index_release(ix);
+}
+END_TEST
+
+/* dir_index_each(): appends "key: dn dn ..." lines to the buffer arg. */
+static int
+each_line(void *arg, const char *key, const dir_entry_t *e, size_t n)
+{
+	char	*buf = arg;
+	size_t	 o = strlen(buf);
+
+	o += (size_t)snprintf(buf + o, 4096 - o, "%s:", key);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, 4096 - o, " %s/%s/%s", e[i].dn,
+		    S(e[i].primary), S(e[i].target));
+	snprintf(buf + o, 4096 - o, "\n");
+	return 0;
+}
+
+static int
+each_stop(void *arg, const char *key, const dir_entry_t *e, size_t n)
+{
+	(void)key;
+	(void)e;
+	(void)n;
+	return ++*(int *)arg == 2 ? 42 : 0;
+}
+
+/* Sorts the lines of buf in place (a few, short). */
+static void
+sort_lines(char *buf)
+{
+	char	*lines[64], out[4096] = "", *save = NULL, *l;
+	size_t	 n = 0;
+
+	for (l = strtok_r(buf, "\n", &save); l != NULL && n < NELEM(lines);
+	    l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	qsort(lines, n, sizeof(lines[0]), strcmp_p);
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s\n",
+		    lines[i]);
+	memcpy(buf, out, strlen(out) + 1);
+}
+
+/* Every distinct key once, with its entries in the order added. */
+START_TEST(test_each)
+{
+	dir_index_t	*ix = build();
+	char		 proxy[4096] = "", target[4096] = "";
+	int		 calls = 0;
+
+	ck_assert_int_eq(dir_index_each(ix, P, each_line, proxy), 0);
+	ck_assert_int_eq(dir_index_each(ix, T, each_line, target), 0);
+	sort_lines(proxy);
+	sort_lines(target);
+	ck_assert_str_eq(proxy,
+	    "alice@contoso.com: cn=alice/alice@contoso.com/Alice@FourthCoffee.com\n"
+	    "bad@contoso.com: cn=bad/bad@contoso.com/bad@fourthcoffee.com\n"
+	    "bob.lee@contoso.com: cn=bob/Bob@Contoso.com/bob@fourthcoffee.com\n"
+	    "bob@contoso.com: cn=bob/Bob@Contoso.com/bob@fourthcoffee.com\n"
+	    "carol@contoso.com: cn=carol/carol@contoso.com/(null)\n"
+	    "dave@contoso.com: cn=dave/(null)/dave@fourthcoffee.com\n"
+	    "mixed@case.com: cn=mixed/Mixed@Case.COM/(null)\n"
+	    "shared2@contoso.com: cn=bad/bad@contoso.com/bad@fourthcoffee.com"
+	    " cn=dave/(null)/dave@fourthcoffee.com\n"
+	    "shared@contoso.com: cn=alice/alice@contoso.com/Alice@FourthCoffee.com"
+	    " cn=carol/carol@contoso.com/(null)\n");
+	ck_assert_str_eq(target,
+	    "alice@fourthcoffee.com: cn=alice/alice@contoso.com/Alice@FourthCoffee.com"
+	    " cn=frank/(null)/alice@fourthcoffee.com\n"
+	    "bad@fourthcoffee.com: cn=bad/bad@contoso.com/bad@fourthcoffee.com\n"
+	    "bob@fourthcoffee.com: cn=bob/Bob@Contoso.com/bob@fourthcoffee.com\n"
+	    "dave@fourthcoffee.com: cn=dave/(null)/dave@fourthcoffee.com\n");
+	ck_assert_int_eq(dir_index_each(ix, P, each_stop, &calls), 42);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_int_eq(dir_index_each(NULL, P, each_stop, &calls), 0);
 	dir_index_release(ix);
 }
 END_TEST
@@ -440,6 +524,7 @@ index_suite(void)
 	tcase_add_loop_test(tc, test_lookup, 0, NELEM(lookup_rows));
 	tcase_add_test(tc, test_bad_empties);
 	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_each);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_copied);
 	tcase_add_test(tc, test_hold);

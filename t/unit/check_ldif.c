@@ -105,10 +105,18 @@ static const struct lookup_row {
 	  "alice@contoso.com", "Alice.Wong@fourthcoffee.com" },
 	{ T, "Alice.Wong@fourthcoffee.com", DIR_FOUND, 1, CONTACT("Alice Wong"),
 	  "alice@contoso.com", "Alice.Wong@fourthcoffee.com" },
-	/* X500: and x400: values are not addresses */
+	/* an X500: value is found by its key (x500.h), x400: not at all */
 	{ P, "/o=FourthCoffee/ou=Exchange/cn=Recipients/cn=bob", DIR_NOTFOUND,
 	  0, NULL, NULL, NULL },
+	{ P, "x500:/o=fourthcoffee/ou=exchange/cn=recipients/cn=bob",
+	  DIR_FOUND, 1, CONTACT("Bob Lee"), "bob@contoso.com",
+	  "bob@fourthcoffee.com" },
 	{ P, "X500:/o=FourthCoffee/ou=Exchange/cn=Recipients/cn=bob",
+	  DIR_FOUND, 1, CONTACT("Bob Lee"), "bob@contoso.com",
+	  "bob@fourthcoffee.com" },
+	{ T, "x500:/o=fourthcoffee/ou=exchange/cn=recipients/cn=bob",
+	  DIR_NOTFOUND, 0, NULL, NULL, NULL },
+	{ P, "x500:/o=fourthcoffee/ou=exchange/cn=recipients",
 	  DIR_NOTFOUND, 0, NULL, NULL, NULL },
 	{ P, "c=US;a= ;p=Contoso;o=Sales;s=Diaz;g=Carol;", DIR_NOTFOUND, 0,
 	  NULL, NULL, NULL },
@@ -334,6 +342,9 @@ static const struct bad_row {
 	  "no attribute name before ':'" },
 	{ "dn: cn=a,dc=x\nproxyAddresses: a@x.com\n\ndn: cn=b,dc=x\n"
 	  "-\n", 5, "a '-' line" },
+	/* the dn "cn=a<LF>b<ESC>[2J,dc=x": the message stays one line of text */
+	{ "dn:: Y249YQpiG1sySixkYz14\nproxyAddresses: SMTP:bob\n", 1,
+	  "entry 'cn=a?b?[2J,dc=x': bad proxy address 'SMTP:bob': " },
 };
 
 START_TEST(test_bad)
@@ -432,6 +443,18 @@ static const struct {
 	{ "include: file:///dev/%7aero\n", NULL,
 	    "@M@:1: include: file:///dev/%7aero: a character device, not a "
 	    "regular file" },
+	/* a URL value is read whole by libldap: the same rule */
+	{ "dn: cn=a,dc=x\ncn: a\ndescription:< file://@F@\n", NULL,
+	    "@M@:3: description:< file://@F@: a FIFO, not a regular file" },
+	{ "dn: cn=a,dc=x\nproxyAddresses:<file:///dev/zero\n", NULL,
+	    "@M@:2: proxyAddresses:< file:///dev/zero: a character device, "
+	    "not a regular file" },
+	/* folded, in the second record, and the dn itself */
+	{ "dn: cn=a,dc=x\ncn: a\n\ndn: cn=b,dc=x\ndescription:< file:///dev/\n"
+	  " %7aero\n", NULL, "@M@:5: description:< file:///dev/%7aero: a "
+	    "character device, not a regular file" },
+	{ "version: 1\ndn:< file:@F@\n", NULL,
+	    "@M@:2: dn:< file:@F@: a FIFO, not a regular file" },
 };
 
 START_TEST(test_irregular)

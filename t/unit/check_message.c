@@ -124,6 +124,28 @@ static const struct message_row {
 	  "ADDRCPT <bob@fourthcoffee.com>\n"
 	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
 	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
+	/* replies to old Exchange addresses (SPEC section 11) */
+	{ "postfix: an X500 reply, removed by its name, the target added once",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com>",
+	    "<bob@contoso.com>" }, { NULL }, "RR",
+	  "DELRCPT <IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com>\n"
+	  "ADDRCPT <bob@fourthcoffee.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com> -> <bob@fourthcoffee.com> x500-contact (X500:/o=FourthCoffee/ou=Exchange/cn=Recipients/cn=bob: cn=Bob Lee,ou=contacts,dc=contoso,dc=com, primary bob@contoso.com)\n"
+	  "DELRCPT <bob@contoso.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>\n"
+	  "LOG | rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact\n", NULL, 0 },
+	{ "an X500 reply to a mailbox user: its primary; unknown: refused",
+	  "203.0.113.7", 1, "<someone@example.org>",
+	  { "<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com>",
+	    "<IMCEAEX-_o=Contoso_cn=nobody@sales.contoso.com>" }, { NULL },
+	  "R550",
+	  "DELRCPT <IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com>\n"
+	  "ADDRCPT <Carol.Diaz@sales.contoso.com>\n"
+	  "ADDHEADER X-Mailswitch rcpt=<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com> -> <Carol.Diaz@sales.contoso.com>\n"
+	  "LOG | rcpt=<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=CDIAZ@contoso.com> -> <Carol.Diaz@sales.contoso.com> x500-mailbox (X500:/o=Contoso/ou=Sales/cn=Recipients/cn=CDIAZ: cn=Carol Diaz,ou=users,dc=contoso,dc=com, primary Carol.Diaz@sales.contoso.com)\n",
+	  NULL, 0 },
 	{ "trace_header = \"\": no loop check, rewritten without a field",
 	  "203.0.113.7", 1, "<someone@example.org>",
 	  { "<bob@contoso.com>" },
@@ -225,6 +247,46 @@ START_TEST(test_message)
 END_TEST
 
 /*
+ * An encapsulated address of 2038 octets, unknown in an authoritative
+ * domain: refused with a reply text libmilter takes (at most 400 octets,
+ * the address's first 200 shown), logged whole.
+ */
+START_TEST(test_long_reply)
+{
+	static char	 rcpt[ADDR_TEXT_MAX + 3];
+	char		 err[CONFIG_ERR_MAX], *argv[2] = { rcpt, NULL };
+	config_t	*cfg;
+	directory_t	*dir;
+	message_t	*m;
+	message_reply_t	 reply;
+	message_client_t client = { "203.0.113.7", NULL, NULL, 1 };
+	size_t		 n = strlen("<IMCEAEX-");
+
+	ck_assert_msg((cfg = config_load(tcheck_etc("mailswitch.conf"), err,
+	    sizeof(err))) != NULL, "%s", err);
+	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
+	    "%s", err);
+	memcpy(rcpt, "<IMCEAEX-", n);
+	memset(rcpt + n, 'a', ADDR_TEXT_MAX - 8 - 18);
+	memcpy(rcpt + n + ADDR_TEXT_MAX - 8 - 18, "@sales.contoso.com>", 20);
+	ck_assert_uint_eq(strlen(rcpt), ADDR_TEXT_MAX + 2);
+	ck_assert_ptr_nonnull(m = message_create());
+	ck_assert_int_eq(message_begin(m, cfg, &client, "<a@example.org>"), 0);
+	ck_assert_int_eq(message_rcpt(m, cfg, dir, argv, &reply), 0);
+	ck_assert(reply.refuse && !reply.tempfail);
+	ck_assert_str_eq(reply.rcode, "550");
+	ck_assert_msg(strlen(reply.text) <= 400 &&
+	    strncmp(reply.text, rcpt, 201) == 0 &&
+	    strcmp(reply.text + 201, "...>: Recipient address rejected: User "
+	    "unknown") == 0, "reply text: %s", reply.text);
+	ck_assert_msg(strstr(reply.log, rcpt) != NULL, "log: %.100s", reply.log);
+	message_destroy(m);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+/*
  * The directory down (t/unit/dir_fake.c), on_directory_error = tempfail: a
  * recipient that needs a lookup is answered 451 at RCPT, and the
  * subsidiary's Internet mail is deferred at its end with nothing changed.
@@ -282,6 +344,7 @@ message_suite(void)
 
 	tcase_add_loop_test(tc, test_message, 0, (int)NELEM(rows));
 	tcase_add_test(tc, test_directory_down);
+	tcase_add_test(tc, test_long_reply);
 	suite_add_tcase(s, tc);
 	return s;
 }

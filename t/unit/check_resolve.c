@@ -16,6 +16,7 @@
 #include "directory.h"
 #include "resolve.h"
 #include "tcheck.h"
+#include "x500.h"
 
 struct rcpt_row {
 	const char		*rcpt;
@@ -28,6 +29,10 @@ static const char *const action_names[] = { "KEEP", "REWRITE", "REJECT", "TEMPFA
 
 /* The shipped example: contoso.com internal_relay -> legacy.contoso.com,
  * sales.contoso.com authoritative + canonicalize, fourthcoffee.com external. */
+/* SPEC section 11's example local part: Bob Lee's second X500: value */
+#define BOB_IMCEAEX "IMCEAEX-_O=FOURTHCOFFEE_OU=EXCHANGE+20ADMINISTRATIVE" \
+	"+20GROUP+20+28FYDIBOHF23SPDLT+29_CN=RECIPIENTS_CN=BOB"
+
 static const struct rcpt_row example_rows[] = {
 	/* in no configured domain, or an external_relay one: untouched */
 	{ "<someone@example.org>", RESOLVE_KEEP, "someone@example.org", "unconfigured" },
@@ -91,6 +96,66 @@ static const struct rcpt_row example_rows[] = {
 	{ "<@contoso.com>", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
 	{ "<bob@contoso.com", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
 	{ "", RESOLVE_REJECT, "501 5.1.3 Bad recipient address syntax", "syntax" },
+	/*
+	 * Replies to old Exchange addresses (SPEC section 11): the DN of an
+	 * IMCEAEX / IMCEAX500 local part found among the X500: values, then
+	 * decided as mail to that entry's primary address
+	 */
+	{ "<" BOB_IMCEAEX "@contoso.com>", RESOLVE_REWRITE,
+	  "bob@fourthcoffee.com", "x500-contact" },
+	{ "<" BOB_IMCEAEX "@sales.contoso.com>", RESOLVE_REWRITE,
+	  "bob@fourthcoffee.com", "x500-contact" },
+	{ "<@relay.example:" BOB_IMCEAEX "@contoso.com>", RESOLVE_REWRITE,
+	  "bob@fourthcoffee.com", "x500-contact" },
+	{ "<imceaex-_o=fourthcoffee_ou=exchange_cn=recipients_cn=BOB@Contoso.com>",
+	  RESOLVE_REWRITE, "bob@fourthcoffee.com", "x500-contact" },
+	{ "<IMCEAX500-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com>",
+	  RESOLVE_REWRITE, "bob@fourthcoffee.com", "x500-contact" },
+	{ "<IMCEAEX-+2Fo+3DFourthCoffee+2fou+3dExchange_cn=Recipients_cn=bob@contoso.com>",
+	  RESOLVE_REWRITE, "bob@fourthcoffee.com", "x500-contact" },
+	/* a chain is followed from the entry, as usual */
+	{ "<IMCEAX500-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=erin@contoso.com>",
+	  RESOLVE_REWRITE, "erin@fourthcoffee.com", "x500-contact" },
+	/* a mailbox user: its primary address */
+	{ "<IMCEAEX-_O=CONTOSO_OU=FIRST+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=DPARK@contoso.com>",
+	  RESOLVE_REWRITE, "dan@contoso.com", "x500-mailbox" },
+	{ "<IMCEAEX-_o=Contoso_ou=Sales_cn=Recipients_cn=cdiaz@sales.contoso.com>",
+	  RESOLVE_REWRITE, "Carol.Diaz@sales.contoso.com", "x500-mailbox" },
+	/* the primary's refusals, naming the address that was given */
+	{ "<IMCEAEX-_o=Contoso_cn=Recipients_cn=loop1@contoso.com>",
+	  RESOLVE_REJECT, "554 5.4.6 <IMCEAEX-_o=Contoso_cn=Recipients_cn="
+	  "loop1@contoso.com>: Routing loop detected", "loop" },
+	/* one DN, two entries (in two spellings) */
+	{ "<IMCEAEX-_o=Contoso_cn=Recipients_cn=shared@contoso.com>",
+	  RESOLVE_REJECT, "550 5.1.4 <IMCEAEX-_o=Contoso_cn=Recipients_cn="
+	  "shared@contoso.com>: Recipient address rejected: ambiguous",
+	  "ambiguous" },
+	/* not found, or not decodable: the domain's answer for the unknown */
+	{ "<IMCEAEX-_o=Contoso_cn=Recipients_cn=nobody@sales.contoso.com>",
+	  RESOLVE_REJECT, "550 5.1.1 <IMCEAEX-_o=Contoso_cn=Recipients_cn="
+	  "nobody@sales.contoso.com>: Recipient address rejected: User unknown",
+	  "unknown" },
+	{ "<IMCEAEX-_o=Contoso_cn=Recipients_cn=nobody@contoso.com>",
+	  RESOLVE_REWRITE, "IMCEAEX-_o=Contoso_cn=Recipients_cn=nobody@"
+	  "legacy.contoso.com", "forward" },
+	{ "<IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients+2@sales.contoso.com>",
+	  RESOLVE_REJECT, "550 5.1.1 <IMCEAEX-_o=FourthCoffee_ou=Exchange_cn="
+	  "Recipients+2@sales.contoso.com>: Recipient address rejected: User "
+	  "unknown", "unknown" },
+	{ "<IMCEAEX-@sales.contoso.com>", RESOLVE_REJECT, "550 5.1.1 "
+	  "<IMCEAEX-@sales.contoso.com>: Recipient address rejected: User "
+	  "unknown", "unknown" },
+	{ "<IMCEAEX-+00@contoso.com>", RESOLVE_REWRITE,
+	  "IMCEAEX-+00@legacy.contoso.com", "forward" },
+	/* merely the letters: an ordinary address */
+	{ "<IMCEAEXbob@sales.contoso.com>", RESOLVE_REJECT, "550 5.1.1 "
+	  "<IMCEAEXbob@sales.contoso.com>: Recipient address rejected: User "
+	  "unknown", "unknown" },
+	/* in no configured domain, or an external one: untouched, no lookup */
+	{ "<" BOB_IMCEAEX "@example.org>", RESOLVE_KEEP,
+	  BOB_IMCEAEX "@example.org", "unconfigured" },
+	{ "<" BOB_IMCEAEX "@fourthcoffee.com>", RESOLVE_KEEP,
+	  BOB_IMCEAEX "@fourthcoffee.com", "external" },
 };
 
 /*
@@ -139,6 +204,18 @@ static const struct rcpt_row strict_rows[] = {
 	{ "<x@fourthcoffee.com>", RESOLVE_REJECT,
 	  "550 5.1.1 <x@fourthcoffee.com>: Recipient address rejected: User unknown", "unknown" },
 	{ "<x@example.org>", RESOLVE_KEEP, "x@example.org", "unconfigured" },
+	/* no forward_to: an unknown X500 address is passed on as it is */
+	{ "<IMCEAEX-_o=Contoso_cn=nobody@contoso.com>", RESOLVE_KEEP,
+	  "IMCEAEX-_o=Contoso_cn=nobody@contoso.com", "relay" },
+	{ "<IMCEAEX-_o=Contoso_cn=nobody@x.contoso.com>", RESOLVE_REJECT,
+	  "550 5.1.1 <IMCEAEX-_o=Contoso_cn=nobody@x.contoso.com>: Recipient "
+	  "address rejected: User unknown", "unknown" },
+	/* the entry's primary, as mail to it: two contacts are a loop here */
+	{ "<IMCEAX500-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=erin@contoso.com>",
+	  RESOLVE_REJECT, "554 5.4.6 <IMCEAX500-_o=FourthCoffee_ou=Exchange_"
+	  "cn=Recipients_cn=erin@contoso.com>: Routing loop detected", "loop" },
+	{ "<IMCEAEX-_O=CONTOSO_OU=FIRST+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=DPARK@x.contoso.com>",
+	  RESOLVE_REWRITE, "dan@contoso.com", "x500-mailbox" },
 };
 
 /*
@@ -479,6 +556,146 @@ START_TEST(test_chain_hops)
 }
 END_TEST
 
+/*
+ * X500 entries the example directory has not (t/unit/dir_fake.c): a
+ * contact without a primary address, an entry with neither, failures of
+ * either lookup under both policies, a stale answer, and the longest
+ * encapsulated address (ADDR_TEXT_MAX octets) whose DN is held.
+ */
+#define X_KEY(cn)	"x500:/o=org/cn=" cn
+#define X_RCPT(cn, d)	"<IMCEAEX-_o=Org_cn=" cn "@" d ">"
+
+static const struct x500_row {
+	int			 accept;	/* on_directory_error = accept */
+	const char		*rcpt;
+	resolve_action_t	 action;
+	const char		*expect;	/* address, or the whole reply */
+	const char		*reason;
+	const char		*detail;	/* in v.detail */
+} x500_rows[] = {
+	{ 0, X_RCPT("noprimary", "contoso.com"), RESOLVE_REWRITE,
+	  "np@fourthcoffee.com", "x500-contact", "X500:/o=Org/cn=noprimary: cn=np" },
+	{ 0, X_RCPT("nothing", "sales.contoso.com"), RESOLVE_REJECT,
+	  "550 5.1.1 <IMCEAEX-_o=Org_cn=nothing@sales.contoso.com>: Recipient "
+	  "address rejected: User unknown", "unknown",
+	  "cn=nothing, which has no primary SMTP address" },
+	{ 0, X_RCPT("down", "sales.contoso.com"), RESOLVE_TEMPFAIL,
+	  "451 4.3.0 <IMCEAEX-_o=Org_cn=down@sales.contoso.com>: Temporary "
+	  "lookup failure", "directory", "fake: x500:/o=org/cn=down: down" },
+	{ 1, X_RCPT("down", "sales.contoso.com"), RESOLVE_KEEP,
+	  "IMCEAEX-_o=Org_cn=down@sales.contoso.com", "directory",
+	  "fake: x500:/o=org/cn=down: down" },
+	{ 0, X_RCPT("primarydown", "contoso.com"), RESOLVE_TEMPFAIL,
+	  "451 4.3.0 <IMCEAEX-_o=Org_cn=primarydown@contoso.com>: Temporary "
+	  "lookup failure", "directory", "fake: pd@contoso.com: down" },
+	{ 1, X_RCPT("primarydown", "contoso.com"), RESOLVE_KEEP,
+	  "IMCEAEX-_o=Org_cn=primarydown@contoso.com", "directory",
+	  "primary pd@contoso.com; fake: pd@contoso.com: down" },
+	/* an entry whose primary is in no configured domain: kept as it is */
+	{ 0, X_RCPT("outside", "contoso.com"), RESOLVE_REWRITE,
+	  "out@example.org", "x500-mailbox", "cn=out, primary out@example.org" },
+	/* an X500 value as the primary of another: decoded once, not twice */
+	{ 0, X_RCPT("x500primary", "sales.contoso.com"), RESOLVE_REJECT,
+	  "550 5.1.1 <IMCEAEX-_o=Org_cn=x500primary@sales.contoso.com>: "
+	  "Recipient address rejected: User unknown", "unknown",
+	  "IMCEAEX-_o=Org_cn=x500primary@sales.contoso.com" },
+};
+
+START_TEST(test_x500_fake)
+{
+	const struct x500_row *row = &x500_rows[_i];
+	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
+	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	directory_t	*dir;
+	dir_fake_t	*fake;
+	rcpt_verdict_t	 v;
+	const char	*got;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	cfg->on_directory_error = row->accept ? DIRERR_ACCEPT : DIRERR_TEMPFAIL;
+	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
+	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("noprimary"), DIR_FOUND,
+	    "cn=np", NULL, "np@fourthcoffee.com"), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("nothing"), DIR_FOUND,
+	    "cn=nothing", NULL, NULL), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("down"), DIR_TRYAGAIN,
+	    NULL, NULL, NULL), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("primarydown"), DIR_FOUND,
+	    "cn=pd", "pd@contoso.com", NULL), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 0, "pd@contoso.com", DIR_TRYAGAIN,
+	    NULL, NULL, NULL), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("outside"), DIR_FOUND,
+	    "cn=out", "out@example.org", NULL), 0);
+	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("x500primary"), DIR_FOUND,
+	    "cn=x", "IMCEAEX-_o=Org_cn=x500primary@sales.contoso.com", NULL),
+	    0);
+	resolve_rcpt(cfg, dir, row->rcpt, &v);
+	got = v.action == RESOLVE_REJECT || v.action == RESOLVE_TEMPFAIL ?
+	    resolve_reply(&v, reply, sizeof(reply)) : v.address.text;
+	ck_assert_msg(v.action == row->action && strcmp(got, row->expect) == 0 &&
+	    strcmp(reason_name(v.reason), row->reason) == 0 &&
+	    strstr(v.detail, row->detail) != NULL,
+	    "%s: got %s \"%s\" (%s; %s), want %s \"%s\" (%s; %s)", row->rcpt,
+	    action_names[v.action], got, reason_name(v.reason), v.detail,
+	    action_names[row->action], row->expect, row->reason, row->detail);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
+/* The longest encapsulated address, found and not found; stale answers. */
+START_TEST(test_x500_long)
+{
+	static char	 rcpt[ADDR_TEXT_MAX + 16], key[X500_KEY_MAX + 1];
+	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
+	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	directory_t	*dir;
+	dir_fake_t	*fake;
+	rcpt_verdict_t	 v;
+	size_t		 n;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
+	/* "IMCEAEX-_o=Org_cn=" + 2008 octets + "@contoso.com": 2038 */
+	n = (size_t)snprintf(rcpt, sizeof(rcpt), "<IMCEAEX-_o=Org_cn=");
+	memset(rcpt + n, 'b', ADDR_TEXT_MAX - 18 - 12);
+	n += ADDR_TEXT_MAX - 18 - 12;
+	snprintf(rcpt + n, sizeof(rcpt) - n, "@contoso.com>");
+	ck_assert_uint_eq(strlen(rcpt), ADDR_TEXT_MAX + 2);
+	snprintf(key, sizeof(key), "x500:/o=org/cn=%.*s",
+	    (int)(ADDR_TEXT_MAX - 18 - 12), rcpt + 19);
+	ck_assert_int_eq(dir_fake_set(fake, 0, key, DIR_FOUND, "cn=long",
+	    NULL, "long@fourthcoffee.com"), 0);
+	resolve_rcpt(cfg, dir, rcpt, &v);
+	ck_assert_msg(v.action == RESOLVE_REWRITE &&
+	    strcmp(v.address.text, "long@fourthcoffee.com") == 0 &&
+	    v.reason == REASON_X500_CONTACT && strlen(v.original.text) ==
+	    ADDR_TEXT_MAX, "got %s %s (%s)", action_names[v.action],
+	    v.address.text, v.detail);
+	ck_assert_str_eq(reason_metric(v.reason, 0), "contact");
+	ck_assert_str_eq(reason_metric(REASON_X500_MAILBOX, 0), "canonical");
+
+	/* the same, unknown: forwarded whole, or refused naming it whole */
+	ck_assert_int_eq(dir_fake_set(fake, 0, key, DIR_NOTFOUND, NULL, NULL,
+	    NULL), 0);
+	resolve_rcpt(cfg, dir, rcpt, &v);
+	ck_assert_msg(v.action == RESOLVE_REJECT && v.reason == REASON_SYNTAX &&
+	    strcmp(v.xcode, "5.1.3") == 0, "forward_to of 2038 octets: got %s "
+	    "%s (%s)", action_names[v.action], reason_name(v.reason), v.detail);
+	memcpy(rcpt + n, "@sales.contoso.com>", 20);
+	memmove(rcpt + n - 6, rcpt + n, 20);	/* the same length again */
+	resolve_rcpt(cfg, dir, rcpt, &v);
+	resolve_reply(&v, reply, sizeof(reply));
+	ck_assert_msg(v.action == RESOLVE_REJECT && v.reason == REASON_UNKNOWN &&
+	    strlen(v.original.text) == ADDR_TEXT_MAX &&
+	    strstr(reply, v.original.text) != NULL &&
+	    strstr(reply, ">: Recipient address rejected: User unknown") != NULL,
+	    "got %s %.80s", action_names[v.action], reply);
+	directory_close(dir);
+	config_free(cfg);
+}
+END_TEST
+
 static Suite *
 resolve_suite(void)
 {
@@ -495,6 +712,8 @@ resolve_suite(void)
 	tcase_add_loop_test(tc, test_stale, 0, (int)NELEM(stale_rows));
 	tcase_add_loop_test(tc, test_directory_failure, 0,
 	    (int)NELEM(failure_rows));
+	tcase_add_loop_test(tc, test_x500_fake, 0, (int)NELEM(x500_rows));
+	tcase_add_test(tc, test_x500_long);
 	suite_add_tcase(s, tc);
 	return s;
 }

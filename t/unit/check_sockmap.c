@@ -78,6 +78,22 @@ static const struct row example_rows[] = {
 	R("virtual zm@contoso.com", "OK zoe.mueller@fourthcoffee.com", ""),
 	R("virtual erin@contoso.com", "OK erin@fourthcoffee.com", ""),	/* not erin.old@ */
 	R("virtual erin.old@contoso.com", "OK erin@fourthcoffee.com", ""),
+	/* replies to old Exchange addresses (SPEC section 11) */
+	R("virtual IMCEAEX-_O=FOURTHCOFFEE_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP"
+	    "+20+28FYDIBOHF23SPDLT+29_CN=RECIPIENTS_CN=BOB@contoso.com",
+	    "OK bob@fourthcoffee.com", ""),
+	R("virtual imceax500-_o=contoso_ou=first+20administrative+20group_cn="
+	    "recipients_cn=dpark@contoso.com", "OK dan@contoso.com", ""),
+	R("access IMCEAEX-_o=Contoso_cn=Recipients_cn=loop1@contoso.com",
+	    "OK 554 5.4.6 Routing loop detected", ""),
+	R("access IMCEAEX-_o=Contoso_cn=Recipients_cn=shared@contoso.com",
+	    "OK 550 5.1.4 ambiguous", ""),
+	R("access IMCEAEX-_o=Contoso_cn=nobody@sales.contoso.com",
+	    "OK 550 5.1.1 User unknown", ""),
+	R("access IMCEAEX-_o=FourthCoffee_ou=Exchange_cn=Recipients_cn=bob@contoso.com",
+	    NOTFOUND, "q"),
+	R("virtual IMCEAEX-_o=Contoso_cn=nobody@contoso.com",
+	    "OK IMCEAEX-_o=Contoso_cn=nobody@legacy.contoso.com", ""),
 	R("virtual carol@sales.contoso.com", "OK Carol.Diaz@sales.contoso.com", ""),
 	R("virtual CAROL@SALES.CONTOSO.COM", "OK Carol.Diaz@sales.contoso.com", ""),
 	R("virtual g.ho@sales.contoso.com", "OK gina@sales.contoso.com", ""),

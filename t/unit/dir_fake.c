@@ -1,6 +1,7 @@
 /*
  * dir_fake.c - a directory back-end for tests (see dir_fake.h): a list of
- * (kind, key, answer) rows under a mutex, a fail switch and a call counter.
+ * (kind, key, answer) rows under a mutex, a fail switch, a call counter
+ * and the directory asked for keys without a row, if any.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,6 +24,7 @@ struct dir_fake {
 	struct fake_row	*rows;
 	atomic_int	 fail;
 	atomic_uint	 calls;
+	directory_t	*inner;		/* asked for keys without a row */
 };
 
 /* Returns the row of kind + key, or NULL (lock held). */
@@ -48,8 +50,13 @@ dir_fake_lookup(dir_fake_t *f, int by_target, const char *key,
 		return DIR_TRYAGAIN;
 	}
 	pthread_mutex_lock(&f->lock);
-	if ((r = dir_fake_find(f, by_target, key)) != NULL &&
-	    r->status == DIR_TRYAGAIN) {
+	if ((r = dir_fake_find(f, by_target, key)) == NULL && f->inner != NULL) {
+		pthread_mutex_unlock(&f->lock);
+		return by_target ?
+		    directory_by_target(f->inner, key, res, err, errlen) :
+		    directory_by_proxy(f->inner, key, res, err, errlen);
+	}
+	if (r != NULL && r->status == DIR_TRYAGAIN) {
 		snprintf(err, errlen, "fake: %s: down", key);
 		rc = DIR_TRYAGAIN;
 	} else if (r != NULL) {
@@ -175,6 +182,12 @@ dir_fake_set(dir_fake_t *f, int by_target, const char *key, int status,
 done:
 	pthread_mutex_unlock(&f->lock);
 	return ret;
+}
+
+void
+dir_fake_pass_to(dir_fake_t *f, directory_t *inner)
+{
+	f->inner = inner;
 }
 
 void

@@ -33,6 +33,14 @@ int	dir_fake_set(dir_fake_t *f, int by_target, const char *key, int status,
 	    const char *dn, const char *primary, const char *target);
 
 /*
+ * Makes the fake answer a key it has no row for from inner instead of
+ * "not found", so that failures and odd answers can be put in front of a
+ * real directory (NULL: not found again).  inner stays the caller's and
+ * must outlive the fake; set it before the first lookup.
+ */
+void	dir_fake_pass_to(dir_fake_t *f, directory_t *inner);
+
+/*
  * on != 0: every lookup and ping fails (DIR_TRYAGAIN, "fake: down") until
  * it is called again with 0.  Thread-safe.
  */

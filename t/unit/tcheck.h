@@ -73,4 +73,39 @@ tcheck_subst(const char *tmpl, const char *f, const char *m, const char *p,
 	out[o] = '\0';
 }
 
+/*
+ * Expands the "{N*s}" repetitions of tmpl (N copies of s) into buf, so
+ * that a table row can write a length limit down exactly; NULL stays
+ * NULL.  A result that does not fit in len fails the test.
+ */
+static inline const char *
+tcheck_expand(const char *tmpl, char *buf, size_t len)
+{
+	const char	*p, *s, *e;
+	char		*end;
+	size_t		 o = 0, sl;
+	long		 n;
+
+	if (tmpl == NULL)
+		return NULL;
+	for (p = tmpl; *p != '\0';) {
+		if (*p == '{' && (n = strtol(p + 1, &end, 10)) > 0 &&
+		    *end == '*' && (e = strchr(end, '}')) != NULL) {
+			s = end + 1;
+			sl = (size_t)(e - s);
+			for (; n > 0; n--) {
+				ck_assert_msg(o + sl < len, "template too long");
+				memcpy(buf + o, s, sl);
+				o += sl;
+			}
+			p = e + 1;
+		} else {
+			ck_assert_msg(o + 1 < len, "template too long");
+			buf[o++] = *p++;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 #endif /* MAILSWITCH_TCHECK_H */

@@ -1,0 +1,95 @@
+/*
+ * replica_scan.c - see replica_scan.h.  The replica's own parts do the
+ * work, on what a replica is made on: the ldap back-end's servers
+ * (dir_ldap_open(), which checks the settings as at start-up; its pool is
+ * never used), the replica's settings (replica_state.h), its session and
+ * server (replica_server.h) and its paged search (replica_search.h), on a
+ * state whose thread is never started.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <lber.h>
+#include <ldap.h>
+
+#include "dir_ldap.h"
+#include "ldap_conn.h"
+#include "printable.h"
+#include "replica_scan.h"
+#include "replica_search.h"
+#include "replica_server.h"
+#include "replica_state.h"
+#include "replica_sync.h"
+
+/* One scan; the search's callback gets &y and finds the rest around it. */
+struct replica_scan {
+	replica_sync_t	 y;		/* first */
+	replica_scan_fn	 fn;
+	void		*arg;
+};
+
+/* The paged search's entry: handed to the caller. */
+static int
+replica_scan_entry(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
+{
+	struct replica_scan	*sc = (struct replica_scan *)(void *)y;
+	struct berval		**pv, **tv;
+	char			*dn = ldap_get_dn(ld, msg);
+	int			 rc;
+
+	if (dn != NULL)
+		printable_mask(dn);
+	pv = ldap_get_values_len(ld, msg, y->set->proxy_attr);
+	tv = ldap_get_values_len(ld, msg, y->set->target_attr);
+	rc = sc->fn(sc->arg, dn != NULL ? dn : "", pv, tv);
+	ldap_value_free_len(pv);
+	ldap_value_free_len(tv);
+	ldap_memfree(dn);
+	if (rc != 0)
+		snprintf(y->err, sizeof(y->err), "out of memory");
+	return rc != 0 ? -1 : 0;
+}
+
+int
+replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct replica_scan	 sc;
+	replica_state_t		*st = NULL;
+	void			*dl;
+	char			 filter[512];
+	char			*attrs[3];
+	int			 rc = -2;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.fn = fn;
+	sc.arg = arg;
+	if ((dl = dir_ldap_open(cfg, err, errlen)) == NULL)
+		return -2;
+	if ((st = replica_state_new(cfg, dir_ldap_conn(dl), err, errlen)) ==
+	    NULL)
+		goto done;
+	if (replica_sync_begin(&sc.y, st) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	rc = -1;
+	if (replica_server_open(&sc.y) == -1) {
+		snprintf(err, errlen, "%s", sc.y.err);
+		goto done;
+	}
+	replica_search_filter(sc.y.set, filter, sizeof(filter));
+	attrs[0] = sc.y.set->proxy_attr;
+	attrs[1] = sc.y.set->target_attr;
+	attrs[2] = NULL;
+	if (replica_search_paged(&sc.y, filter, attrs, replica_scan_entry) == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s (%s)", sc.y.err, sc.y.s != NULL ?
+		    ldap_conn_session_uri(sc.y.s) : "no session");
+done:
+	replica_sync_end(&sc.y);
+	replica_state_free(st);
+	dir_ldap_ops.close(dl);
+	return rc;
+}
