@@ -14,8 +14,9 @@
  * know the range option: OpenLDAP drops an attribute asked for with it,
  * so range_size must stay 0 there.
  *
- * Used by the lookups (dir_ldap.c) and by the replica's entries
- * (replica_entry.c); no state of its own.
+ * Used by the lookups (dir_ldap.c), by the replica's entries
+ * (replica_entry.c) and by the audit's scan (replica_scan.c); no state of
+ * its own.
  */
 #ifndef MAILSWITCH_LDAP_RANGE_H
 #define MAILSWITCH_LDAP_RANGE_H
