@@ -112,7 +112,7 @@ domains_check_name(const char *name, bool wildcard, char *err, size_t errlen)
 
 /* Folds ASCII letters of src to lower case into dst; returns dst. */
 static char *
-fold(char *dst, const char *src, size_t len)
+domains_fold(char *dst, const char *src, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char	c = (unsigned char)src[i];
@@ -125,7 +125,7 @@ fold(char *dst, const char *src, size_t len)
 
 /* Binary search for a folded name; returns its position in sorted (or where it goes). */
 static size_t
-find(const domains_t *t, const char *name, int *found)
+domains_find(const domains_t *t, const char *name, int *found)
 {
 	size_t	lo = 0, hi = t->n;
 
@@ -163,8 +163,8 @@ domains_add(domains_t *t, const domain_t *d, char *err, size_t errlen)
 	e = *d;
 	if ((e.name = malloc(len + 1)) == NULL)
 		goto nomem;
-	fold(e.name, d->name, len);
-	pos = find(t, e.name, &found);
+	domains_fold(e.name, d->name, len);
+	pos = domains_find(t, e.name, &found);
 	if (found) {
 		snprintf(err, errlen, "duplicate domain '%s' (first at line %d)",
 		    e.name, t->entries[t->sorted[pos]].line);
@@ -215,8 +215,8 @@ domains_match(const domains_t *t, const char *domain)
 		len--;
 	if (len == 0 || len > ADDR_DOMAIN_MAX)
 		return NULL;
-	fold(name, domain, len);
-	pos = find(t, name, &found);
+	domains_fold(name, domain, len);
+	pos = domains_find(t, name, &found);
 	if (found)
 		return &t->entries[t->sorted[pos]];
 
@@ -231,7 +231,7 @@ domains_match(const domains_t *t, const char *domain)
 		if (i == 0 || i + 1 == len || name[i + 1] == '.')
 			return NULL;		/* empty label */
 		name[i - 1] = '*';
-		pos = find(t, name + i - 1, &found);
+		pos = domains_find(t, name + i - 1, &found);
 		if (found)
 			return &t->entries[t->sorted[pos]];
 	}

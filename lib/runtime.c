@@ -16,6 +16,16 @@
 #include "log.h"
 #include "runtime.h"
 
+struct runtime {
+	config_t	*cfg;
+	directory_t	*dir;
+	int		 refs;		/* under the runtime lock */
+	struct runtime	*live_next;	/* the installed ones not yet freed
+					   (runtime_cache_stats()), under the
+					   runtime lock */
+	int		 live;		/* on that list */
+};
+
 static pthread_mutex_t	 runtime_lock = PTHREAD_MUTEX_INITIALIZER;
 static runtime_t	*runtime_current;
 static runtime_t	*runtime_live;		/* installed, not yet freed */
@@ -34,6 +44,18 @@ runtime_override(char **slot, const char *value)
 	free(*slot);
 	*slot = copy;
 	return 0;
+}
+
+const config_t *
+runtime_config(const runtime_t *rt)
+{
+	return rt->cfg;
+}
+
+directory_t *
+runtime_directory(const runtime_t *rt)
+{
+	return rt->dir;
 }
 
 static void

@@ -24,15 +24,15 @@ typedef struct runtime_overrides {
 	int		 verbose;	/* -v count: raises log_level */
 } runtime_overrides_t;
 
-typedef struct runtime {
-	config_t	*cfg;
-	directory_t	*dir;
-	int		 refs;		/* under the runtime lock */
-	struct runtime	*live_next;	/* the installed ones not yet freed
-					   (runtime_cache_stats()), under the
-					   runtime lock */
-	int		 live;		/* on that list */
-} runtime_t;
+/* One generation; its fields are runtime.c's (runtime_config(), ...). */
+typedef struct runtime runtime_t;
+
+/*
+ * The generation's parsed configuration and its directory.  Both live as
+ * long as the caller's reference to rt; the caller frees neither.
+ */
+const config_t *runtime_config(const runtime_t *rt);
+directory_t *runtime_directory(const runtime_t *rt);
 
 /*
  * Loads the configuration at path, applies the overrides and opens its

@@ -134,7 +134,8 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		return SMFIS_TEMPFAIL;
 	if (c->rt == NULL)
 		c->rt = runtime_acquire();
-	c->postfix = config_mta_is_postfix(c->rt->cfg, smfi_getsymval(ctx, "v"));
+	c->postfix = config_mta_is_postfix(runtime_config(c->rt),
+	    smfi_getsymval(ctx, "v"));
 	return SMFIS_CONTINUE;
 }
 
@@ -158,7 +159,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	client.daemon = c->daemon;
 	client.auth = smfi_getsymval(ctx, "{auth_authen}");
 	client.postfix = c->postfix;
-	if (message_begin(c->msg, c->rt->cfg, &client, argv[0]) == -1) {
+	if (message_begin(c->msg, runtime_config(c->rt), &client,
+	    argv[0]) == -1) {
 		log_msg(LOG_ERR, "%s: out of memory at MAIL FROM",
 		    conn_queue_id(ctx));
 		return SMFIS_TEMPFAIL;
@@ -174,7 +176,8 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || c->rt == NULL || argv[0] == NULL)
 		return SMFIS_TEMPFAIL;
-	if (message_rcpt(c->msg, c->rt->cfg, c->rt->dir, argv, &reply) == -1) {
+	if (message_rcpt(c->msg, runtime_config(c->rt),
+	    runtime_directory(c->rt), argv, &reply) == -1) {
 		log_msg(LOG_ERR, "%s: out of memory at rcpt=%s",
 		    conn_queue_id(ctx), argv[0]);
 		return SMFIS_TEMPFAIL;
@@ -200,7 +203,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	conn_t	*c = smfi_getpriv(ctx);
 
 	if (c != NULL && c->rt != NULL &&
-	    message_header(c->msg, c->rt->cfg, name, value) == -1)
+	    message_header(c->msg, runtime_config(c->rt), name, value) == -1)
 		log_msg(LOG_ERR, "%s: out of memory at header %s; the message "
 		    "will be deferred", conn_queue_id(ctx), name);
 	return c != NULL && c->noreply_headers ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -243,7 +246,8 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	}
 	plan_init(&plan);
-	if (message_plan(c->msg, c->rt->cfg, c->rt->dir, &plan) == -1) {
+	if (message_plan(c->msg, runtime_config(c->rt),
+	    runtime_directory(c->rt), &plan) == -1) {
 		log_msg(LOG_ERR, "%s: out of memory at end of message; "
 		    "message deferred", qid);
 		rc = SMFIS_TEMPFAIL;

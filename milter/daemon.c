@@ -182,7 +182,7 @@ reload(void)
 		return;
 	rt = runtime_acquire();		/* the one just installed */
 	if (rt != NULL)
-		(void)startup_keys_warn(daemon_startup, rt->cfg);
+		(void)startup_keys_warn(daemon_startup, runtime_config(rt));
 	runtime_release(rt);
 }
 
@@ -206,8 +206,8 @@ directory_check(void)
 	runtime_t	*rt = runtime_acquire();
 	char		 err[CONFIG_ERR_MAX];
 
-	if (rt != NULL && rt->cfg->metrics[0] != '\0' &&
-	    directory_ping(rt->dir, err, sizeof(err)) == -1)
+	if (rt != NULL && runtime_config(rt)->metrics[0] != '\0' &&
+	    directory_ping(runtime_directory(rt), err, sizeof(err)) == -1)
 		log_msg(LOG_WARNING, "the directory does not answer: %s", err);
 	runtime_release(rt);
 }
@@ -295,11 +295,7 @@ signal_thread(void *arg)
 	}
 }
 
-/*
- * Opens the milter's socket, detaches (unless foreground), writes the
- * pidfile and becomes the configured user.  Returns EX_OK or the exit
- * status of what failed (logged).
- */
+/* The user to become as root (daemon.h). */
 int
 daemon_lookup_user(const config_t *cfg, struct passwd **pw, char *err,
     size_t errlen)
@@ -315,6 +311,11 @@ daemon_lookup_user(const config_t *cfg, struct passwd **pw, char *err,
 	return 0;
 }
 
+/*
+ * Opens the milter's socket, detaches (unless foreground), writes the
+ * pidfile and becomes the configured user.  Returns EX_OK or the exit
+ * status of what failed (logged).
+ */
 static int
 open_milter(const config_t *cfg, bool foreground)
 {
@@ -362,23 +363,24 @@ daemon_run(runtime_t *rt, const char *config_path,
     const runtime_overrides_t *ov, bool foreground)
 {
 	static sigset_t	 set;	/* the signal thread's, for as long as it runs */
+	const config_t	*cfg = runtime_config(rt);
 	pthread_t	 tid;
 	bool		 milter, socketmap;
 	int		 status;
 
 	daemon_config_path = config_path;
 	daemon_overrides = ov;
-	if ((daemon_startup = startup_keys_take(rt->cfg,
+	if ((daemon_startup = startup_keys_take(cfg,
 	    geteuid() == 0)) == NULL) {
 		log_msg(LOG_ERR, "out of memory");
 		runtime_release(rt);
 		return EX_OSERR;
 	}
-	status = open_milter(rt->cfg, foreground);
+	status = open_milter(cfg, foreground);
 	if (!foreground) {
 		daemon_started(status);
-		log_open("mailswitch", rt->cfg->syslog_facility,
-		    rt->cfg->log_level, 0);
+		log_open("mailswitch", cfg->syslog_facility,
+		    cfg->log_level, 0);
 	}
 	if (status != EX_OK) {
 		runtime_release(rt);
@@ -394,12 +396,13 @@ daemon_run(runtime_t *rt, const char *config_path,
 	signal(SIGPIPE, SIG_IGN);
 	log_msg(LOG_INFO, "mailswitch %s started: milter on %s, socketmap on %s, "
 	    "metrics on %s (%zu domains, %s directory)", MAILSWITCH_VERSION,
-	    rt->cfg->socket[0] ? rt->cfg->socket : "(none)",
-	    rt->cfg->socketmap[0] ? rt->cfg->socketmap : "(none)",
-	    rt->cfg->metrics[0] ? rt->cfg->metrics : "(none)",
-	    domains_count(rt->cfg->domains), directory_backend_name(rt->dir));
-	milter = rt->cfg->socket[0] != '\0';
-	socketmap = rt->cfg->socketmap[0] != '\0';
+	    cfg->socket[0] ? cfg->socket : "(none)",
+	    cfg->socketmap[0] ? cfg->socketmap : "(none)",
+	    cfg->metrics[0] ? cfg->metrics : "(none)",
+	    domains_count(cfg->domains),
+	    directory_backend_name(runtime_directory(rt)));
+	milter = cfg->socket[0] != '\0';
+	socketmap = cfg->socketmap[0] != '\0';
 	runtime_install(rt);		/* rt now belongs to the runtime */
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the reload thread");

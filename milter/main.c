@@ -190,18 +190,18 @@ main(int argc, char *argv[])
 	if (check_only || query != NULL) {
 		struct passwd	*pw;
 
-		if (check_only && daemon_lookup_user(rt->cfg, &pw, err,
+		if (check_only && daemon_lookup_user(runtime_config(rt), &pw, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "%s\n", err);
 			status = EX_CONFIG;
-		} else if (check_only && directory_ping(rt->dir, err,
+		} else if (check_only && directory_ping(runtime_directory(rt), err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "%s: the directory does not answer: "
-			    "%s\n", rt->cfg->file, err);
+			    "%s\n", runtime_config(rt)->file, err);
 			status = EX_CONFIG;
 		} else if (check_only) {
 			/* the load logged it; -n says it too, when all is well */
-			if (ldap_bind_clear(rt->cfg, err, sizeof(err)))
+			if (ldap_bind_clear(runtime_config(rt), err, sizeof(err)))
 				fprintf(stderr, "warning: %s\n", err);
 			status = EX_OK;
 		}
@@ -215,7 +215,8 @@ main(int argc, char *argv[])
 	}
 	/* start-up errors reach the terminal too, until the daemon detaches */
 	closelog();
-	log_open("mailswitch", rt->cfg->syslog_facility, rt->cfg->log_level, 1);
+	log_open("mailswitch", runtime_config(rt)->syslog_facility,
+	    runtime_config(rt)->log_level, 1);
 	status = daemon_run(rt, config_path, &overrides, foreground);
 	return status;
 }

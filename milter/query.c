@@ -46,7 +46,7 @@ query_rcpt(const runtime_t *rt, const char *address, int verbose)
 {
 	rcpt_verdict_t	 v;
 
-	resolve_rcpt(rt->cfg, rt->dir, address, &v);
+	resolve_rcpt(runtime_config(rt), runtime_directory(rt), address, &v);
 	metrics_decision(METRICS_QUERY, METRICS_INBOUND, v.reason,
 	    v.action == RESOLVE_TEMPFAIL);	/* never exposed: one shot */
 	return query_print(&v, address, verbose);
@@ -59,7 +59,8 @@ query_sender(const runtime_t *rt, const char *address, const char *client_ip,
 	rcpt_verdict_t	 v;
 
 	if (client_ip != NULL &&
-	    !resolve_is_outbound_client(rt->cfg, client_ip, NULL, NULL)) {
+	    !resolve_is_outbound_client(runtime_config(rt), client_ip, NULL,
+	    NULL)) {
 		if (verbose)
 			fprintf(stderr, "mailswitch: %s is not a subsidiary "
 			    "client (outbound.clients): nothing is rewritten\n",
@@ -67,7 +68,7 @@ query_sender(const runtime_t *rt, const char *address, const char *client_ip,
 		printf("%s\n", address);
 		return fflush(stdout) == EOF ? EX_IOERR : EX_OK;
 	}
-	resolve_sender(rt->cfg, rt->dir, address, &v);
+	resolve_sender(runtime_config(rt), runtime_directory(rt), address, &v);
 	metrics_decision(METRICS_QUERY, METRICS_OUTBOUND, v.reason,
 	    v.action == RESOLVE_TEMPFAIL || v.action == RESOLVE_REJECT);
 	return query_print(&v, address, verbose);

@@ -261,7 +261,8 @@ socketmap_answer(int fd, const char *req, size_t len, sockmap_result_t *res)
 
 	if ((rt = runtime_acquire()) == NULL)
 		return false;
-	sockmap_reply(rt->cfg, rt->dir, req, len, res);
+	sockmap_reply(runtime_config(rt), runtime_directory(rt), req, len,
+	    res);
 	runtime_release(rt);
 	socketmap_count(res);
 	keep = socketmap_send(fd, res) == 0 && !res->close;
