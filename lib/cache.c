@@ -27,6 +27,7 @@
 
 #include "cache.h"
 #include "clock.h"
+#include "hash.h"
 
 #define CACHE_SHARDS_MAX	64	/* a power of two */
 #define CACHE_SHARD_MIN		64	/* answers a shard holds at least, when
@@ -98,23 +99,6 @@ static struct cache_val cache_notfound = {
 static struct cache_val cache_nomem = {
 	.shared = true, .rc = DIR_TRYAGAIN, .err = "cache: out of memory"
 };
-
-/* FNV-1a over the kind and the key, then a 64-bit finaliser. */
-static uint64_t
-cache_hash(int kind, const char *key)
-{
-	uint64_t	 h = 14695981039346656037ULL;
-
-	h = (h ^ (unsigned char)kind) * 1099511628211ULL;
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
 
 /* Copies msg into the caller's buffer, cut to fit (no printf: hot path). */
 static void
@@ -490,7 +474,7 @@ cache_lookup(cache_t *c, int kind, const char *key, cache_fetch_fn fetch,
 		return cache_passthrough(c, kind, key, fetch, arg, res, err,
 		    errlen);
 
-	h = cache_hash(kind, key);
+	h = hash_string(key, (unsigned char)kind);
 	s = &c->shard[(h >> 58) & (c->nshard - 1)];
 	now = c->now();
 

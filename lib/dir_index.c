@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "dir_index.h"
+#include "hash.h"
 #include "x500.h"
 
 _Static_assert(X500_KEY_MAX <= ADDR_TEXT_MAX,
@@ -190,17 +191,6 @@ dir_index_room(dir_index_builder_t *b, size_t nproxy, size_t ntarget)
 	return 0;
 }
 
-/* Returns the FNV-1a hash of s (32 bits). */
-static unsigned long
-dir_index_hash(const char *s)
-{
-	unsigned long	 h = 2166136261UL;
-
-	for (; *s != '\0'; s++)
-		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
-	return h;
-}
-
 dir_index_builder_t *
 dir_index_builder_new(void)
 {
@@ -218,7 +208,7 @@ dir_index_pair_add(dir_index_builder_t *b, struct dir_index_pairs *ps,
 	if (dir_index_store(b, key, &k) == -1)
 		return -1;
 	addr_fold(k);
-	p->hash = dir_index_hash(k);
+	p->hash = hash_string(k, 0);
 	p->key = k;
 	p->entry = entry;
 	ps->n++;
@@ -390,7 +380,7 @@ dir_index_find(const struct dir_index_table *t, const char *key)
 
 	if (t->nkeys == 0)
 		return NULL;
-	k.hash = dir_index_hash(key);
+	k.hash = hash_string(key, 0);
 	k.key = key;
 	return bsearch(&k, t->keys, t->nkeys, sizeof(*t->keys),
 	    dir_index_key_cmp);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "replica_store.h"
 
 #define STORE_BUCKETS_MIN	1024
@@ -28,17 +29,6 @@ struct replica_store {
 	size_t			  count;
 	unsigned		  round;
 };
-
-/* FNV-1a. */
-static unsigned long
-store_hash(const char *s)
-{
-	unsigned long	 h = 2166136261UL;
-
-	for (; *s != '\0'; s++)
-		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
-	return h;
-}
 
 replica_store_t *
 replica_store_new(void)
@@ -200,7 +190,7 @@ int
 replica_store_put(replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	unsigned long		  hash = store_hash(id);
+	unsigned long		  hash = hash_string(id, 0);
 	struct store_rec	**link, *r;
 
 	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
@@ -229,7 +219,7 @@ int
 replica_store_holds(const replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	struct store_rec	**link = store_link(st, id, store_hash(id));
+	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
 
 	return *link != NULL && store_same(*link, rec);
 }
@@ -237,7 +227,7 @@ replica_store_holds(const replica_store_t *st, const char *id,
 int
 replica_store_del(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, store_hash(id)), *r;
+	struct store_rec	**link = store_link(st, id, hash_string(id, 0)), *r;
 
 	if ((r = *link) == NULL)
 		return 0;
@@ -250,7 +240,7 @@ replica_store_del(replica_store_t *st, const char *id)
 int
 replica_store_seen(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, store_hash(id));
+	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
 
 	if (*link == NULL)
 		return 0;
