@@ -616,6 +616,39 @@ check_bind(struct load *l, const config_setting_t *bind,
 	return 0;
 }
 
+/*
+ * A replica's max_age must be one that a healthy replica meets.  Every
+ * replica may poll -- on Active Directory and servers without syncprov
+ * it always does, under syncrepl = "auto" too, and a syncrepl replica
+ * polls while its server refuses the search -- and a polling copy is up
+ * to poll seconds, plus what a poll takes (each of its requests bounded
+ * by timeout), older than the last good sync just before a poll ends.  A
+ * max_age not above that would turn unknown addresses into 451s while
+ * the directory answers.  The error names max_age's line (poll's, or the
+ * group's, when max_age is not given).  Also what keeps a quiet syncrepl
+ * session fresh: its liveness check comes every min(poll, 30) s.
+ */
+static int
+check_replica_age(struct load *l, const libconfig_config_t *lc)
+{
+	const struct config_ldap	*ld = &l->cfg->directory.ldap;
+	const struct config_replica	*rp = &ld->replica;
+	const config_setting_t		*s;
+
+	if (l->cfg->directory.backend != BACKEND_LDAP || !rp->enabled ||
+	    (double)rp->max_age > (double)rp->poll + ld->timeout)
+		return 0;
+	if ((s = config_lookup(lc, "directory.ldap.replica.max_age")) == NULL &&
+	    (s = config_lookup(lc, "directory.ldap.replica.poll")) == NULL)
+		s = config_lookup(lc, "directory.ldap.replica");
+	return fail(l, s, "'directory.ldap.replica.max_age' (%d s) must be "
+	    "more than poll (%d s) plus timeout (%g s): a replica that polls "
+	    "is that old before each poll ends, and would answer unknown "
+	    "addresses with 451 while the directory answers (syncrepl = "
+	    "\"auto\" polls where the server offers no RFC 4533, as Active "
+	    "Directory)", rp->max_age, rp->poll, ld->timeout);
+}
+
 static int
 load_ldap(struct load *l, const config_setting_t *g)
 {
@@ -1370,7 +1403,8 @@ config_load(const char *path, char *err, size_t errlen)
 	for (int i = 0; i < config_setting_length(root); i++)
 		if (load_top(&l, config_setting_get_elem(root, (unsigned)i)) == -1)
 			goto done;
-	if (config_check_listeners(l.cfg, err, errlen) == -1)
+	if (check_replica_age(&l, &lc) == -1 ||
+	    config_check_listeners(l.cfg, err, errlen) == -1)
 		goto done;
 	r = 0;
 done:

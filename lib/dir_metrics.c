@@ -9,7 +9,10 @@
 #include "dir_metrics.h"
 #include "metrics.h"
 
-/* Counts the outcome and the time of one lookup; returns rc. */
+/*
+ * Counts the outcome and the time of one lookup, and says whether the
+ * back-end answered (mailswitch_directory_up); returns rc.
+ */
 static int
 dir_metrics_count(int rc, uint64_t start)
 {
@@ -17,6 +20,7 @@ dir_metrics_count(int rc, uint64_t start)
 
 	metrics_lookup(rc == DIR_FOUND || rc == DIR_NOTFOUND ? rc :
 	    DIR_TRYAGAIN, end > start ? end - start : 0);
+	metrics_directory_up(rc == DIR_FOUND || rc == DIR_NOTFOUND);
 	return rc;
 }
 

@@ -45,8 +45,10 @@ const dir_backend_ops_t dir_replica_ops = {
 
 /*
  * One lookup: from the index when there is one (counted as a lookup that
- * reached a back-end), else from the wrapped directory.  Past max_age, a
- * not-found is a try-again.
+ * reached a back-end; mailswitch_directory_up stays as the sync thread or
+ * the last query to the server left it: memory says nothing about the
+ * server), else from the wrapped directory.  Past max_age, a not-found is
+ * a try-again.
  */
 static int
 dir_replica_lookup(struct dir_replica *dr, int by_target, const char *key,

@@ -23,7 +23,7 @@
  * (ldap_conn_begin(): now + directory.ldap.timeout).  Every step gets only
  * its share of what is left of it (ldap_op_share()) -- the TCP connect
  * (LDAP_OPT_NETWORK_TIMEOUT), StartTLS, the bind and each request and its
- * answer (LDAP_OPT_TIMEOUT, and a search's own time limit), set again
+ * answer (LDAP_OPT_TIMEOUT, and the wait for a search's answer), set again
  * before each step -- and, with the I/O layer of ldapio.h in each
  * connection (it reads the session's deadline), every read and write of
  * the TLS handshake, which libldap leaves unbounded.
@@ -116,7 +116,9 @@ int	ldap_conn_session_connected(const ldap_conn_session_t *s);
 /*
  * Gives the next request on s (connected) its share of what is left of
  * op's deadline: every read and write on its socket, libldap's network
- * timeout and timeout, and *tv (for a search's own time limit).  Returns
+ * timeout and timeout, and *tv (the wait for a search's answer:
+ * ldap_op_search(), which sends the server a limit that never ends the
+ * search sooner).  Returns
  * 0, or -1 with "URI: [step: ]Timed out (...)" noted in op when nothing is
  * left (or "URI: cannot set ..." when libldap refuses an option).
  */

@@ -15,6 +15,9 @@
 #include "ldap_op.h"
 #include "printable.h"
 
+#define LDAP_OP_TIMELIMIT_MAX	65535	/* RFC 4511 gives it no bound; AD's
+					   MaxQueryDuration is far below */
+
 void
 ldap_op_begin(ldap_op_t *op, int64_t timeout_ms, size_t nservers)
 {
@@ -49,6 +52,48 @@ ldap_op_left(int64_t deadline, struct timeval *tv)
 	tv->tv_sec = (time_t)(left / 1000);
 	tv->tv_usec = (suseconds_t)(left % 1000) * 1000;
 	return 0;
+}
+
+int
+ldap_op_timelimit(const struct timeval *tv)
+{
+	long long	 s = (long long)tv->tv_sec + (tv->tv_usec > 0);
+
+	if (s < 0)
+		s = 0;
+	return s >= LDAP_OP_TIMELIMIT_MAX ? LDAP_OP_TIMELIMIT_MAX : (int)s + 1;
+}
+
+int
+ldap_op_search(LDAP *ld, const char *base, int scope, const char *filter,
+    char **attrs, LDAPControl **sctrls, const struct timeval *tv,
+    int sizelimit, LDAPMessage **res)
+{
+	/* ldap_search_ext() sends the seconds of its timeout, waits not */
+	struct timeval	 limit = { ldap_op_timelimit(tv), 0 }, wait = *tv;
+	int		 rc, msgid, code;
+
+	*res = NULL;
+	if ((rc = ldap_search_ext(ld, base, scope, filter, attrs, 0, sctrls,
+	    NULL, &limit, sizelimit, &msgid)) != LDAP_SUCCESS)
+		return rc;
+	rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &wait, res);
+	if (rc == 0) {
+		(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+		code = LDAP_TIMEOUT;
+		(void)ldap_set_option(ld, LDAP_OPT_RESULT_CODE, &code);
+		return code;
+	}
+	if (rc == -1) {
+		code = LDAP_OTHER;
+		(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &code);
+		return code;
+	}
+	/* the diagnostic message of the result is left on ld */
+	if (ldap_parse_result(ld, *res, &code, NULL, NULL, NULL, NULL, 0) !=
+	    LDAP_SUCCESS)
+		return LDAP_DECODING_ERROR;
+	return code;
 }
 
 void

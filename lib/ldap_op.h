@@ -55,6 +55,32 @@ int64_t	ldap_op_share(const ldap_op_t *op, size_t self);
 int	ldap_op_left(int64_t deadline, struct timeval *tv);
 
 /*
+ * Returns the time limit, in whole seconds, to send with a search that
+ * the client itself gives up on after *tv: the seconds of *tv rounded up,
+ * plus one.  libldap sends the whole seconds of the timeout it is given
+ * (1 for 1.9 s), and Samba ends a search at the whole second of its start
+ * plus the limit, which can come almost a second sooner still: a search
+ * given what is left of `timeout` failed "Time limit exceeded" while the
+ * client still had time.  With this limit the client's own deadline ends
+ * the operation first, always, and the server still drops a search that
+ * nobody waits for.
+ */
+int	ldap_op_timelimit(const struct timeval *tv);
+
+/*
+ * One search whose whole answer is awaited at most *tv, sent with the
+ * time limit of ldap_op_timelimit(tv) and abandoned when *tv runs out:
+ * ldap_search_ext_s() with the client's deadline apart from the server's
+ * limit.  Returns libldap's code: LDAP_SUCCESS, the result's code (the
+ * server's diagnostic message then on ld), LDAP_TIMEOUT, or a connection
+ * error; *res holds what came (may be NULL; the caller ldap_msgfree()s
+ * it whatever the code).
+ */
+int	ldap_op_search(LDAP *ld, const char *base, int scope,
+	    const char *filter, char **attrs, LDAPControl **sctrls,
+	    const struct timeval *tv, int sizelimit, LDAPMessage **res);
+
+/*
  * Writes "STEP: Timed out (the lookup's timeout of N s is spent)" into
  * why ("Timed out (...)" when step is "").
  */

@@ -119,8 +119,8 @@ ldap_pool_search(ldap_pool_t *p, const char *base, int scope,
 			break;
 		ld = ldap_conn_session_ld(s);
 		msg = NULL;
-		rc = ldap_search_ext_s(ld, base, scope, filter, attrs, 0, NULL,
-		    NULL, &tv, sizelimit, &msg);
+		rc = ldap_op_search(ld, base, scope, filter, attrs, NULL, &tv,
+		    sizelimit, &msg);
 		if (rc == LDAP_SUCCESS || (rc == LDAP_SIZELIMIT_EXCEEDED &&
 		    msg != NULL && ldap_count_entries(ld, msg) > 0)) {
 			status = parse(arg, ld, msg, err, errlen);

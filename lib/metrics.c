@@ -145,7 +145,6 @@ metrics_lookup(int outcome, uint64_t ns)
 		b++;
 	ADD(m.duration[b], 1);
 	ADD(m.duration_ns, ns);
-	SET(m.directory_up, outcome != DIR_TRYAGAIN);
 }
 
 void

@@ -74,8 +74,10 @@ void	metrics_decision(metrics_frontend_t fe, metrics_direction_t dir,
 
 /*
  * Counts one lookup that reached a directory back-end: its outcome
- * (DIR_FOUND, DIR_NOTFOUND, DIR_TRYAGAIN) and how long it took, and sets
- * mailswitch_directory_up (0 after DIR_TRYAGAIN, else 1).  Thread-safe.
+ * (DIR_FOUND, DIR_NOTFOUND, DIR_TRYAGAIN) and how long it took.  It
+ * leaves mailswitch_directory_up as it is: an answer from memory (the
+ * replica) says nothing about the server; a caller that asked the server
+ * sets it (metrics_directory_up()).  Thread-safe.
  */
 void	metrics_lookup(int outcome, uint64_t nanoseconds);
 

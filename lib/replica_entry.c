@@ -13,6 +13,85 @@
 #include "dir_entry.h"
 #include "replica_entry.h"
 #include "replica_store.h"
+#include "syncrepl.h"
+
+#define REPLICA_ENTRY_GUID_LEN	16	/* octets of an objectGUID */
+
+static const struct replica_id_kind_info {
+	const char	*attr;		/* NULL: the DN */
+	const char	*name;
+	int		 guid;		/* 16 octets, read as such */
+} replica_id_kinds[REPLICA_ID_KIND_COUNT] = {
+	[REPLICA_ID_DN] = { NULL, "DN", 0 },
+	[REPLICA_ID_ENTRYUUID] = { "entryUUID", "entryUUID", 0 },
+	[REPLICA_ID_OBJECTGUID] = { "objectGUID", "objectGUID", 1 },
+};
+
+const char *
+replica_entry_id_attr(replica_id_kind_t kind)
+{
+	return (unsigned)kind < REPLICA_ID_KIND_COUNT ?
+	    replica_id_kinds[kind].attr : NULL;
+}
+
+const char *
+replica_entry_id_name(replica_id_kind_t kind)
+{
+	return (unsigned)kind < REPLICA_ID_KIND_COUNT ?
+	    replica_id_kinds[kind].name : "?";
+}
+
+int
+replica_entry_guid(LDAP *ld, LDAPMessage *msg, const char *attr, char *out,
+    size_t outlen)
+{
+	/* a GUID's first three fields are little-endian on the wire */
+	static const size_t	 order[REPLICA_ENTRY_GUID_LEN] = {
+		3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15
+	};
+	struct berval		**v = ldap_get_values_len(ld, msg, attr);
+	unsigned char		  b[REPLICA_ENTRY_GUID_LEN];
+	char			  text[SYNCREPL_UUID_TEXT];
+	int			  ok = 0;
+
+	out[0] = '\0';
+	if (v != NULL && v[0] != NULL && v[0]->bv_len == sizeof(b) &&
+	    outlen >= sizeof(text)) {
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)v[0]->bv_val[order[i]];
+		syncrepl_uuid_format(b, text);
+		snprintf(out, outlen, "%s", text);
+		ok = 1;
+	}
+	ldap_value_free_len(v);
+	return ok;
+}
+
+int
+replica_entry_ident(LDAP *ld, LDAPMessage *msg, replica_id_kind_t kind,
+    char *id, size_t idlen)
+{
+	const struct replica_id_kind_info *k;
+	struct berval		**v;
+	int			  ok = 0;
+
+	id[0] = '\0';
+	if ((unsigned)kind >= REPLICA_ID_KIND_COUNT ||
+	    (k = &replica_id_kinds[kind])->attr == NULL)
+		return 0;
+	if (k->guid)
+		return replica_entry_guid(ld, msg, k->attr, id, idlen);
+	if ((v = ldap_get_values_len(ld, msg, k->attr)) == NULL)
+		return 0;
+	if (v[0] != NULL && v[0]->bv_len > 0 && v[0]->bv_len < idlen &&
+	    memchr(v[0]->bv_val, '\0', v[0]->bv_len) == NULL) {
+		memcpy(id, v[0]->bv_val, v[0]->bv_len);
+		id[v[0]->bv_len] = '\0';
+		ok = 1;
+	}
+	ldap_value_free_len(v);
+	return ok;
+}
 
 void
 replica_entry_clear(replica_entry_t *e)
@@ -68,7 +147,7 @@ replica_entry_id(const replica_entry_t *e)
 
 int
 replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
-    LDAP *ld, LDAPMessage *msg, const char *id, const char *id_attr,
+    LDAP *ld, LDAPMessage *msg, const char *id, replica_id_kind_t ids,
     const ldap_range_t *range, char *err, size_t errlen)
 {
 	struct berval		**pv, **tv;
@@ -85,8 +164,8 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	}
 	if (id != NULL)
 		snprintf(e->id, sizeof(e->id), "%s", id);
-	else if (id_attr != NULL)
-		replica_entry_value(ld, msg, id_attr, e->id, sizeof(e->id));
+	else
+		(void)replica_entry_ident(ld, msg, ids, e->id, sizeof(e->id));
 	if (e->id[0] == '\0' && (e->dn_id = replica_store_dn_id(e->dn)) ==
 	    NULL)
 		goto nomem;

@@ -27,6 +27,47 @@
 				    SYNCREPL_UUID_TEXT : 64)
 
 /*
+ * What the replica keys an entry by (SPEC section 9, "Identity, not
+ * name"): a rename or a move keeps it, so the copy sees a change of one
+ * entry, never an entry gone and another come.  One table in
+ * replica_entry.c gives each kind its attribute and its name.
+ */
+typedef enum replica_id_kind {
+	REPLICA_ID_DN,		/* its DN in lower case: the server gives no
+				   identity */
+	REPLICA_ID_ENTRYUUID,	/* RFC 4530's entryUUID: OpenLDAP and others */
+	REPLICA_ID_OBJECTGUID,	/* Active Directory's objectGUID: 16 octets */
+	REPLICA_ID_KIND_COUNT
+} replica_id_kind_t;
+
+/* The attribute that holds an identity of kind; NULL for REPLICA_ID_DN. */
+const char *replica_entry_id_attr(replica_id_kind_t kind);
+
+/* The name of kind, for the log: "DN", "entryUUID", "objectGUID". */
+const char *replica_entry_id_name(replica_id_kind_t kind);
+
+/*
+ * Writes the identity of kind of the entry msg on ld into id (idlen at
+ * least REPLICA_ENTRY_ID_MAX) as text: an entryUUID as the server spells
+ * it, an objectGUID (16 octets, read as such) in Active Directory's text
+ * form, "9608e5b3-faa4-4401-9628-9c155dc2e2eb" (the first three groups
+ * little-endian).  Returns 1, or 0 when the entry has none: kind
+ * REPLICA_ID_DN, no value, or a value that cannot be one (an objectGUID
+ * of another length, a text too long); id is then "".
+ */
+int	replica_entry_ident(LDAP *ld, LDAPMessage *msg, replica_id_kind_t kind,
+	    char *id, size_t idlen);
+
+/*
+ * Writes the first value of attr of the entry msg on ld, a GUID of 16
+ * octets, in Active Directory's text form (as replica_entry_ident() does
+ * an objectGUID) into out (outlen at least REPLICA_ENTRY_ID_MAX).
+ * Returns 1, or 0 with out "" when there is none of that length.
+ */
+int	replica_entry_guid(LDAP *ld, LDAPMessage *msg, const char *attr,
+	    char *out, size_t outlen);
+
+/*
  * One entry; rec points into the rest.  Filled by replica_entry_read(),
  * emptied by replica_entry_clear(); one thread.
  */
@@ -48,8 +89,8 @@ typedef struct replica_entry {
 /*
  * Reads the entry msg of a search on ld into e (which need not be
  * initialised) by the attributes of set: its DN; its identity, which is
- * id when not NULL, else the first value of id_attr when not NULL and
- * the entry has one, else its DN in lower case (replica_store_dn_id());
+ * id when not NULL, else its identity of kind ids (replica_entry_ident())
+ * when it has one, else its DN in lower case (replica_store_dn_id());
  * its proxy and target keys, their values read whole when the server
  * sends them in ranges (ldap_range.h, further requests made as range
  * says); and its change_attribute value.  Returns 0 (free what e holds
@@ -58,7 +99,7 @@ typedef struct replica_entry {
  * entry with part of its values; e then holds nothing).
  */
 int	replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
-	    LDAP *ld, LDAPMessage *msg, const char *id, const char *id_attr,
+	    LDAP *ld, LDAPMessage *msg, const char *id, replica_id_kind_t ids,
 	    const ldap_range_t *range, char *err, size_t errlen);
 
 /* Frees what e holds and empties it. */

@@ -73,9 +73,10 @@ struct persist {
 static int
 replica_push_apply(replica_sync_t *y, struct persist *p)
 {
-	if (y->changes > 0 && replica_sync_publish(y) == -1)
-		return -1;
-	if (y->changes == 0)
+	if (replica_store_dirty(y->store)) {
+		if (replica_sync_publish(y) == -1)
+			return -1;
+	} else
 		replica_state_good(y->st);
 	replica_sync_ok(y, METRICS_SYNC_PUSH, p->start);
 	y->changes = 0;
@@ -116,8 +117,9 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 	case SYNCREPL_ADD:
 	case SYNCREPL_MODIFY:
 		replica_search_range(y, &range);
-		if (replica_entry_read(&e, y->set, ld, msg, uuid, NULL, &range,
-		    y->err, sizeof(y->err)) == -1) {
+		if (replica_entry_read(&e, y->set, ld, msg, uuid,
+		    REPLICA_ID_ENTRYUUID, &range, y->err, sizeof(y->err)) ==
+		    -1) {
 			rc = -1;
 			break;
 		}

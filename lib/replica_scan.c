@@ -97,6 +97,13 @@ replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
+	/*
+	 * One read, no poll: whether the account may read Active
+	 * Directory's tombstones does not matter here, and the replica's
+	 * note about the sweep would tell the mail log of a replica that
+	 * does not run.
+	 */
+	sc.y.tombstones_noted = 1;
 	rc = -1;
 	if (replica_server_open(&sc.y) == -1) {
 		snprintf(err, errlen, "%s", sc.y.err);
@@ -106,7 +113,8 @@ replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg, char *err,
 	attrs[0] = replica_search_proxy_ask(&sc.y, ask, sizeof(ask));
 	attrs[1] = sc.y.set->target_attr;
 	attrs[2] = NULL;
-	if (replica_search_paged(&sc.y, filter, attrs, replica_scan_entry) == 0)
+	if (replica_search_paged(&sc.y, sc.y.set->base, sc.y.set->scope, filter,
+	    attrs, NULL, replica_scan_entry) == 0)
 		rc = 0;
 	else
 		snprintf(err, errlen, "%s (%s)", sc.y.err, sc.y.s != NULL ?

@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 #include <ldap.h>
 
 #include "ldap_conn.h"
+#include "ldap_op.h"
 #include "ldap_range.h"
 #include "replica_search.h"
 #include "replica_state.h"
@@ -24,16 +26,27 @@ replica_search_budget(replica_sync_t *y, struct timeval *tv, int64_t ms)
 	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
 
+void
+replica_search_show_deleted(LDAPControl *c)
+{
+	c->ldctl_oid = (char *)(uintptr_t)REPLICA_SEARCH_SHOW_DELETED_OID;
+	c->ldctl_value.bv_len = 0;
+	c->ldctl_value.bv_val = NULL;
+	c->ldctl_iscritical = 1;
+}
+
 int
-replica_search_paged(replica_sync_t *y, const char *filter, char **attrs,
+replica_search_paged(replica_sync_t *y, const char *base, int scope,
+    const char *filter, char **attrs, LDAPControl *extra,
     replica_search_fn fn)
 {
 	const replica_settings_t *set = y->set;
 	LDAP		*ld = ldap_conn_session_ld(y->s);
 	struct berval	 cookie = { 0, NULL };
-	LDAPControl	*page = NULL, *ctrls[2] = { NULL, NULL }, **rctrls;
+	LDAPControl	*page = NULL, *ctrls[3] = { NULL, extra, NULL };
+	LDAPControl	**rctrls;
 	LDAPMessage	*msg;
-	struct timeval	 tv;
+	struct timeval	 tv, limit;
 	ber_int_t	 count;
 	int		 rc, msgid, done, status = 0;
 
@@ -47,8 +60,11 @@ replica_search_paged(replica_sync_t *y, const char *filter, char **attrs,
 			return replica_sync_error(y, ld, rc, "paged results");
 		ctrls[0] = page;
 		replica_search_budget(y, &tv, set->timeout_ms);
-		rc = ldap_search_ext(ld, set->base, set->scope, filter, attrs, 0,
-		    ctrls, NULL, &tv, 0, &msgid);
+		/* the server's limit never ends a page before the client */
+		limit.tv_sec = ldap_op_timelimit(&tv);
+		limit.tv_usec = 0;
+		rc = ldap_search_ext(ld, base, scope, filter, attrs, 0, ctrls,
+		    NULL, &limit, 0, &msgid);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS)
 			return replica_sync_error(y, ld, rc, "search");

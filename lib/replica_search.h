@@ -26,19 +26,34 @@
 typedef int	(*replica_search_fn)(replica_sync_t *y, LDAP *ld,
 		    LDAPMessage *msg);
 
+/* Active Directory's Show Deleted control: tombstones are returned too. */
+#define REPLICA_SEARCH_SHOW_DELETED_OID	"1.2.840.113556.1.4.417"
+
 /*
- * Runs one search under the replica's base and scope on y's session (open),
- * page_size entries a page, and hands each entry to fn.  Continuation
- * references are skipped, never chased.  Returns 0 when every page came,
- * -1 with y->err set, or 1 when the replica is being stopped.
+ * Runs one search of base and scope on y's session (open), page_size
+ * entries a page, with the server control extra too when not NULL, and
+ * hands each entry to fn.  Each page is sent with a server time limit
+ * that never ends it before the client's wait (ldap_op_timelimit()).
+ * Continuation references are skipped, never chased.  Returns 0 when
+ * every page came, -1 with y->err set, or 1 when the replica is being
+ * stopped.
  */
-int	replica_search_paged(replica_sync_t *y, const char *filter,
-	    char **attrs, replica_search_fn fn);
+int	replica_search_paged(replica_sync_t *y, const char *base, int scope,
+	    const char *filter, char **attrs, LDAPControl *extra,
+	    replica_search_fn fn);
+
+/*
+ * Fills *c with the Show Deleted control, critical (a server that does
+ * not know it must refuse the search rather than leave the tombstones
+ * out).  Nothing to free.
+ */
+void	replica_search_show_deleted(LDAPControl *c);
 
 /*
  * Bounds the next request or wait for an answer on y's session (open):
- * every read and write by ms + 1 s from now, and *tv (libldap's time
- * limit) by ms.
+ * every read and write by ms + 1 s from now, and *tv (the wait for the
+ * answer; a search's server-side limit is ldap_op_timelimit() of it) by
+ * ms.
  */
 void	replica_search_budget(replica_sync_t *y, struct timeval *tv,
 	    int64_t ms);

@@ -28,6 +28,7 @@ struct replica_store {
 	size_t			  nbuckets;
 	size_t			  count;
 	unsigned		  round;
+	int			  dirty;	/* changed since the last index */
 };
 
 replica_store_t *
@@ -203,6 +204,7 @@ replica_store_put(replica_store_t *st, const char *id,
 	if ((r = store_make(id, hash, rec)) == NULL)
 		return -1;
 	r->round = st->round;
+	st->dirty = 1;
 	if (*link != NULL) {
 		r->next = (*link)->next;
 		free(*link);
@@ -234,6 +236,7 @@ replica_store_del(replica_store_t *st, const char *id)
 	*link = r->next;
 	free(r);
 	st->count--;
+	st->dirty = 1;
 	return 1;
 }
 
@@ -271,12 +274,15 @@ replica_store_sweep(replica_store_t *st)
 			st->count--;
 			n++;
 		}
+	if (n > 0)
+		st->dirty = 1;
 	return n;
 }
 
 dir_index_t *
-replica_store_index(const replica_store_t *st)
+replica_store_index(replica_store_t *st)
 {
+	dir_index_t		*ix;
 	dir_index_builder_t	*b;
 	dir_index_record_t	 rec;
 	const struct store_rec	*r;
@@ -298,7 +304,15 @@ replica_store_index(const replica_store_t *st)
 				return NULL;
 			}
 		}
-	return dir_index_build(b);
+	if ((ix = dir_index_build(b)) != NULL)
+		st->dirty = 0;
+	return ix;
+}
+
+int
+replica_store_dirty(const replica_store_t *st)
+{
+	return st->dirty;
 }
 
 char *

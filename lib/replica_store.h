@@ -59,10 +59,21 @@ void	replica_store_round(replica_store_t *st);
 size_t	replica_store_sweep(replica_store_t *st);
 
 /*
- * Builds an index of every record (dir_index_build()).  Returns it with
- * one reference, or NULL when out of memory.
+ * Builds an index of every record (dir_index_build()), the one to publish:
+ * from then on the store counts as unchanged (replica_store_dirty()).
+ * Returns it with one reference, or NULL when out of memory (the store
+ * still counts as changed).
  */
-dir_index_t *replica_store_index(const replica_store_t *st);
+dir_index_t *replica_store_index(replica_store_t *st);
+
+/*
+ * Returns 1 when the store changed (a put, delete or sweep that changed
+ * it) since its last index was built, else 0.  A sync publishes when
+ * this says so, not when its own count of changes does: a sync that
+ * failed half-way leaves changes in the store that the next one, which
+ * finds nothing new, must still publish.
+ */
+int	replica_store_dirty(const replica_store_t *st);
 
 /*
  * Lower-cases a DN into an identity: the store's key of an entry whose

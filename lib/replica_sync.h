@@ -28,20 +28,39 @@
 
 #define REPLICA_SYNC_ERR_MAX	1024
 
+#define REPLICA_SYNC_DN_MAX	1024	/* octets of a DN it keeps */
+
 typedef struct replica_sync {
 	replica_state_t		*st;
 	const replica_settings_t *set;		/* st's */
 	ldap_conn_session_t	*s;		/* NULL: none open */
 	replica_store_t		*store;
+	replica_id_kind_t	 ids;		/* what the store is keyed by */
 	int			 loaded;	/* a full load of its own done */
 	int			 use_sync;	/* the session's server: RFC 4533 */
-	int			 uuid_ids;	/* the store is keyed by entryUUID */
 	int64_t			 last_full_ms;	/* clock_ms(); 0: one is due */
 	char			 last_change[REPLICA_ENTRY_CHANGE_MAX];
 	int64_t			 next_sweep_ms;	/* no sweep before then */
-	char			 server_id[1024]; /* the session's server */
-	char			 last_server[1024]; /* the last session's */
-	int			 offered;	/* its rootDSE: RFC 4533 */
+
+	/* what the session's server says of itself (replica_server.c) */
+	char			 server_id[REPLICA_SYNC_DN_MAX + 512];
+						/* URI|dsServiceName */
+	char			 last_server[REPLICA_SYNC_DN_MAX + 512];
+						/* the last session's */
+	int			 offered;	/* RFC 4533 */
+	replica_id_kind_t	 server_ids;	/* how it identifies entries */
+	int			 show_deleted;	/* AD's Show Deleted control */
+	char			 nc[REPLICA_SYNC_DN_MAX]; /* its naming context
+						   that holds base; "" none */
+	int			 tombstones;	/* the polls read them (AD, and
+						   the account may) */
+	int			 tombstones_noted; /* why not, logged */
+	unsigned long long	 dc_usn;	/* highestCommittedUSN at the
+						   last read; 0: none */
+	char			 invocation[REPLICA_ENTRY_ID_MAX];
+						/* invocationId, last read */
+	int			 reconnects;	/* idle connections found closed */
+
 	int64_t			 refused_until;	/* poll until then: the server
 						   refused a sync search */
 	syncrepl_cookie_t	 cookie;

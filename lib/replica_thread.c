@@ -5,11 +5,13 @@
  * One session at a time (replica_server.h).  The first sync on a server
  * is a full load (replica_load.h); then, where the server offers RFC 4533
  * and syncrepl is auto, a refreshAndPersist search (replica_push.h), else
- * a poll every poll seconds; a full reload every refresh seconds, and
- * after a failover.  A server that refuses the sync search is polled until
- * the next full reload.  A failure drops the session; the next attempt
- * comes after min(max(poll, 1), 30) seconds.  The replica keeps serving
- * meanwhile.
+ * a poll every poll seconds; a full reload every refresh seconds, after a
+ * failover and after a domain controller was restored from a backup.
+ * Before each poll or reload that follows a wait, the session is checked
+ * (or opened again: a server may close idle connections).  A server that
+ * refuses the sync search is polled until the next full reload.  A
+ * failure drops the session; the next attempt comes after
+ * min(max(poll, 1), 30) seconds.  The replica keeps serving meanwhile.
  */
 #include <stdint.h>
 
@@ -133,8 +135,21 @@ replica_thread_main(void *arg)
 		if (replica_state_sleep(st, replica_thread_poll_wait(&y)))
 			break;
 		replica_sync_check_age(&y);
-		if (clock_ms() - y.last_full_ms >=
-		    (int64_t)y.set->refresh * 1000)
+		/*
+		 * The server may have closed the connection while it was
+		 * idle: check it (the rootDSE, which also says whether the
+		 * domain controller was restored), or connect again, right
+		 * before the search.  Only when no server answers is it a
+		 * failed sync.
+		 */
+		if (replica_server_check(&y) == -1) {
+			if (replica_thread_failed(&y,
+			    replica_thread_full_due(&y) ? METRICS_SYNC_FULL :
+			    METRICS_SYNC_INCREMENTAL))
+				break;
+			continue;
+		}
+		if (replica_thread_full_due(&y))
 			continue;
 		if ((rc = replica_load_poll(&y)) == 1)
 			break;

@@ -409,15 +409,20 @@ daemon_run(runtime_t *rt, const char *config_path,
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
+	/*
+	 * The listeners before the thread that stops them, so that it sees
+	 * them started (pthread_create() orders the two; a signal that comes
+	 * meanwhile waits, blocked, for the thread).
+	 */
+	if (socketmap && socketmap_start() == -1)
+		return EX_OSERR;
+	if (metrics_http_start() == -1)
+		return EX_OSERR;
 	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
 		log_msg(LOG_ERR, "cannot start the signal thread");
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
-	if (socketmap && socketmap_start() == -1)
-		return EX_OSERR;
-	if (metrics_http_start() == -1)
-		return EX_OSERR;
 	if (!milter)
 		for (;;)		/* the signal thread ends the process */
 			pause();

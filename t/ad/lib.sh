@@ -43,11 +43,10 @@ ad_test_init()
 # Write $T/NAME.conf for the DC at URI (one server; ldaps:// or
 # ldap:// with starttls=true among the KEY=VALUEs): the test's CA, the
 # bind account by its UPN and password file, timeout $AD_TIMEOUT (5 s,
-# the default: a search gets what is left of it as its server-side time
-# limit, in whole seconds, and Samba ends a search at the whole second
-# of its start plus that limit -- with 1 s left, a search that crosses a
-# second fails: t/ad/repro-part2.sh); then the KEY=VALUE lines given.
-# Prints the file's path.
+# the default; Samba ends a search at the whole second of its start
+# plus the time limit sent, so mailswitch sends what is left rounded up
+# plus one second: t/ad/test-ad-replica.sh checks it at 1.5 s); then the
+# KEY=VALUE lines given.  Prints the file's path.
 ad_conf()
 {
 	local name=$1 uri=$2

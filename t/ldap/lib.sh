@@ -11,6 +11,7 @@
 #	msg_delivered_to RCPT                # smtp-sink got it, for exactly RCPT
 #	sm_query NAME KEY                    # one socketmap lookup: SM_REPLY
 #	sm_wait SECONDS NAME KEY REPLY       # ask until the reply is REPLY: SM_MS
+#	sm_steady SECONDS KEY VIRTUAL ACCESS # the same answers all the while
 #	log_mark; log_wait_since MARK SECONDS STRING   # the daemon's log
 #	replica_conf FILE NAME BODY; replica_start FILE  # the replica tests
 #
@@ -222,6 +223,36 @@ sm_wait()
 	done
 	echo "    $2 $3: '$SM_REPLY' after $SM_MS ms, want '$4'" >&2
 	return 1
+}
+
+# Ask the socketmap for KEY in maps virtual and access every 50 ms for
+# SECONDS (at most 20 * SECONDS times); true when every answer was
+# VIRTUAL and ACCESS.  The first wrong answers are shown with their time.
+# For what must never change while the directory does (a rename).
+sm_steady()
+{
+	local secs=$1 key=$2 want_v=$3 want_a=$4 t0 now bad=0 n=0
+	t0=$(ms_now)
+	while [ "$n" -lt $((secs * 20)) ]; do
+		now=$(($(ms_now) - t0))
+		[ "$now" -lt $((secs * 1000)) ] || break
+		n=$((n + 1))
+		sm_query virtual "$key"
+		if [ "$SM_REPLY" != "$want_v" ]; then
+			[ "$bad" -ge 6 ] ||
+			    echo "    +${now} ms virtual $key: '$SM_REPLY'" >&2
+			bad=$((bad + 1))
+		fi
+		sm_query access "$key"
+		if [ "$SM_REPLY" != "$want_a" ]; then
+			[ "$bad" -ge 6 ] ||
+			    echo "    +${now} ms access $key: '$SM_REPLY'" >&2
+			bad=$((bad + 1))
+		fi
+		sleep 0.05
+	done
+	echo "    $n questions of $key in $secs s, $bad wrong answers" >&2
+	[ "$bad" -eq 0 ]
 }
 
 # True when the socketmap's reply to "NAME KEY" is REPLY (shows it if not).

@@ -6,10 +6,13 @@
 #	slapd_init                     # temp dir; call slapd_cleanup on EXIT
 #	slapd_certs                    # CA + server certs (for --tls)
 #	slapd_start one [--tls good|other] [--auth] [--ldif FILE] [--syncprov]
+#	    [--idletimeout SECONDS]
 #	echo "${SLAPD_URI[one]} ${SLAPD_LDAPS[one]}"
 #	slapd_stop one; slapd_restart one; slapd_pause one; slapd_resume one
 #	slapd_modify one <changes.ldif      # ldapmodify -a as the rootdn
 #	slapd_aside one COMMAND...          # one, stopped, up on a side port
+#	slapd_prtotal one 5                 # one, stopped: a paged search's
+#	                                    # total limit from its next start
 #
 # Each server: a slapd.conf-style configuration generated in its own folder
 # under $SLAPD_TMP (core, cosine, inetorgperson and contrib/ldap/
@@ -27,6 +30,8 @@
 #                $SLAPD_TMP/certs/ca.pem (the CA clients trust)
 #   --tls other  the same names from another CA (other-ca.pem)
 #   --auth       anonymous clients may bind but read nothing
+#   --idletimeout N  slapd closes a connection idle for N seconds (as
+#                Active Directory's MaxConnIdleTime, or a firewall)
 #   --syncprov   the syncprov overlay on the database (RFC 4533: the
 #                server offers syncrepl, 1.3.6.1.4.1.4203.1.9.1.1, and
 #                keeps a contextCSN, checkpointed after every write); a
@@ -148,10 +153,11 @@ slapd_certs()
 }
 
 # Write NAME's slapd.conf.  TLS: "", good or other; AUTH: 0 or 1;
-# SYNCPROV: 0 or 1.
+# SYNCPROV: 0 or 1; IDLE: seconds of idletimeout, 0 for none.
 slapd_config()
 {
-	local name=$1 tls=$2 auth=$3 syncprov=${4:-0} d=$SLAPD_TMP/$1 cert=""
+	local name=$1 tls=$2 auth=$3 syncprov=${4:-0} idle=${5:-0}
+	local d=$SLAPD_TMP/$1 cert=""
 	case $tls in
 	good) cert=server ;;
 	other) cert=other ;;
@@ -166,6 +172,7 @@ slapd_config()
 		echo "argsfile $d/slapd.args"
 		echo "modulepath $SLAPD_MODULE_DIR"
 		echo "moduleload back_mdb"
+		[ "$idle" = 0 ] || echo "idletimeout $idle"
 		if [ "$syncprov" = 1 ]; then
 			[ -e "$SLAPD_MODULE_DIR/syncprov.la" ] ||
 			    [ -e "$SLAPD_MODULE_DIR/syncprov.so" ] ||
@@ -209,7 +216,7 @@ slapd_config()
 # --tls, SLAPD_TLSPORT[NAME] and SLAPD_LDAPS[NAME].
 slapd_start()
 {
-	local name=$1 tls="" auth=0 syncprov=0
+	local name=$1 tls="" auth=0 syncprov=0 idle=0
 	local ldif=$SLAPD_TOP/contrib/ldap/contacts.ldif
 	local d=$SLAPD_TMP/$1 port tlsport="" urls try
 	shift
@@ -219,12 +226,13 @@ slapd_start()
 		--auth) auth=1 ;;
 		--ldif) ldif=$2; shift ;;
 		--syncprov) syncprov=1 ;;
+		--idletimeout) idle=$2; shift ;;
 		*) slapd_die "slapd_start: unknown option $1" ;;
 		esac
 		shift
 	done
 	mkdir -p "$d/db"
-	slapd_config "$name" "$tls" "$auth" "$syncprov"
+	slapd_config "$name" "$tls" "$auth" "$syncprov" "$idle"
 	{
 		cat "$ldif"
 		printf '\n'
@@ -315,6 +323,17 @@ slapd_restart()
 {
 	slapd_stop "$1"
 	slapd_run "$1"
+}
+
+# With NAME stopped: at most PRTOTAL entries in all the pages of one
+# paged search ("unlimited": no limit, as slapd_start makes it), from its
+# next start on.  A search over that is refused: "Size limit exceeded".
+slapd_prtotal()
+{
+	local f=$SLAPD_TMP/$1/slapd.conf
+	[ -z "${SLAPD_PID[$1]:-}" ] || slapd_die "slapd_prtotal: $1 is running"
+	sed -i "s/size\.prtotal=[a-z0-9]*/size.prtotal=$2/" "$f"
+	grep -q "size.prtotal=$2\$" "$f" || slapd_die "slapd_prtotal: no sizelimit line in $f"
 }
 
 # Freeze / thaw NAME: its port still accepts connections (the kernel

@@ -18,7 +18,11 @@
 # target, a delete) are applied; a change made right after is seen
 # within 2 s; the same mailswitch process.  Then a syncprov slapd with
 # 1200 contacts: the unpaged refresh is over its size limit (500), the
-# server refuses the search and auto falls back to polling.
+# server refuses the search and auto falls back to polling.  Then a quiet
+# session, { poll = 2; max_age = 5 }: no change for 20 s, yet an unknown
+# address gets 550 at every moment and the replica's age stays below
+# max_age (the liveness check refreshes it); max_age 4 (not above poll
+# plus timeout) is refused at load.
 #
 # poll = 5, not 600: with syncrepl mailswitch does not poll (checked: no
 # "incremental sync" line), and poll also sets how often it tries to
@@ -230,6 +234,33 @@ e2e_check "big: mailswitch_replica_entries 1200" \
 e2e_check "big: slapd saw no lookup of user1199 or user5" \
     no_lookup_at big user1199@ user5@
 e2e_check "no sanitizer report in the milter's log (big)" e2e_mailswitch_sane
+
+echo "== a quiet refreshAndPersist session stays fresh (max_age)"
+# max_age 5 > poll 2 + timeout 2 (a smaller one is refused at load): no
+# change for 20 s, four times max_age, yet the session is connected and
+# healthy, so an unknown address is refused at every moment, never 451
+# (a copy older than max_age answers it 451: 550 all the while is the
+# age kept below max_age; the metric is read once more at the end)
+slapd_start quiet --syncprov
+replica_conf "$T/quiet.conf" quiet \
+    'enabled = true; poll = 2; max_age = 5; syncrepl = "auto";'
+replica_start "$T/quiet.conf"
+e2e_check "quiet: refreshAndPersist started (within 10 s)" \
+    log_wait_since 0 10 "replica: syncrepl refreshAndPersist started"
+e2e_check "quiet: nobody@sales.contoso.com refused at every moment for 20 s" \
+    sm_steady 20 nobody@sales.contoso.com "NOTFOUND " \
+    "OK 550 5.1.1 User unknown"
+metrics_get "$METRICS_PORT"
+e2e_check "quiet: mailswitch_replica_age_seconds below max_age" \
+    lt "$(metrics_value mailswitch_replica_age_seconds)" 5
+e2e_check "quiet: no 'older than max_age' warning" \
+    test -z "$(grep -F 'older than max_age' "$log")"
+e2e_check "quiet: no polling (the push session only)" \
+    test -z "$(grep -F 'replica: incremental sync' "$log")"
+e2e_check "no sanitizer report in the milter's log (quiet)" e2e_mailswitch_sane
+n_run "$(sed 's/max_age = 5;/max_age = 4;/' "$T/quiet.conf" >"$T/quiet4.conf"; echo "$T/quiet4.conf")"
+e2e_check "quiet: max_age 4, not above poll 2 + timeout 2: -n 78" is "$N_RC" 78
+e2e_check "... naming the line" has "$N_ERR" "$T/quiet4.conf:"
 
 if ! e2e_summary; then
 	e2e_show_logs

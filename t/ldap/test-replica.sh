@@ -28,6 +28,15 @@
 # 4. SIGHUP with slapd stopped: the new configuration's replica answers
 #    from the copy it took over (550, a contact rewritten, the same entry
 #    count), its own full sync fails until slapd is back, then succeeds.
+# 5. slapd closes connections idle for 2 s (idletimeout), poll 4 s: no
+#    failed sync, an add seen within poll + 2 s (the session is checked,
+#    and opened again, right before each poll).
+# Also: 1b. on the 1200 entries, poll 1 s: three renames and three moves
+# (modrdn), each address asked every 50 ms for 4 s, never anything but
+# its target (the copy is keyed by entryUUID); 2. a poll that fails after
+# its change search (slapd limits a paged search to 5 entries in all:
+# the sweep fails) still brings its change once the sweeps pass again;
+# 3. directory_up 0 after the failed sync, though the replica answers.
 # Needs root, slapd, ldap-utils, curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -101,6 +110,52 @@ e2e_check "slapd saw no lookup of user1199 or u0 (from memory)" \
     no_lookup_at big user1199@contoso.com u0@contoso.com
 e2e_check "no sanitizer report (big)" e2e_mailswitch_sane
 cp "$log" "$T/mailswitch-big.log"
+
+echo "== 1b. renames and moves while polling 1200 entries (poll 1 s)"
+# The copy is keyed by entryUUID: a renamed or moved contact is one entry
+# that changed, never an old DN and a new one (5.1.4 until a sweep) nor
+# an entry gone (a sweep between the change search and the rename:
+# forward_to, contoso.com being an internal relay domain).  Its address
+# is asked every 50 ms for 4 s after each modrdn, three of each kind at
+# different moments of the polls (whose sweep of 1200 entries runs only
+# every few seconds).
+printf '%s\n' "dn: ou=moved,$SLAPD_BASE" "objectClass: organizationalUnit" \
+    "ou: moved" "" | slapd_modify big ||
+    e2e_die "ldapmodify (ou=moved) failed: $(cat "$SLAPD_TMP/big/modify.log")"
+replica_conf "$T/big-poll.conf" big \
+    'enabled = true; poll = 1; refresh = 3600; page_size = 100; max_age = 3600; syncrepl = "auto";'
+replica_start "$T/big-poll.conf"
+e2e_check "log: replica: full sync ok (within 20 s)" \
+    log_wait_since 0 20 "replica: full sync ok: 1200 entries, "
+ok_rename=1
+ok_move=1
+for i in 42 44 46; do
+	sleep "0.$(((i * 37) % 9 + 1))"
+	printf '%s\n' "dn: cn=User $i,ou=contacts,$SLAPD_BASE" "changetype: modrdn" \
+	    "newrdn: cn=User $i Renamed" "deleteoldrdn: 1" | slapd_modify big ||
+	    e2e_die "modrdn failed: $(cat "$SLAPD_TMP/big/modify.log")"
+	sm_steady 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
+	    "NOTFOUND " || ok_rename=0
+done
+e2e_check "rename (3 contacts): each address answers its target at every moment" \
+    test "$ok_rename" = 1
+for i in 43 45 47; do
+	sleep "0.$(((i * 37) % 9 + 1))"
+	printf '%s\n' "dn: cn=User $i,ou=contacts,$SLAPD_BASE" "changetype: modrdn" \
+	    "newrdn: cn=User $i" "deleteoldrdn: 1" \
+	    "newsuperior: ou=moved,$SLAPD_BASE" | slapd_modify big ||
+	    e2e_die "modrdn (move) failed: $(cat "$SLAPD_TMP/big/modify.log")"
+	sm_steady 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
+	    "NOTFOUND " || ok_move=0
+done
+e2e_check "move to ou=moved (3 contacts): each address answers its target at every moment" \
+    test "$ok_move" = 1
+metrics_get "$METRICS_PORT"
+e2e_check "still 1200 entries (a rename is no add)" \
+    is "$(metrics_value mailswitch_replica_entries)" 1200
+e2e_check "log: the renames were seen as changes (polls with changes)" \
+    e2e_file_has "$log" "replica: incremental sync ok: 1200 entries, 1 changes"
+e2e_check "no sanitizer report (big, renames)" e2e_mailswitch_sane
 slapd_stop big
 
 echo "== 2. poll mode on the example directory (no syncprov)"
@@ -190,6 +245,42 @@ e2e_check "no failed incremental sync yet" is "$(metrics_value "$failed_incr")" 
 e2e_check "slapd saw no lookup of newguy, alice or frank (from memory)" \
     no_lookup_at one newguy@ alice@ frank@
 
+echo "== a poll that fails after its change search: its changes still come"
+# slapd refuses paged searches of more than 5 entries in all: a poll's
+# search for the changed entries passes, its sweep of every entry fails.
+# The contact added meanwhile was put into the copy by the failed polls,
+# and the highest change value moved on; once the sweep passes again, the
+# next poll finds nothing new, yet must publish what the failed ones left.
+# (A sweep is due until one succeeds: once one failed, every poll's
+# fails, so the add below is put into the copy by failed polls only.)
+mark=$(log_mark)
+slapd_stop one
+slapd_prtotal one 5
+slapd_run one
+e2e_check "log: the sweep refused, a failed incremental sync (within 10 s)" \
+    log_wait_since "$mark" 10 "replica: incremental sync failed: search: Size limit exceeded"
+contact_ldif "Half Poll" halfpoll halfpoll@fourthcoffee.com | slapd_modify one ||
+    e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+mark=$(log_mark)
+e2e_check "log: polls after the add fail too (within 10 s)" \
+    log_wait_since "$mark" 10 "replica: incremental sync failed: search: Size limit exceeded"
+sm_query virtual halfpoll@sales.contoso.com
+echo "    meanwhile: virtual halfpoll@sales.contoso.com -> '$SM_REPLY'" >&2
+e2e_check "meanwhile: halfpoll@sales.contoso.com not published (unknown, or try again past max_age)" \
+    test "$SM_REPLY" != "OK halfpoll@fourthcoffee.com"
+slapd_stop one
+slapd_prtotal one unlimited
+SM_T0=$(ms_now)
+slapd_run one
+e2e_check "sweeps pass again: halfpoll@sales.contoso.com -> halfpoll@fourthcoffee.com within poll + $MARGIN s" \
+    sm_wait $((POLL + MARGIN)) virtual halfpoll@sales.contoso.com \
+    "OK halfpoll@fourthcoffee.com"
+echo "    seen $SM_MS ms after slapd's restart" >&2
+unset SM_T0
+want=$((want + 1))
+e2e_check "entries: one more ($want)" \
+    metrics_wait mailswitch_replica_entries "$want" 5
+
 echo "== 3. slapd stopped"
 metrics_get "$METRICS_PORT"
 echo "    replica age before the stop: $(metrics_value mailswitch_replica_age_seconds) s" >&2
@@ -210,6 +301,11 @@ e2e_check "fresh: bob delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
 e2e_check "log: a failed sync (warning, within 5 s)" \
     log_wait_since "$mark" 5 "replica: incremental sync failed: "
+sm_is virtual bob@contoso.com "OK bob@fourthcoffee.com" >/dev/null || true
+sm_is access nobody@sales.contoso.com "OK 550 5.1.1 User unknown" >/dev/null || true
+metrics_get "$METRICS_PORT"
+e2e_check "directory_up 0 after the failed sync, lookups from the replica notwithstanding" \
+    is "$(metrics_value mailswitch_directory_up)" 0
 e2e_check "log: past max_age, not-found answers are try-again (within $((MAX_AGE + 6)) s)" \
     log_wait_since "$mark" $((MAX_AGE + 6)) \
     "replica: older than max_age ("
@@ -303,6 +399,34 @@ e2e_check "log: in sync again" \
     log_wait_since "$mark" 5 "replica: in sync again"
 
 e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+slapd_stop one
+
+echo "== 5. slapd closes idle connections (idletimeout 2 s), poll 4 s"
+# as Active Directory's MaxConnIdleTime or a firewall would: the session
+# is checked right before each poll and opened again, no failed sync
+slapd_start idle --idletimeout 2
+replica_conf "$T/idle.conf" idle \
+    'enabled = true; poll = 4; max_age = 3600; syncrepl = "auto";'
+replica_start "$T/idle.conf"
+e2e_check "idle: full sync ok (within 10 s)" \
+    log_wait_since 0 10 "replica: full sync ok: "
+sleep 9
+SM_T0=$(ms_now)
+contact_ldif "Idle Add" idleadd idleadd@fourthcoffee.com | slapd_modify idle ||
+    e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/idle/modify.log")"
+e2e_check "idle: an add seen within poll + 2 s" \
+    sm_wait 6 virtual idleadd@sales.contoso.com "OK idleadd@fourthcoffee.com"
+echo "    seen after $SM_MS ms" >&2
+unset SM_T0
+sleep 5
+e2e_check "idle: slapd closed the idle session, mailswitch connected again" \
+    e2e_file_has "$log" "no longer answers"
+e2e_check "idle: no failed sync in 20 s of polling" \
+    test -z "$(grep -F 'sync failed' "$log")"
+metrics_get "$METRICS_PORT"
+e2e_check "idle: incremental syncs ok (at least 3)" ge "$(metrics_value "$ok_incr")" 3
+e2e_check "idle: none failed" is "$(metrics_value "$failed_incr")" 0
+e2e_check "no sanitizer report in the milter's log (idle)" e2e_mailswitch_sane
 
 if ! e2e_summary; then
 	e2e_show_logs

@@ -18,7 +18,12 @@
 #	samba_contact_target / _rename / _move / _delete ...
 #	samba_admin_limit MaxConnIdleTime 5       # DC stopped; read at start
 #	samba_option "ldap server require strong auth" VALUE   # DC stopped
+#	samba_grant_tombstones                    # DC stopped: the bind
+#	                                          # account reads CN=Deleted Objects
 #	samba_snapshot NAME; samba_restore NAME   # DC stopped: a DB restore
+#	samba_new_invocation                      # DC stopped: a new invocationId
+#	samba_contacts_add NAME LOCAL COUNT       # "NAME K": LOCALK@sales...
+#	samba_offline_contacts NAME LOCAL COUNT   # the same, DC stopped, on the DB
 #	samba_rootdse ATTRIBUTE                   # e.g. highestCommittedUSN
 #	samba_mailswitch_conf FILE URIS [KEY=VALUE...]
 #
@@ -692,6 +697,93 @@ samba_option()
 {
 	[ -z "$SAMBA_PID" ] || samba_die "samba_option: stop the DC first"
 	printf '\t%s = %s\n' "$1" "$2" >>"$SAMBA_DC/etc/smb.conf"
+}
+
+# With the DC stopped: let the bind account read the tombstones of the
+# domain (CN=Deleted Objects): List Contents and Read Property on that
+# container, which only SYSTEM and the Administrators have by default --
+# what README tells an AD administrator to grant (dsacls /takeownership,
+# then /G ACCOUNT:LCRP).  Its security descriptor is read and written
+# with ldb tools on the database itself (they need the Show Deleted
+# control to see the container at all).
+samba_grant_tombstones()
+{
+	local db=$SAMBA_DC/private/sam.ldb dn="CN=Deleted Objects,$SAMBA_BASE"
+	local sid sd
+	[ -z "$SAMBA_PID" ] || samba_die "samba_grant_tombstones: stop the DC first"
+	sid=$(ldbsearch -H "$db" -b "$SAMBA_BIND_DN" -s base objectSid |
+	    sed -n 's/^objectSid: //p')
+	# the descriptor as SDDL, its LDIF continuation lines joined
+	sd=$(ldbsearch -H "$db" --controls=show_deleted:1 -b "$dn" -s base \
+	    nTSecurityDescriptor | awk '
+		/^nTSecurityDescriptor: / { s = substr($0, 23); on = 1; next }
+		on && /^ / { s = s substr($0, 2); next }
+		{ on = 0 }
+		END { print s }')
+	case $sid:$sd in
+	S-1-5-*:*")S:"*) ;;
+	*) samba_die "cannot read the SID or the SDDL of $dn: '$sid' '$sd'" ;;
+	esac
+	printf '%s\n' "dn: $dn" "changetype: modify" \
+	    "replace: nTSecurityDescriptor" \
+	    "nTSecurityDescriptor: ${sd%%S:*}(A;;LCRP;;;$sid)S:${sd#*S:}" \
+	    >"$SAMBA_TMP/tombstones.ldif"
+	ldbmodify -H "$db" --controls=show_deleted:1 \
+	    "$SAMBA_TMP/tombstones.ldif" >>"$SAMBA_TMP/modify.log" 2>&1 ||
+	    samba_die "cannot grant the tombstones: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+}
+
+# With the DC stopped: give it a new invocationId (of its NTDS Settings
+# object), as a restore from a backup by the book does -- the DC then
+# counts as another copy of the database, whose USNs mean nothing next
+# to the old one's.
+samba_new_invocation()
+{
+	local db=$SAMBA_DC/private/sam.ldb ntds guid
+	[ -z "$SAMBA_PID" ] || samba_die "samba_new_invocation: stop the DC first"
+	ntds=$(ldbsearch -H "$db" -b "CN=Configuration,$SAMBA_BASE" \
+	    '(objectClass=nTDSDSA)' dn | sed -n 's/^dn: //p')
+	guid=$(python3 -c 'import base64, uuid
+print(base64.b64encode(uuid.uuid4().bytes_le).decode())')
+	[ -n "$ntds" ] && [ -n "$guid" ] ||
+	    samba_die "samba_new_invocation: no NTDS Settings object"
+	printf '%s\n' "dn: $ntds" "changetype: modify" "replace: invocationId" \
+	    "invocationId:: $guid" >"$SAMBA_TMP/invocation.ldif"
+	ldbmodify -H "$db" "$SAMBA_TMP/invocation.ldif" \
+	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
+	    samba_die "cannot set the invocationId: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+}
+
+# Print the LDIF of COUNT contacts "NAME K" (K = 1 .. COUNT) in
+# OU=Contacts: proxy address SMTP:LOCALK@sales.contoso.com, target
+# SMTP:LOCALK@fourthcoffee.com.
+samba_contacts_ldif()
+{
+	awk -v name="$1" -v low="$2" -v n="$3" -v base="$SAMBA_BASE" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			printf "dn: CN=%s %d,OU=Contacts,%s\n", name, k, base
+			print "objectClass: contact"
+			printf "proxyAddresses: SMTP:%s%d@sales.contoso.com\n", low, k
+			printf "targetAddress: SMTP:%s%d@fourthcoffee.com\n\n", low, k
+		}
+	}'
+}
+
+# Add those contacts over LDAPS (samba_modify: one connection).
+samba_contacts_add()
+{
+	samba_contacts_ldif "$@" | samba_modify
+}
+
+# With the DC stopped: add those contacts on the database itself (each
+# takes a USN, as a change made on the DC does).
+samba_offline_contacts()
+{
+	[ -z "$SAMBA_PID" ] || samba_die "samba_offline_contacts: stop the DC first"
+	samba_contacts_ldif "$@" >"$SAMBA_TMP/offline.ldif"
+	ldbadd -H "$SAMBA_DC/private/sam.ldb" "$SAMBA_TMP/offline.ldif" \
+	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
+	    samba_die "cannot add offline: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 }
 
 # With the DC stopped: keep a copy of its database (private/) as NAME.

@@ -217,6 +217,25 @@ static const struct {
 	    "bad attribute name 'a b' in 'directory.ldap.replica.change_attribute' (letters, digits, '-' and ';' options)" },
 	{ "directory = { ldap = { replica = {\n  enabled = true;\n  interval = 5;\n}; }; };\n", 3,
 	    "unknown key 'interval' in directory.ldap.replica" },
+	/* a max_age that a healthy polling replica cannot meet (SPEC 9) */
+	{ "directory = { ldap = { replica = {\n  enabled = true; poll = 600;\n"
+	    "  max_age = 5; syncrepl = \"auto\";\n}; }; };\n", 3,
+	    "'directory.ldap.replica.max_age' (5 s) must be more than poll "
+	    "(600 s) plus timeout (5 s)" },
+	{ "directory = { ldap = { timeout = 1.5;\n replica = {\n enabled = true;"
+	    "\n poll = 2;\n max_age = 3; }; }; };\n", 5,
+	    "'directory.ldap.replica.max_age' (3 s) must be more than poll "
+	    "(2 s) plus timeout (1.5 s)" },
+	/* syncrepl = "off" polls for certain */
+	{ "directory = { ldap = { replica = { enabled = true;\n max_age = 20;\n"
+	    " syncrepl = \"off\"; }; }; };\n", 2,
+	    "'directory.ldap.replica.max_age' (20 s) must be more than poll "
+	    "(15 s) plus timeout (5 s)" },
+	/* max_age not given: poll's line */
+	{ "directory = { ldap = { replica = { enabled = true;\n\n poll = 3600;"
+	    " }; }; };\n", 3,
+	    "'directory.ldap.replica.max_age' (3600 s) must be more than poll "
+	    "(3600 s) plus timeout (5 s)" },
 	{ "socketmap = \"tcp:1\";\n", 1, "bad socket 'tcp:1': must be "
 	    "unix:PATH, local:PATH, inet:PORT@HOST or inet6:PORT@HOST" },
 	{ "socketmap = \"inet:70000@127.0.0.1\";\n", 1,
@@ -370,6 +389,11 @@ static const char *const good_rows[] = {
 	"directory = { cache = { stale_ttl = 0; }; };\n",
 	"directory = { cache = { ttl = 1; stale_ttl = 2147483647; }; };\n",
 	"directory = { ldap = { replica = { }; }; };\n",
+	/* max_age just above poll + timeout; a replica not enabled */
+	"directory = { ldap = { timeout = 1.5; replica = { enabled = true;"
+	    " poll = 1; max_age = 3; }; }; };\n",
+	"directory = { ldap = { replica = { enabled = false; poll = 600;"
+	    " max_age = 5; }; }; };\n",
 	"directory = { ldap = { replica = { enabled = true; poll = 1; refresh = 1;"
 	    " change_attribute = \"uSNChanged\"; page_size = 100000;"
 	    " max_age = 2147483647; syncrepl = \"off\"; }; }; };\n",

@@ -28,7 +28,7 @@
 				   2 reloads, 2 replica gauges, 6 replica
 				   syncs, 1 timestamp, 1 build_info */
 
-enum act { END, DECIDE, LOOKUP, CONN, MSG, RELOAD, LOADED, SYNC };
+enum act { END, DECIDE, LOOKUP, UP, CONN, MSG, RELOAD, LOADED, SYNC };
 
 struct action {
 	enum act	 act;
@@ -77,7 +77,7 @@ static const struct row {
 	    "mailswitch_decisions_total{frontend=\"query\",direction=\"inbound\",verdict=\"syntax\"} 1",
 	    /* an inbound reason asked outbound: no label of its own */
 	    "mailswitch_decisions_total{frontend=\"query\",direction=\"outbound\",verdict=\"unchanged\"} 1" } },
-	{ "lookups: outcomes, buckets (le inclusive), sum, up after tryagain", {
+	{ "lookups: outcomes, buckets (le inclusive), sum; up untouched", {
 	    { LOOKUP, DIR_FOUND, 100000, 0, 0 },
 	    { LOOKUP, DIR_NOTFOUND, 7000000000LL, 0, 0 },
 	    { LOOKUP, DIR_TRYAGAIN, 3000000001LL, 0, 0 },
@@ -103,9 +103,11 @@ static const struct row {
 	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"+Inf\"} 3",
 	    "mailswitch_directory_lookup_duration_seconds_sum 10.000100001",
 	    "mailswitch_directory_lookup_duration_seconds_count 3" } },
-	{ "up after an answer; cache counters as given", {
+	{ "up as the server said; cache counters as given", {
 	    { LOOKUP, DIR_TRYAGAIN, 5, 0, 0 },
+	    { UP, 0, 0, 0, 0 },
 	    { LOOKUP, DIR_NOTFOUND, 2000000, 0, 0 },
+	    { UP, 1, 0, 0, 0 },
 	    { END, 0, 0, 0, 0 } }, { 5, 3, 0, 2, 0, 0, 0 }, {
 	    "mailswitch_directory_lookups_total{outcome=\"notfound\"} 1",
 	    "mailswitch_directory_lookups_total{outcome=\"tryagain\"} 1",
@@ -131,6 +133,32 @@ static const struct row {
 	    "mailswitch_cache_hits_total 5",
 	    "mailswitch_cache_misses_total 3",
 	    "mailswitch_cache_entries 2" } },
+	{ "a lookup from memory leaves up as the server left it", {
+	    { UP, 1, 0, 0, 0 },
+	    { UP, 0, 0, 0, 0 },
+	    { LOOKUP, DIR_FOUND, 1000, 0, 0 },
+	    { LOOKUP, DIR_NOTFOUND, 1000, 0, 0 },
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 }, {
+	    "mailswitch_directory_lookups_total{outcome=\"found\"} 1",
+	    "mailswitch_directory_lookups_total{outcome=\"notfound\"} 1",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.0001\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.00025\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.0005\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.001\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.0025\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.005\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.01\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.025\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.05\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.1\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.25\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"0.5\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"1\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"2.5\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"5\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_bucket{le=\"+Inf\"} 2",
+	    "mailswitch_directory_lookup_duration_seconds_sum 0.000002",
+	    "mailswitch_directory_lookup_duration_seconds_count 2" } },
 	{ "connections, messages, reloads, load time", {
 	    { CONN, METRICS_MILTER, 1, 0, 0 },
 	    { CONN, METRICS_MILTER, 1, 0, 0 },
@@ -187,6 +215,9 @@ row_apply(const struct row *r)
 			break;
 		case LOOKUP:
 			metrics_lookup((int)a->a, (uint64_t)a->b);
+			break;
+		case UP:
+			metrics_directory_up((int)a->a);
 			break;
 		case CONN:
 			metrics_connection((metrics_frontend_t)a->a, (int)a->b);

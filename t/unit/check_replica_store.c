@@ -1,7 +1,8 @@
 /*
  * check_replica_store.c - the replica's own copy (lib/replica_store.c):
- * what put, delete, the seen marks and the sweep do to it and report, and
- * that its index answers what it holds.
+ * what put, delete, the seen marks and the sweep do to it and report,
+ * that its index answers what it holds, and when it has changes that no
+ * index has published yet.
  */
 #include "directory.h"
 #include "replica_store.h"
@@ -32,7 +33,7 @@ static const dir_index_record_t nothing = {
 
 /* Looks key up by proxy in an index of st: the target ("" for a user). */
 static int
-store_find(const replica_store_t *st, const char *key, char *target,
+store_find(replica_store_t *st, const char *key, char *target,
     size_t len)
 {
 	dir_index_t	*ix = replica_store_index(st);
@@ -138,6 +139,89 @@ START_TEST(test_many)
 }
 END_TEST
 
+/*
+ * Changed since the last index: what a sync publishes by.  Each step
+ * is done in order; after it, the store must say dirty or not.  "index"
+ * builds the index to publish, which makes the store clean.
+ */
+enum dirty_op { D_PUT, D_DEL, D_ROUND, D_SEEN, D_SWEEP, D_INDEX };
+
+static const struct dirty_step {
+	enum dirty_op		 op;
+	const char		*id;
+	const dir_index_record_t *rec;
+	int			 rc;	/* what the call returns (D_INDEX: 0) */
+	int			 dirty;
+	const char		*why;
+} dirty_steps[] = {
+	{ D_INDEX, NULL, NULL, 0, 0, "a new store: nothing to publish" },
+	{ D_PUT, "a", &bob, 1, 1, "an add" },
+	{ D_PUT, "a", &bob, 0, 1, "the same again: still unpublished" },
+	{ D_INDEX, NULL, NULL, 0, 0, "published" },
+	/* a sync that sees again what a failed one already applied */
+	{ D_PUT, "a", &bob, 0, 0, "unchanged after the index" },
+	{ D_PUT, "a", &bob_moved, 1, 1, "a change" },
+	{ D_INDEX, NULL, NULL, 0, 0, "published" },
+	{ D_DEL, "nobody", NULL, 0, 0, "deleting what is not there" },
+	{ D_PUT, "b", &nothing, 0, 0, "an entry without addresses, unknown" },
+	{ D_PUT, "b", &ann, 1, 1, "another add" },
+	{ D_INDEX, NULL, NULL, 0, 0, "published" },
+	{ D_PUT, "b", &nothing, 1, 1, "its addresses removed" },
+	{ D_INDEX, NULL, NULL, 0, 0, "published" },
+	{ D_DEL, "a", NULL, 1, 1, "a deletion" },
+	{ D_INDEX, NULL, NULL, 0, 0, "published" },
+	{ D_PUT, "c", &ann, 1, 1, "an add" },
+	{ D_INDEX, NULL, NULL, 0, 0, "published" },
+	{ D_ROUND, NULL, NULL, 0, 0, "a new round" },
+	{ D_SEEN, "c", NULL, 1, 0, "seen" },
+	{ D_SWEEP, NULL, NULL, 0, 0, "a sweep that removes nothing" },
+	{ D_ROUND, NULL, NULL, 0, 0, "a new round" },
+	{ D_SWEEP, NULL, NULL, 1, 1, "a sweep that removes one" },
+};
+
+START_TEST(test_dirty)
+{
+	replica_store_t	*st = replica_store_new();
+	dir_index_t	*ix;
+	int		 rc = 0;
+
+	ck_assert_ptr_nonnull(st);
+	for (size_t i = 0; i < NELEM(dirty_steps); i++) {
+		const struct dirty_step	*d = &dirty_steps[i];
+
+		switch (d->op) {
+		case D_PUT:
+			rc = replica_store_put(st, d->id, d->rec);
+			break;
+		case D_DEL:
+			rc = replica_store_del(st, d->id);
+			break;
+		case D_ROUND:
+			replica_store_round(st);
+			rc = 0;
+			break;
+		case D_SEEN:
+			rc = replica_store_seen(st, d->id);
+			break;
+		case D_SWEEP:
+			rc = (int)replica_store_sweep(st);
+			break;
+		case D_INDEX:
+			ck_assert_ptr_nonnull(ix = replica_store_index(st));
+			dir_index_release(ix);
+			rc = 0;
+			break;
+		}
+		ck_assert_msg(rc == d->rc, "step %zu (%s): returned %d, want %d",
+		    i, d->why, rc, d->rc);
+		ck_assert_msg(replica_store_dirty(st) == d->dirty,
+		    "step %zu (%s): dirty %d, want %d", i, d->why,
+		    replica_store_dirty(st), d->dirty);
+	}
+	replica_store_free(st);
+}
+END_TEST
+
 START_TEST(test_dn_id)
 {
 	char	*id = replica_store_dn_id("CN=Bob Lee,OU=Contacts,DC=contoso");
@@ -156,6 +240,7 @@ replica_store_suite(void)
 	tcase_add_test(tc, test_put_del);
 	tcase_add_test(tc, test_round_sweep);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_dirty);
 	tcase_add_test(tc, test_dn_id);
 	suite_add_tcase(s, tc);
 	return s;
