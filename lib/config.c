@@ -40,6 +40,8 @@ struct load {
 	char		*err;
 	size_t		 errlen;
 	config_t	*cfg;
+	const config_setting_t *tables;	/* the tables group, for the checks
+					   at the end */
 };
 
 static int	fail(struct load *, const config_setting_t *, const char *, ...)
@@ -1138,6 +1140,112 @@ load_outbound(struct load *l, const config_setting_t *g)
 	return 0;
 }
 
+static const char *const table_map_names[] = { "access", "virtual", "generic" };
+
+/* tables.maps: names of maps, each once, at least one. */
+static int
+load_table_maps(struct load *l, const config_setting_t *s)
+{
+	unsigned	 maps = 0, bit;
+	int		 len;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail(l, s, "'tables.maps' must be a list of strings "
+		    "[ \"...\", ... ]");
+	if ((len = config_setting_length(s)) == 0)
+		return fail(l, s, "'tables.maps' must name at least one of "
+		    "access, virtual, generic");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t	*e = config_setting_get_elem(s, (unsigned)i);
+		const char		*v = config_setting_get_string(e);
+
+		bit = 0;
+		for (unsigned m = 0; v != NULL && m < 3; m++)
+			if (strcmp(v, table_map_names[m]) == 0)
+				bit = 1u << m;
+		if (bit == 0)
+			return fail(l, e, "bad map '%s' in 'tables.maps': must "
+			    "be access, virtual or generic", v ? v : "?");
+		if (maps & bit)
+			return fail(l, e, "'tables.maps' names '%s' twice", v);
+		maps |= bit;
+	}
+	l->cfg->tables.maps = maps;
+	return 0;
+}
+
+static int
+load_tables(struct load *l, const config_setting_t *g)
+{
+	if (check_group(l, g, "tables") == -1)
+		return -1;
+	l->tables = g;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t	*s = config_setting_get_elem(g, (unsigned)i);
+		const char		*name = config_setting_name(s);
+		int			 r;
+
+		if (strcmp(name, "path") == 0)
+			r = set_string(l, s, "tables.path", &l->cfg->tables.path,
+			    true);
+		else if (strcmp(name, "maps") == 0)
+			r = load_table_maps(l, s);
+		else
+			r = unknown(l, s, "tables");
+		if (r == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * With tables.path set: a copy of the whole directory to write them from,
+ * a folder for them, and nothing the chosen maps cannot hold (Postfix
+ * looks up "@domain" exactly in the virtual and generic tables).
+ */
+static int
+check_tables(struct load *l)
+{
+	const config_t		*cfg = l->cfg;
+	const config_setting_t	*g = l->tables;
+	struct stat		 st;
+
+	if (cfg->tables.path[0] == '\0')
+		return 0;
+	if (cfg->directory.backend == BACKEND_LDAP &&
+	    !cfg->directory.ldap.replica.enabled)
+		return fail(l, g, "'tables' are written from a copy of the "
+		    "whole directory: set directory.backend = \"ldif\" or "
+		    "directory.ldap.replica.enabled = true");
+	if (stat(cfg->tables.path, &st) == -1 || !S_ISDIR(st.st_mode))
+		return fail(l, g, "'tables.path' %s: %s", cfg->tables.path,
+		    errno == ENOENT ? "no such folder" : "not a folder");
+	for (size_t i = 0; i < domains_count(cfg->domains); i++) {
+		const domain_t	*d = domains_get(cfg->domains, i);
+
+		if ((cfg->tables.maps & CONFIG_TABLES_VIRTUAL) &&
+		    d->forward_to != NULL && strncmp(d->name, "*.", 2) == 0)
+			return fail(l, g, "'tables.maps' has virtual, but domain "
+			    "%s (line %d) has a forward_to that Postfix's "
+			    "virtual table cannot hold (it looks up @domain "
+			    "exactly): name its subdomains, or leave virtual "
+			    "out", d->name, d->line);
+	}
+	for (size_t i = 0; i < cfg->outbound.nrules; i++) {
+		const rewrite_rule_t	*r = &cfg->outbound.rules[i];
+
+		if ((cfg->tables.maps & CONFIG_TABLES_GENERIC) &&
+		    strncmp(r->from, "*.", 2) == 0)
+			return fail(l, g, "'tables.maps' has generic, but the "
+			    "outbound rule from = \"%s\" (line %d) is one "
+			    "Postfix's generic table cannot hold (it looks up "
+			    "@domain exactly): name its subdomains, or leave "
+			    "generic out and give the Internet transport the "
+			    "socketmap's generic map", r->from, r->line);
+	}
+	return 0;
+}
+
 /* Reads one top-level setting. */
 static int
 load_top(struct load *l, const config_setting_t *s)
@@ -1228,6 +1336,8 @@ load_top(struct load *l, const config_setting_t *s)
 		return load_domains(l, s);
 	if (strcmp(name, "outbound") == 0)
 		return load_outbound(l, s);
+	if (strcmp(name, "tables") == 0)
+		return load_tables(l, s);
 	return unknown(l, s, NULL);
 }
 
@@ -1263,6 +1373,7 @@ set_defaults(struct load *l)
 	o->authenticated = false;
 	o->lookup = true;
 	o->nheaders = sizeof(headers) / sizeof(headers[0]);
+	cfg->tables.maps = CONFIG_TABLES_ALL;
 
 	if ((cfg->file = strdup(l->path)) == NULL ||
 	    (cfg->socket = strdup("unix:/run/mailswitch/mailswitch.sock")) == NULL ||
@@ -1271,6 +1382,7 @@ set_defaults(struct load *l)
 	    (cfg->user = strdup("mailswitch")) == NULL ||
 	    (cfg->pidfile = strdup("")) == NULL ||
 	    (cfg->trace_header = strdup("X-Mailswitch")) == NULL ||
+	    (cfg->tables.path = strdup("")) == NULL ||
 	    (d->ldif_path = resolve(l, "contacts.ldif")) == NULL ||
 	    (d->ldap.uri = calloc(2, sizeof(char *))) == NULL ||
 	    (d->ldap.uri[0] = strdup("ldap://127.0.0.1:389/")) == NULL ||
@@ -1403,7 +1515,7 @@ config_load(const char *path, char *err, size_t errlen)
 	for (int i = 0; i < config_setting_length(root); i++)
 		if (load_top(&l, config_setting_get_elem(root, (unsigned)i)) == -1)
 			goto done;
-	if (check_replica_age(&l, &lc) == -1 ||
+	if (check_tables(&l) == -1 || check_replica_age(&l, &lc) == -1 ||
 	    config_check_listeners(l.cfg, err, errlen) == -1)
 		goto done;
 	r = 0;
@@ -1422,10 +1534,12 @@ done:
 int
 config_check_listeners(const config_t *cfg, char *err, size_t errlen)
 {
-	if (cfg->socket[0] != '\0' || cfg->socketmap[0] != '\0')
+	if (cfg->socket[0] != '\0' || cfg->socketmap[0] != '\0' ||
+	    cfg->tables.path[0] != '\0')
 		return 0;
 	snprintf(err, errlen, "%s: 'socket' and 'socketmap' are both \"\": "
-	    "nothing to listen on", cfg->file);
+	    "nothing to listen on (and 'tables.path' is \"\": nothing to "
+	    "write)", cfg->file);
 	return -1;
 }
 
@@ -1460,6 +1574,7 @@ config_free(config_t *cfg)
 	free(cfg->user);
 	free(cfg->pidfile);
 	free(cfg->trace_header);
+	free(cfg->tables.path);
 	free(d->ldif_path);
 	strvec_free(d->ldap.uri);
 	free(d->ldap.tls_ca_file);

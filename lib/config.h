@@ -44,6 +44,12 @@ typedef enum ldap_bind_method {
 	BIND_GSSAPI			/* SASL GSSAPI from a keytab (SPEC 10) */
 } ldap_bind_method_t;
 
+/* The maps of the tables mode (config_t.tables.maps, tables.h). */
+#define CONFIG_TABLES_ACCESS	0x1u
+#define CONFIG_TABLES_VIRTUAL	0x2u
+#define CONFIG_TABLES_GENERIC	0x4u
+#define CONFIG_TABLES_ALL	0x7u
+
 typedef struct rewrite_rule {
 	char	*from;			/* folded; "*.x" for every subdomain of x */
 	char	*to;			/* the new domain */
@@ -127,6 +133,12 @@ typedef struct config {
 		char		**headers;	/* NULL-terminated */
 		size_t		 nheaders;
 	} outbound;
+
+	struct config_tables {		/* Postfix's own lmdb: tables, kept
+					   current (README "Tables mode") */
+		char		*path;	/* their folder, resolved; "" = off */
+		unsigned	 maps;	/* CONFIG_TABLES_* */
+	} tables;
 } config_t;
 
 /*
@@ -147,8 +159,8 @@ config_t *config_load(const char *path, char *err, size_t errlen);
 int	config_check_socket(const char *spec, char *why, size_t whylen);
 
 /*
- * Checks that at least one front end listens (socket or socketmap not "").
- * Returns 0, or -1 with "FILE: message" in err.
+ * Checks that at least one front end works: socket, socketmap or
+ * tables.path not "".  Returns 0, or -1 with "FILE: message" in err.
  */
 int	config_check_listeners(const config_t *cfg, char *err, size_t errlen);
 

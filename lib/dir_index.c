@@ -471,6 +471,73 @@ dir_index_each(const dir_index_t *ix, int by_target, dir_index_each_fn fn,
 	return rc;
 }
 
+/* strcmp() that takes NULL (less than any string) */
+static int
+dir_index_strcmp(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Returns 1 when the rows ka of a and kb of b hold the same entries. */
+static int
+dir_index_same_row(const dir_index_t *a, const struct dir_index_table *ta,
+    const struct dir_index_key *ka, const dir_index_t *b,
+    const struct dir_index_table *tb, const struct dir_index_key *kb)
+{
+	if (ka->count != kb->count)
+		return 0;
+	for (size_t i = 0; i < ka->count; i++) {
+		const struct dir_index_entry *ea = &a->entries[ta->idx[ka->first + i]];
+		const struct dir_index_entry *eb = &b->entries[tb->idx[kb->first + i]];
+
+		if (dir_index_strcmp(ea->dn, eb->dn) != 0 ||
+		    dir_index_strcmp(ea->primary, eb->primary) != 0 ||
+		    dir_index_strcmp(ea->target, eb->target) != 0 ||
+		    dir_index_strcmp(ea->bad, eb->bad) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+dir_index_diff(const dir_index_t *a, const dir_index_t *b, int by_target,
+    dir_index_key_fn fn, void *arg)
+{
+	static const struct dir_index_table	 none;
+	const int				 w = by_target ?
+						    DIR_INDEX_TARGET :
+						    DIR_INDEX_PROXY;
+	const struct dir_index_table		*ta = a ? &a->table[w] : &none;
+	const struct dir_index_table		*tb = b ? &b->table[w] : &none;
+	size_t					 i = 0, j = 0;
+	int					 c, r;
+
+	/* both tables are sorted by (hash, key): walk them side by side */
+	while (i < ta->nkeys || j < tb->nkeys) {
+		if (i == ta->nkeys)
+			c = 1;
+		else if (j == tb->nkeys)
+			c = -1;
+		else
+			c = dir_index_key_cmp(&ta->keys[i], &tb->keys[j]);
+		if (c < 0)
+			r = fn(ta->keys[i++].key, arg);
+		else if (c > 0)
+			r = fn(tb->keys[j++].key, arg);
+		else {
+			r = dir_index_same_row(a, ta, &ta->keys[i], b, tb,
+			    &tb->keys[j]) ? 0 : fn(ta->keys[i].key, arg);
+			i++;
+			j++;
+		}
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 size_t
 dir_index_entries(const dir_index_t *ix)
 {

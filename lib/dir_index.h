@@ -96,10 +96,25 @@ typedef int	(*dir_index_each_fn)(void *arg, const char *key,
  * Calls fn for every distinct key of the proxy (by_target 0) or target
  * (1) table, in no meaningful order.  Returns 0 when every key was handed
  * over, fn's first non-zero return, or -1 when out of memory.  ix may be
- * NULL (no key).  For a reader of the whole index (the audit, audit.h).
+ * NULL (no key).  For a reader of the whole index (the audit, audit.h;
+ * the tables' full write, tables_writer.h).
  */
 int	dir_index_each(const dir_index_t *ix, int by_target,
 	    dir_index_each_fn fn, void *arg);
+
+/* Called for one key by dir_index_diff(): 0 to go on, anything else to
+   stop with that value. */
+typedef int (*dir_index_key_fn)(const char *key, void *arg);
+
+/*
+ * Calls fn(key, arg) for every key of the proxy (by_target 0) or target
+ * (1) table whose lookup would answer differently in a and in b (either
+ * may be NULL: empty): a key in one of them only, or held by other
+ * entries (another dn, primary, target or bad).  One pass over both
+ * tables.  Returns 0, or fn's value that stopped it.  Thread-safe.
+ */
+int	dir_index_diff(const dir_index_t *a, const dir_index_t *b,
+	    int by_target, dir_index_key_fn fn, void *arg);
 
 /* Returns the number of entries kept (bad ones included); 0 for NULL. */
 size_t	dir_index_entries(const dir_index_t *ix);

@@ -50,6 +50,7 @@ static int	dir_ldif_by_proxy(void *, const char *, dir_result_t *, char *,
 static int	dir_ldif_by_target(void *, const char *, dir_result_t *, char *,
 		    size_t);
 static void	dir_ldif_close(void *);
+static int	dir_ldif_snapshot(void *, dir_snapshot_t *);
 
 const dir_backend_ops_t dir_ldif_ops = {
 	.name = "ldif",
@@ -57,6 +58,7 @@ const dir_backend_ops_t dir_ldif_ops = {
 	.by_target = dir_ldif_by_target,
 	.close = dir_ldif_close,
 	.ping = NULL,		/* loaded: it always answers */
+	.snapshot = dir_ldif_snapshot,
 };
 
 /* Writes "PATH:LINE: msg" (the current record's line); returns -1. */
@@ -228,6 +230,14 @@ dir_ldif_by_target(void *h, const char *key, dir_result_t *res, char *err,
     size_t errlen)
 {
 	return dir_index_lookup(h, 1, key, res, err, errlen);
+}
+
+/* The export as loaded: it never changes and never grows old. */
+static int
+dir_ldif_snapshot(void *h, dir_snapshot_t *snap)
+{
+	snap->index = dir_index_hold(h);
+	return 1;
 }
 
 static void

@@ -31,6 +31,7 @@ static int	dir_replica_ping(void *, char *, size_t);
 static directory_t *dir_replica_inner(void *);
 static int	dir_replica_start(void *, char *, size_t);
 static void	dir_replica_stats(void *, dir_stats_t *);
+static int	dir_replica_snapshot(void *, dir_snapshot_t *);
 
 const dir_backend_ops_t dir_replica_ops = {
 	.name = "replica",
@@ -41,7 +42,27 @@ const dir_backend_ops_t dir_replica_ops = {
 	.inner = dir_replica_inner,
 	.start = dir_replica_start,
 	.stats = dir_replica_stats,
+	.snapshot = dir_replica_snapshot,
 };
+
+/*
+ * Returns 1 with a message in err when the copy is older than max_age
+ * (its not-found answers are then try-again), else 0.
+ */
+static int
+dir_replica_stale(struct dir_replica *dr, char *err, size_t errlen)
+{
+	const replica_settings_t	*set = replica_state_settings(dr->st);
+	int64_t				 age;
+
+	age = clock_ms() - replica_state_last_ok(dr->st);
+	if (age <= (int64_t)set->max_age * 1000)
+		return 0;
+	snprintf(err, errlen, "replica: not found, but the last good sync "
+	    "was %lld s ago, more than max_age (%d s)", (long long)(age / 1000),
+	    set->max_age);
+	return 1;
+}
 
 /*
  * One lookup: from the index when there is one (counted as a lookup that
@@ -54,9 +75,7 @@ static int
 dir_replica_lookup(struct dir_replica *dr, int by_target, const char *key,
     dir_result_t *res, char *err, size_t errlen)
 {
-	const replica_settings_t	*set = replica_state_settings(dr->st);
 	uint64_t			 start = clock_ns(), end;
-	int64_t				 age;
 	int				 rc;
 
 	if (!replica_state_lookup(dr->st, by_target, key, res, err, errlen,
@@ -64,15 +83,8 @@ dir_replica_lookup(struct dir_replica *dr, int by_target, const char *key,
 		return by_target ?
 		    directory_by_target(dr->inner, key, res, err, errlen) :
 		    directory_by_proxy(dr->inner, key, res, err, errlen);
-	if (rc == DIR_NOTFOUND) {
-		age = clock_ms() - replica_state_last_ok(dr->st);
-		if (age > (int64_t)set->max_age * 1000) {
-			snprintf(err, errlen, "replica: not found, but the last "
-			    "good sync was %lld s ago, more than max_age (%d s)",
-			    (long long)(age / 1000), set->max_age);
-			rc = DIR_TRYAGAIN;
-		}
-	}
+	if (rc == DIR_NOTFOUND && dir_replica_stale(dr, err, errlen))
+		rc = DIR_TRYAGAIN;
 	end = clock_ns();
 	metrics_lookup(rc, end > start ? end - start : 0);
 	return rc;
@@ -128,6 +140,18 @@ dir_replica_stats(void *h, dir_stats_t *st)
 	st->replica = 1;
 	st->replica_entries = replica_state_entries(dr->st);
 	st->replica_age_ms = last == 0 ? -1 : clock_ms() - last;
+}
+
+/* The index lookups read now, and whether it is past max_age. */
+static int
+dir_replica_snapshot(void *h, dir_snapshot_t *snap)
+{
+	struct dir_replica	*dr = h;
+
+	if ((snap->index = replica_state_hold(dr->st)) == NULL)
+		return 0;
+	snap->stale = dir_replica_stale(dr, snap->why, sizeof(snap->why));
+	return 1;
 }
 
 /* Stops the thread first: it reads inner's servers. */

@@ -122,6 +122,17 @@ directory_find(directory_t *d, const dir_backend_ops_t *ops)
 	return NULL;
 }
 
+int
+directory_snapshot(directory_t *d, dir_snapshot_t *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	for (; d != NULL; d = d->ops->inner != NULL ? d->ops->inner(d->h) :
+	    NULL)
+		if (d->ops->snapshot != NULL)
+			return d->ops->snapshot(d->h, snap);
+	return 0;
+}
+
 /* A wrapper's ping asks its inner directory: no cache answers it. */
 int
 directory_ping(directory_t *d, char *err, size_t errlen)

@@ -79,6 +79,20 @@ typedef struct dir_stats {
 } dir_stats_t;
 
 typedef struct directory directory_t;
+typedef struct dir_index dir_index_t;	/* dir_index.h */
+
+/*
+ * The whole copy a back-end holds in memory (the LDIF export, the
+ * replica), for a writer of tables that Postfix reads itself
+ * (directory_snapshot()).
+ */
+typedef struct dir_snapshot {
+	dir_index_t	*index;		/* a reference: dir_index_release() it */
+	int		 stale;		/* 1: the copy is older than its max_age:
+					   the back-end answers not found as
+					   try again */
+	char		 why[256];	/* when stale: the back-end's message */
+} dir_snapshot_t;
 
 /*
  * What a back-end provides; h is the back-end's own handle.  A wrapper (a
@@ -110,6 +124,11 @@ typedef struct dir_backend_ops {
 	int	(*start)(void *h, char *err, size_t errlen);
 	/* Fills the layer's own part of st (directory_stats()); NULL: none */
 	void	(*stats)(void *h, dir_stats_t *st);
+	/*
+	 * Fills snap with the layer's whole copy: 1, or 0 when it has none
+	 * yet (see directory_snapshot()).  NULL: it holds none.
+	 */
+	int	(*snapshot)(void *h, dir_snapshot_t *snap);
 } dir_backend_ops_t;
 
 /*
@@ -222,6 +241,17 @@ int	directory_start(directory_t *d, char *err, size_t errlen);
  * outermost's stands).  Thread-safe.
  */
 void	directory_stats(directory_t *d, dir_stats_t *st);
+
+/*
+ * Fills snap with the copy of the whole directory that the outermost
+ * layer holding one has (the LDIF back-end's export, the replica's copy):
+ * a reference to its index, which answers every lookup exactly as that
+ * layer does, and whether that layer answers not found as try again now
+ * (a replica past max_age).  Returns 1, or 0 when no layer holds a copy
+ * (an ldap back-end without a replica) or it has none yet (a replica
+ * before its first load).  Thread-safe.
+ */
+int	directory_snapshot(directory_t *d, dir_snapshot_t *snap);
 
 /*
  * Closes the back-end (a wrapper closes its inner directory too) and frees

@@ -403,11 +403,12 @@ message_trace_of(const message_rcpt_t *r, char *buf, size_t len)
  * The loop check: when the message arrived with a trace field identical to
  * one a rewritten recipient would add (the addresses compared
  * case-insensitively, as mailswitch matches them), plans its refusal with
- * 554 5.4.6 and returns 1; 0 when none does, -1 when out of memory.
+ * REASON_LOOP's reply (554 5.4.6) and returns 1; 0 when none does, -1 when out of memory.
  */
 static int
 message_plan_loop(const message_t *m, const config_t *cfg, plan_t *plan)
 {
+	const reason_smtp_t *loop = reason_smtp(reason_reply(REASON_LOOP));
 	char	 trace[TRACE_TEXT_MAX];
 
 	if (cfg->trace_header[0] == '\0')
@@ -420,13 +421,12 @@ message_plan_loop(const message_t *m, const config_t *cfg, plan_t *plan)
 			if (strcasecmp(m->traces[j], trace) != 0)
 				continue;
 			if (plan_add(plan, PLAN_LOG, NULL, NULL, 0, LOG_WARNING,
-			    "reject 554 5.4.6 routing loop: %s: %s already "
-			    "present", cfg->trace_header, trace) == -1)
+			    "reject %s %s %s: %s: %s already present",
+			    loop->rcode, loop->xcode, reason_phrase(REASON_LOOP),
+			    cfg->trace_header, trace) == -1)
 				return -1;
 			plan->reject = true;
-			plan->rcode = "554";
-			plan->xcode = "5.4.6";
-			plan->text = "Routing loop detected";
+			plan_reply(plan, reason_reply(REASON_LOOP));
 			return 1;
 		}
 	}

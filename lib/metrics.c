@@ -47,6 +47,15 @@ static const char *const sync_kind_names[METRICS_SYNC_KIND_COUNT] = {
 	[METRICS_SYNC_PUSH] = "push",
 };
 
+static const char *const tables_kind_names[METRICS_TABLES_KIND_COUNT] = {
+	[METRICS_TABLES_FULL] = "full",
+	[METRICS_TABLES_UPDATE] = "update",
+};
+
+static const char *const tables_map_names[METRICS_TABLES_MAPS] = {
+	"access", "virtual", "generic"
+};
+
 static const char *const result_names[METRICS_RESULT_COUNT] = {
 	[METRICS_ACCEPTED] = "accepted",
 	[METRICS_TEMPFAILED] = "tempfail",
@@ -92,6 +101,9 @@ static struct {
 	atomic_ullong	reloads[2];			/* failed, ok */
 	atomic_ullong	syncs[METRICS_SYNC_KIND_COUNT][2];	/* failed, ok */
 	atomic_llong	loaded_ms;
+	atomic_ullong	tables_writes[METRICS_TABLES_KIND_COUNT][2]; /* failed, ok */
+	atomic_ullong	tables_entries[METRICS_TABLES_MAPS];
+	atomic_llong	tables_current_ms;
 } m;
 
 /* [direction][tempfail][reason] -> verdict index, made once. */
@@ -178,6 +190,24 @@ metrics_replica_sync(metrics_sync_kind_t kind, int ok)
 {
 	if ((unsigned)kind < METRICS_SYNC_KIND_COUNT)
 		ADD(m.syncs[kind][ok != 0], 1);
+}
+
+void
+metrics_tables_write(metrics_tables_kind_t kind, int ok,
+    const size_t *entries)
+{
+	if ((unsigned)kind >= METRICS_TABLES_KIND_COUNT)
+		return;
+	ADD(m.tables_writes[kind][ok != 0], 1);
+	if (ok && entries != NULL)
+		for (size_t i = 0; i < METRICS_TABLES_MAPS; i++)
+			SET(m.tables_entries[i], entries[i]);
+}
+
+void
+metrics_tables_current(int64_t unix_ms)
+{
+	SET(m.tables_current_ms, unix_ms);
 }
 
 void
@@ -349,6 +379,29 @@ metrics_format(char *buf, size_t len, const metrics_cache_t *cache)
 		    "result=\"failed\"} %llu\n", sync_kind_names[k],
 		    GET(m.syncs[k][0]));
 	}
+
+	family(&o, "mailswitch_tables_entries", "gauge",
+	    "Entries of the lmdb tables of the tables mode, by map (0: no "
+	    "such table).");
+	for (size_t i = 0; i < METRICS_TABLES_MAPS; i++)
+		out(&o, "mailswitch_tables_entries{map=\"%s\"} %llu\n",
+		    tables_map_names[i], GET(m.tables_entries[i]));
+	family(&o, "mailswitch_tables_writes_total", "counter",
+	    "Writes of the tables of the tables mode, by kind and result.");
+	for (size_t k = 0; k < METRICS_TABLES_KIND_COUNT; k++) {
+		out(&o, "mailswitch_tables_writes_total{kind=\"%s\","
+		    "result=\"ok\"} %llu\n", tables_kind_names[k],
+		    GET(m.tables_writes[k][1]));
+		out(&o, "mailswitch_tables_writes_total{kind=\"%s\","
+		    "result=\"failed\"} %llu\n", tables_kind_names[k],
+		    GET(m.tables_writes[k][0]));
+	}
+	ms = GET(m.tables_current_ms);
+	family(&o, "mailswitch_tables_current_timestamp_seconds", "gauge",
+	    "When the tables last held the directory's copy, in Unix time "
+	    "(0: no tables, or not yet).");
+	out_decimal(&o, "mailswitch_tables_current_timestamp_seconds",
+	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000), 3);
 
 	ms = GET(m.loaded_ms);
 	family(&o, "mailswitch_config_loaded_timestamp_seconds", "gauge",

@@ -93,6 +93,30 @@ void	metrics_message(metrics_result_t result);
 /* Counts one replica sync of kind (ok: 1, failed: 0).  Thread-safe. */
 void	metrics_replica_sync(metrics_sync_kind_t kind, int ok);
 
+/* The kinds of write of the tables mode (tables_writer.h). */
+typedef enum metrics_tables_kind {
+	METRICS_TABLES_FULL,		/* every table written whole */
+	METRICS_TABLES_UPDATE,		/* the keys that changed */
+	METRICS_TABLES_KIND_COUNT
+} metrics_tables_kind_t;
+
+/* The maps of the tables mode, in tables.h's order. */
+#define METRICS_TABLES_MAPS	3
+
+/*
+ * Counts one write of the tables of kind (ok: 1, failed: 0) and, when it
+ * succeeded, sets the entries of each map (entries[METRICS_TABLES_MAPS],
+ * access, virtual, generic).  Thread-safe.
+ */
+void	metrics_tables_write(metrics_tables_kind_t kind, int ok,
+	    const size_t *entries);
+
+/*
+ * Records when the tables were last found to hold the directory's copy
+ * (the Unix time, in milliseconds; 0: never, or no tables).  Thread-safe.
+ */
+void	metrics_tables_current(int64_t unix_ms);
+
 /* Counts one SIGHUP reload (ok: 1, failed: 0).  Thread-safe. */
 void	metrics_reload(int ok);
 

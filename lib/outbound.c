@@ -106,8 +106,9 @@ outbound_map_address(void *arg, const char *spec, char *out, size_t outlen)
 }
 
 /*
- * Drops the steps from mark on and defers the plan with 451 4.3.0 and a
- * warning about what could not be resolved.  Returns 0, or -1 (memory).
+ * Drops the steps from mark on and defers the plan with the directory
+ * error's reply (451 4.3.0) and a warning about what could not be
+ * resolved.  Returns 0, or -1 (memory).
  */
 static int
 outbound_defer(plan_t *plan, size_t mark, const char *what,
@@ -115,12 +116,11 @@ outbound_defer(plan_t *plan, size_t mark, const char *what,
 {
 	plan_truncate(plan, mark);
 	plan->defer = true;
-	plan->rcode = "451";
-	plan->xcode = "4.3.0";
-	plan->text = "Temporary lookup failure";
+	plan_reply(plan, reason_reply(REASON_DIRECTORY_ERROR));
 	return plan_add(plan, PLAN_LOG, NULL, NULL, 0, LOG_WARNING,
-	    "defer %s 451 4.3.0 temporary lookup failure%s%s%s", what,
-	    v->detail[0] ? " (" : "", v->detail, v->detail[0] ? ")" : "");
+	    "defer %s %s %s %s%s%s%s", what, plan->rcode, plan->xcode,
+	    reason_phrase(REASON_DIRECTORY_ERROR), v->detail[0] ? " (" : "",
+	    v->detail, v->detail[0] ? ")" : "");
 }
 
 /* The steps of the kept header fields; the envelope is done by the caller. */

@@ -102,6 +102,16 @@ plan_refused(plan_t *p, const char *fmt, ...)
 }
 
 void
+plan_reply(plan_t *p, reason_reply_t reply)
+{
+	const reason_smtp_t *smtp = reason_smtp(reply);
+
+	p->rcode = smtp->rcode;
+	p->xcode = smtp->xcode;
+	p->text = smtp->text;
+}
+
+void
 plan_truncate(plan_t *p, size_t n)
 {
 	while (p->nsteps > n)

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reason.h"
+
 typedef enum plan_kind {
 	PLAN_LOG,		/* only the log line */
 	PLAN_DELRCPT,		/* remove recipient `name` (as the MTA stored it) */
@@ -60,6 +62,12 @@ int	plan_add(plan_t *p, plan_kind_t kind, const char *name,
 /* Sets the `refused` line of the last step.  Returns 0, or -1 (memory). */
 int	plan_refused(plan_t *p, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Sets the reply of a plan that defers or rejects the message: the codes
+ * and text of reply (reason.h's table; the text names no recipient).
+ */
+void	plan_reply(plan_t *p, reason_reply_t reply);
 
 /* Drops the steps from index n on (to undo a half-made part of a plan). */
 void	plan_truncate(plan_t *p, size_t n);

@@ -141,6 +141,17 @@ replica_state_lookup(replica_state_t *st, int by_target, const char *key,
 	return 1;
 }
 
+dir_index_t *
+replica_state_hold(replica_state_t *st)
+{
+	dir_index_t	*ix;
+
+	pthread_rwlock_rdlock(&st->ixlock);
+	ix = dir_index_hold(st->ix);
+	pthread_rwlock_unlock(&st->ixlock);
+	return ix;
+}
+
 int64_t
 replica_state_last_ok(const replica_state_t *st)
 {

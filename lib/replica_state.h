@@ -81,6 +81,12 @@ int	replica_state_lookup(replica_state_t *st, int by_target,
 	    int *rc);
 
 /*
+ * Returns a reference to the index lookups read now (release it with
+ * dir_index_release()), or NULL when there is none yet.
+ */
+dir_index_t *replica_state_hold(replica_state_t *st);
+
+/*
  * Returns the clock_ms() time (clock.h) of the last good sync (or the one
  * adopted), or 0 when there was none yet.
  */

@@ -17,21 +17,34 @@
 
 #define RESOLVE_CHAIN_MAX	128	/* addresses of a chain, max_hops <= 100 */
 
-/* Fills a REJECT / TEMPFAIL verdict whose reply text is "<addr>: what". */
+/*
+ * Fills a REJECT / TEMPFAIL verdict with reply (reason.h's table): its
+ * codes, and its text after "<addr>: ".
+ */
 static resolve_action_t
 resolve_fail(rcpt_verdict_t *v, resolve_action_t action, reason_t reason,
-    const char *rcode, const char *xcode, const char *what)
+    reason_reply_t reply)
 {
+	const reason_smtp_t *smtp = reason_smtp(reply);
+
 	v->action = action;
 	v->reason = reason;
-	v->rcode = rcode;
-	v->xcode = xcode;
+	v->reply = reply;
+	v->rcode = smtp->rcode;
+	v->xcode = smtp->xcode;
 	if (v->original.text[0] != '\0')
 		snprintf(v->text, sizeof(v->text), "<%s>: %.200s",
-		    v->original.text, what);
+		    v->original.text, smtp->text);
 	else
-		snprintf(v->text, sizeof(v->text), "%s", what);
+		snprintf(v->text, sizeof(v->text), "%s", smtp->text);
 	return action;
+}
+
+/* Refuses v for reason with the reply the reason table gives it. */
+static resolve_action_t
+resolve_refuse(rcpt_verdict_t *v, reason_t reason)
+{
+	return resolve_fail(v, RESOLVE_REJECT, reason, reason_reply(reason));
 }
 
 static resolve_action_t
@@ -60,8 +73,8 @@ resolve_directory_error(const config_t *cfg, rcpt_verdict_t *v)
 {
 	if (cfg->on_directory_error == DIRERR_ACCEPT)
 		return resolve_keep(v, REASON_DIRECTORY_ERROR);
-	return resolve_fail(v, RESOLVE_TEMPFAIL, REASON_DIRECTORY_ERROR, "451",
-	    "4.3.0", "Temporary lookup failure");
+	return resolve_fail(v, RESOLVE_TEMPFAIL, REASON_DIRECTORY_ERROR,
+	    reason_reply(REASON_DIRECTORY_ERROR));
 }
 
 static resolve_action_t
@@ -70,8 +83,7 @@ resolve_ambiguous(rcpt_verdict_t *v, const char *key, const dir_result_t *res)
 	snprintf(v->detail, sizeof(v->detail),
 	    "%s is a proxy address of %zu entries: %s, %s", key, res->count,
 	    res->entries[0].dn, res->entries[1].dn);
-	return resolve_fail(v, RESOLVE_REJECT, REASON_AMBIGUOUS, "550", "5.1.4",
-	    "Recipient address rejected: ambiguous");
+	return resolve_refuse(v, REASON_AMBIGUOUS);
 }
 
 /* Notes in v that res is a stale answer; the oldest one counts. */
@@ -145,8 +157,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 			snprintf(v->detail, sizeof(v->detail),
 			    "%.480s leads back to %.480s", v->original.text,
 			    cur.text);
-			resolve_fail(v, RESOLVE_REJECT, REASON_LOOP, "554",
-			    "5.4.6", "Routing loop detected");
+			resolve_refuse(v, REASON_LOOP);
 			goto done;
 		}
 		if (!resolve_is_directory_domain(cfg, &cur))
@@ -173,8 +184,7 @@ resolve_chain(const config_t *cfg, directory_t *dir, rcpt_verdict_t *v,
 			dir_result_free(&res);
 			snprintf(v->detail, sizeof(v->detail),
 			    "more than %d contacts in a chain", cfg->max_hops);
-			resolve_fail(v, RESOLVE_REJECT, REASON_LOOP, "554",
-			    "5.4.6", "Routing loop detected");
+			resolve_refuse(v, REASON_LOOP);
 			goto done;
 		}
 		if ((seen[nseen] = strdup(cur.key)) == NULL) {
@@ -215,8 +225,7 @@ resolve_unknown(const domain_t *domain, rcpt_verdict_t *v)
 	size_t		 n;
 
 	if (domain->authority == AUTHORITY_AUTHORITATIVE)
-		return resolve_fail(v, RESOLVE_REJECT, REASON_UNKNOWN, "550",
-		    "5.1.1", "Recipient address rejected: User unknown");
+		return resolve_refuse(v, REASON_UNKNOWN);
 	if (domain->forward_to == NULL)
 		return resolve_keep(v, REASON_RELAY);
 	if (addr_with_domain(&v->original, domain->forward_to, &to, err,
@@ -224,8 +233,8 @@ resolve_unknown(const domain_t *domain, rcpt_verdict_t *v)
 		n = strlen(v->detail);
 		snprintf(v->detail + n, sizeof(v->detail) - n, "%sforward_to: %s",
 		    n > 0 ? "; " : "", err);
-		return resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "553",
-		    "5.1.3", "Recipient address rejected: too long to forward");
+		return resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX,
+		    REASON_REPLY_TOO_LONG);
 	}
 	return resolve_to(v, &to, REASON_FORWARD);
 }
@@ -247,7 +256,6 @@ resolve_x500_entry(const config_t *cfg, directory_t *dir,
 	rcpt_verdict_t	*sub;
 	reason_t	 reason = e->target != NULL ? REASON_X500_CONTACT :
 			    REASON_X500_MAILBOX;
-	const char	*what;
 	size_t		 n;
 
 	snprintf(v->detail, sizeof(v->detail), "X500:%.400s: %.300s%s%.254s",
@@ -282,13 +290,7 @@ resolve_x500_entry(const config_t *cfg, directory_t *dir,
 	case RESOLVE_REJECT:
 	case RESOLVE_TEMPFAIL:
 		/* the reply names v's address, not the primary */
-		what = sub->text;
-		n = strlen(sub->original.text);
-		if (what[0] == '<' && strncmp(what + 1, sub->original.text,
-		    n) == 0 && strncmp(what + 1 + n, ">: ", 3) == 0)
-			what += n + 4;
-		resolve_fail(v, sub->action, sub->reason, sub->rcode,
-		    sub->xcode, what);
+		resolve_fail(v, sub->action, sub->reason, sub->reply);
 		break;
 	case RESOLVE_KEEP:
 	case RESOLVE_REWRITE:
@@ -369,8 +371,7 @@ resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
 	default:
 		v->original.text[0] = v->original.key[0] = '\0';
 		snprintf(v->detail, sizeof(v->detail), "%s", err);
-		return resolve_fail(v, RESOLVE_REJECT, REASON_SYNTAX, "501", "5.1.3",
-		    "Bad recipient address syntax");
+		return resolve_refuse(v, REASON_SYNTAX);
 	}
 	domain = domains_match(cfg->domains, addr_domain_key(&v->original));
 	if (domain == NULL)

@@ -29,9 +29,12 @@ typedef struct rcpt_verdict {
 	addr_t		 address;	/* KEEP: the original; REWRITE: the new one */
 	reason_t	 reason;	/* why (reason.h: its log word, metric
 					   label, phrase and log level) */
+	reason_reply_t	 reply;		/* REJECT / TEMPFAIL: the reply of
+					   reason.h's table, whose codes ... */
 	const char	*rcode;		/* "550" ... for REJECT / TEMPFAIL */
 	const char	*xcode;		/* "5.1.1" ... */
-	char		 text[RESOLVE_TEXT_MAX];	/* reply text after the codes */
+	char		 text[RESOLVE_TEXT_MAX];	/* ... and text ("<a>: "
+					   first) these are */
 	char		 detail[1024];	/* directory error or other detail, or "";
 					   ends in "stale answer, N s old"
 					   when stale is set */

@@ -5,13 +5,15 @@
  * NUL, CR or LF); then the key goes to resolve_rcpt() (access, virtual) or
  * resolve_sender() (generic) and the verdict becomes the map's reply, as in
  * the table of SPEC section 6.  The replies depend on the verdict's action
- * and codes; the one place that reads the reason is
- * sockmap_accepted_failure().
+ * and reply (its codes and access(5) text are reason.h's); the one place
+ * that reads the reason is sockmap_accepted_failure().
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "log.h"
 #include "sockmap.h"
 
 _Static_assert(SOCKMAP_TEXT_MAX <= SOCKMAP_REPLY_MAX,
@@ -32,23 +34,6 @@ static const char *const sockmap_status_names[] = {
 	[SOCKMAP_NOTFOUND] = "NOTFOUND",
 	[SOCKMAP_TEMP] = "TEMP",
 	[SOCKMAP_PERM] = "PERM",
-};
-
-/*
- * The access(5) action for each refusal of SPEC section 1: the codes and
- * the text after Postfix's own "<a>: Recipient address rejected: ".
- */
-static const struct sockmap_refusal {
-	const char	*rcode;
-	const char	*xcode;
-	const char	*text;
-} sockmap_refusals[] = {
-	{ "550", "5.1.1", "User unknown" },
-	{ "554", "5.4.6", "Routing loop detected" },
-	{ "550", "5.1.4", "ambiguous" },
-	{ "501", "5.1.3", "Bad recipient address syntax" },
-	{ "553", "5.1.3", "too long to forward" },	/* forward_to overflow */
-	{ "451", "4.3.0", "Temporary lookup failure" },
 };
 
 const char *
@@ -147,40 +132,31 @@ sockmap_accepted_failure(const rcpt_verdict_t *v)
 	return v->action == RESOLVE_KEEP && v->reason == REASON_DIRECTORY_ERROR;
 }
 
-/* The access(5) action text of a refusal: from the table, else from v->text. */
-static const char *
-sockmap_refusal_text(const rcpt_verdict_t *v)
+const char *
+sockmap_access_action(const rcpt_verdict_t *v, char *buf, size_t len)
 {
-	const char	*t = v->text;
-	size_t		 n = strlen(v->original.text);
+	const reason_smtp_t *smtp = reason_smtp(v->reply);
 
-	for (size_t i = 0; i < sizeof(sockmap_refusals) /
-	    sizeof(sockmap_refusals[0]); i++)
-		if (strcmp(v->rcode, sockmap_refusals[i].rcode) == 0 &&
-		    strcmp(v->xcode, sockmap_refusals[i].xcode) == 0)
-			return sockmap_refusals[i].text;
-	/* a refusal of a kind this table does not know: "<a>: " is Postfix's */
-	if (n > 0 && t[0] == '<' && strncmp(t + 1, v->original.text, n) == 0 &&
-	    strncmp(t + 1 + n, ">: ", 3) == 0)
-		t += n + 4;
-	if (strncmp(t, "Recipient address rejected: ", 28) == 0)
-		t += 28;
-	return t;
+	if ((v->action != RESOLVE_REJECT && v->action != RESOLVE_TEMPFAIL) ||
+	    smtp->rcode == NULL)	/* resolve.h promises one */
+		return NULL;
+	snprintf(buf, len, "%s %s %s", smtp->rcode, smtp->xcode, smtp->access);
+	return buf;
 }
 
 static sockmap_status_t
 sockmap_access(sockmap_result_t *res)
 {
-	const rcpt_verdict_t *v = &res->verdict;
+	char		 action[SOCKMAP_TEXT_MAX];
 
-	switch (v->action) {
+	switch (res->verdict.action) {
 	case RESOLVE_TEMPFAIL:
 	case RESOLVE_REJECT:
-		if (v->rcode == NULL || v->xcode == NULL)	/* resolve.h promises them */
+		if (sockmap_access_action(&res->verdict, action,
+		    sizeof(action)) == NULL)
 			return sockmap_set(res, SOCKMAP_TEMP,
 			    "TEMP refusal without a reply code");
-		return sockmap_set(res, SOCKMAP_OK, "OK %s %s %s", v->rcode,
-		    v->xcode, sockmap_refusal_text(v));
+		return sockmap_set(res, SOCKMAP_OK, "OK %s", action);
 	default:
 		return sockmap_notfound(res);
 	}
@@ -202,8 +178,104 @@ sockmap_rewrite(sockmap_result_t *res)
 	}
 }
 
-sockmap_status_t
-sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
+/*
+ * Sets the log line of res: its level, then the text made by fmt -- only
+ * when a line at that level would be written (log_enabled()); else the
+ * text is empty, and a request at the usual level costs no formatting.
+ */
+static void __attribute__((format(printf, 3, 4)))
+sockmap_log_set(sockmap_result_t *res, int level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	res->log_level = level;
+	res->log[0] = '\0';
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(res->log, sizeof(res->log), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The log line of an answered request: a refused request, a directory
+ * failure, nothing happened (at debug level, unless the answer was stale),
+ * a refusal (the access map) or a rewrite.
+ */
+static void
+sockmap_log(sockmap_result_t *res)
+{
+	const rcpt_verdict_t	*v = &res->verdict;
+	const char		*map = sockmap_map_name(res->map);
+	const char		*what = res->map == SOCKMAP_GENERIC ? "address" :
+	    "rcpt";
+	const char		*detail = v->detail;
+	const char		*open = detail[0] ? " (" : "";
+	const char		*close = detail[0] ? ")" : "";
+
+	if (res->status == SOCKMAP_PERM)
+		sockmap_log_set(res, LOG_WARNING, "refused request \"%s\": %s",
+		    res->key, res->why != NULL ? res->why : "malformed");
+	else if (res->directory_error)
+		sockmap_log_set(res, LOG_WARNING, "%s %s=<%s> %s%s%s%s", map,
+		    what, res->key, res->status == SOCKMAP_NOTFOUND ?
+		    "unchanged directory" : "temporary lookup failure", open,
+		    detail, close);
+	else if (res->quiet)	/* a stale answer is worth saying, unchanged as it is */
+		sockmap_log_set(res, v->stale ? LOG_INFO : LOG_DEBUG,
+		    "%s %s=<%s> unchanged %s%s%s%s", map, what, res->key,
+		    reason_name(v->reason), open, detail, close);
+	else if (res->map == SOCKMAP_ACCESS)
+		sockmap_log_set(res, reason_log_level(v->reason),
+		    "reject rcpt=<%s> %s %s %s%s%s%s", res->key, v->rcode,
+		    v->xcode, reason_phrase(v->reason), open, detail, close);
+	else
+		sockmap_log_set(res, LOG_INFO, "%s=<%s> -> <%s> %s%s%s%s%s",
+		    what, v->original.text, v->address.text,
+		    reason_name(v->reason),
+		    res->map == SOCKMAP_GENERIC ? " outbound" : "", open, detail,
+		    close);
+}
+
+/*
+ * What to count of an answered request (README "Metrics"): Postfix asks
+ * the access map at RCPT and the virtual map only for a recipient it
+ * accepted, so a refusal is counted at the access map and every other
+ * verdict (the rewrites, unchanged, tempfail) at the virtual map; a
+ * generic answer is an outbound decision.  A PERM (no decision) is not
+ * counted.
+ */
+static void
+sockmap_count(sockmap_result_t *res)
+{
+	const rcpt_verdict_t	*v = &res->verdict;
+	bool			 refused = v->action == RESOLVE_REJECT ||
+				    v->action == RESOLVE_TEMPFAIL;
+
+	res->tempfail = v->action == RESOLVE_TEMPFAIL;
+	res->direction = res->map == SOCKMAP_GENERIC ? METRICS_OUTBOUND :
+	    METRICS_INBOUND;
+	switch (res->map) {
+	case SOCKMAP_ACCESS:
+		res->count = refused;
+		break;
+	case SOCKMAP_VIRTUAL:
+		res->count = !refused || res->status == SOCKMAP_TEMP;
+		break;
+	case SOCKMAP_GENERIC:
+		res->count = true;
+		break;
+	case SOCKMAP_MAP_NONE:
+		res->count = false;
+		break;
+	}
+	if (res->status == SOCKMAP_PERM)
+		res->count = false;
+}
+
+/* The reply of a checked request (the request's key in res->key). */
+static sockmap_status_t
+sockmap_decide(const config_t *cfg, directory_t *dir, const char *request,
     size_t len, sockmap_result_t *res)
 {
 	char		 key[SOCKMAP_QUERY_MAX + 1];
@@ -254,11 +326,24 @@ sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
 }
 
 sockmap_status_t
+sockmap_reply(const config_t *cfg, directory_t *dir, const char *request,
+    size_t len, sockmap_result_t *res)
+{
+	(void)sockmap_decide(cfg, dir, request, len, res);
+	sockmap_log(res);
+	sockmap_count(res);
+	return res->status;
+}
+
+sockmap_status_t
 sockmap_malformed(const char *why, sockmap_result_t *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->map = SOCKMAP_MAP_NONE;
 	res->why = why != NULL ? why : "malformed";
-	return sockmap_set(res, SOCKMAP_PERM, "PERM bad netstring: %s",
+	(void)sockmap_set(res, SOCKMAP_PERM, "PERM bad netstring: %s",
 	    res->why);
+	sockmap_log(res);
+	sockmap_count(res);
+	return res->status;
 }

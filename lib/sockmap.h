@@ -1,10 +1,11 @@
 /*
  * sockmap.h - Postfix socketmap lookups (socketmap_table(5)) answered by
  * the decisions of resolve.h: the request payload "NAME KEY" in, the reply
- * payload ("OK DATA", "NOTFOUND ", "TEMP REASON", "PERM REASON") and what
- * to log out.  Pure: no sockets, no threads, no logging.  The server that
- * reads the netstrings (netstring.h) and writes the replies is a front end
- * of its own (SPEC section 6).
+ * payload ("OK DATA", "NOTFOUND ", "TEMP REASON", "PERM REASON"), the log
+ * line and its level, and what to count out -- the socketmap's
+ * message_reply_t (message.h).  Pure: no sockets, no threads, no logging.
+ * The server that reads the netstrings (netstring.h), writes the replies,
+ * logs and counts is a front end of its own (SPEC section 6).
  *
  * The maps:
  *   access   a recipient; its refusal of SPEC section 1 as an access(5)
@@ -27,6 +28,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "metrics.h"
 #include "resolve.h"
 
 /* Largest request payload (Postfix's socketmap_max_query is 10,000). */
@@ -39,6 +41,9 @@
 /* Size of sockmap_result_t.key: the key as received, for the log (an
  * encapsulated address whole: ADDR_TEXT_MAX, addr.h). */
 #define SOCKMAP_KEY_MAX		(ADDR_TEXT_MAX + 2)
+/* Size of sockmap_result_t.log: two addresses whole and the verdict's
+ * detail (sizeof(rcpt_verdict_t.detail)) fit. */
+#define SOCKMAP_LOG_MAX		(2 * ADDR_TEXT_MAX + 1280)
 
 typedef enum sockmap_map {
 	SOCKMAP_MAP_NONE,	/* the request named no map (PERM) */
@@ -55,7 +60,7 @@ typedef enum sockmap_status {
 	SOCKMAP_PERM
 } sockmap_status_t;
 
-/* One answered request: the reply to send and what to log. */
+/* One answered request: the reply to send, what to log and to count. */
 typedef struct sockmap_result {
 	sockmap_status_t status;
 	char		 reply[SOCKMAP_TEXT_MAX];	/* the reply payload, NUL-terminated */
@@ -74,6 +79,15 @@ typedef struct sockmap_result {
 					   access map's 451, or accepted) */
 	bool		 close;		/* close the connection after the
 					   reply (PERM) */
+	int		 log_level;	/* syslog level of log */
+	char		 log[SOCKMAP_LOG_MAX];	/* the request's log line, for
+					   after the front end's "socketmap: ";
+					   empty when log_level is not
+					   log_enabled() */
+	bool		 count;		/* a decision to count (README
+					   "Metrics"): verdict.reason, */
+	metrics_direction_t direction;	/* in this direction, */
+	bool		 tempfail;	/* as a temporary failure or not */
 } sockmap_result_t;
 
 /*
@@ -81,8 +95,9 @@ typedef struct sockmap_result {
  * request netstring, "NAME KEY" (NAME access | virtual | generic, exactly
  * one space, a non-empty KEY; no NUL, CR or LF anywhere; len at most
  * SOCKMAP_QUERY_MAX).  Anything else is answered "PERM <reason>" with
- * res->close set.  Keys are matched case-insensitively.  Fills *res and
- * returns res->status.  Thread-safe when dir is.
+ * res->close set.  Keys are matched case-insensitively.  Fills *res (the
+ * reply, the log line and its level, what to count) and returns
+ * res->status.  Thread-safe when dir is.
  */
 sockmap_status_t sockmap_reply(const config_t *cfg, directory_t *dir,
 	    const char *request, size_t len, sockmap_result_t *res);
@@ -90,10 +105,19 @@ sockmap_status_t sockmap_reply(const config_t *cfg, directory_t *dir,
 /*
  * Fills *res with the reply to a request that is no netstring at all
  * (netstring_feed() said NETSTRING_BAD; why is netstring_strerror()'s
- * text, or NULL): "PERM bad netstring: <why>", res->close set.  Returns
- * SOCKMAP_PERM.  Thread-safe.
+ * text, or NULL): "PERM bad netstring: <why>", res->close set, its log
+ * line, nothing to count.  Returns SOCKMAP_PERM.  Thread-safe.
  */
 sockmap_status_t sockmap_malformed(const char *why, sockmap_result_t *res);
+
+/*
+ * Writes into buf (size len) the access(5) action of a REJECT or TEMPFAIL
+ * verdict, as the access map answers it ("550 5.1.1 User unknown"), and
+ * returns buf; returns NULL for any other verdict.  The lmdb tables
+ * (tables.h) write the same action.  Thread-safe.
+ */
+const char *sockmap_access_action(const rcpt_verdict_t *v, char *buf,
+	    size_t len);
 
 /* Returns the map's name ("access" ... or "-" for SOCKMAP_MAP_NONE). */
 const char *sockmap_map_name(sockmap_map_t map);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "callbacks.h"
 #include "log.h"
@@ -39,6 +40,27 @@ typedef struct conn {
 
 static atomic_int	messages_in_flight;
 static atomic_bool	stopping;
+
+int
+callbacks_open(const char *spec, char *err, size_t errlen)
+{
+	if (smfi_setconn((char *)(uintptr_t)spec) != MI_SUCCESS ||
+	    smfi_register(callbacks_filter) != MI_SUCCESS) {
+		snprintf(err, errlen, "cannot register the milter on %s", spec);
+		return EX_SOFTWARE;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		snprintf(err, errlen, "cannot open socket %s", spec);
+		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
+int
+callbacks_run(void)
+{
+	return smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}
 
 int
 callbacks_in_flight(void)

@@ -1,7 +1,8 @@
 /*
  * daemon.c - the daemon's life from start to a clean stop, for every front
- * end: the socket, detaching, the pidfile, privileges, the signal and
- * reload threads, and the drain of the messages in flight on SIGTERM.
+ * end of frontend.h's table: the sockets, detaching, the pidfile,
+ * privileges, the signal and reload threads, and the drain of the work in
+ * flight on SIGTERM.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -9,12 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "callbacks.h"
 #include "daemon.h"
+#include "frontend.h"
 #include "interpose.h"
 #include "log.h"
-#include "metrics_http.h"
-#include "socketmap.h"
 #include "startup_keys.h"
+#include "tables_thread.h"
 
 #define STOP_WAIT_SECONDS 300	/* longest wait for messages in flight */
 
@@ -131,19 +129,21 @@ daemon_started(int status)
 	}
 }
 
-/* Becomes pw once the socket is open; root only.  Returns -1 (logged). */
+/*
+ * Becomes pw once the sockets are open (handing it those that are files);
+ * root only.  Returns -1 (logged).
+ */
 static int
-drop_privileges(const struct passwd *pw, const char *milter_path,
-    const char *socketmap_path)
+drop_privileges(const struct passwd *pw, const config_t *cfg)
 {
-	const char	*paths[] = { milter_path, socketmap_path };
+	const char	*path;
 
-	for (size_t k = 0; k < 2; k++)
-		if (paths[k] != NULL &&
-		    (chown(paths[k], pw->pw_uid, pw->pw_gid) == -1 ||
-		    chmod(paths[k], 0660) == -1)) {
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if ((path = unix_socket_path(frontend_get(id)->spec(cfg))) !=
+		    NULL && (chown(path, pw->pw_uid, pw->pw_gid) == -1 ||
+		    chmod(path, 0660) == -1)) {
 			log_msg(LOG_ERR, "cannot hand socket %s to %s: %s",
-			    paths[k], pw->pw_name, strerror(errno));
+			    path, pw->pw_name, strerror(errno));
 			return -1;
 		}
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
@@ -238,25 +238,84 @@ reload_request(void)
 	pthread_mutex_unlock(&reload_lock);
 }
 
-/* Waits, bounded, until no message is between MAIL FROM and its end. */
+/* Returns how much work the front ends have in flight, all told. */
+static int
+in_flight(void)
+{
+	int	 n = 0;
+
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if (frontend_get(id)->in_flight != NULL)
+			n += frontend_get(id)->in_flight();
+	return n;
+}
+
+/*
+ * Writes the kinds of work in flight into buf: "message or socketmap
+ * request" (with plural "s": "messages or socketmap requests"), or with
+ * counts ("3 message(s) and 0 socketmap request(s)").
+ */
 static void
-wait_for_messages(void)
+describe_work(char *buf, size_t len, const char *plural, bool counts)
+{
+	const char	*sep = "";
+	size_t		 o = 0;
+	int		 n;
+
+	buf[0] = '\0';
+	for (int id = 0; id < FRONTEND_COUNT && o < len; id++) {
+		const frontend_t *f = frontend_get(id);
+
+		if (f->in_flight == NULL)
+			continue;
+		if (counts)
+			n = snprintf(buf + o, len - o, "%s%d %s(s)", sep,
+			    f->in_flight(), f->work);
+		else
+			n = snprintf(buf + o, len - o, "%s%s%s", sep, f->work,
+			    plural);
+		o = n < 0 ? len : o + (size_t)n;
+		sep = counts ? " and " : " or ";
+	}
+}
+
+/* Waits, bounded, until no front end has work in flight. */
+static void
+wait_for_work(void)
 {
 	struct timespec	 tick = { 0, 100 * 1000 * 1000 };
+	char		 work[256];
 	int		 n;
 
 	for (int i = 0; i < STOP_WAIT_SECONDS * 10; i++) {
-		if ((n = callbacks_in_flight() + socketmap_in_flight()) <= 0)
+		if ((n = in_flight()) <= 0)
 			return;
-		if (i % 50 == 0)
-			log_msg(LOG_INFO, "stopping: waiting for %d message%s "
-			    "or socketmap request%s in flight", n,
-			    n == 1 ? "" : "s", n == 1 ? "" : "s");
+		if (i % 50 == 0) {
+			describe_work(work, sizeof(work), n == 1 ? "" : "s",
+			    false);
+			log_msg(LOG_INFO, "stopping: waiting for %d %s in flight",
+			    n, work);
+		}
 		nanosleep(&tick, NULL);
 	}
-	log_msg(LOG_WARNING, "stopping with %d message(s) and %d socketmap "
-	    "request(s) still in flight", callbacks_in_flight(),
-	    socketmap_in_flight());
+	describe_work(work, sizeof(work), "", true);
+	log_msg(LOG_WARNING, "stopping with %s still in flight", work);
+}
+
+/*
+ * Stops the front ends: those that take work first, then, once their work
+ * in flight is done (or the wait is over), those that only serve.
+ */
+static void
+stop_frontends(void)
+{
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if (!frontend_get(id)->stop_after_drain)
+			frontend_get(id)->stop();
+	wait_for_work();
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if (frontend_get(id)->stop_after_drain)
+			frontend_get(id)->stop();
 }
 
 /*
@@ -279,11 +338,8 @@ signal_thread(void *arg)
 		}
 		log_msg(LOG_INFO, "%s: stopping after %d message(s) in flight",
 		    sig == SIGTERM ? "SIGTERM" : "SIGINT",
-		    callbacks_in_flight());
-		callbacks_stop();
-		socketmap_stop();
-		wait_for_messages();
-		metrics_http_stop();
+		    frontend_get(FRONTEND_MILTER)->in_flight());
+		stop_frontends();
 		/*
 		 * Not smfi_stop(): libmilter's teardown races with its own
 		 * listener (ThreadSanitizer sees its mutexes destroyed while
@@ -312,39 +368,29 @@ daemon_lookup_user(const config_t *cfg, struct passwd **pw, char *err,
 }
 
 /*
- * Opens the milter's socket, detaches (unless foreground), writes the
- * pidfile and becomes the configured user.  Returns EX_OK or the exit
- * status of what failed (logged).
+ * Opens the sockets of the front ends that are on, detaches (unless
+ * foreground), writes the pidfile and becomes the configured user.
+ * Returns EX_OK or the exit status of what failed (logged).
  */
 static int
-open_milter(const config_t *cfg, bool foreground)
+open_frontends(const config_t *cfg, bool foreground)
 {
 	struct passwd	*pw;
 	char		 err[CONFIG_ERR_MAX];
+	int		 status;
 
 	if (daemon_lookup_user(cfg, &pw, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "%s", err);
 		return EX_CONFIG;
 	}
-	if (cfg->socket[0] != '\0' &&
-	    (smfi_setconn((char *)(uintptr_t)cfg->socket) != MI_SUCCESS ||
-	    smfi_register(callbacks_filter) != MI_SUCCESS)) {
-		log_msg(LOG_ERR, "cannot register the milter on %s", cfg->socket);
-		return EX_SOFTWARE;
-	}
-	if (cfg->socket[0] != '\0' && smfi_opensocket(true) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot open socket %s", cfg->socket);
-		return EX_UNAVAILABLE;
-	}
-	if (cfg->socketmap[0] != '\0' &&
-	    socketmap_open(cfg->socketmap, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "%s", err);
-		return EX_UNAVAILABLE;
-	}
-	if (cfg->metrics[0] != '\0' &&
-	    metrics_http_open(cfg->metrics, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "%s", err);
-		return EX_UNAVAILABLE;
+	for (int id = 0; id < FRONTEND_COUNT; id++) {
+		const frontend_t *f = frontend_get(id);
+
+		if (frontend_on(f, cfg) &&
+		    (status = f->open(f->spec(cfg), err, sizeof(err))) != EX_OK) {
+			log_msg(LOG_ERR, "%s", err);
+			return status;
+		}
 	}
 	if (!foreground && daemon_detach() == -1) {
 		log_msg(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
@@ -352,10 +398,29 @@ open_milter(const config_t *cfg, bool foreground)
 	}
 	if (cfg->pidfile[0] != '\0' && write_pidfile(cfg->pidfile) == -1)
 		return EX_CANTCREAT;
-	if (pw != NULL && (drop_privileges(pw, unix_socket_path(cfg->socket),
-	    unix_socket_path(cfg->socketmap)) == -1))
+	if (pw != NULL && drop_privileges(pw, cfg) == -1)
 		return EX_NOPERM;
 	return EX_OK;
+}
+
+/*
+ * Writes where the front ends listen into buf: "milter on unix:/x,
+ * socketmap on (none), metrics on (none)".
+ */
+static void
+describe_frontends(const config_t *cfg, char *buf, size_t len)
+{
+	size_t	 o = 0;
+	int	 n;
+
+	buf[0] = '\0';
+	for (int id = 0; id < FRONTEND_COUNT && o < len; id++) {
+		const frontend_t *f = frontend_get(id);
+
+		n = snprintf(buf + o, len - o, "%s%s on %s", id > 0 ? ", " : "",
+		    f->name, frontend_on(f, cfg) ? f->spec(cfg) : "(none)");
+		o = n < 0 ? len : o + (size_t)n;
+	}
 }
 
 int
@@ -365,7 +430,8 @@ daemon_run(runtime_t *rt, const char *config_path,
 	static sigset_t	 set;	/* the signal thread's, for as long as it runs */
 	const config_t	*cfg = runtime_config(rt);
 	pthread_t	 tid;
-	bool		 milter, socketmap;
+	char		 listening[8192];	/* as long as a log line */
+	bool		 on[FRONTEND_COUNT];
 	int		 status;
 
 	daemon_config_path = config_path;
@@ -376,7 +442,7 @@ daemon_run(runtime_t *rt, const char *config_path,
 		runtime_release(rt);
 		return EX_OSERR;
 	}
-	status = open_milter(cfg, foreground);
+	status = open_frontends(cfg, foreground);
 	if (!foreground) {
 		daemon_started(status);
 		log_open("mailswitch", cfg->syslog_facility,
@@ -394,16 +460,15 @@ daemon_run(runtime_t *rt, const char *config_path,
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_msg(LOG_INFO, "mailswitch %s started: milter on %s, socketmap on %s, "
-	    "metrics on %s (%zu domains, %s directory)", MAILSWITCH_VERSION,
-	    cfg->socket[0] ? cfg->socket : "(none)",
-	    cfg->socketmap[0] ? cfg->socketmap : "(none)",
-	    cfg->metrics[0] ? cfg->metrics : "(none)",
+	describe_frontends(cfg, listening, sizeof(listening));
+	log_msg(LOG_INFO, "mailswitch %s started: %s, tables in %s (%zu "
+	    "domains, %s directory)", MAILSWITCH_VERSION, listening,
+	    cfg->tables.path[0] ? cfg->tables.path : "(none)",
 	    domains_count(cfg->domains),
 	    directory_backend_name(runtime_directory(rt)));
-	milter = cfg->socket[0] != '\0';
-	socketmap = cfg->socketmap[0] != '\0';
-	runtime_install(rt);		/* rt now belongs to the runtime */
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		on[id] = frontend_on(frontend_get(id), cfg);
+	runtime_install(rt);		/* rt and cfg now belong to the runtime */
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the reload thread");
 		return EX_OSERR;
@@ -414,20 +479,25 @@ daemon_run(runtime_t *rt, const char *config_path,
 	 * them started (pthread_create() orders the two; a signal that comes
 	 * meanwhile waits, blocked, for the thread).
 	 */
-	if (socketmap && socketmap_start() == -1)
-		return EX_OSERR;
-	if (metrics_http_start() == -1)
-		return EX_OSERR;
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if (on[id] && frontend_get(id)->start != NULL &&
+		    frontend_get(id)->start() == -1)
+			return EX_OSERR;
 	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
 		log_msg(LOG_ERR, "cannot start the signal thread");
 		return EX_OSERR;
 	}
 	pthread_detach(tid);
-	if (!milter)
-		for (;;)		/* the signal thread ends the process */
-			pause();
-	status = smfi_main() == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
-	stopped();
-	return status;
+	/* not a front end: a writer that follows the running generation */
+	if (tables_thread_start() == -1)
+		return EX_OSERR;
+	for (int id = 0; id < FRONTEND_COUNT; id++)
+		if (on[id] && frontend_get(id)->run != NULL) {
+			status = frontend_get(id)->run();
+			stopped();
+			return status;
+		}
+	for (;;)		/* the signal thread ends the process */
+		pause();
 }
 

@@ -1,7 +1,7 @@
 /*
- * socketmap.c - see socketmap.h.  The protocol (netstrings, the maps) is
- * lib/netstring.c and lib/sockmap.c; this file has the sockets, the
- * threads, the timeouts and the log lines.
+ * socketmap.c - see socketmap.h.  The protocol (netstrings, the maps, the
+ * log lines and what to count) is lib/netstring.c and lib/sockmap.c; this
+ * file has the sockets, the threads and the timeouts.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -168,85 +168,20 @@ socketmap_send(int fd, const sockmap_result_t *res)
 	return n == 0 ? -1 : socketmap_write(fd, out, n);
 }
 
-/* The log line of one answered request. */
+/* Logs an answered request as lib/sockmap.c says. */
 static void
 socketmap_log(const sockmap_result_t *res)
 {
-	const rcpt_verdict_t	*v = &res->verdict;
-	const char		*map = sockmap_map_name(res->map);
-	const char		*what = res->map == SOCKMAP_GENERIC ? "address" :
-	    "rcpt";
-	const char		*detail = v->detail;
-
-	if (res->status == SOCKMAP_PERM) {
-		log_msg(LOG_WARNING, "socketmap: refused request \"%s\": %s",
-		    res->key, res->why != NULL ? res->why : "malformed");
-		return;
-	}
-	if (res->directory_error) {
-		log_msg(LOG_WARNING, "socketmap: %s %s=<%s> %s%s%s%s", map,
-		    what, res->key, res->status == SOCKMAP_NOTFOUND ?
-		    "unchanged directory" : "temporary lookup failure",
-		    detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
-		return;
-	}
-	if (res->quiet) {
-		/* a stale answer is worth saying, unchanged as it is */
-		if (v->stale || log_enabled(LOG_DEBUG))
-			log_msg(v->stale ? LOG_INFO : LOG_DEBUG,
-			    "socketmap: %s %s=<%s> unchanged %s%s%s%s", map,
-			    what, res->key, reason_name(v->reason),
-			    detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
-		return;
-	}
-	if (res->map == SOCKMAP_ACCESS)
-		log_msg(reason_log_level(v->reason), "socketmap: reject "
-		    "rcpt=<%s> %s %s %s%s%s%s", res->key, v->rcode, v->xcode,
-		    reason_phrase(v->reason), detail[0] ? " (" : "", detail,
-		    detail[0] ? ")" : "");
-	else
-		log_msg(LOG_INFO, "socketmap: %s=<%s> -> <%s> %s%s%s%s%s",
-		    what, v->original.text, v->address.text,
-		    reason_name(v->reason),
-		    res->map == SOCKMAP_GENERIC ? " outbound" : "",
-		    detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+	log_msg(res->log_level, "socketmap: %s", res->log);
 }
 
-/*
- * Counts the decision of an answered request (README "Metrics"): Postfix
- * asks the access map at RCPT and the virtual map only for a recipient it
- * accepted, so a refusal is counted at the access map and every other
- * verdict (the rewrites, unchanged, tempfail) at the virtual map; a
- * generic answer is an outbound decision.  A PERM (no decision) is not
- * counted.
- */
+/* Counts the decision of an answered request, when lib/sockmap.c says so. */
 static void
 socketmap_count(const sockmap_result_t *res)
 {
-	const rcpt_verdict_t	*v = &res->verdict;
-	bool			 refused = v->action == RESOLVE_REJECT ||
-				    v->action == RESOLVE_TEMPFAIL;
-
-	if (res->status == SOCKMAP_PERM)
-		return;
-	switch (res->map) {
-	case SOCKMAP_ACCESS:
-		if (refused)
-			metrics_decision(METRICS_SOCKETMAP, METRICS_INBOUND,
-			    v->reason, v->action == RESOLVE_TEMPFAIL);
-		break;
-	case SOCKMAP_VIRTUAL:
-		if (!refused || res->status == SOCKMAP_TEMP)
-			metrics_decision(METRICS_SOCKETMAP, METRICS_INBOUND,
-			    v->reason, v->action == RESOLVE_TEMPFAIL);
-		break;
-	case SOCKMAP_GENERIC:
-		metrics_decision(METRICS_SOCKETMAP, METRICS_OUTBOUND,
-		    v->reason, v->action == RESOLVE_TEMPFAIL);
-		break;
-	case SOCKMAP_MAP_NONE:
-		break;
-	}
+	if (res->count)
+		metrics_decision(METRICS_SOCKETMAP, res->direction,
+		    res->verdict.reason, res->tempfail);
 }
 
 /*

@@ -2,7 +2,7 @@
  * smap_rtt.c - round trips of Postfix socketmap lookups on ONE persistent
  * connection, for contrib/bench/modes-bench.sh:
  *
- *	smap_rtt [-n LOOKUPS] [-k KEYS] [-p PATTERN] [-m MAP] IPV4:PORT
+ *	smap_rtt [-n LOOKUPS] [-k KEYS] [-p PATTERN] [-m MAP] IPV4:PORT|unix:PATH
  *
  * First a warm-up pass, "MAP KEY" for each of the KEYS keys (PATTERN with
  * %d = 0 .. KEYS-1, default user%d@contoso.com, map "virtual", KEYS 1000),
@@ -11,7 +11,9 @@
  * the write of the request to the end of the reply.  Every reply must be
  * "OK ...".  Prints the mean, median, p99 and max round trip in
  * microseconds, and the lookups per second; on loopback the round trip is
- * an upper bound of the server's time per lookup.
+ * an upper bound of the server's time per lookup.  The server is a TCP
+ * address (TCP_NODELAY, as Postfix's socketmap client sets none but sends
+ * a request in one write) or a unix socket.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,15 +82,56 @@ static int lookup(int fd, const char *map, const char *key)
 	return strncmp(colon + 1, "OK ", 3) == 0;
 }
 
+/* A connected socket to spec (IPV4:PORT or unix:PATH), or -1. */
+static int connect_to(char *spec)
+{
+	struct timeval tv = { 10, 0 };
+	char *colon;
+	int fd, one = 1;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		struct sockaddr_un sun;
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlen(spec + 5) >= sizeof(sun.sun_path))
+			return -1;
+		strcpy(sun.sun_path, spec + 5);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv)) != 0 ||
+		    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+			return -1;
+		return fd;
+	} else {
+		struct sockaddr_in addr;
+
+		if ((colon = strrchr(spec, ':')) == NULL)
+			return -1;
+		*colon = '\0';
+		memset(&addr, 0, sizeof(addr));
+		addr.sin_family = AF_INET;
+		addr.sin_port = htons(atoi(colon + 1));
+		if (inet_pton(AF_INET, spec, &addr.sin_addr) != 1)
+			return -1;
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+		    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one)) != 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv)) != 0 ||
+		    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+			return -1;
+		return fd;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *pattern = "user%d@contoso.com", *map = "virtual";
 	long n = 100000, keys = 1000, i;
-	struct sockaddr_in addr;
-	struct timeval tv = { 10, 0 };
-	char key[256], *colon;
+	char key[256];
 	double *t, sum = 0, t0, tall;
-	int fd, c, one = 1;
+	int fd, c;
 
 	while ((c = getopt(argc, argv, "n:k:p:m:")) != -1) {
 		switch (c) {
@@ -98,21 +142,11 @@ int main(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 1 || n < 1 || n > 10000000 || keys < 1 ||
-	    (colon = strrchr(argv[optind], ':')) == NULL)
-		goto usage;
-	*colon = '\0';
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons(atoi(colon + 1));
-	if (inet_pton(AF_INET, argv[optind], &addr.sin_addr) != 1)
+	if (optind != argc - 1 || n < 1 || n > 10000000 || keys < 1)
 		goto usage;
 	if ((t = malloc(n * sizeof(*t))) == NULL)
 		return 2;
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+	if ((fd = connect_to(argv[optind])) < 0) {
 		perror("smap_rtt: connect");
 		return 2;
 	}
@@ -144,6 +178,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: smap_rtt [-n LOOKUPS] [-k KEYS] [-p PATTERN] "
-	    "[-m MAP] IPV4:PORT\n");
+	    "[-m MAP] IPV4:PORT|unix:PATH\n");
 	return 64;
 }

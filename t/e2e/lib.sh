@@ -8,7 +8,9 @@
 #	e2e_mailswitch_start BIN CONF # mailswitch on inet:$E2E_MILTER_PORT@127.0.0.1
 #	e2e_postfix_start milter      # Postfix on 127.0.0.1:$E2E_SMTP_PORT
 #
-# Or the socketmap front end (SPEC section 6) instead of the milter:
+# Or the socketmap front end (SPEC section 6) instead of the milter (or
+# the tables mode: e2e_postfix_start_tables DIR, the same with Postfix's
+# lmdb tables in DIR):
 #
 #	e2e_sink_start; e2e_sink_start internet   # two next hops
 #	e2e_socketmap_conf IN OUT     # socket = "", socketmap on
@@ -483,18 +485,42 @@ e2e_postfix_start()
 # master throttles the transport that long (test-socketmap-ldap.sh).
 e2e_postfix_start_socketmap()
 {
-	local port=${1:-$E2E_SOCKETMAP_PORT} c=$E2E_TOP/contrib/postfix d line
+	local port=${1:-$E2E_SOCKETMAP_PORT}
+	e2e_postfix_start_contrib main-socketmap.cf master-socketmap.cf \
+	    "s|socketmap:unix:mailswitch/socketmap\.sock:|socketmap:inet:127.0.0.1:$port:|g" \
+	    "127.0.0.1:$port:access" "127.0.0.1:$port:generic"
+}
+
+# Configure the private Postfix for the tables mode with the tables in DIR
+# and start it, as e2e_postfix_start_socketmap does for the socketmap:
+# contrib/postfix/main-tables.cf and master-tables.cf, with DIR for their
+# folder (/var/lib/mailswitch/postfix, the Debian package's).
+e2e_postfix_start_tables()
+{
+	local dir=$1
+	e2e_postfix_start_contrib main-tables.cf master-tables.cf \
+	    "s|lmdb:/var/lib/mailswitch/postfix/|lmdb:$dir/|g" \
+	    "lmdb:$dir/access" "lmdb:$dir/generic"
+}
+
+# e2e_postfix_start_contrib MAIN MASTER SED MAIN_HAS MASTER_HAS: the
+# private Postfix with contrib/postfix's MAIN and MASTER, each edited by
+# the sed expression SED (which must leave MAIN_HAS in MAIN and
+# MASTER_HAS in MASTER), then the test's own settings (see above); start.
+e2e_postfix_start_contrib()
+{
+	local main=$1 master=$2 edit=$3 main_has=$4 master_has=$5
+	local c=$E2E_TOP/contrib/postfix d line
 	d=$E2E_TMP/postfix
 	e2e_postfix_config ""
 	# contrib's main.cf lines, one parameter per line, through postconf
 	mkdir -p "$d/contrib"
-	sed "s|socketmap:unix:mailswitch/socketmap\.sock:|socketmap:inet:127.0.0.1:$port:|g" \
-	    "$c/main-socketmap.cf" >"$d/contrib/main.cf"
-	grep -q "127.0.0.1:$port:access" "$d/contrib/main.cf" ||
-	    e2e_die "main-socketmap.cf: no socketmap:unix:mailswitch/socketmap.sock:access"
+	sed "$edit" "$c/$main" >"$d/contrib/main.cf"
+	grep -qF "$main_has" "$d/contrib/main.cf" ||
+	    e2e_die "$main: no $main_has after $edit"
 	: >"$d/contrib/master.cf"
 	postconf -c "$d/contrib" -n >"$d/contrib/params" ||
-	    e2e_die "postconf cannot read contrib/postfix/main-socketmap.cf"
+	    e2e_die "postconf cannot read contrib/postfix/$main"
 	while IFS= read -r line; do
 		case $line in
 		config_directory\ =*) continue ;;
@@ -502,10 +528,9 @@ e2e_postfix_start_socketmap()
 		postconf -c "$E2E_POSTFIX_DIR" -e "$line"
 	done <"$d/contrib/params"
 	postconf -c "$E2E_POSTFIX_DIR" -X e2e_recipient_restrictions
-	sed "s|socketmap:unix:mailswitch/socketmap\.sock:|socketmap:inet:127.0.0.1:$port:|g" \
-	    "$c/master-socketmap.cf" >>"$E2E_POSTFIX_DIR/master.cf"
-	grep -q "127.0.0.1:$port:generic" "$E2E_POSTFIX_DIR/master.cf" ||
-	    e2e_die "master-socketmap.cf: no socketmap:unix:mailswitch/socketmap.sock:generic"
+	sed "$edit" "$c/$master" >>"$E2E_POSTFIX_DIR/master.cf"
+	grep -qF "$master_has" "$E2E_POSTFIX_DIR/master.cf" ||
+	    e2e_die "$master: no $master_has after $edit"
 	sed "s/\[mail\.fourthcoffee\.com\]:25/[127.0.0.1]:$E2E_SINK_PORT/g" \
 	    "$c/transport" >"$E2E_POSTFIX_DIR/transport"
 	postmap -c "$E2E_POSTFIX_DIR" "$E2E_POSTFIX_DIR/transport" ||
@@ -517,7 +542,7 @@ e2e_postfix_start_socketmap()
 	    "mynetworks = 127.0.0.0/8, 192.0.2.0/24" \
 	    "service_throttle_time = 3s"
 	[ "$(postconf -c "$E2E_POSTFIX_DIR" -h smtpd_milters)" = "" ] ||
-	    e2e_die "socketmap mode with a milter"
+	    e2e_die "$main with a milter"
 	e2e_postfix_start
 }
 

@@ -56,7 +56,7 @@ state() {
              /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/mailswitch.service \
              /usr/lib/sysusers.d/mailswitch.conf /usr/lib/tmpfiles.d/mailswitch.conf \
              /usr/sbin/mailswitch /usr/share/mailswitch /usr/share/doc/mailswitch \
-             /run/mailswitch /var/spool/postfix/mailswitch; do
+             /run/mailswitch /var/spool/postfix/mailswitch /var/lib/mailswitch; do
         [ -e "$p" ] || [ -L "$p" ] && echo "present $p"
     done
     getent passwd mailswitch | cut -d: -f1,3,4,6,7
@@ -147,7 +147,8 @@ for k in Type=forking User=mailswitch Group=mailswitch UMask=0007 \
          RuntimeDirectory=mailswitch PIDFile=/run/mailswitch/mailswitch.pid \
          NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
          PrivateTmp=yes PrivateDevices=yes CapabilityBoundingSet= \
-         ReadWritePaths=-/var/spool/postfix/mailswitch; do
+         ReadWritePaths=-/var/spool/postfix/mailswitch \
+         ReadWritePaths=-/var/lib/mailswitch/postfix; do
     check "unit: $k" grep -qx "$k" "$unit"
 done
 check "unit: SystemCallFilter=" grep -q '^SystemCallFilter=@system-service' "$unit"
@@ -170,6 +171,8 @@ else bad "unit: every Documentation= resolves"; fi
 tmpf="$work/root/usr/lib/tmpfiles.d/mailswitch.conf"
 check "tmpfiles: the socket folder in Postfix's queue directory" \
     grep -qx 'd /var/spool/postfix/mailswitch 0750 mailswitch mailswitch -' "$tmpf"
+check "tmpfiles: the tables mode's folder" \
+    grep -qx 'd /var/lib/mailswitch/postfix 0755 mailswitch mailswitch -' "$tmpf"
 check "unit: no /usr/local left" sh -c "! grep -q /usr/local '$unit'"
 conf="$work/root/etc/mailswitch/mailswitch.conf"
 check "conf: the milter in Postfix's queue directory" \
@@ -191,6 +194,8 @@ check "the mailswitch user exists (sysusers)" getent passwd mailswitch
 check "the mailswitch group exists (sysusers)" getent group mailswitch
 check "/var/spool/postfix/mailswitch is mailswitch:mailswitch 0750 (tmpfiles)" \
     test "$(stat -c %U:%G:%a /var/spool/postfix/mailswitch 2>/dev/null)" = mailswitch:mailswitch:750
+check "/var/lib/mailswitch/postfix is mailswitch:mailswitch 0755 (tmpfiles)" \
+    test "$(stat -c %U:%G:%a /var/lib/mailswitch/postfix 2>/dev/null)" = mailswitch:mailswitch:755
 if getent passwd postfix >/dev/null; then
     check "the postfix user is in the mailswitch group" \
         sh -c "id -Gn postfix | tr ' ' '\n' | grep -qx mailswitch"
@@ -222,6 +227,7 @@ if [ "$user_before" = no ]; then
     getent group mailswitch >/dev/null && groupdel mailswitch >/dev/null 2>&1
 fi
 check "purge removed /var/spool/postfix/mailswitch" test ! -e /var/spool/postfix/mailswitch
+check "purge removed /var/lib/mailswitch" test ! -e /var/lib/mailswitch
 check "purge took postfix out of the mailswitch group" sh -c \
     "! getent group mailswitch | cut -d: -f4 | tr , '\n' | grep -qx postfix"
 [ "$run_before" = no ] && rm -rf /run/mailswitch

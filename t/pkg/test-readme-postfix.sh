@@ -2,9 +2,10 @@
 # t/pkg/test-readme-postfix.sh SOURCE-DIR -- README's Postfix lines are
 # contrib/postfix/'s, and paste as they stand.
 #
-# For each mode (milter, socketmap) the block of `postconf` commands in
-# README must set exactly the settings of contrib/postfix/ (main.cf, or
-# main-socketmap.cf and master-socketmap.cf) and the connectors of
+# For each mode (milter, socketmap, tables) the block of `postconf`
+# commands in README must set exactly the settings of contrib/postfix/
+# (main.cf, or main-socketmap.cf and master-socketmap.cf, or
+# main-tables.cf and master-tables.cf) and the connectors of
 # contrib/postfix/transport, nothing more, nothing less; mailswitch(8)
 # must give the same block, line for line; and no line may carry a
 # comment after a value (Postfix would take it as part of the value).
@@ -24,6 +25,7 @@ c=$src/contrib/postfix
 rows=(
 	"milter|# mailswitch in milter mode: contrib/postfix/main.cf"
 	"socketmap|# mailswitch in socketmap mode: contrib/postfix/main-socketmap.cf, master-socketmap.cf"
+	"tables|# mailswitch in tables mode: contrib/postfix/main-tables.cf, master-tables.cf"
 )
 for row in "${rows[@]}"; do
 	mode=${row%%|*}
@@ -45,8 +47,8 @@ for row in "${rows[@]}"; do
 		want=$({ postfix_main_settings "$c/main.cf"
 			 postfix_transport_settings "$c/transport"; } | sort)
 	else
-		want=$({ postfix_main_settings "$c/main-socketmap.cf"
-			 postfix_master_settings "$c/master-socketmap.cf"
+		want=$({ postfix_main_settings "$c/main-$mode.cf"
+			 postfix_master_settings "$c/master-$mode.cf"
 			 postfix_transport_settings "$c/transport"; } | sort)
 	fi
 	if [ "$got" = "$want" ]; then

@@ -23,12 +23,15 @@
 #include "tcheck.h"
 
 #define TEXT_MAX	32768
-#define SERIES		82	/* 39 decisions, 3 lookups, 18 histogram,
+#define SERIES		90	/* 39 decisions, 3 lookups, 18 histogram,
 				   4 cache, 1 up, 2 connections, 3 messages,
 				   2 reloads, 2 replica gauges, 6 replica
-				   syncs, 1 timestamp, 1 build_info */
+				   syncs, 3 tables entries, 4 tables writes,
+				   1 tables timestamp, 1 timestamp,
+				   1 build_info */
 
-enum act { END, DECIDE, LOOKUP, UP, CONN, MSG, RELOAD, LOADED, SYNC };
+enum act { END, DECIDE, LOOKUP, UP, CONN, MSG, RELOAD, LOADED, SYNC, TWRITE,
+	TCURRENT };
 
 struct action {
 	enum act	 act;
@@ -198,6 +201,20 @@ static const struct row {
 	{ "a replica before its first sync: age +Inf", {
 	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 1, 0, -1 }, {
 	    "mailswitch_replica_age_seconds +Inf" } },
+	{ "the tables: writes by kind and result, entries, when current", {
+	    { TWRITE, METRICS_TABLES_FULL, 1, 0, 0 },
+	    { TWRITE, METRICS_TABLES_UPDATE, 1, 0, 0 },
+	    { TWRITE, METRICS_TABLES_UPDATE, 1, 0, 0 },
+	    { TWRITE, METRICS_TABLES_UPDATE, 0, 0, 0 },
+	    { TCURRENT, 1700000000500LL, 0, 0, 0 },
+	    { END, 0, 0, 0, 0 } }, { 0, 0, 0, 0, 0, 0, 0 }, {
+	    "mailswitch_tables_entries{map=\"access\"} 26",
+	    "mailswitch_tables_entries{map=\"virtual\"} 22",
+	    "mailswitch_tables_entries{map=\"generic\"} 9",
+	    "mailswitch_tables_writes_total{kind=\"full\",result=\"ok\"} 1",
+	    "mailswitch_tables_writes_total{kind=\"update\",result=\"ok\"} 2",
+	    "mailswitch_tables_writes_total{kind=\"update\",result=\"failed\"} 1",
+	    "mailswitch_tables_current_timestamp_seconds 1700000000.5" } },
 };
 
 static void
@@ -234,6 +251,17 @@ row_apply(const struct row *r)
 		case SYNC:
 			metrics_replica_sync((metrics_sync_kind_t)a->a,
 			    (int)a->b);
+			break;
+		case TWRITE: {
+			/* a failed write leaves the entries of the last good one */
+			static const size_t entries[] = { 26, 22, 9 };
+
+			metrics_tables_write((metrics_tables_kind_t)a->a,
+			    (int)a->b, entries);
+			break;
+		}
+		case TCURRENT:
+			metrics_tables_current(a->a);
 			break;
 		case END:
 			break;
@@ -317,6 +345,9 @@ static const struct family {
 	{ "mailswitch_replica_entries", "gauge", 1 },
 	{ "mailswitch_replica_age_seconds", "gauge", 1 },
 	{ "mailswitch_replica_syncs_total", "counter", 6 },
+	{ "mailswitch_tables_entries", "gauge", 3 },
+	{ "mailswitch_tables_writes_total", "counter", 4 },
+	{ "mailswitch_tables_current_timestamp_seconds", "gauge", 1 },
 	{ "mailswitch_config_loaded_timestamp_seconds", "gauge", 1 },
 	{ "mailswitch_build_info", "gauge", 1 },
 };

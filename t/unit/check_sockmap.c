@@ -8,10 +8,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "directory.h"
+#include "log.h"
 #include "resolve.h"
 #include "sockmap.h"
 #include "tcheck.h"
@@ -225,6 +227,73 @@ static const struct row long_rows[] = {
 	R("virtual x@contoso.com", "OK x@*", ""),
 };
 
+/*
+ * One request and what the front end logs and counts of it: the log line
+ * (after "socketmap: "; '*' at the end as in want above) at level, and
+ * count: "" nothing, "i" inbound, "o" outbound, with "t" a tempfail.
+ */
+struct log_row {
+	const char	*request;
+	int		 level;
+	const char	*log;
+	const char	*count;
+};
+
+static const struct log_row example_log_rows[] = {
+	{ "access someone@example.org", LOG_DEBUG,
+	  "access rcpt=<someone@example.org> unchanged unconfigured", "" },
+	{ "access postmaster", LOG_DEBUG,
+	  "access rcpt=<postmaster> unchanged postmaster", "" },
+	{ "access bob@contoso.com", LOG_DEBUG,
+	  "access rcpt=<bob@contoso.com> unchanged contact", "" },
+	{ "access Nobody@Sales.Contoso.COM", LOG_INFO,
+	  "reject rcpt=<Nobody@Sales.Contoso.COM> 550 5.1.1 user unknown", "i" },
+	{ "access loop1@contoso.com", LOG_INFO,
+	  "reject rcpt=<loop1@contoso.com> 554 5.4.6 routing loop (*", "i" },
+	{ "access shared@contoso.com", LOG_INFO,
+	  "reject rcpt=<shared@contoso.com> 550 5.1.4 ambiguous (*", "i" },
+	{ "access bob@", LOG_INFO,
+	  "reject rcpt=<bob@> 501 5.1.3 bad address syntax (*", "i" },
+	{ "virtual BOB@Contoso.COM", LOG_INFO,
+	  "rcpt=<BOB@Contoso.COM> -> <bob@fourthcoffee.com> contact", "i" },
+	{ "virtual nobody@contoso.com", LOG_INFO,
+	  "rcpt=<nobody@contoso.com> -> <nobody@legacy.contoso.com> forward", "i" },
+	{ "virtual dan@contoso.com", LOG_DEBUG,
+	  "virtual rcpt=<dan@contoso.com> unchanged mailbox", "i" },
+	/* refused: counted at the access map, not again here */
+	{ "virtual nobody@sales.contoso.com", LOG_DEBUG,
+	  "virtual rcpt=<nobody@sales.contoso.com> unchanged unknown", "" },
+	{ "generic Someone@FourthCoffee.com", LOG_INFO,
+	  "address=<Someone@FourthCoffee.com> -> <Someone@contoso.com> rule "
+	  "outbound", "o" },
+	{ "generic someone@example.org", LOG_DEBUG,
+	  "generic address=<someone@example.org> unchanged unmapped", "o" },
+	{ "access", LOG_WARNING,
+	  "refused request \"access\": no space between map name and key", "" },
+	{ "virtual ", LOG_WARNING, "refused request \"virtual \": empty key", "" },
+};
+
+static const struct log_row tempfail_log_rows[] = {
+	{ "access bob@contoso.com", LOG_WARNING,
+	  "access rcpt=<bob@contoso.com> temporary lookup failure (*", "it" },
+	{ "virtual bob@contoso.com", LOG_WARNING,
+	  "virtual rcpt=<bob@contoso.com> temporary lookup failure (*", "it" },
+	{ "generic bob@fourthcoffee.com", LOG_WARNING,
+	  "generic address=<bob@fourthcoffee.com> temporary lookup failure (*",
+	  "ot" },
+	{ "access someone@example.org", LOG_DEBUG,
+	  "access rcpt=<someone@example.org> unchanged unconfigured", "" },
+};
+
+static const struct log_row accept_log_rows[] = {
+	{ "access bob@contoso.com", LOG_WARNING,
+	  "access rcpt=<bob@contoso.com> unchanged directory (*", "" },
+	{ "virtual bob@contoso.com", LOG_WARNING,
+	  "virtual rcpt=<bob@contoso.com> unchanged directory (*", "i" },
+	{ "generic bob@fourthcoffee.com", LOG_WARNING,
+	  "generic address=<bob@fourthcoffee.com> unchanged directory (*", "o" },
+};
+
 static int
 flags_match(const sockmap_result_t *res, const char *flags)
 {
@@ -268,6 +337,31 @@ check_rows(const config_t *cfg, directory_t *dir, const struct row *rows,
 		    "\"%s\": reply \"%s\" of length %zu, status %s",
 		    res.key, res.reply, res.reply_len,
 		    sockmap_status_name(res.status));
+	}
+}
+
+static int reply_match(const char *got, const char *want);
+
+static void
+check_log_rows(const config_t *cfg, directory_t *dir,
+    const struct log_row *rows, size_t n)
+{
+	sockmap_result_t res;
+	char		 count[4];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct log_row *row = &rows[i];
+
+		sockmap_reply(cfg, dir, row->request, strlen(row->request), &res);
+		snprintf(count, sizeof(count), "%s%s", !res.count ? "" :
+		    res.direction == METRICS_OUTBOUND ? "o" : "i",
+		    res.count && res.tempfail ? "t" : "");
+		ck_assert_msg(reply_match(res.log, row->log) &&
+		    res.log_level == row->level &&
+		    strcmp(count, row->count) == 0,
+		    "\"%s\": got \"%s\" at %d, count \"%s\"; want \"%s\" at %d, "
+		    "count \"%s\"", row->request, res.log, res.log_level, count,
+		    row->log, row->level, row->count);
 	}
 }
 
@@ -478,6 +572,54 @@ START_TEST(test_request_size)
 }
 END_TEST
 
+static void
+run_log_table(config_t *cfg, const struct log_row *rows, size_t n)
+{
+	char		 err[CONFIG_ERR_MAX];
+	directory_t	*dir;
+
+	ck_assert(cfg != NULL);
+	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
+	    "%s", err);
+	check_log_rows(cfg, dir, rows, n);
+	directory_close(dir);
+	config_free(cfg);
+}
+
+/* The log line, its level and what to count: the front end only applies them. */
+START_TEST(test_log_and_count)
+{
+	char		 err[CONFIG_ERR_MAX];
+	sockmap_result_t res;
+	config_t	*cfg;
+	directory_t	*dir;
+
+	log_set_level(LOG_DEBUG);	/* every line is made */
+	run_log_table(config_load(example_conf(), err, sizeof(err)),
+	    example_log_rows, NELEM(example_log_rows));
+	run_log_table(load_text(down_conf, "tempfail", ""), tempfail_log_rows,
+	    NELEM(tempfail_log_rows));
+	run_log_table(load_text(down_conf, "accept", ""), accept_log_rows,
+	    NELEM(accept_log_rows));
+
+	/* at the usual level, a debug line is not even made */
+	log_set_level(LOG_INFO);
+	cfg = config_load(example_conf(), err, sizeof(err));
+	ck_assert(cfg != NULL);
+	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
+	    "%s", err);
+	ck_assert(sockmap_reply(cfg, dir, "access postmaster", 17, &res) ==
+	    SOCKMAP_NOTFOUND);
+	ck_assert(res.log_level == LOG_DEBUG && res.log[0] == '\0');
+	directory_close(dir);
+	config_free(cfg);
+
+	sockmap_malformed("no ':' after the length", &res);
+	ck_assert_str_eq(res.log, "refused request \"\": no ':' after the length");
+	ck_assert(res.log_level == LOG_WARNING && !res.count);
+}
+END_TEST
+
 START_TEST(test_directory_down_tempfail)
 {
 	run_table(load_text(down_conf, "tempfail", ""), tempfail_rows,
@@ -524,6 +666,7 @@ sockmap_suite(void)
 	tcase_add_test(tc, test_client_reads);
 	tcase_add_test(tc, test_log_fields);
 	tcase_add_test(tc, test_request_size);
+	tcase_add_test(tc, test_log_and_count);
 	tcase_add_test(tc, test_directory_down_tempfail);
 	tcase_add_test(tc, test_directory_down_accept);
 	tcase_add_test(tc, test_too_long_to_forward);
