@@ -202,7 +202,7 @@ ms_ready()
 {
 	local x=$1 log=$E2E_TMP/mailswitch.log synced=0
 	for _ in $(seq 1 $((limit * 10))); do
-		kill -0 "$E2E_MAILSWITCH_PID" 2>/dev/null || return 1
+		proc_alive "$E2E_MAILSWITCH_PID" || return 1
 		if [ "$2" = notice ] && [ "$synced" = 0 ] &&
 		    { e2e_port_open "$E2E_SOCKETMAP_PORT" ||
 		      [ -S "$sockdir/socketmap.sock" ]; }; then

@@ -33,9 +33,7 @@ slapd_config()
 mspid=""
 stop_all()
 {
-	if [ -n "$mspid" ] && kill "$mspid" 2>/dev/null; then
-		wait "$mspid" || true
-	fi
+	proc_stop "$mspid" 10 mailswitch
 	slapd_cleanup
 }
 export SLAPD_OWNER=1		# slapd_init: our trap, not its own
@@ -53,7 +51,7 @@ sed -i "s|^socket = .*|socket = \"\";\nsocketmap = \"inet:$port@127.0.0.1\";|;
 mspid=$!
 for i in $(seq 1 "$samples"); do
 	sleep 5
-	kill -0 "$mspid" || { echo "mailswitch exited" >&2; exit 1; }
+	proc_alive "$mspid" || { echo "mailswitch exited" >&2; exit 1; }
 	if [ "$change" = 1 ]; then
 		printf '%s\n' "dn: cn=User $i,ou=contacts,$SLAPD_BASE" \
 		    "changetype: modify" "replace: targetAddress" \

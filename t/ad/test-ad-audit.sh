@@ -30,9 +30,9 @@ conf=$(ad_conf audit "ldaps://127.0.0.1/" "replica={ page_size = 1000; }")
 
 echo "== 1. the template's recipients"
 audit_run "$conf"
-e2e_check "-A exits 0" is "$A_RC" 0
-e2e_check "no finding" audit_same /dev/null "$T/got"
-e2e_check "stderr: $SAMBA_RECIPIENTS entries, nothing found" is "$A_ERR" \
+assert "-A exits 0" is "$A_RC" 0
+assert "no finding" audit_same /dev/null "$T/got"
+assert "stderr: $SAMBA_RECIPIENTS entries, nothing found" is "$A_ERR" \
     "mailswitch: audit of $SAMBA_RECIPIENTS entries (ldaps://127.0.0.1/): 0 ambiguous, 0 loop, 0 unroutable, 0 collision, 0 malformed, 0 unconfigured"
 
 echo "== 2. the seeds"
@@ -47,25 +47,25 @@ echo "== 2. the seeds"
 	audit_seeds_expected "$ou" "$ou" CN
 } >"$T/want"
 audit_run "$conf"
-e2e_check "-A exits 1" is "$A_RC" 1
-e2e_check "exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
+assert "-A exits 1" is "$A_RC" 1
+assert "exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
 counts="mailswitch: audit of $((SAMBA_RECIPIENTS + ${#AUDIT_SEEDS[@]} + 1)) entries (ldaps://127.0.0.1/): 3 ambiguous, 2 loop, 1 unroutable, 1 collision, 3 malformed, 1 unconfigured"
-e2e_check "stderr: the counts" is "$A_ERR" "$counts"
+assert "stderr: the counts" is "$A_ERR" "$counts"
 for rs in 1500 100; do
 	c=$(ad_conf "audit-r$rs" "ldaps://127.0.0.1/" "range_size=$rs" \
 	    "replica={ page_size = 1000; }")
 	audit_run "$c"
-	e2e_check "range_size $rs: -A exits 1" is "$A_RC" 1
-	e2e_check "range_size $rs: the same findings (Big List read whole)" \
+	assert "range_size $rs: -A exits 1" is "$A_RC" 1
+	assert "range_size $rs: the same findings (Big List read whole)" \
 	    audit_same "$T/want" "$T/got"
-	e2e_check "range_size $rs: the same counts" is "$A_ERR" "$counts"
+	assert "range_size $rs: the same counts" is "$A_ERR" "$counts"
 done
 
 echo "== 3. the DC stopped"
 samba_stop
 audit_run "$conf"
-e2e_check "the DC stopped: -A exits 75" is "$A_RC" 75
-e2e_check "... and says the directory fails" has "$A_ERR" \
+assert "the DC stopped: -A exits 75" is "$A_RC" 75
+assert "... and says the directory fails" has "$A_ERR" \
     "mailswitch: audit: the directory fails: "
 
-e2e_summary
+assert_summary

@@ -49,7 +49,7 @@ tf="451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
 q_is()
 {
 	q_run "$1" "$2"
-	e2e_check "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
+	assert "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
 }
 
 # True when every TCP or UDP socket listening in the test's namespace is
@@ -66,13 +66,13 @@ dc_on_loopback_only()
 	[ -z "$(grep -v '^127\.0\.0\.1:' <<<"$l")" ]
 }
 
-e2e_check "the DC listens on 88, 389, 464, 636, 3268, 3269 of 127.0.0.1, nothing elsewhere" \
+assert "the DC listens on 88, 389, 464, 636, 3268, 3269 of 127.0.0.1, nothing elsewhere" \
     dc_on_loopback_only
 
 echo "== 1. ldaps://, the bind account, the data"
 ldaps=$(ad_conf ldaps "ldaps://127.0.0.1/")
 n_run "$ldaps"
-e2e_check "ldaps: -n 0" is "$N_RC" 0
+assert "ldaps: -n 0" is "$N_RC" 0
 q_is "$ldaps" bob@contoso.com 0 bob@fourthcoffee.com "primary"
 q_is "$ldaps" BOB.LEE@CONTOSO.COM 0 bob@fourthcoffee.com \
     "a secondary stored as smtp:Bob.Lee@Contoso.com, asked in capitals"
@@ -94,31 +94,31 @@ set +e
 Q_OUT=$(timeout 30 "$MS" -c "$ldaps" -Q gtran@fourthcoffee.com -a 192.0.2.7 2>"$T/qq.err")
 Q_RC=$?
 set -e
-e2e_check "-Q gtran@fourthcoffee.com: its contact's primary address (directory, not the rule)" \
+assert "-Q gtran@fourthcoffee.com: its contact's primary address (directory, not the rule)" \
     is "$Q_RC $Q_OUT" "0 gina.tran@contoso.com"
 refs=$(samba_search '(proxyAddresses=smtp:bob@contoso.com)' 1.1 |
     grep -c '^# refldaps://' || true)
-e2e_check "the DC sends 3 continuation references with a subtree search (skipped above)" \
+assert "the DC sends 3 continuation references with a subtree search (skipped above)" \
     is "$refs" 3
 
 echo "== 2. StartTLS, the host name, the global catalog; no clear simple bind"
 c=$(ad_conf starttls "ldap://127.0.0.1/" starttls=true)
 n_run "$c"
-e2e_check "StartTLS: -n 0" is "$N_RC" 0
+assert "StartTLS: -n 0" is "$N_RC" 0
 q_is "$c" u7@contoso.com 0 user7@fourthcoffee.com "StartTLS"
 c=$(ad_conf byname "ldaps://$SAMBA_HOST/")
 q_is "$c" bob@contoso.com 0 bob@fourthcoffee.com "ldaps://$SAMBA_HOST/"
 c=$(ad_conf gc "ldap://127.0.0.1:3268/" starttls=true)
 n_run "$c"
-e2e_check "global catalog 3268, StartTLS: -n 0" is "$N_RC" 0
+assert "global catalog 3268, StartTLS: -n 0" is "$N_RC" 0
 q_is "$c" big1599@contoso.com 0 big@fourthcoffee.com "global catalog 3268"
 c=$(ad_conf gcs "ldaps://127.0.0.1:3269/")
 q_is "$c" bob.lee@contoso.com 0 bob@fourthcoffee.com "global catalog 3269"
 q_is "$c" nobody@sales.contoso.com 67 "$unknown_550" "global catalog 3269"
 c=$(ad_conf clear "ldap://127.0.0.1/")
 n_run "$c"
-e2e_check "a simple bind in clear: -n 78 (the DC refuses it)" is "$N_RC" 78
-e2e_check "... and says why" has "$N_ERR" "Strong(er) authentication required"
+assert "a simple bind in clear: -n 78 (the DC refuses it)" is "$N_RC" 78
+assert "... and says why" has "$N_ERR" "Strong(er) authentication required"
 
 echo "== 3. the replica: paged full load, adds and changes within poll"
 e2e_sink_start
@@ -129,63 +129,63 @@ rc=$(ad_replica_conf replica "ldaps://127.0.0.1/" \
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 t0=$(ms_now)
 replica_start "$rc"
-e2e_check "log: replica: full sync ok (within 30 s)" \
+assert "log: replica: full sync ok (within 30 s)" \
     log_wait_since 0 30 "replica: full sync ok: "
 echo "    full load within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
 grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
-e2e_check "log: the full sync has $want entries" \
+assert "log: the full sync has $want entries" \
     e2e_file_has "$log" "replica: full sync ok: $want entries, "
 metrics_get "$METRICS_PORT"
-e2e_check "mailswitch_replica_entries $want" \
+assert "mailswitch_replica_entries $want" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
-e2e_check "log: no RFC 4533 on AD: polling (incremental syncs, within 5 s)" \
+assert "log: no RFC 4533 on AD: polling (incremental syncs, within 5 s)" \
     log_wait_since 0 5 "replica: incremental sync ok: "
-e2e_check "log: no entry of the DC is broken" \
+assert "log: no entry of the DC is broken" \
     test -z "$(grep -iE 'entry .*(malformed|two |bad)' "$log")"
 msg_send u1500@contoso.com
-e2e_check "RCPT u1500@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "delivered to user1500@fourthcoffee.com" \
+assert "RCPT u1500@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "delivered to user1500@fourthcoffee.com" \
     msg_delivered_to "<user1500@fourthcoffee.com>"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" "$unknown_550"
-e2e_check "virtual big1234@contoso.com (one of 1,600)" \
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" "$unknown_550"
+assert "virtual big1234@contoso.com (one of 1,600)" \
     sm_is virtual big1234@contoso.com "OK big@fourthcoffee.com"
 
-e2e_check "before the add: newguy@sales.contoso.com unknown" \
+assert "before the add: newguy@sales.contoso.com unknown" \
     sm_is access newguy@sales.contoso.com "OK 550 5.1.1 User unknown"
 SM_T0=$(ms_now)
 samba_contact_add "New Guy" SMTP:newguy@fourthcoffee.com \
     SMTP:newguy@sales.contoso.com ||
     e2e_die "ldapmodify (add) failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
-e2e_check "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
+assert "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
     sm_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
     "OK newguy@fourthcoffee.com"
 echo "    the add was seen after $SM_MS ms" >&2
 SM_T0=$(ms_now)
 samba_contact_target "Contact 0007" SMTP:seven.new@fourthcoffee.com ||
     e2e_die "ldapmodify (modify) failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
-e2e_check "change: virtual u7@contoso.com -> seven.new@fourthcoffee.com" \
+assert "change: virtual u7@contoso.com -> seven.new@fourthcoffee.com" \
     sm_wait $((POLL + MARGIN)) virtual u7@contoso.com \
     "OK seven.new@fourthcoffee.com"
 echo "    the change was seen after $SM_MS ms" >&2
 msg_send user7@contoso.com
-e2e_check "delivered to seven.new@fourthcoffee.com" \
+assert "delivered to seven.new@fourthcoffee.com" \
     msg_delivered_to "<seven.new@fourthcoffee.com>"
-e2e_check "entries: one more ($((want + 1)))" \
+assert "entries: one more ($((want + 1)))" \
     metrics_wait mailswitch_replica_entries $((want + 1)) 5
 
 echo "== 4. the DC frozen (SIGSTOP)"
 quick=$(AD_TIMEOUT=2.0 ad_conf quick "ldaps://127.0.0.1/")
 samba_freeze
 q_run "$quick" bob@contoso.com
-e2e_check "frozen: -q (no replica) 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "frozen: -q gave up within 5 s (timeout 2 s)" le "$Q_MS" 5000
+assert "frozen: -q (no replica) 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
+assert "frozen: -q gave up within 5 s (timeout 2 s)" le "$Q_MS" 5000
 msg_send bob@contoso.com
-e2e_check "frozen: RCPT bob@contoso.com 250 (the replica)" starts "$RCPT_REPLY" 250
-e2e_check "frozen: delivered to bob@fourthcoffee.com" \
+assert "frozen: RCPT bob@contoso.com 250 (the replica)" starts "$RCPT_REPLY" 250
+assert "frozen: delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "frozen: RCPT nobody@sales.contoso.com still 550 (fresh replica)" \
+assert "frozen: RCPT nobody@sales.contoso.com still 550 (fresh replica)" \
     is "$RCPT_REPLY" "$unknown_550"
 samba_thaw
 
@@ -193,30 +193,30 @@ echo "== 5. the DC stopped, then restarted"
 mark=$(log_mark)
 samba_stop
 q_run "$quick" bob@contoso.com
-e2e_check "stopped: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "stopped: virtual newguy@sales.contoso.com from the replica" \
+assert "stopped: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
+assert "stopped: virtual newguy@sales.contoso.com from the replica" \
     sm_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
-e2e_check "stopped: a failed sync is logged (within 5 s)" \
+assert "stopped: a failed sync is logged (within 5 s)" \
     log_wait_since "$mark" 5 "replica: incremental sync failed: "
 mark=$(log_mark)
 samba_start
 echo "    the DC restarted in $SAMBA_START_MS ms" >&2
-e2e_check "restarted: replica in sync again (within 10 s)" \
+assert "restarted: replica in sync again (within 10 s)" \
     log_wait_since "$mark" 10 "replica: in sync again"
 SM_T0=$(ms_now)
 samba_contact_add "After Restart" SMTP:after@fourthcoffee.com \
     SMTP:after@sales.contoso.com ||
     e2e_die "ldapmodify (add) failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
-e2e_check "restarted: a contact added afterwards is seen" \
+assert "restarted: a contact added afterwards is seen" \
     sm_wait $((POLL + MARGIN)) virtual after@sales.contoso.com \
     "OK after@fourthcoffee.com"
 q_is "$ldaps" after@sales.contoso.com 0 after@fourthcoffee.com "restarted"
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 echo "    test-ad-basics: $(($(ms_now) - t_start)) ms in all" >&2
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -86,7 +86,7 @@ gconf()
 q_is()
 {
 	q_run "$1" "$2"
-	e2e_check "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
+	assert "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
 }
 
 # Q_is CONF ADDRESS OUTPUT WHAT: -Q ADDRESS from the subsidiary prints OUTPUT
@@ -97,7 +97,7 @@ Q_is()
 	out=$(timeout 30 "$MS" -c "$1" -Q "$2" -a 192.0.2.7 2>>"$T/qq.err")
 	rc=$?
 	set -e
-	e2e_check "$4: -Q $2 -> $3" is "$rc $out" "0 $3"
+	assert "$4: -Q $2 -> $3" is "$rc $out" "0 $3"
 }
 
 # The number of tickets the KDC gave mailswitch@CONTOSO.COM so far.
@@ -117,20 +117,20 @@ line_of()
 echo "== 1. a simple bind in clear; over TLS"
 clear=$(ad_conf clear "ldap://127.0.0.1/")
 n_run "$clear"
-e2e_check "clear: -n 78 (the DC refuses the bind)" is "$N_RC" 78
-e2e_check "clear: -n says it in one line" \
+assert "clear: -n 78 (the DC refuses the bind)" is "$N_RC" 78
+assert "clear: -n says it in one line" \
     is "$(printf '%s\n' "$N_ERR" | grep -c .)" 1
-e2e_check "clear: ... the DC's refusal" has "$N_ERR" \
+assert "clear: ... the DC's refusal" has "$N_ERR" \
     "Strong(er) authentication required"
-e2e_check "clear: ... and the cure" has "$N_ERR" \
+assert "clear: ... and the cure" has "$N_ERR" \
     "the password went in clear, which the server refuses: use ldaps:// or starttls = true"
 q_run "$clear" bob@contoso.com
-e2e_check "clear: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "clear: -q names the cure" has "$Q_ERR" "use ldaps:// or starttls"
+assert "clear: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
+assert "clear: -q names the cure" has "$Q_ERR" "use ldaps:// or starttls"
 for c in "$(ad_conf tls "ldaps://127.0.0.1/")" \
     "$(ad_conf st "ldap://127.0.0.1/" starttls=true)"; do
 	n_run "$c"
-	e2e_check "$(basename "$c" .conf): -n 0 without a word" \
+	assert "$(basename "$c" .conf): -n 0 without a word" \
 	    is "$N_RC:$N_ERR" "0:"
 done
 sm_conf=$T/clear-daemon.conf
@@ -139,13 +139,13 @@ SAMBA_CONF_TOP="socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";" \
 e2e_mailswitch_start "$MS" "$sm_conf"
 e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$E2E_MAILSWITCH_PID" ||
     e2e_die "no socketmap server"
-e2e_check "at start: the password in clear is logged, with the cure" \
+assert "at start: the password in clear is logged, with the cure" \
     e2e_file_has "$log" "$sm_conf: directory.ldap: a simple bind sends the password in clear to ldap://127.0.0.1/: use ldaps:// or starttls = true"
 sm_query virtual bob@contoso.com
-e2e_check "at start: the lookup is deferred (TEMP)" starts "$SM_REPLY" "TEMP "
-e2e_check "at start: the failure's log line names the cure" \
+assert "at start: the lookup is deferred (TEMP)" starts "$SM_REPLY" "TEMP "
+assert "at start: the failure's log line names the cure" \
     e2e_file_has "$log" "the password went in clear, which the server refuses: use ldaps:// or starttls = true"
-e2e_check "the daemon's log holds no password" \
+assert "the daemon's log holds no password" \
     test -z "$(grep -F -- "$SAMBA_BIND_PASSWORD" "$log")"
 e2e_mailswitch_stop
 
@@ -153,10 +153,10 @@ echo "== 2. bind = \"gssapi\" from the keytab"
 ccache=${KRB5CCNAME#FILE:}
 rm -f "$ccache"
 c=$(gconf gssapi "ldap://$SAMBA_HOST/" "principal=\"$SAMBA_PRINCIPAL\"")
-e2e_check "gssapi: the configuration names no password" \
+assert "gssapi: the configuration names no password" \
     test -z "$(grep -E 'bind_dn|password' "$c")"
 n_run "$c"
-e2e_check "gssapi over ldap://: -n 0, not a word" is "$N_RC:$N_ERR" "0:"
+assert "gssapi over ldap://: -n 0, not a word" is "$N_RC:$N_ERR" "0:"
 q_is "$c" bob@contoso.com 0 bob@fourthcoffee.com "gssapi over ldap:// (sealed)"
 q_is "$c" big1599@contoso.com 0 big@fourthcoffee.com "gssapi over ldap://"
 q_is "$c" nobody@sales.contoso.com 67 \
@@ -171,7 +171,7 @@ q_is "$(gconf gc "ldap://$SAMBA_HOST:3268/")" u8@contoso.com 0 \
     user8@fourthcoffee.com "gssapi, global catalog 3268"
 q_is "$(gconf gcs "ldaps://$SAMBA_HOST:3269/")" u9@contoso.com 0 \
     user9@fourthcoffee.com "gssapi, global catalog 3269 (TLS)"
-e2e_check "the test's own credential cache was never written" \
+assert "the test's own credential cache was never written" \
     test ! -e "$ccache"
 
 echo "== 3. keytabs that cannot work: configuration errors"
@@ -199,11 +199,11 @@ bad()
 	c=$(gconf "$name" "ldap://$SAMBA_HOST/" "$@")
 	chmod 644 "$c"
 	n_run "$c"
-	e2e_check "$what: -n 78" is "$N_RC" 78
-	e2e_check "$what: FILE:LINE of $key, and why" \
+	assert "$what: -n 78" is "$N_RC" 78
+	assert "$what: FILE:LINE of $key, and why" \
 	    starts "$N_ERR" "$c:$(line_of "$c" "$key"): $msg"
 	q_run "$c" bob@contoso.com
-	e2e_check "$what: -q 78 too" is "$Q_RC" 78
+	assert "$what: -q 78 too" is "$Q_RC" 78
 }
 bad missing "a missing keytab" keytab \
     "directory.ldap.keytab $nk/none.keytab: cannot open: " \
@@ -236,23 +236,23 @@ N_ERR=$(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups \
 N_RC=$?
 set -e
 echo "    -n as nobody -> $N_RC [$N_ERR]" >&2
-e2e_check "a keytab nobody may not read, -n as nobody: 78" is "$N_RC" 78
-e2e_check "... FILE:LINE, and why" starts "$N_ERR" \
+assert "a keytab nobody may not read, -n as nobody: 78" is "$N_RC" 78
+assert "... FILE:LINE, and why" starts "$N_ERR" \
     "$nk/unreadable.conf:$(line_of "$c" keytab): directory.ldap.keytab $nk/root.keytab: cannot open: Permission denied"
 n_run "$c"
-e2e_check "the same keytab, owned by root, read by root: -n 0" is "$N_RC" 0
+assert "the same keytab, owned by root, read by root: -n 0" is "$N_RC" 0
 
 echo "== 4. the KDC unreachable: a directory failure"
 sed "s/kdc = $SAMBA_HOST/kdc = 127.0.0.1:9/" "$KRB5_CONFIG" >"$T/krb5-nokdc.conf"
 c=$(gconf nokdc "ldap://$SAMBA_HOST/")
 KRB5_CONFIG=$T/krb5-nokdc.conf q_run "$c" bob@contoso.com
-e2e_check "no KDC: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "no KDC: says why" has "$Q_ERR" "Cannot contact any KDC"
+assert "no KDC: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
+assert "no KDC: says why" has "$Q_ERR" "Cannot contact any KDC"
 KRB5_CONFIG=$T/krb5-nokdc.conf n_run "$c"
-e2e_check "no KDC: -n 78, the directory does not answer" is "$N_RC" 78
-e2e_check "no KDC: -n says why" has "$N_ERR" \
+assert "no KDC: -n 78, the directory does not answer" is "$N_RC" 78
+assert "no KDC: -n says why" has "$N_ERR" \
     "the directory does not answer: ldap: ldap://$SAMBA_HOST/: GSSAPI bind as $SAMBA_PRINCIPAL: "
-e2e_check "no KDC: ... Cannot contact any KDC" has "$N_ERR" \
+assert "no KDC: ... Cannot contact any KDC" has "$N_ERR" \
     "Cannot contact any KDC for realm 'CONTOSO.COM'"
 c=$(AD_TIMEOUT=2.0 gconf frozen "ldap://$SAMBA_HOST/")
 samba_freeze
@@ -270,11 +270,11 @@ ended=$(($(ms_now) - t0))
 samba_thaw
 echo "    frozen: answered after $answered ms, ended after $ended ms" >&2
 sanitizer_free "$T/frozen.err" "-q, the DC frozen"
-e2e_check "the DC frozen (its KDC too): -q 75, the 451 line" \
+assert "the DC frozen (its KDC too): -q 75, the 451 line" \
     is "$Q_RC $(cat "$T/frozen.out")" "75 $tf"
-e2e_check "... answered within about the timeout of 2 s (not the KDC's 13 to 27 s)" \
+assert "... answered within about the timeout of 2 s (not the KDC's 13 to 27 s)" \
     le "$answered" 5000
-e2e_check "... saying the KDC has not answered" has "$(cat "$T/frozen.err")" \
+assert "... saying the KDC has not answered" has "$(cat "$T/frozen.err")" \
     "no ticket for $SAMBA_PRINCIPAL: the KDC has not answered within the lookup's time"
 
 echo "== 5. the replica over GSSAPI"
@@ -285,20 +285,20 @@ socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";" \
     "replica={ enabled = true; poll = 1; change_attribute = \"uSNChanged\"; page_size = 1000; }" \
     >/dev/null
 replica_start "$T/replica.conf"
-e2e_check "log: replica: full sync ok (within 30 s)" \
+assert "log: replica: full sync ok (within 30 s)" \
     log_wait_since 0 30 "replica: full sync ok: "
-e2e_check "log: the full sync has $SAMBA_RECIPIENTS entries" \
+assert "log: the full sync has $SAMBA_RECIPIENTS entries" \
     e2e_file_has "$log" "replica: full sync ok: $SAMBA_RECIPIENTS entries, "
 samba_contact_add "Kerb Test" SMTP:kerb@fourthcoffee.com \
     SMTP:kerb@sales.contoso.com ||
     e2e_die "cannot add a contact: $(tail -n 5 "$SAMBA_TMP/modify.log")"
 SM_T0=$(ms_now)
 fails=$E2E_FAILS
-e2e_check "the replica sees an added contact (within 6 s of the add)" \
+assert "the replica sees an added contact (within 6 s of the add)" \
     sm_wait 6 virtual kerb@sales.contoso.com "OK kerb@fourthcoffee.com"
 [ "$E2E_FAILS" = "$fails" ] ||
     grep -F 'replica: ' "$log" | tail -n 8 | cut -c1-240 >&2
-e2e_check "no sanitizer report in the replica's log" e2e_mailswitch_sane
+assert "no sanitizer report in the replica's log" e2e_mailswitch_sane
 
 echo "== 6. 8 binds at once"
 : >"$log"
@@ -320,28 +320,28 @@ ok=0
 for i in $(seq 1 16); do
 	[ "$(cat "$T/burst.$i")" = "OK user$i@fourthcoffee.com" ] && ok=$((ok + 1))
 done
-e2e_check "16 lookups at once on 8 connections: all answered" is "$ok" 16
-e2e_check "... with one ticket from the KDC (the first bind gets it once)" \
+assert "16 lookups at once on 8 connections: all answered" is "$ok" 16
+assert "... with one ticket from the KDC (the first bind gets it once)" \
     is "$(($(as_count) - as0))" 1
 echo "    connections to the DC now: $(ss -Htn state established \
     '( dport = :389 )' | wc -l)" >&2
-e2e_check "the daemon logged no bind failure" \
+assert "the daemon logged no bind failure" \
     test -z "$(grep -E 'GSSAPI bind as .*: ' "$log")"
-e2e_check "no sanitizer report in the daemon's log" e2e_mailswitch_sane
+assert "no sanitizer report in the daemon's log" e2e_mailswitch_sane
 
 echo "== 7. Samba's own default: no GSSAPI inside TLS at all"
 samba_stop
 sed -i '/ldap server require strong auth/d' "$SAMBA_DC/etc/smb.conf"
 samba_start
 q_run "$(gconf ldaps7 "ldaps://$SAMBA_HOST/")" bob@contoso.com
-e2e_check "Samba's default, ldaps://: -q 75" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "... the DC's reason and the cure" has "$Q_ERR" \
+assert "Samba's default, ldaps://: -q 75" is "$Q_RC $Q_OUT" "75 $tf"
+assert "... the DC's reason and the cure" has "$Q_ERR" \
     "which a Samba DC before 4.20 refuses unless 'ldap server require strong auth = allow_sasl_over_tls': use ldap://"
 q_is "$(gconf ldap7 "ldap://$SAMBA_HOST/")" bob@contoso.com 0 \
     bob@fourthcoffee.com "Samba's default, ldap:// (sealed)"
 
 echo "    test-ad-binds: $(($(ms_now) - t_start)) ms in all" >&2
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -42,7 +42,7 @@ MARGIN=5
 q_is()
 {
 	q_run "$1" "$2"
-	e2e_check "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
+	assert "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
 }
 
 # Q_is CONF ADDRESS OUTPUT WHAT: -Q ADDRESS from the subsidiary prints OUTPUT
@@ -53,7 +53,7 @@ Q_is()
 	out=$(timeout 30 "$MS" -c "$1" -Q "$2" -a 192.0.2.7 2>>"$T/qq.err")
 	rc=$?
 	set -e
-	e2e_check "$4: -Q $2 -> $3" is "$rc $out" "0 $3"
+	assert "$4: -Q $2 -> $3" is "$rc $out" "0 $3"
 }
 
 # big_values ATTRIBUTE-ASKED -- "NAME COUNT" of what the DC returns for
@@ -66,12 +66,12 @@ big_values()
 }
 
 echo "== 1. ranged values in lookups (at $(($(ms_now) - t_start)) ms)"
-e2e_check "the DC answers a plain request with all 1,600 values" \
+assert "the DC answers a plain request with all 1,600 values" \
     is "$(big_values proxyAddresses)" "proxyAddresses 1600"
-e2e_check "... and a ranged one with that range only" \
+assert "... and a ranged one with that range only" \
     is "$(big_values 'proxyAddresses;range=0-99')" \
     "proxyAddresses;range=0-99 100"
-e2e_check "... the last range ending in *" \
+assert "... the last range ending in *" \
     is "$(big_values 'proxyAddresses;range=1500-1599')" \
     "proxyAddresses;range=1500-* 100"
 for rs in 100 1500 7 0; do
@@ -89,12 +89,12 @@ for rs in 100 1500 7 0; do
 done
 c=$(AD_TIMEOUT=0.3 ad_conf r1 "ldaps://127.0.0.1/" "range_size=1")
 q_run "$c" big5@contoso.com
-e2e_check "range_size 1, timeout 0.3 s: -q big5@contoso.com 75 (not a part)" \
+assert "range_size 1, timeout 0.3 s: -q big5@contoso.com 75 (not a part)" \
     is "$Q_RC $Q_OUT" \
     "75 451 4.3.0 <big5@contoso.com>: Temporary lookup failure"
-e2e_check "... and says so" has "$Q_ERR" \
+assert "... and says so" has "$Q_ERR" \
     "not taken with part of its proxyAddresses"
-e2e_check "... naming the entry" has "$Q_ERR" \
+assert "... naming the entry" has "$Q_ERR" \
     "entry 'CN=Big List,OU=Contacts,DC=contoso,DC=com': proxyAddresses;range="
 
 echo "== 2. ranged values in the replica (at $(($(ms_now) - t_start)) ms)"
@@ -106,13 +106,13 @@ grep -q 'range_size = 100;' "$rc" || e2e_die "no range_size in $rc"
 e2e_sink_start
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 replica_start "$rc"
-e2e_check "log: replica: full sync ok (within 30 s)" \
+assert "log: replica: full sync ok (within 30 s)" \
     log_wait_since 0 30 "replica: full sync ok: "
-e2e_check "log: the full sync has $SAMBA_RECIPIENTS entries" \
+assert "log: the full sync has $SAMBA_RECIPIENTS entries" \
     e2e_file_has "$log" "replica: full sync ok: $SAMBA_RECIPIENTS entries, "
-e2e_check "replica: virtual big1599@contoso.com (the 1,600th address)" \
+assert "replica: virtual big1599@contoso.com (the 1,600th address)" \
     sm_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
-e2e_check "replica: generic big@fourthcoffee.com" \
+assert "replica: generic big@fourthcoffee.com" \
     sm_is generic big@fourthcoffee.com "OK big@contoso.com"
 many=()
 for i in $(seq 1 249); do
@@ -122,11 +122,11 @@ SM_T0=$(ms_now)
 samba_contact_add "Many Values" SMTP:many@fourthcoffee.com \
     SMTP:many@sales.contoso.com "${many[@]}" ||
     e2e_die "cannot add a contact: $(tail -n 5 "$SAMBA_TMP/modify.log")"
-e2e_check "replica: a contact added with 250 addresses, by its 250th" \
+assert "replica: a contact added with 250 addresses, by its 250th" \
     sm_wait $((POLL + MARGIN)) virtual many249@sales.contoso.com \
     "OK many@fourthcoffee.com"
 echo "    seen after $SM_MS ms" >&2
-e2e_check "replica: no sync failed" \
+assert "replica: no sync failed" \
     test -z "$(grep -F 'sync failed' "$log")"
 
 echo "== 3. Exchange 2010-style contacts, sent out (at $(($(ms_now) - t_start)) ms)"
@@ -137,11 +137,11 @@ Q_is "$ldaps" erin@fourthcoffee.example erin.jones@contoso.com \
 Q_is "$ldaps" ERIN@FourthCoffee.Example erin.jones@contoso.com "ldap, any case"
 Q_is "$ldaps" someone@fourthcoffee.example someone@contoso.com \
     "ldap, no contact: the rule"
-e2e_check "replica: generic erin@fourthcoffee.example" \
+assert "replica: generic erin@fourthcoffee.example" \
     sm_is generic erin@fourthcoffee.example "OK erin.jones@contoso.com"
-e2e_check "replica: generic dave@fourthcoffee.example" \
+assert "replica: generic dave@fourthcoffee.example" \
     sm_is generic dave@fourthcoffee.example "OK dave@contoso.com"
-e2e_check "replica: virtual erin.jones@contoso.com (inbound)" \
+assert "replica: virtual erin.jones@contoso.com (inbound)" \
     sm_is virtual erin.jones@contoso.com "OK erin@fourthcoffee.example"
 # the milter (on the replica) behind Postfix: Erin writes to the Internet
 smtp_open
@@ -150,7 +150,7 @@ smtp_cmd "XCLIENT ADDR=192.0.2.10 NAME=[UNAVAILABLE]"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<erin@fourthcoffee.example>"
 smtp_cmd "RCPT TO:<someone@example.org>"
-e2e_check "milter: RCPT someone@example.org 250" e2e_reply_starts "250"
+assert "milter: RCPT someone@example.org 250" e2e_reply_starts "250"
 smtp_cmd "DATA"
 smtp_data_body <<'EOF'
 From: Erin Jones <erin@fourthcoffee.example>
@@ -160,22 +160,22 @@ Message-ID: <ad-entries-ex2010@fourthcoffee.example>
 
 From an Exchange 2010-style contact.
 EOF
-e2e_check "milter: end of data 250" e2e_reply_starts "250"
+assert "milter: end of data 250" e2e_reply_starts "250"
 smtp_cmd "QUIT"
 smtp_close
 e2e_wait_for 20 test -n "$(e2e_sink_find 'Message-ID: <ad-entries-ex2010@')" || true
 d=$(e2e_sink_find 'Message-ID: <ad-entries-ex2010@')
-e2e_check "milter: the message arrived" test -n "$d"
+assert "milter: the message arrived" test -n "$d"
 if [ -n "$d" ]; then
-	e2e_check "milter: MAIL FROM:<erin.jones@contoso.com>" \
+	assert "milter: MAIL FROM:<erin.jones@contoso.com>" \
 	    is "$(e2e_sink_mailfrom "$d")" "<erin.jones@contoso.com>"
-	e2e_check "milter: From: Erin Jones <erin.jones@contoso.com>" \
+	assert "milter: From: Erin Jones <erin.jones@contoso.com>" \
 	    e2e_file_has "$d" "From: Erin Jones <erin.jones@contoso.com>"
 fi
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
 echo "    test-ad-entries: $(($(ms_now) - t_start)) ms in all" >&2
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

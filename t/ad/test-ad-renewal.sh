@@ -36,7 +36,7 @@ B_PORT=""
 renewal_cleanup()
 {
 	local rc=$?
-	[ -z "$B_PID" ] || e2e_kill_pid "$B_PID" 10
+	proc_stop "$B_PID" 10 "mailswitch B"
 	ad_cleanup
 	return "$rc"
 }
@@ -82,7 +82,7 @@ conf()
 ask()
 {
 	E2E_SOCKETMAP_PORT=$2 sm_query virtual "$3"
-	e2e_check "$1: $5: virtual $3" is "$SM_REPLY" "$4"
+	assert "$1: $5: virtual $3" is "$SM_REPLY" "$4"
 }
 
 # until SECONDS -- sleep until SECONDS after $t0
@@ -104,23 +104,23 @@ e2e_wait_port "$B_PORT" 10 "$B_PID" || e2e_die "B: no socketmap server"
 t0=$(ms_now)
 n=$(as_count)
 ask A "$E2E_SOCKETMAP_PORT" bob@contoso.com "OK bob@fourthcoffee.com" "t=0"
-e2e_check "A: t=0: one ticket" is "$(($(as_count) - n))" 1
+assert "A: t=0: one ticket" is "$(($(as_count) - n))" 1
 n=$(as_count)
 ask B "$B_PORT" bob@contoso.com "OK bob@fourthcoffee.com" "t=0"
-e2e_check "B: t=0: one ticket" is "$(($(as_count) - n))" 1
+assert "B: t=0: one ticket" is "$(($(as_count) - n))" 1
 until_t 20
 n=$(as_count)
 ask A "$E2E_SOCKETMAP_PORT" u1@contoso.com "OK user1@fourthcoffee.com" \
     "t=20 (a new connection)"
-e2e_check "A: t=20: no new ticket" is "$(($(as_count) - n))" 0
+assert "A: t=20: no new ticket" is "$(($(as_count) - n))" 0
 cp "$T/krb5-nokdc.conf" "$T/krb5-b.conf"
 n=$(as_count)
 until_t $((LIFETIME / 2 + 8))
-e2e_check "A: renewed by itself half way, before its tickets expired" \
+assert "A: renewed by itself half way, before its tickets expired" \
     is "$(($(as_count) - n))" 1
 ask A "$E2E_SOCKETMAP_PORT" u2@contoso.com "OK user2@fourthcoffee.com" \
     "t=$((LIFETIME / 2 + 8))"
-e2e_check "B: its renewal failed, and it said so" \
+assert "B: its renewal failed, and it said so" \
     e2e_file_has "$E2E_TMP/mailswitch-b.log" "Cannot contact any KDC"
 until_t $((LIFETIME + 5))
 cp "$T/krb5-short.conf" "$T/krb5-b.conf"
@@ -128,18 +128,18 @@ until_t $((LIFETIME + 10))
 n=$(as_count)
 ask B "$B_PORT" u3@contoso.com "OK user3@fourthcoffee.com" \
     "t=$((LIFETIME + 10)) (its tickets expired)"
-e2e_check "B: renewed from the keytab after its tickets expired" \
+assert "B: renewed from the keytab after its tickets expired" \
     is "$(($(as_count) - n))" 1
-e2e_check "A logged no bind failure" \
+assert "A logged no bind failure" \
     test -z "$(grep -E 'GSSAPI bind as .*: ' "$E2E_TMP/mailswitch.log")"
-e2e_check "B logged no bind failure" \
+assert "B logged no bind failure" \
     test -z "$(grep -E 'GSSAPI bind as .*: ' "$E2E_TMP/mailswitch-b.log")"
-e2e_kill_pid "$B_PID" 10
+proc_stop "$B_PID" 10 "mailswitch B"
 B_PID=""
-e2e_check "no sanitizer report in A's log" e2e_mailswitch_sane
+assert "no sanitizer report in A's log" e2e_mailswitch_sane
 
 echo "    test-ad-renewal: $(($(ms_now) - t_start)) ms in all" >&2
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	cat "$E2E_TMP/mailswitch-b.log" >&2
 	exit 1

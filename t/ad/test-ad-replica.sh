@@ -109,11 +109,11 @@ replica_up sweep "poll = 5; refresh = 3600; max_age = 3600;"
 SM_T0=$(ms_now)
 samba_contact_delete "Contact 0100" ||
     e2e_die "delete failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-e2e_check "1. the deleted Contact 0100 is gone by the first poll's sweep (within poll + 5 s)" \
+assert "1. the deleted Contact 0100 is gone by the first poll's sweep (within poll + 5 s)" \
     sm_wait $((5 + 5 * SLACK)) virtual u100@contoso.com "OK u100@legacy.contoso.com"
 echo "    gone $SM_MS ms after the delete" >&2
 unset SM_T0
-e2e_check "log: deletions by a sweep, the account may not read tombstones" \
+assert "log: deletions by a sweep, the account may not read tombstones" \
     log_wait_since 0 5 "$sweep_line"
 ok=1
 sleep 0.3
@@ -122,7 +122,7 @@ steady_after user42@contoso.com user42@fourthcoffee.com \
 sleep 0.7
 steady_after user44@contoso.com user44@fourthcoffee.com \
     samba_contact_rename "Contact 0044" "Contact 44 Renamed" || ok=0
-e2e_check "1. rename (2 contacts): each address answers its target at every moment" \
+assert "1. rename (2 contacts): each address answers its target at every moment" \
     test "$ok" = 1
 ok=1
 sleep 0.5
@@ -131,14 +131,14 @@ steady_after u43@contoso.com user43@fourthcoffee.com \
 sleep 0.9
 steady_after u45@contoso.com user45@fourthcoffee.com \
     samba_contact_move "Contact 0045" Contacts Moved || ok=0
-e2e_check "1. move to OU=Moved (2 contacts): each address answers its target at every moment" \
+assert "1. move to OU=Moved (2 contacts): each address answers its target at every moment" \
     test "$ok" = 1
-e2e_check "1. the sweep line logged once" \
+assert "1. the sweep line logged once" \
     is "$(grep -cF "$sweep_line" "$log")" 1
 metrics_get "$METRICS_PORT"
-e2e_check "1. entries: $SAMBA_RECIPIENTS - 1 (a rename is no add)" \
+assert "1. entries: $SAMBA_RECIPIENTS - 1 (a rename is no add)" \
     is "$(metrics_value mailswitch_replica_entries)" $((SAMBA_RECIPIENTS - 1))
-e2e_check "1. no sanitizer report" e2e_mailswitch_sane
+assert "1. no sanitizer report" e2e_mailswitch_sane
 
 echo "== 2. tombstones readable, base OU=Contacts"
 samba_stop
@@ -148,9 +148,9 @@ BASE="OU=Contacts,$SAMBA_BASE"
 AD_TIMEOUT=1.5 replica_up tomb "poll = $POLL; refresh = 3600; max_age = 3;"
 unset BASE
 grep -F "replica: full sync ok" "$log" | head -n 1 >&2
-e2e_check "2. log: no sweep line (tombstones read)" \
+assert "2. log: no sweep line (tombstones read)" \
     test -z "$(grep -F "$sweep_line" "$log")"
-e2e_check "2. Carol (CN=Users) is outside base: cdiaz@contoso.com forwarded" \
+assert "2. Carol (CN=Users) is outside base: cdiaz@contoso.com forwarded" \
     sm_is virtual cdiaz@contoso.com "OK cdiaz@legacy.contoso.com"
 ok=1
 sleep 0.2
@@ -159,14 +159,14 @@ steady_after user46@contoso.com user46@fourthcoffee.com \
 sleep 0.6
 steady_after user42@contoso.com user42@fourthcoffee.com \
     samba_contact_rename "Contact 42 Renamed" "Contact 42 Again" || ok=0
-e2e_check "2. rename (2 contacts): each address answers its target at every moment" \
+assert "2. rename (2 contacts): each address answers its target at every moment" \
     test "$ok" = 1
 dc_change samba_contact_move "Contact 0047" Contacts Moved
-e2e_check "2. moved out of base: u47@contoso.com forwarded within poll + $SLACK s" \
+assert "2. moved out of base: u47@contoso.com forwarded within poll + $SLACK s" \
     sm_wait $((POLL + SLACK)) virtual u47@contoso.com "OK u47@legacy.contoso.com"
 echo "    out of the copy $SM_MS ms after the move" >&2
 dc_change samba_contact_move "Contact 0047" Moved Contacts
-e2e_check "2. moved back: u47@contoso.com -> user47@fourthcoffee.com within poll + $SLACK s" \
+assert "2. moved back: u47@contoso.com -> user47@fourthcoffee.com within poll + $SLACK s" \
     sm_wait $((POLL + SLACK)) virtual u47@contoso.com "OK user47@fourthcoffee.com"
 echo "    back $SM_MS ms after the move" >&2
 worst=0
@@ -179,9 +179,9 @@ for i in 0200 0300 0400; do
 	[ "$SM_MS" -le "$worst" ] || worst=$SM_MS
 done
 unset SM_T0
-e2e_check "2. three deletions, each seen within poll + $SLACK s (the slowest: $worst ms)" \
+assert "2. three deletions, each seen within poll + $SLACK s (the slowest: $worst ms)" \
     le "$worst" $(((POLL + SLACK) * 1000))
-e2e_check "2. max_age 3 > poll 1 + timeout 1.5: nobody@sales.contoso.com refused at every moment for 5 s" \
+assert "2. max_age 3 > poll 1 + timeout 1.5: nobody@sales.contoso.com refused at every moment for 5 s" \
     sm_steady 5 nobody@sales.contoso.com "NOTFOUND " "$unknown_access"
 
 echo "== 3. the DC restored from a backup"
@@ -190,7 +190,7 @@ samba_snapshot before
 samba_start
 samba_contacts_add "Pre Restore" pre 8 ||
     e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-e2e_check "3. the adds before the restore are seen (within 10 s)" \
+assert "3. the adds before the restore are seen (within 10 s)" \
     sm_wait 10 virtual pre8@sales.contoso.com "OK pre8@fourthcoffee.com"
 usn_before=$(samba_rootdse highestCommittedUSN)
 mark=$(log_mark)
@@ -199,15 +199,15 @@ samba_restore before
 samba_start
 usn_after=$(samba_rootdse highestCommittedUSN)
 echo "    highestCommittedUSN: $usn_before before the restore, $usn_after after" >&2
-e2e_check "3. (the restore rolled the DC's USN back)" lt "$usn_after" "$usn_before"
+assert "3. (the restore rolled the DC's USN back)" lt "$usn_after" "$usn_before"
 samba_contact_add "Post Restore" SMTP:post@fourthcoffee.com \
     SMTP:post@sales.contoso.com ||
     e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-e2e_check "3. log: restored from a backup, USN went back: full reload (within 30 s)" \
+assert "3. log: restored from a backup, USN went back: full reload (within 30 s)" \
     log_wait_since "$mark" 30 "was restored from a backup (its highestCommittedUSN went back"
-e2e_check "3. a contact added after the restore is seen (within 20 s)" \
+assert "3. a contact added after the restore is seen (within 20 s)" \
     sm_wait 20 virtual post@sales.contoso.com "OK post@fourthcoffee.com"
-e2e_check "3. a contact the restore undid is gone (within 20 s)" \
+assert "3. a contact the restore undid is gone (within 20 s)" \
     sm_wait 20 access pre8@sales.contoso.com "$unknown_access"
 # Again, with what a restore by the book does -- a new invocationId --
 # and changes made since the backup (offline here) that carry the USN
@@ -215,7 +215,7 @@ e2e_check "3. a contact the restore undid is gone (within 20 s)" \
 # the contacts added offline below it would never be polled.
 samba_contacts_add "Pre Invocation" preinv 6 ||
     e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
-e2e_check "3. (the adds before the second restore are seen)" \
+assert "3. (the adds before the second restore are seen)" \
     sm_wait 10 virtual preinv6@sales.contoso.com "OK preinv6@fourthcoffee.com"
 usn_before=$(samba_rootdse highestCommittedUSN)
 mark=$(log_mark)
@@ -226,37 +226,37 @@ samba_offline_contacts Offline offline 40
 samba_start
 usn_after=$(samba_rootdse highestCommittedUSN)
 echo "    highestCommittedUSN: $usn_before before, $usn_after after the restore and the offline adds" >&2
-e2e_check "3. (the USN is past the highest seen: it cannot tell)" \
+assert "3. (the USN is past the highest seen: it cannot tell)" \
     ge "$usn_after" "$usn_before"
-e2e_check "3. log: restored from a backup, its invocationId changed (within 30 s)" \
+assert "3. log: restored from a backup, its invocationId changed (within 30 s)" \
     log_wait_since "$mark" 30 "was restored from a backup (its invocationId changed"
-e2e_check "3. an offline add below the highest USN seen is there (within 20 s)" \
+assert "3. an offline add below the highest USN seen is there (within 20 s)" \
     sm_wait 20 virtual offline1@sales.contoso.com "OK offline1@fourthcoffee.com"
-e2e_check "3. a contact the restore undid is gone (within 20 s)" \
+assert "3. a contact the restore undid is gone (within 20 s)" \
     sm_wait 20 access preinv6@sales.contoso.com "$unknown_access"
 
 echo "== 4. the DC frozen: directory_up"
 log_wait_since "$mark" 10 "replica: incremental sync ok: " || true
 metrics_get "$METRICS_PORT"
-e2e_check "4. directory_up 1 with the DC answering" is "$(metrics_value $up)" 1
+assert "4. directory_up 1 with the DC answering" is "$(metrics_value $up)" 1
 mark=$(log_mark)
 samba_freeze
-e2e_check "4. a failed sync while frozen (within 10 s)" \
+assert "4. a failed sync while frozen (within 10 s)" \
     log_wait_since "$mark" 10 "sync failed"
 for i in 1 2 3 4 5 6; do
 	sm_query virtual "u$i@contoso.com"
 done
-e2e_check "4. the replica answered meanwhile" is "$SM_REPLY" "OK user6@fourthcoffee.com"
+assert "4. the replica answered meanwhile" is "$SM_REPLY" "OK user6@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
-e2e_check "4. directory_up 0 while frozen, after six lookups from the replica" \
+assert "4. directory_up 0 while frozen, after six lookups from the replica" \
     is "$(metrics_value $up)" 0
 mark=$(log_mark)
 samba_thaw
-e2e_check "4. thawed: in sync again (within 10 s)" \
+assert "4. thawed: in sync again (within 10 s)" \
     log_wait_since "$mark" 10 "replica: in sync again"
 metrics_get "$METRICS_PORT"
-e2e_check "4. thawed: directory_up 1" is "$(metrics_value $up)" 1
-e2e_check "4. no sanitizer report" e2e_mailswitch_sane
+assert "4. thawed: directory_up 1" is "$(metrics_value $up)" 1
+assert "4. no sanitizer report" e2e_mailswitch_sane
 
 echo "== 5. timeout 1.5 s against Samba's whole-second time limits"
 AD_TIMEOUT=1.5 replica_up limit "poll = $POLL; refresh = 2; max_age = 3600;"
@@ -268,11 +268,11 @@ grep -F "sync failed" "$log" | head -n 3 >&2 || true
 # exceeded" (Samba's answer); a search that takes the whole 1.5 s on a
 # loaded machine (or under a sanitizer) fails "Timed out" on mailswitch's
 # side instead, which is the timeout doing its job.
-e2e_check "5. no search ended by Samba's time limit (Time limit exceeded)" \
+assert "5. no search ended by Samba's time limit (Time limit exceeded)" \
     test -z "$(grep -F 'Time limit exceeded' "$log")"
-e2e_check "5. full reloads happened (at least $((SLACK == 1 ? 5 : 3)))" \
+assert "5. full reloads happened (at least $((SLACK == 1 ? 5 : 3)))" \
     ge "$(metrics_value "$ok_full")" $((SLACK == 1 ? 5 : 3))
-e2e_check "5. no sanitizer report" e2e_mailswitch_sane
+assert "5. no sanitizer report" e2e_mailswitch_sane
 gc=$(AD_TIMEOUT=1.5 ad_conf gc "ldaps://127.0.0.1:3269/")
 bad=0
 limit=0
@@ -285,7 +285,7 @@ for i in $(seq 1 20); do
 	fi
 done
 echo "    20 lookups of the global catalog: $bad failed" >&2
-e2e_check "5. 20 lookups of the global catalog with timeout 1.5 s: none ended by Samba's time limit ($limit)" \
+assert "5. 20 lookups of the global catalog with timeout 1.5 s: none ended by Samba's time limit ($limit)" \
     test "$limit" = 0
 
 echo "== 6. MaxConnIdleTime 5 s, poll 8 s"
@@ -297,29 +297,29 @@ replica_up idle "poll = 8; refresh = 3600; max_age = 3600;"
 sleep 12
 dc_change samba_contact_add "Idle Add" SMTP:idle@fourthcoffee.com \
     SMTP:idle@sales.contoso.com
-e2e_check "6. a change is seen within poll + $((2 * SLACK)) s" \
+assert "6. a change is seen within poll + $((2 * SLACK)) s" \
     sm_wait $((8 + 2 * SLACK)) virtual idle@sales.contoso.com "OK idle@fourthcoffee.com"
 echo "    seen after $SM_MS ms" >&2
 unset SM_T0
 sleep 9
-e2e_check "6. the DC closed the idle session, mailswitch connected again" \
+assert "6. the DC closed the idle session, mailswitch connected again" \
     e2e_file_has "$log" "no longer answers"
 grep -F "sync failed" "$log" | head -n 3 >&2 || true
-e2e_check "6. no failed sync in about 30 s of polling" \
+assert "6. no failed sync in about 30 s of polling" \
     test -z "$(grep -F 'sync failed' "$log")"
-e2e_check "6. no sanitizer report" e2e_mailswitch_sane
+assert "6. no sanitizer report" e2e_mailswitch_sane
 
 echo "== 7. a max_age a polling replica cannot meet"
 c=$(ad_replica_conf age "ldaps://127.0.0.1/" \
     "enabled = true; poll = 600; max_age = 5; syncrepl = \"auto\";")
 n_run "$c"
-e2e_check "7. poll 600, max_age 5: -n 78" is "$N_RC" 78
-e2e_check "7. ... with FILE:LINE" has "$N_ERR" "$c:"
-e2e_check "7. ... naming max_age, poll and timeout" has "$N_ERR" \
+assert "7. poll 600, max_age 5: -n 78" is "$N_RC" 78
+assert "7. ... with FILE:LINE" has "$N_ERR" "$c:"
+assert "7. ... naming max_age, poll and timeout" has "$N_ERR" \
     "'directory.ldap.replica.max_age' (5 s) must be more than poll (600 s) plus timeout (5 s)"
 
 echo "    test-ad-replica: $(($(ms_now) - t_start)) ms in all" >&2
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -29,7 +29,7 @@ unknown_550="550 5.1.1 <IMCEAEX-_O=CONTOSO_CN=NOBODY@sales.contoso.com>: Recipie
 q_is()
 {
 	q_run "$1" "$2"
-	e2e_check "$5: -q ${2:0:70}... -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
+	assert "$5: -q ${2:0:70}... -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
 }
 
 echo "== 1. -q, the template's X500: values"
@@ -53,7 +53,7 @@ echo "== 2. as a migration leaves them: long ones, spaces, parentheses"
 	    "proxyAddresses: x500:/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=dpark"
 	x500_ldif_entries contact
 } | samba_modify || e2e_die "ldapmodify failed: $(tail -n 5 "$SAMBA_TMP/modify.log")"
-e2e_check "the DC holds the 999-character DN as it was given" has \
+assert "the DC holds the 999-character DN as it was given" has \
     "$(samba_search '(cn=Longest)' proxyAddresses)" "proxyAddresses: X500:$X5_LONGEST_DN"
 q_is "$ldaps" "$X5_BOB" 0 bob@fourthcoffee.com "SPEC's example"
 
@@ -62,7 +62,7 @@ replica=$(ad_conf replica "ldaps://127.0.0.1/" connections=2 \
     "replica={ enabled = true; poll = 1; change_attribute = \"uSNChanged\"; page_size = 1000; }")
 x500_run socketmap "$MS" "$replica"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	x500_show_logs
 	exit 1
 fi

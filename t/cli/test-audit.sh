@@ -9,21 +9,9 @@ set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/audit-seeds.sh"
+. "$here/../lib/assert.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-check()		# NAME COMMAND...
-{
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS: $name"
-	else
-		echo "FAIL: $name"
-		fails=$((fails + 1))
-	fi
-}
 
 same()		# FILE FILE: equal, or the difference shown
 {
@@ -59,13 +47,13 @@ audit_seeds_expected "$contacts" "$users" cn |
 
 "$bin" -c "$tmp/audit.conf" -A >"$tmp/got" 2>"$tmp/err"
 rc=$?
-check "-A exits 1 (findings)" test "$rc" = 1
-check "-A prints exactly the seeded findings, in order" same "$tmp/want" "$tmp/got"
-check "stderr: the counts by kind" grep -qx \
+assert "-A exits 1 (findings)" test "$rc" = 1
+assert "-A prints exactly the seeded findings, in order" same "$tmp/want" "$tmp/got"
+assert "stderr: the counts by kind" grep -qx \
     "mailswitch: audit of 16 entries ($tmp/seeds.ldif): 2 ambiguous, 2 loop, 1 unroutable, 1 collision, 4 malformed, 1 unconfigured" \
     "$tmp/err"
 "$bin" -c "$tmp/audit.conf" -A >"$tmp/again" 2>/dev/null
-check "a second audit gives the same lines" same "$tmp/got" "$tmp/again"
+assert "a second audit gives the same lines" same "$tmp/got" "$tmp/again"
 
 # the same entries in reverse order: the same findings
 awk 'BEGIN { RS = ""; ORS = "\n\n" } { r[NR] = $0 } END {
@@ -74,7 +62,7 @@ awk 'BEGIN { RS = ""; ORS = "\n\n" } { r[NR] = $0 } END {
 sed 's/seeds\.ldif/reversed.ldif/' "$tmp/audit.conf" >"$tmp/reversed.conf"
 "$bin" -c "$tmp/reversed.conf" -A 2>/dev/null |
     sed "s|reversed\\.ldif:[0-9]*:|seeds.ldif:$broken:|" >"$tmp/reversed"
-check "the entries in reverse order: the same lines" same "$tmp/got" "$tmp/reversed"
+assert "the entries in reverse order: the same lines" same "$tmp/got" "$tmp/reversed"
 
 # the clean entries alone: nothing, 0
 {
@@ -85,8 +73,7 @@ check "the entries in reverse order: the same lines" same "$tmp/got" "$tmp/rever
 sed 's/seeds\.ldif/clean.ldif/' "$tmp/audit.conf" >"$tmp/clean.conf"
 "$bin" -c "$tmp/clean.conf" -A >"$tmp/clean" 2>"$tmp/err"
 rc=$?
-check "the clean entries: exit 0" test "$rc" = 0
-check "the clean entries: no finding" test ! -s "$tmp/clean"
+assert "the clean entries: exit 0" test "$rc" = 0
+assert "the clean entries: no finding" test ! -s "$tmp/clean"
 
-echo "$fails check(s) failed"
-[ "$fails" = 0 ]
+assert_summary

@@ -5,12 +5,16 @@
 set -u
 bin=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
+# shellcheck source=t/lib/assert.sh
+. "$top/t/lib/assert.sh"
 conf=$top/etc/mailswitch.conf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
 
-# row WANT_STATUS WANT_STDOUT_REGEX WANT_STDERR_REGEX ARGS...
+# row WANT_STATUS WANT_STDOUT_REGEX WANT_STDERR_REGEX ARGS...: one check,
+# "mailswitch ARGS" with that status and output.
 row() {
     local want=$1 out_re=$2 err_re=$3; shift 3
     local got out err
@@ -18,10 +22,9 @@ row() {
     got=$?
     out=$(cat "$tmp/out") err=$(cat "$tmp/err")
     if [ "$got" = "$want" ] && [[ $out =~ $out_re ]] && [[ $err =~ $err_re ]]; then
-        pass=$((pass + 1))
+        assert_pass "mailswitch $*"
     else
-        fail=$((fail + 1))
-        echo "FAIL: mailswitch $*"
+        assert_fail "mailswitch $*"
         echo "  got status $got, stdout [$out], stderr [$err]"
         echo "  want status $want, stdout =~ [$out_re], stderr =~ [$err_re]"
     fi
@@ -210,23 +213,17 @@ if [ "$(id -u)" = 0 ]; then
     run=$tmp/run
     chmod 755 "$tmp"   # nobody must reach its run folder
     mkdir "$run" && chown nobody "$run"
-    check() {   # NAME CONDITION...
-        local name=$1; shift
-        if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: daemon: $name"; fi
-    }
     timeout 10 "$bin" -c "$conf" -p "unix:$run/sock" -P "$run/pid" -u nobody
-    check "the command returns 0 once detached" test $? = 0
+    assert "daemon: the command returns 0 once detached" test $? = 0
     pid=$(cat "$run/pid" 2>/dev/null || echo none)
-    check "the pidfile names a running process" kill -0 "$pid"
-    check "the daemon runs as nobody" test "$(ps -o user= -p "$pid" 2>/dev/null)" = nobody
-    check "the socket belongs to nobody, mode 0660" \
+    assert "daemon: the pidfile names a running process" proc_alive "$pid"
+    assert "daemon: the daemon runs as nobody" test "$(ps -o user= -p "$pid" 2>/dev/null)" = nobody
+    assert "daemon: the socket belongs to nobody, mode 0660" \
         test "$(stat -c '%U %a' "$run/sock" 2>/dev/null)" = "nobody 660"
     kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    check "SIGTERM stops it within 10 s" sh -c "! kill -0 $pid 2>/dev/null"
-    check "the pidfile is removed at stop" test ! -e "$run/pid"
+    assert "daemon: SIGTERM stops it within 10 s" proc_gone "$pid" 100
+    assert "daemon: the pidfile is removed at stop" test ! -e "$run/pid"
     kill -KILL "$pid" 2>/dev/null
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+assert_summary

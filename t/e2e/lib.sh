@@ -47,6 +47,8 @@
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LIB_DIR/../ports.sh"
+. "$E2E_LIB_DIR/../lib/process.sh"
+. "$E2E_LIB_DIR/../lib/assert.sh"
 E2E_TOP=$(cd "$E2E_LIB_DIR/../.." && pwd)
 
 E2E_TMP=""
@@ -64,7 +66,6 @@ E2E_INET_SINK_PID=""
 E2E_POSTFIX2_DIR=""
 E2E_POSTFIX2_UP=0
 E2E_SMTP2_PORT=""
-E2E_FAILS=0
 
 # Print a message on stderr and exit non-zero (the trap cleans up).
 e2e_die()
@@ -73,29 +74,6 @@ e2e_die()
 	exit 2
 }
 
-# Record one check: e2e_check NAME COMMAND... prints PASS/FAIL.
-e2e_check()
-{
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS: $name"
-	else
-		echo "FAIL: $name"
-		E2E_FAILS=$((E2E_FAILS + 1))
-	fi
-}
-
-# Print the PASS/FAIL verdict line and return non-zero on any failure.
-e2e_summary()
-{
-	if [ "$E2E_FAILS" -eq 0 ]; then
-		echo "PASS: all checks"
-		return 0
-	fi
-	echo "FAIL: $E2E_FAILS check(s) failed"
-	return 1
-}
 
 # Refuse to run without what we need; exit 77 (ctest "skipped" convention
 # is not configured, so this is an honest failure with a reason).
@@ -163,45 +141,15 @@ e2e_port_open()
 # optional PID must stay alive meanwhile.
 e2e_wait_port()
 {
-	local port=$1 secs=${2:-10} pid=${3:-} i
-	for i in $(seq 1 $((secs * 10))); do
-		e2e_port_open "$port" && return 0
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_up "${3:-}" $((${2:-10} * 10)) e2e_port_open "$1"
 }
 
 # Wait (at most SECONDS) until COMMAND... succeeds.
 e2e_wait_for()
 {
-	local secs=$1 i
+	local secs=$1
 	shift
-	for i in $(seq 1 $((secs * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# Stop PID with SIGTERM, wait up to SECONDS, then SIGKILL.
-e2e_kill_pid()
-{
-	local pid=$1 secs=${2:-10} i
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 $((secs * 10))); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "warning: PID $pid ignored SIGTERM, killing" >&2
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
+	proc_wait_up "" $((secs * 10)) "$@"
 }
 
 # ---- smtp-sink: the "next hop" that records what Postfix delivered ----
@@ -234,9 +182,9 @@ e2e_sink_start()
 
 e2e_sink_stop()
 {
-	e2e_kill_pid "$E2E_SINK_PID" 5
+	proc_stop "$E2E_SINK_PID" 5 smtp-sink
 	E2E_SINK_PID=""
-	e2e_kill_pid "$E2E_INET_SINK_PID" 5
+	proc_stop "$E2E_INET_SINK_PID" 5 "smtp-sink (internet)"
 	E2E_INET_SINK_PID=""
 }
 
@@ -333,7 +281,7 @@ e2e_mailswitch_start_socketmap()
 
 e2e_mailswitch_stop()
 {
-	e2e_kill_pid "$E2E_MAILSWITCH_PID" 10
+	proc_stop "$E2E_MAILSWITCH_PID" 10 mailswitch
 	E2E_MAILSWITCH_PID=""
 }
 
@@ -559,15 +507,9 @@ e2e_postfix_stop()
 	[ "$E2E_POSTFIX_UP" = 1 ] || return 0
 	pid=$(e2e_postfix_master_pid || true)
 	postfix -c "$E2E_POSTFIX_DIR" stop >>"$E2E_TMP/postfix.out" 2>&1 || true
-	if [ -n "$pid" ]; then
-		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			postfix -c "$E2E_POSTFIX_DIR" abort \
-			    >>"$E2E_TMP/postfix.out" 2>&1 || true
-		fi
+	if [ -n "$pid" ] && ! proc_gone "$pid" 100; then
+		postfix -c "$E2E_POSTFIX_DIR" abort \
+		    >>"$E2E_TMP/postfix.out" 2>&1 || true
 	fi
 	E2E_POSTFIX_UP=0
 }
@@ -628,15 +570,9 @@ e2e_postfix2_stop()
 	[ -r "$f" ] && pid=$(tr -d ' \n' <"$f")
 	postfix -c "$E2E_POSTFIX2_DIR" stop >>"$E2E_TMP/postfix2.out" 2>&1 ||
 	    true
-	if [ -n "$pid" ]; then
-		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			postfix -c "$E2E_POSTFIX2_DIR" abort \
-			    >>"$E2E_TMP/postfix2.out" 2>&1 || true
-		fi
+	if [ -n "$pid" ] && ! proc_gone "$pid" 100; then
+		postfix -c "$E2E_POSTFIX2_DIR" abort \
+		    >>"$E2E_TMP/postfix2.out" 2>&1 || true
 	fi
 	E2E_POSTFIX2_UP=0
 }

@@ -46,22 +46,22 @@ sm_send()
 	smtp_open
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "XCLIENT ADDR=$ip NAME=[UNAVAILABLE]"
-	e2e_check "$name: XCLIENT ADDR=$ip 220" e2e_reply_starts "220"
+	assert "$name: XCLIENT ADDR=$ip 220" e2e_reply_starts "220"
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "MAIL FROM:<$sender>"
-	e2e_check "$name: MAIL FROM:<$sender> 250" e2e_reply_starts "250"
+	assert "$name: MAIL FROM:<$sender> 250" e2e_reply_starts "250"
 	for r in "$@"; do
 		addr=${r%% *} params=""
 		[ "$addr" = "$r" ] || params=" ${r#* }"
 		smtp_cmd "RCPT TO:<$addr>$params"
-		e2e_check "$name: RCPT TO:<$addr>$params 250" \
+		assert "$name: RCPT TO:<$addr>$params 250" \
 		    e2e_reply_starts "250"
 	done
 	smtp_cmd "DATA"
-	e2e_check "$name: DATA 354" e2e_reply_starts "354"
+	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body
 	SM_LAST=$SMTP_REPLY
-	e2e_check "$name: end of data ${SM_WANT_DATA:-250 2.0.0 Ok: queued as}" \
+	assert "$name: end of data ${SM_WANT_DATA:-250 2.0.0 Ok: queued as}" \
 	    e2e_reply_starts "${SM_WANT_DATA:-250 2.0.0 Ok: queued as }"
 	QID[$name]=${SMTP_REPLY##* }
 	smtp_cmd "QUIT"
@@ -111,45 +111,45 @@ SM_MSLOG=$E2E_TMP/mailswitch.log
 
 echo "== 1. inbound: contacts, DSN, refusals at RCPT"
 smtp_open
-e2e_check "greeting 220" e2e_reply_starts "220"
+assert "greeting 220" e2e_reply_starts "220"
 smtp_cmd "EHLO client.example.net"
-e2e_check "EHLO announces DSN" e2e_file_has "$E2E_TMP/smtp.log" "S: 250-DSN"
+assert "EHLO announces DSN" e2e_file_has "$E2E_TMP/smtp.log" "S: 250-DSN"
 smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
-e2e_check "1: MAIL FROM 250" e2e_reply_starts "250"
+assert "1: MAIL FROM 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<bob@contoso.com> NOTIFY=SUCCESS,FAILURE"
-e2e_check "1: RCPT bob@contoso.com NOTIFY=SUCCESS,FAILURE (contact) 250" \
+assert "1: RCPT bob@contoso.com NOTIFY=SUCCESS,FAILURE (contact) 250" \
     e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<awong@contoso.com>"
-e2e_check "1: RCPT awong@contoso.com (a contact's secondary address) 250" \
+assert "1: RCPT awong@contoso.com (a contact's secondary address) 250" \
     e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<carol@sales.contoso.com>"
-e2e_check "1: RCPT carol@sales.contoso.com (canonicalize) 250" \
+assert "1: RCPT carol@sales.contoso.com (canonicalize) 250" \
     e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<nobody@contoso.com>"
-e2e_check "1: RCPT nobody@contoso.com (forward_to) 250" e2e_reply_starts "250"
+assert "1: RCPT nobody@contoso.com (forward_to) 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<dan.park@contoso.com>"
-e2e_check "1: RCPT dan.park@contoso.com (mailbox user) 250" \
+assert "1: RCPT dan.park@contoso.com (mailbox user) 250" \
     e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<nobody@sales.contoso.com>"
-e2e_check "1: RCPT nobody@sales.contoso.com: 550 5.1.1 exactly" e2e_reply_is \
+assert "1: RCPT nobody@sales.contoso.com: 550 5.1.1 exactly" e2e_reply_is \
     "550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown"
 smtp_cmd "RCPT TO:<loop1@contoso.com>"
-e2e_check "1: RCPT loop1@contoso.com: 554 5.4.6 exactly" e2e_reply_is \
+assert "1: RCPT loop1@contoso.com: 554 5.4.6 exactly" e2e_reply_is \
     "554 5.4.6 <loop1@contoso.com>: Recipient address rejected: Routing loop detected"
 smtp_cmd "RCPT TO:<self@contoso.com>"
-e2e_check "1: RCPT self@contoso.com: 554 5.4.6" e2e_reply_starts "554 5.4.6 "
+assert "1: RCPT self@contoso.com: 554 5.4.6" e2e_reply_starts "554 5.4.6 "
 smtp_cmd "RCPT TO:<shared@contoso.com>"
-e2e_check "1: RCPT shared@contoso.com: 550 5.1.4 exactly" e2e_reply_is \
+assert "1: RCPT shared@contoso.com: 550 5.1.4 exactly" e2e_reply_is \
     "550 5.1.4 <shared@contoso.com>: Recipient address rejected: ambiguous"
 # a local part that needs its quotes: Postfix hands it to the maps in its
 # internal form, unquoted ("a b@contoso.com"); it is forwarded as it is
 smtp_cmd "RCPT TO:<\"a b\"@contoso.com>"
-e2e_check "1: RCPT \"a b\"@contoso.com (quoted, forward_to) 250" \
+assert "1: RCPT \"a b\"@contoso.com (quoted, forward_to) 250" \
     e2e_reply_starts "250"
 smtp_cmd "DATA"
-e2e_check "1: DATA 354" e2e_reply_starts "354"
+assert "1: DATA 354" e2e_reply_starts "354"
 smtp_data_body <<'EOF'
 From: Someone <someone@example.org>
 To: bob@contoso.com, awong@contoso.com, carol@sales.contoso.com
@@ -159,14 +159,14 @@ Message-ID: <sm-1@example.org>
 
 Inbound through the socketmap maps.
 EOF
-e2e_check "1: end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
+assert "1: end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
 QID[1]=${SMTP_REPLY##* }
 smtp_cmd "QUIT"
 smtp_close
 
 # the message: one delivery per connector (smtp: fourthcoffee.com and
 # legacy.contoso.com, relay: contoso.com and sales.contoso.com)
-e2e_check "1: two deliveries at the connectors' sink within 20 s" \
+assert "1: two deliveries at the connectors' sink within 20 s" \
     sm_wait_msgid sm-1@example.org 2
 rcpts=""
 via=""
@@ -177,18 +177,18 @@ for d in $(sm_dumps "Message-ID: <sm-1@example.org>"); do
 	[ -z "$(sm_rcpt_args "$d" bob@fourthcoffee.com)" ] ||
 	    bobline=$(sm_rcpt_args "$d" bob@fourthcoffee.com)
 done
-e2e_check "1: recipients as section 1 says" \
+assert "1: recipients as section 1 says" \
     e2e_same "$(printf '%s\n' "$rcpts" | sed '/^$/d' | sort)" \
     "$(printf '%s\n' '<Alice.Wong@fourthcoffee.com>' \
     '<Carol.Diaz@sales.contoso.com>' '<bob@fourthcoffee.com>' \
     '<dan.park@contoso.com>' '<nobody@legacy.contoso.com>' \
     '<"a b"@legacy.contoso.com>' | sort)"
-e2e_check "1: all through the connectors, none through internet" \
+assert "1: all through the connectors, none through internet" \
     e2e_same "$via" " smtp smtp"
-e2e_check "1: bob@fourthcoffee.com keeps the DSN request: ORCPT=rfc822;bob@contoso.com NOTIFY=FAILURE" \
+assert "1: bob@fourthcoffee.com keeps the DSN request: ORCPT=rfc822;bob@contoso.com NOTIFY=FAILURE" \
     e2e_same "$bobline" \
     "<bob@fourthcoffee.com> ORCPT=rfc822;bob@contoso.com NOTIFY=FAILURE"
-e2e_check "1: no X-Mailswitch trace header (milter mode only)" \
+assert "1: no X-Mailswitch trace header (milter mode only)" \
     test -z "$(for d in $(sm_dumps "Message-ID: <sm-1@example.org>"); do
 	grep -i '^X-Mailswitch:' "$d" || true; done)"
 
@@ -198,21 +198,21 @@ e2e_wait_for 20 grep -qF -- "X-Postfix-Queue-ID: ${QID[1]}" \
 notice=$(grep -lF -- "X-Postfix-Queue-ID: ${QID[1]}" "$E2E_TMP"/sink/msg.* |
     head -n 1)
 if [ -n "$notice" ]; then
-	e2e_check "1: notice from <> to someone@example.org" \
+	assert "1: notice from <> to someone@example.org" \
 	    e2e_same "$(e2e_sink_mailfrom "$notice") $(e2e_sink_rcpts "$notice")" \
 	    "<> <someone@example.org>"
-	e2e_check "1: notice through internet (not a switched domain)" \
+	assert "1: notice through internet (not a switched domain)" \
 	    e2e_same "$(e2e_sink_via "$notice")" internet
-	e2e_check "1: notice: Final-Recipient: rfc822; bob@contoso.com" \
+	assert "1: notice: Final-Recipient: rfc822; bob@contoso.com" \
 	    e2e_file_has "$notice" "Final-Recipient: rfc822; bob@contoso.com"
-	e2e_check "1: notice: Action: expanded" \
+	assert "1: notice: Action: expanded" \
 	    e2e_file_has "$notice" "Action: expanded"
-	e2e_check "1: notice: <bob@contoso.com>: alias expanded" \
+	assert "1: notice: <bob@contoso.com>: alias expanded" \
 	    e2e_file_has "$notice" "<bob@contoso.com>: alias expanded"
-	e2e_check "1: one report only (only bob asked for SUCCESS)" \
+	assert "1: one report only (only bob asked for SUCCESS)" \
 	    test "$(grep -c '^Action:' "$notice")" -eq 1
 else
-	e2e_check "1: an RFC 3461 notice to someone@example.org within 20 s" false
+	assert "1: an RFC 3461 notice to someone@example.org within 20 s" false
 fi
 
 echo "== 2. outbound: the subsidiary to the Internet and to Contoso"
@@ -226,7 +226,7 @@ Message-ID: <sm-2@fourthcoffee.com>
 
 One Internet and one internal recipient.
 EOF
-e2e_check "2: two deliveries within 20 s" sm_wait_msgid sm-2@fourthcoffee.com 2
+assert "2: two deliveries within 20 s" sm_wait_msgid sm-2@fourthcoffee.com 2
 inet="" conn=""
 for d in $(sm_dumps "Message-ID: <sm-2@fourthcoffee.com>"); do
 	case $(e2e_sink_via "$d") in
@@ -235,32 +235,32 @@ for d in $(sm_dumps "Message-ID: <sm-2@fourthcoffee.com>"); do
 	esac
 done
 if [ -n "$inet" ]; then
-	e2e_check "2 Internet copy: RCPT <someone@example.org>" \
+	assert "2 Internet copy: RCPT <someone@example.org>" \
 	    e2e_same "$(e2e_sink_rcpts "$inet")" "<someone@example.org>"
-	e2e_check "2 Internet copy: MAIL FROM:<bob@contoso.com>" \
+	assert "2 Internet copy: MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$inet")" "<bob@contoso.com>"
-	e2e_check "2 Internet copy: From: \"Bob Lee\" <bob@contoso.com>" \
+	assert "2 Internet copy: From: \"Bob Lee\" <bob@contoso.com>" \
 	    e2e_same "$(sm_header "$inet" From)" 'From: "Bob Lee" <bob@contoso.com>'
-	e2e_check "2 Internet copy: Reply-To: bob@contoso.com" \
+	assert "2 Internet copy: Reply-To: bob@contoso.com" \
 	    e2e_same "$(sm_header "$inet" Reply-To)" 'Reply-To: bob@contoso.com'
-	e2e_check "2 Internet copy: To unchanged (nothing there maps)" \
+	assert "2 Internet copy: To unchanged (nothing there maps)" \
 	    e2e_same "$(sm_header "$inet" To)" \
 	    'To: someone@example.org, dan@contoso.com'
 else
-	e2e_check "2: a copy through internet" false
+	assert "2: a copy through internet" false
 fi
 if [ -n "$conn" ]; then
-	e2e_check "2 internal copy: RCPT <dan@contoso.com>" \
+	assert "2 internal copy: RCPT <dan@contoso.com>" \
 	    e2e_same "$(e2e_sink_rcpts "$conn")" "<dan@contoso.com>"
-	e2e_check "2 internal copy: MAIL FROM:<bob@fourthcoffee.com>" \
+	assert "2 internal copy: MAIL FROM:<bob@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$conn")" "<bob@fourthcoffee.com>"
-	e2e_check "2 internal copy: From untouched" \
+	assert "2 internal copy: From untouched" \
 	    e2e_same "$(sm_header "$conn" From)" \
 	    'From: "Bob Lee" <bob@fourthcoffee.com>'
-	e2e_check "2 internal copy: Reply-To untouched" \
+	assert "2 internal copy: Reply-To untouched" \
 	    e2e_same "$(sm_header "$conn" Reply-To)" 'Reply-To: bob@fourthcoffee.com'
 else
-	e2e_check "2: a copy through the connectors" false
+	assert "2: a copy through the connectors" false
 fi
 
 echo "== 3. outbound: by address, not by client"
@@ -273,40 +273,40 @@ Message-ID: <sm-3@fourthcoffee.com>
 
 From a client that is not the subsidiary's.
 EOF
-e2e_check "3: delivered within 20 s" sm_wait_msgid sm-3@fourthcoffee.com 1
+assert "3: delivered within 20 s" sm_wait_msgid sm-3@fourthcoffee.com 1
 d=$(sm_dumps "Message-ID: <sm-3@fourthcoffee.com>" | head -n 1)
 if [ -n "$d" ]; then
-	e2e_check "3: through internet" e2e_same "$(e2e_sink_via "$d")" internet
-	e2e_check "3: MAIL FROM:<alice@contoso.com> (the directory's primary)" \
+	assert "3: through internet" e2e_same "$(e2e_sink_via "$d")" internet
+	assert "3: MAIL FROM:<alice@contoso.com> (the directory's primary)" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<alice@contoso.com>"
-	e2e_check "3: From: Alice Wong <alice@contoso.com>" \
+	assert "3: From: Alice Wong <alice@contoso.com>" \
 	    e2e_same "$(sm_header "$d" From)" 'From: Alice Wong <alice@contoso.com>'
 fi
 
 echo "== 4. the logs"
 if [ "${SM_FRONT:-socketmap}" = tables ]; then
-	e2e_check "mailswitch log: tables: full write ok" \
+	assert "mailswitch log: tables: full write ok" \
 	    e2e_file_has "$SM_MSLOG" "tables: full write ok"
 else
-	e2e_check "mailswitch log: socketmap: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
+	assert "mailswitch log: socketmap: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
 	    e2e_file_has "$SM_MSLOG" \
 	    "socketmap: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact"
-	e2e_check "mailswitch log: socketmap: rcpt=<awong@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact" \
+	assert "mailswitch log: socketmap: rcpt=<awong@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact" \
 	    e2e_file_has "$SM_MSLOG" \
 	    "socketmap: rcpt=<awong@contoso.com> -> <Alice.Wong@fourthcoffee.com> contact"
-	e2e_check "mailswitch log: socketmap: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
+	assert "mailswitch log: socketmap: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
 	    e2e_file_has "$SM_MSLOG" \
 	    "socketmap: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1"
-	e2e_check "mailswitch log: the generic rewrite of bob@fourthcoffee.com" \
+	assert "mailswitch log: the generic rewrite of bob@fourthcoffee.com" \
 	    e2e_file_has "$SM_MSLOG" \
 	    "socketmap: address=<bob@fourthcoffee.com> -> <bob@contoso.com>"
 fi
-e2e_check "Postfix: ${QID[1]}: to=<bob@fourthcoffee.com>, orig_to=<bob@contoso.com>" \
+assert "Postfix: ${QID[1]}: to=<bob@fourthcoffee.com>, orig_to=<bob@contoso.com>" \
     e2e_file_has "$SM_MAILLOG" \
     "${QID[1]}: to=<bob@fourthcoffee.com>, orig_to=<bob@contoso.com>"
-e2e_check "Postfix: ${QID[2]} left through postfix/internet/smtp" \
+assert "Postfix: ${QID[2]} left through postfix/internet/smtp" \
     grep -qE "postfix/internet/smtp\[[0-9]+\]: ${QID[2]}: to=<someone@example.org>" \
     "$SM_MAILLOG"
-e2e_check "Postfix logged no warning (none about the socketmap tables)" \
+assert "Postfix logged no warning (none about the socketmap tables)" \
     test -z "$(grep -iE 'warning|socketmap.*(error|fail)' "$SM_MAILLOG" |
     tee /dev/stderr)"

@@ -115,7 +115,7 @@ run_mode()
 		got=$(echo "$SMTP_REPLY" | cut -d' ' -f1-2)
 		case $want in
 		reject*)
-			e2e_check "$mode: <$addr> refused ${want#reject }" \
+			assert "$mode: <$addr> refused ${want#reject }" \
 			    e2e_same "reject $got" "$want"
 			;;
 		deliver*)
@@ -127,28 +127,28 @@ run_mode()
 				smtp_read
 				case $SMTP_REPLY in
 				"250 2.0.0 Ok: queued as"*) sent+=("$i") ;;
-				*) e2e_check "$mode: <$addr> queued" \
+				*) assert "$mode: <$addr> queued" \
 				    e2e_same "$SMTP_REPLY" "250 2.0.0 Ok: queued as ..." ;;
 				esac
 			else
-				e2e_check "$mode: <$addr> accepted at RCPT" false
+				assert "$mode: <$addr> accepted at RCPT" false
 			fi
 			;;
 		esac
 		smtp_cmd "QUIT"
 		smtp_close
 	done
-	e2e_check "$mode: the ${#sent[@]} messages accepted arrived within 30 s" \
+	assert "$mode: the ${#sent[@]} messages accepted arrived within 30 s" \
 	    e2e_sink_wait "${#sent[@]}" 30
 	for i in "${sent[@]}"; do
 		addr=${addresses[$i]} want=${WANT[$i]#deliver }
 		d=$(e2e_sink_find "Message-ID: <decisions-$mode-$i@example.org>")
 		got=""
 		[ -z "$d" ] || got=$(e2e_sink_rcpts "$d")
-		e2e_check "$mode: <$addr> delivered to <$want>" \
+		assert "$mode: <$addr> delivered to <$want>" \
 		    e2e_same "$got" "<$want>"
 	done
-	e2e_check "$mode: no more messages than sent" \
+	assert "$mode: no more messages than sent" \
 	    test "$(e2e_sink_count)" -eq "${#sent[@]}"
 }
 
@@ -156,7 +156,7 @@ run_mode()
 stop_mode()
 {
 	e2e_postfix_stop
-	e2e_check "$1: mailswitch stopped without a sanitizer report" \
+	assert "$1: mailswitch stopped without a sanitizer report" \
 	    e2e_mailswitch_sane
 	rm -rf "$E2E_TMP/postfix"
 	E2E_POSTFIX_DIR=""
@@ -187,7 +187,7 @@ e2e_postfix_start_tables "$tables"
 run_mode tables
 stop_mode tables
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -31,23 +31,23 @@ echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
 
 # One SMTP transaction, each reply checked.
 smtp_open
-e2e_check "greeting 220" e2e_reply_starts "220"
+assert "greeting 220" e2e_reply_starts "220"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-e2e_check "XCLIENT 220" e2e_reply_starts "220"
+assert "XCLIENT 220" e2e_reply_starts "220"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
-e2e_check "MAIL FROM 250" e2e_reply_starts "250"
+assert "MAIL FROM 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<bob@contoso.com>"
-e2e_check "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
+assert "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<dan.park@contoso.com>"
-e2e_check "RCPT dan.park@contoso.com (mailbox user) 250" \
+assert "RCPT dan.park@contoso.com (mailbox user) 250" \
     e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<nobody@sales.contoso.com>"
-e2e_check "RCPT nobody@sales.contoso.com 550 5.1.1 exactly" e2e_reply_is \
+assert "RCPT nobody@sales.contoso.com 550 5.1.1 exactly" e2e_reply_is \
     "550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown"
 smtp_cmd "DATA"
-e2e_check "DATA 354" e2e_reply_starts "354"
+assert "DATA 354" e2e_reply_starts "354"
 smtp_data_body <<'EOF'
 From: Someone <someone@example.org>
 To: bob@contoso.com, dan.park@contoso.com, nobody@sales.contoso.com
@@ -56,7 +56,7 @@ Message-ID: <e2e-inbound@example.org>
 
 Hello through the mail switch.
 EOF
-e2e_check "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
+assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
 qid=${SMTP_REPLY##* }
 smtp_cmd "QUIT"
 smtp_close
@@ -64,43 +64,43 @@ echo "queue id: $qid"
 
 # What reached the next hop.
 if e2e_sink_wait 1 20; then
-	e2e_check "one message at smtp-sink" test "$(e2e_sink_count)" -eq 1
+	assert "one message at smtp-sink" test "$(e2e_sink_count)" -eq 1
 	dump=$(find "$E2E_TMP/sink" -type f -name 'msg.*' | head -n 1)
-	e2e_check "envelope recipients: bob@fourthcoffee.com dan.park@contoso.com" \
+	assert "envelope recipients: bob@fourthcoffee.com dan.park@contoso.com" \
 	    e2e_same "$(e2e_sink_rcpts "$dump")" \
 	    "$(printf '%s\n' '<bob@fourthcoffee.com>' '<dan.park@contoso.com>')"
-	e2e_check "bob@contoso.com not an envelope recipient" \
+	assert "bob@contoso.com not an envelope recipient" \
 	    test -z "$(e2e_sink_rcpts "$dump" | grep -Fx '<bob@contoso.com>')"
 	hdrs=$(e2e_sink_headers "$dump")
-	e2e_check "header X-Mailswitch: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
+	assert "header X-Mailswitch: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
 	    e2e_same "$(printf '%s\n' "$hdrs" | grep -i '^X-Mailswitch:')" \
 	    "X-Mailswitch: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>"
-	e2e_check "message body intact" \
+	assert "message body intact" \
 	    e2e_file_has "$dump" "Hello through the mail switch."
 else
-	e2e_check "message arrived at smtp-sink within 20 s" false
+	assert "message arrived at smtp-sink within 20 s" false
 fi
 
 # What mailswitch logged.
-e2e_check "mailswitch log: $qid: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
+assert "mailswitch log: $qid: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
     e2e_wait_for 5 grep -qF \
     "$qid: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
     "$E2E_TMP/mailswitch.log"
-e2e_check "mailswitch log: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
+assert "mailswitch log: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
     e2e_file_has "$E2E_TMP/mailswitch.log" \
     "reject rcpt=<nobody@sales.contoso.com> 550 5.1.1"
-e2e_check "mailswitch log: no line about dan.park (untouched)" \
+assert "mailswitch log: no line about dan.park (untouched)" \
     test -z "$(grep -F 'rcpt=<dan.park@contoso.com> ->' "$E2E_TMP/mailswitch.log")"
 
 # What Postfix thought of the milter.
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)' \
     "$E2E_TMP/postfix/maillog")"
-e2e_check "Postfix sent to bob@fourthcoffee.com" \
+assert "Postfix sent to bob@fourthcoffee.com" \
     e2e_file_has "$E2E_TMP/postfix/maillog" \
     "$qid: to=<bob@fourthcoffee.com>"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

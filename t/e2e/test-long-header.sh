@@ -188,14 +188,14 @@ for size in $SIZES; do
 		gen "$kind" "$size" "$tag" >"$E2E_TMP/in.$tag"
 		send "$E2E_TMP/in.$tag" "$ip" "$rcpt"
 		[ -n "$QID" ] || echo "    $tag: end of data: $REPLY" >&2
-		e2e_check "$tag: accepted (250 queued)" test -n "$QID"
+		assert "$tag: accepted (250 queued)" test -n "$QID"
 		QIDS[$tag]=$QID
 		[ -z "$QID" ] || queued=$((queued + 1))
 	done
 done
 
 e2e_sink_wait "$queued" 60 ||
-    e2e_check "$queued messages at smtp-sink within 60 s (got $(e2e_sink_count))" \
+    assert "$queued messages at smtp-sink within 60 s (got $(e2e_sink_count))" \
     false
 
 # check_row TAG NAME SIZE -- the assertions of one row (see the top).
@@ -204,7 +204,7 @@ check_row()
 	local tag=$1 name=$2 size=$3 d in out want_rw qid=${QIDS[$1]} len
 	d=$(e2e_sink_find "Message-ID: <e2e-long-$tag@fourthcoffee.com>")
 	if [ -z "$d" ]; then
-		e2e_check "$tag: at smtp-sink" false
+		assert "$tag: at smtp-sink" false
 		return
 	fi
 	in=$(field "$name" <"$E2E_TMP/in.$tag")
@@ -215,10 +215,10 @@ check_row()
 	    want_rw=${in/bob@fourthcoffee.com/bob@contoso.com}
 	if [ "$size" -le "$POSTFIX_MILTER_LIMIT" ] || [ "$STRICT" = 1 ]; then
 		if [ "$name" = From ]; then
-			e2e_check "$tag: From identical or rewritten in full ($len of ${#in} octets)" \
+			assert "$tag: From identical or rewritten in full ($len of ${#in} octets)" \
 			    test "$out" = "$in" -o "$out" = "$want_rw"
 		else
-			e2e_check "$tag: $name identical ($len of ${#in} octets)" \
+			assert "$tag: $name identical ($len of ${#in} octets)" \
 			    test "$out" = "$in"
 		fi
 		return
@@ -228,9 +228,9 @@ check_row()
 	local a b
 	a=$(printf '%s' "$in" | nows)
 	b=$(printf '%s' "$out" | nows)
-	e2e_check "$tag: $name a prefix of the original, >= 45000 octets ($len of ${#in}; Postfix cuts at $POSTFIX_MILTER_LIMIT)" \
+	assert "$tag: $name a prefix of the original, >= 45000 octets ($len of ${#in}; Postfix cuts at $POSTFIX_MILTER_LIMIT)" \
 	    test "${#b}" -ge 45000 -a "${a:0:${#b}}" = "$b"
-	e2e_check "$tag: mailswitch logged that $name may be truncated" \
+	assert "$tag: mailswitch logged that $name may be truncated" \
 	    e2e_wait_for 5 grep -qiE \
 	    "${qid:-NOQUEUE}:.*$name.*trunc|${qid:-NOQUEUE}:.*trunc.*$name" \
 	    "$E2E_TMP/mailswitch.log"
@@ -246,16 +246,16 @@ for size in $SIZES; do
 done
 
 # A From under the limit from the subsidiary is rewritten (not just left).
-e2e_check "fa-10000: From rewritten (bob@contoso.com at smtp-sink)" \
+assert "fa-10000: From rewritten (bob@contoso.com at smtp-sink)" \
     e2e_file_has "$(e2e_sink_find 'Message-ID: <e2e-long-fa-10000@fourthcoffee.com>')" \
     "From: Bob Lee <bob@contoso.com>,"
 
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)' \
     "$E2E_TMP/postfix/maillog")"
-e2e_check "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
+assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

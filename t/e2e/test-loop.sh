@@ -58,17 +58,17 @@ echo "gateway Postfix on 127.0.0.1:$E2E_SMTP_PORT (mailswitch on" \
     "on $E2E_SINK_PORT"
 
 smtp_open
-e2e_check "greeting 220" e2e_reply_starts "220"
+assert "greeting 220" e2e_reply_starts "220"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-e2e_check "XCLIENT 220" e2e_reply_starts "220"
+assert "XCLIENT 220" e2e_reply_starts "220"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
-e2e_check "MAIL FROM 250" e2e_reply_starts "250"
+assert "MAIL FROM 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<bob@contoso.com>"
-e2e_check "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
+assert "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
 smtp_cmd "DATA"
-e2e_check "DATA 354" e2e_reply_starts "354"
+assert "DATA 354" e2e_reply_starts "354"
 smtp_data_body <<'EOF'
 From: Someone <someone@example.org>
 To: bob@contoso.com
@@ -77,7 +77,7 @@ Message-ID: <e2e-loop@example.org>
 
 Around and around.
 EOF
-e2e_check "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
+assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
 qid=${SMTP_REPLY##* }
 smtp_cmd "QUIT"
 smtp_close
@@ -97,7 +97,7 @@ settled()
 	[ "$(e2e_sink_count)" -ge 1 ] && [ "$(e2e_postfix_queued)" -eq 0 ] &&
 	    [ "$(queued2)" -eq 0 ]
 }
-e2e_check "settled within 30 s: a message at smtp-sink, both queues empty" \
+assert "settled within 30 s: a message at smtp-sink, both queues empty" \
     e2e_wait_for 30 settled
 sleep 3
 
@@ -108,51 +108,51 @@ count()
 }
 
 # the first pass: rewritten, sent to the other system once
-e2e_check "mailswitch log: $qid: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
+assert "mailswitch log: $qid: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
     e2e_file_has "$E2E_TMP/mailswitch.log" \
     "$qid: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact"
-e2e_check "gateway: sent to the other system once" test \
+assert "gateway: sent to the other system once" test \
     "$(grep -F "relay=127.0.0.1[127.0.0.1]:$E2E_SMTP2_PORT" "$log1" |
     grep -cF 'status=sent')" -eq 1
 
 # the message back: refused at end of data, once
-e2e_check "mailswitch log: reject 554 5.4.6 routing loop, with a queue id" \
+assert "mailswitch log: reject 554 5.4.6 routing loop, with a queue id" \
     grep -qE "[0-9A-Za-z]+: reject 554 5\.4\.6 routing loop: X-Mailswitch: rcpt=<bob@contoso\.com> -> <bob@fourthcoffee\.com> already present" \
     "$E2E_TMP/mailswitch.log"
-e2e_check "mailswitch log: one routing loop refusal" test \
+assert "mailswitch log: one routing loop refusal" test \
     "$(count "$E2E_TMP/mailswitch.log" "routing loop: ")" -eq 1
-e2e_check "gateway: one milter-reject END-OF-MESSAGE 5.4.6 Routing loop detected" \
+assert "gateway: one milter-reject END-OF-MESSAGE 5.4.6 Routing loop detected" \
     test "$(grep -F 'milter-reject: END-OF-MESSAGE' "$log1" |
     grep -cF '5.4.6 Routing loop detected')" -eq 1
-e2e_check "other system: one delivery attempt to the gateway" test \
+assert "other system: one delivery attempt to the gateway" test \
     "$(count "$log2" "relay=127.0.0.1[127.0.0.1]:$E2E_SMTP_PORT")" -eq 1
-e2e_check "other system: the gateway said 554 5.4.6 Routing loop detected" \
+assert "other system: the gateway said 554 5.4.6 Routing loop detected" \
     e2e_file_has "$log2" "said: 554 5.4.6 Routing loop detected"
-e2e_check "other system: one bounce" test \
+assert "other system: one bounce" test \
     "$(count "$log2" "status=bounced")" -eq 1
-e2e_check "gateway: nothing bounced" test \
+assert "gateway: nothing bounced" test \
     "$(count "$log1" "status=bounced")" -eq 0
 
 # exactly one message reached the sink: the bounce to the sender
-e2e_check "one message at smtp-sink" test "$(e2e_sink_count)" -eq 1
+assert "one message at smtp-sink" test "$(e2e_sink_count)" -eq 1
 dump=$(find "$E2E_TMP/sink" -type f -name 'msg.*' | head -n 1)
 if [ -n "$dump" ]; then
-	e2e_check "the bounce: from <>" \
+	assert "the bounce: from <>" \
 	    e2e_same "$(e2e_sink_mailfrom "$dump")" "<>"
-	e2e_check "the bounce: to <someone@example.org>" \
+	assert "the bounce: to <someone@example.org>" \
 	    e2e_same "$(e2e_sink_rcpts "$dump")" "<someone@example.org>"
-	e2e_check "the bounce names 554 5.4.6 Routing loop detected" \
+	assert "the bounce names 554 5.4.6 Routing loop detected" \
 	    e2e_file_has "$dump" "554 5.4.6 Routing loop detected"
-	e2e_check "the bounce returns the trace field of the first pass" \
+	assert "the bounce returns the trace field of the first pass" \
 	    e2e_file_has "$dump" "$trace"
-	e2e_check "the bounce returns the message id" \
+	assert "the bounce returns the message id" \
 	    e2e_file_has "$dump" "<e2e-loop@example.org>"
 fi
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)' "$log1")"
-e2e_check "mailswitch ran clean" e2e_mailswitch_sane
+assert "mailswitch ran clean" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	echo "--- $log2" >&2
 	tail -n 60 "$log2" >&2

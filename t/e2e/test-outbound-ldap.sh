@@ -74,15 +74,15 @@ send()
 	smtp_open
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "XCLIENT ADDR=$ip NAME=[UNAVAILABLE]"
-	e2e_check "$name: XCLIENT ADDR=$ip 220" e2e_reply_starts "220"
+	assert "$name: XCLIENT ADDR=$ip 220" e2e_reply_starts "220"
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "MAIL FROM:<bob@fourthcoffee.com>"
-	e2e_check "$name: MAIL FROM 250" e2e_reply_starts "250"
+	assert "$name: MAIL FROM 250" e2e_reply_starts "250"
 	smtp_cmd "RCPT TO:<someone@example.org>"
-	e2e_check "$name: RCPT TO:<someone@example.org> 250" \
+	assert "$name: RCPT TO:<someone@example.org> 250" \
 	    e2e_reply_starts "250"
 	smtp_cmd "DATA"
-	e2e_check "$name: DATA 354" e2e_reply_starts "354"
+	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body <<EOF
 From: "Bob Lee" <bob@fourthcoffee.com>
 To: someone@example.org
@@ -91,7 +91,7 @@ Message-ID: <e2e-outbound-ldap-$name@fourthcoffee.com>
 
 Through the ldap back-end.
 EOF
-	e2e_check "$name: end of data: $want" e2e_reply_starts "$want"
+	assert "$name: end of data: $want" e2e_reply_starts "$want"
 	LAST=$SMTP_REPLY
 	smtp_cmd "QUIT"
 	smtp_close
@@ -110,17 +110,17 @@ sent()
 	e2e_wait_for 20 arrived "$1" || true
 	d=$(e2e_sink_find "Message-ID: <e2e-outbound-ldap-$1@")
 	if [ -z "$d" ]; then
-		e2e_check "$1: message at smtp-sink within 20 s" false
+		assert "$1: message at smtp-sink within 20 s" false
 		return
 	fi
-	e2e_check "$1: MAIL FROM:$2" e2e_same "$(e2e_sink_mailfrom "$d")" "$2"
+	assert "$1: MAIL FROM:$2" e2e_same "$(e2e_sink_mailfrom "$d")" "$2"
 }
 
 # 1. the directory answers
 send up 192.0.2.10 "250 2.0.0 Ok: queued as "
 qid=${LAST##* }
 sent up "<bob@contoso.com>"
-e2e_check "mailswitch log: $qid: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
+assert "mailswitch log: $qid: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
     e2e_wait_for 5 grep -qF \
     "$qid: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
     "$E2E_TMP/mailswitch.log"
@@ -128,9 +128,9 @@ e2e_check "mailswitch log: $qid: from=<bob@fourthcoffee.com> -> <bob@contoso.com
 # 2. the directory is down: subsidiary mail to the Internet is deferred
 slapd_stop one
 send down 192.0.2.10 "451 4.3.0 "
-e2e_check "down: the reply says why" e2e_same "$LAST" \
+assert "down: the reply says why" e2e_same "$LAST" \
     "451 4.3.0 Temporary lookup failure"
-e2e_check "mailswitch log: defer from 451 4.3.0" \
+assert "mailswitch log: defer from 451 4.3.0" \
     e2e_wait_for 5 grep -qF "defer from 451 4.3.0" "$E2E_TMP/mailswitch.log"
 send outside 198.51.100.7 "250 2.0.0 Ok: queued as "
 sent outside "<bob@fourthcoffee.com>"
@@ -142,22 +142,22 @@ sent again "<bob@contoso.com>"
 
 # 4. on_directory_error = accept: passes untouched
 slapd_stop one
-e2e_check "mailswitch (tempfail) stopped without a sanitizer report" \
+assert "mailswitch (tempfail) stopped without a sanitizer report" \
     e2e_mailswitch_sane
 e2e_mailswitch_start "$bin" "$E2E_TMP/accept.conf"
 send accept 192.0.2.10 "250 2.0.0 Ok: queued as "
 sent accept "<bob@fourthcoffee.com>"
 
-e2e_check "down: no message at smtp-sink" \
+assert "down: no message at smtp-sink" \
     test -z "$(e2e_sink_find "Message-ID: <e2e-outbound-ldap-down@")"
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)|ignoring ESMTP' \
     "$E2E_TMP/postfix/maillog")"
 
-e2e_check "mailswitch (accept) stopped without a sanitizer report" \
+assert "mailswitch (accept) stopped without a sanitizer report" \
     e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

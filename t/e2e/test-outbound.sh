@@ -77,21 +77,21 @@ send()
 	local name=$1 port=$2 ip=$3 sender=$4 r
 	shift 4
 	smtp_open "$port"
-	e2e_check "$name: greeting 220" e2e_reply_starts "220"
+	assert "$name: greeting 220" e2e_reply_starts "220"
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "XCLIENT ADDR=$ip NAME=[UNAVAILABLE]"
-	e2e_check "$name: XCLIENT ADDR=$ip 220" e2e_reply_starts "220"
+	assert "$name: XCLIENT ADDR=$ip 220" e2e_reply_starts "220"
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "MAIL FROM:<$sender>"
-	e2e_check "$name: MAIL FROM:<$sender> 250" e2e_reply_starts "250"
+	assert "$name: MAIL FROM:<$sender> 250" e2e_reply_starts "250"
 	for r in "$@"; do
 		smtp_cmd "RCPT TO:<$r>"
-		e2e_check "$name: RCPT TO:<$r> 250" e2e_reply_starts "250"
+		assert "$name: RCPT TO:<$r> 250" e2e_reply_starts "250"
 	done
 	smtp_cmd "DATA"
-	e2e_check "$name: DATA 354" e2e_reply_starts "354"
+	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body
-	e2e_check "$name: end of data 250 queued" \
+	assert "$name: end of data 250 queued" \
 	    e2e_reply_starts "250 2.0.0 Ok: queued as "
 	QID[$name]=${SMTP_REPLY##* }
 	smtp_cmd "QUIT"
@@ -175,7 +175,7 @@ A bounce.
 EOF
 
 if ! e2e_sink_wait 6 30; then
-	e2e_check "6 messages at smtp-sink within 30 s (got $(e2e_sink_count))" \
+	assert "6 messages at smtp-sink within 30 s (got $(e2e_sink_count))" \
 	    false
 fi
 
@@ -188,86 +188,86 @@ dump()
 # a. subsidiary to the Internet: envelope and header fields rewritten.
 d=$(dump a)
 if [ -n "$d" ]; then
-	e2e_check "a: MAIL FROM:<bob@contoso.com>" \
+	assert "a: MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@contoso.com>"
-	e2e_check "a: From: \"Bob Lee\" <bob@contoso.com>" \
+	assert "a: From: \"Bob Lee\" <bob@contoso.com>" \
 	    e2e_same "$(header "$d" From)" 'From: "Bob Lee" <bob@contoso.com>'
-	e2e_check "a: Sender: bob@contoso.com (Bob Lee)" \
+	assert "a: Sender: bob@contoso.com (Bob Lee)" \
 	    e2e_same "$(header "$d" Sender)" 'Sender: bob@contoso.com (Bob Lee)'
-	e2e_check "a: Reply-To rewritten, folding and other mailbox kept" \
+	assert "a: Reply-To rewritten, folding and other mailbox kept" \
 	    e2e_same "$(header "$d" Reply-To)" \
 	    "$(printf '%s\n\t%s' 'Reply-To: "Bob Lee" <bob@contoso.com>,' \
 	    'Someone <someone@example.org>')"
-	e2e_check "a: Cc untouched" \
+	assert "a: Cc untouched" \
 	    e2e_same "$(header "$d" Cc)" 'Cc: Bob <bob@fourthcoffee.com>'
-	e2e_check "a: recipient untouched" \
+	assert "a: recipient untouched" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<someone@example.org>"
-	e2e_check "a: one header of each" \
+	assert "a: one header of each" \
 	    test "$(header "$d" From | wc -l)" -eq 1
 else
-	e2e_check "a: message at smtp-sink" false
+	assert "a: message at smtp-sink" false
 fi
 
 # b. internal mail: untouched.
 d=$(dump b)
 if [ -n "$d" ]; then
-	e2e_check "b (internal): MAIL FROM:<bob@fourthcoffee.com>" \
+	assert "b (internal): MAIL FROM:<bob@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@fourthcoffee.com>"
-	e2e_check "b (internal): From untouched" \
+	assert "b (internal): From untouched" \
 	    e2e_same "$(header "$d" From)" \
 	    'From: "Bob Lee" <bob@fourthcoffee.com>'
-	e2e_check "b (internal): Reply-To untouched" \
+	assert "b (internal): Reply-To untouched" \
 	    e2e_same "$(header "$d" Reply-To)" 'Reply-To: bob@fourthcoffee.com'
 else
-	e2e_check "b: message at smtp-sink" false
+	assert "b: message at smtp-sink" false
 fi
 
 # c. an outside client: untouched.
 d=$(dump c)
 if [ -n "$d" ]; then
-	e2e_check "c (198.51.100.7): MAIL FROM:<bob@fourthcoffee.com>" \
+	assert "c (198.51.100.7): MAIL FROM:<bob@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@fourthcoffee.com>"
-	e2e_check "c (198.51.100.7): From untouched" \
+	assert "c (198.51.100.7): From untouched" \
 	    e2e_same "$(header "$d" From)" \
 	    'From: "Bob Lee" <bob@fourthcoffee.com>'
 else
-	e2e_check "c: message at smtp-sink" false
+	assert "c: message at smtp-sink" false
 fi
 
 # d. two From fields: the second one changed, in its place.
 d=$(dump d)
 if [ -n "$d" ]; then
-	e2e_check "d: MAIL FROM:<bob@contoso.com>" \
+	assert "d: MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@contoso.com>"
-	e2e_check "d: first From kept, second From rewritten, in order" \
+	assert "d: first From kept, second From rewritten, in order" \
 	    e2e_same "$(header "$d" From)" \
 	    "$(printf '%s\n%s' 'From: Someone <someone@example.org>' \
 	    'From: "Bob Lee" <bob@contoso.com>')"
 else
-	e2e_check "d: message at smtp-sink" false
+	assert "d: message at smtp-sink" false
 fi
 
 # e. selected by the Postfix service (milter_macro_daemon_name).
 d=$(dump e)
 if [ -n "$d" ]; then
-	e2e_check "e (daemon subsidiary): MAIL FROM:<alice@contoso.com>" \
+	assert "e (daemon subsidiary): MAIL FROM:<alice@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<alice@contoso.com>"
-	e2e_check "e (daemon subsidiary): From rewritten" \
+	assert "e (daemon subsidiary): From rewritten" \
 	    e2e_same "$(header "$d" From)" 'From: Alice Wong <alice@contoso.com>'
 else
-	e2e_check "e: message at smtp-sink" false
+	assert "e: message at smtp-sink" false
 fi
 
 # f. the null sender stays null (its header fields are rewritten).
 d=$(dump f)
 if [ -n "$d" ]; then
-	e2e_check "f: MAIL FROM:<> kept" \
+	assert "f: MAIL FROM:<> kept" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<>"
-	e2e_check "f: From rewritten" \
+	assert "f: From rewritten" \
 	    e2e_same "$(header "$d" From)" \
 	    'From: Mail Delivery System <MAILER-DAEMON@contoso.com>'
 else
-	e2e_check "f: message at smtp-sink" false
+	assert "f: message at smtp-sink" false
 fi
 
 # g, h: "to the Internet" is decided on the recipients as delivered.
@@ -302,95 +302,95 @@ To an unknown address of the shared domain, forwarded to the other system.
 EOF
 
 if ! e2e_sink_wait 9 30; then
-	e2e_check "9 messages at smtp-sink within 30 s (got $(e2e_sink_count))" \
+	assert "9 messages at smtp-sink within 30 s (got $(e2e_sink_count))" \
 	    false
 fi
 
 # g. a contact with an Internet target: the message goes to the Internet.
 d=$(dump g)
 if [ -n "$d" ]; then
-	e2e_check "g (contact -> Internet): recipient <partner@partner.example>" \
+	assert "g (contact -> Internet): recipient <partner@partner.example>" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<partner@partner.example>"
-	e2e_check "g (contact -> Internet): MAIL FROM:<bob@contoso.com>" \
+	assert "g (contact -> Internet): MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@contoso.com>"
-	e2e_check "g (contact -> Internet): From rewritten" \
+	assert "g (contact -> Internet): From rewritten" \
 	    e2e_same "$(header "$d" From)" 'From: "Bob Lee" <bob@contoso.com>'
 else
-	e2e_check "g: message at smtp-sink" false
+	assert "g: message at smtp-sink" false
 fi
 
 # h. a contact with a target in a configured domain: internal mail.
 d=$(dump h)
 if [ -n "$d" ]; then
-	e2e_check "h (contact -> fourthcoffee.com): recipient <Alice.Wong@fourthcoffee.com>" \
+	assert "h (contact -> fourthcoffee.com): recipient <Alice.Wong@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<Alice.Wong@fourthcoffee.com>"
-	e2e_check "h (contact -> fourthcoffee.com): MAIL FROM:<bob@fourthcoffee.com>" \
+	assert "h (contact -> fourthcoffee.com): MAIL FROM:<bob@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@fourthcoffee.com>"
-	e2e_check "h (contact -> fourthcoffee.com): From untouched" \
+	assert "h (contact -> fourthcoffee.com): From untouched" \
 	    e2e_same "$(header "$d" From)" \
 	    'From: "Bob Lee" <bob@fourthcoffee.com>'
 else
-	e2e_check "h: message at smtp-sink" false
+	assert "h: message at smtp-sink" false
 fi
 
 # i. forwarded to the routing domain of the other system: internal mail.
 d=$(dump i)
 if [ -n "$d" ]; then
-	e2e_check "i (forward_to): recipient <nobody@legacy.contoso.com>" \
+	assert "i (forward_to): recipient <nobody@legacy.contoso.com>" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<nobody@legacy.contoso.com>"
-	e2e_check "i (forward_to): MAIL FROM:<bob@fourthcoffee.com>" \
+	assert "i (forward_to): MAIL FROM:<bob@fourthcoffee.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@fourthcoffee.com>"
-	e2e_check "i (forward_to): From untouched" \
+	assert "i (forward_to): From untouched" \
 	    e2e_same "$(header "$d" From)" \
 	    'From: "Bob Lee" <bob@fourthcoffee.com>'
 else
-	e2e_check "i: message at smtp-sink" false
+	assert "i: message at smtp-sink" false
 fi
 
-e2e_check "mailswitch log: ${QID[g]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
+assert "mailswitch log: ${QID[g]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
     e2e_wait_for 5 grep -qF \
     "${QID[g]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
     "$E2E_TMP/mailswitch.log"
-e2e_check "mailswitch log: no outbound line for ${QID[h]} (h)" \
+assert "mailswitch log: no outbound line for ${QID[h]} (h)" \
     test -z "$(grep -F "${QID[h]}:" "$E2E_TMP/mailswitch.log" | grep -F outbound)"
 
 # What mailswitch logged, with Postfix's queue ids.
 log=$E2E_TMP/mailswitch.log
 for m in a d; do
-	e2e_check "mailswitch log: ${QID[$m]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
+	assert "mailswitch log: ${QID[$m]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
 	    e2e_wait_for 5 grep -qF \
 	    "${QID[$m]}: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
 	    "$log"
 done
-e2e_check "mailswitch log: ${QID[e]}: from=<Alice.Wong@fourthcoffee.com> -> <alice@contoso.com> outbound" \
+assert "mailswitch log: ${QID[e]}: from=<Alice.Wong@fourthcoffee.com> -> <alice@contoso.com> outbound" \
     e2e_file_has "$log" \
     "${QID[e]}: from=<Alice.Wong@fourthcoffee.com> -> <alice@contoso.com> outbound"
-e2e_check "mailswitch log: ${QID[a]}: header From rewritten" \
+assert "mailswitch log: ${QID[a]}: header From rewritten" \
     e2e_file_has "$log" \
     "${QID[a]}: header From: \"Bob Lee\" <bob@fourthcoffee.com> -> \"Bob Lee\" <bob@contoso.com> outbound"
-e2e_check "mailswitch log: ${QID[f]}: from=<> unchanged outbound null" \
+assert "mailswitch log: ${QID[f]}: from=<> unchanged outbound null" \
     e2e_file_has "$log" "${QID[f]}: from=<> unchanged outbound null"
 for m in b c; do
-	e2e_check "mailswitch log: no outbound line for ${QID[$m]} ($m)" \
+	assert "mailswitch log: no outbound line for ${QID[$m]} ($m)" \
 	    test -z "$(grep -F "${QID[$m]}:" "$log" | grep -F outbound)"
 done
 
 # What Postfix did and thought of the milter.
 maillog=$E2E_TMP/postfix/maillog
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)|ignoring ESMTP' \
     "$maillog")"
-e2e_check "Postfix queued ${QID[a]} from=<bob@contoso.com>" \
+assert "Postfix queued ${QID[a]} from=<bob@contoso.com>" \
     e2e_file_has "$maillog" "${QID[a]}: from=<bob@contoso.com>"
-e2e_check "Postfix queued ${QID[b]} from=<bob@fourthcoffee.com>" \
+assert "Postfix queued ${QID[b]} from=<bob@fourthcoffee.com>" \
     e2e_file_has "$maillog" "${QID[b]}: from=<bob@fourthcoffee.com>"
-e2e_check "Postfix: ${QID[e]} came through postfix/subsidiary/smtpd" \
+assert "Postfix: ${QID[e]} came through postfix/subsidiary/smtpd" \
     grep -qE "postfix/subsidiary/smtpd\[[0-9]+\]: ${QID[e]}: client=" \
     "$maillog"
 
-e2e_check "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
+assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

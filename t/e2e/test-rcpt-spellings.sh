@@ -87,7 +87,7 @@ split()
 # @$myorigin, is not relayed elsewhere, so no relay check refuses it).
 declare -A QID SENT
 smtp_open
-e2e_check "greeting 220" e2e_reply_starts "220"
+assert "greeting 220" e2e_reply_starts "220"
 smtp_cmd "EHLO client.example.net"
 n=0
 for row in "${ROWS[@]}"; do
@@ -95,11 +95,11 @@ for row in "${ROWS[@]}"; do
 	args=${row%%|*}
 	split "$args"
 	smtp_cmd "MAIL FROM:<someone@example.org>"
-	e2e_check "row $n: MAIL FROM 250" e2e_reply_starts "250"
+	assert "row $n: MAIL FROM 250" e2e_reply_starts "250"
 	ok=1
 	for a in "${SPLIT[@]}"; do
 		smtp_cmd "RCPT TO:$a"
-		e2e_check "row $n: RCPT TO:$a 250" e2e_reply_starts "250"
+		assert "row $n: RCPT TO:$a 250" e2e_reply_starts "250"
 		[ "$SMTP_CODE" = 250 ] || ok=0
 	done
 	if [ "$ok" = 0 ]; then
@@ -107,7 +107,7 @@ for row in "${ROWS[@]}"; do
 		continue
 	fi
 	smtp_cmd "DATA"
-	e2e_check "row $n: DATA 354" e2e_reply_starts "354"
+	assert "row $n: DATA 354" e2e_reply_starts "354"
 	smtp_data_body <<EOF
 From: Someone <someone@example.org>
 To: undisclosed-recipients:;
@@ -116,7 +116,7 @@ Message-ID: <e2e-spelling-$n@example.org>
 
 Row $n: RCPT TO:$args
 EOF
-	e2e_check "row $n: end of data 250 queued" \
+	assert "row $n: end of data 250 queued" \
 	    e2e_reply_starts "250 2.0.0 Ok: queued as "
 	if [ "$SMTP_CODE" = 250 ]; then
 		QID[$n]=${SMTP_REPLY##* }
@@ -128,7 +128,7 @@ smtp_close
 
 nsent=${#SENT[@]}
 e2e_sink_wait "$nsent" 20 ||
-    e2e_check "$nsent messages at smtp-sink within 20 s (got $(e2e_sink_count))" \
+    assert "$nsent messages at smtp-sink within 20 s (got $(e2e_sink_count))" \
     false
 # Let a second copy (a recipient delivered twice in two transactions)
 # arrive too, if there is one.
@@ -175,25 +175,25 @@ for row in "${ROWS[@]}"; do
 	split "$want"
 	for w in "${SPLIT[@]}"; do
 		c=$(count_of "$w" "$got")
-		e2e_check "row $n ($args, ${QID[$n]}): $w arrived exactly once (got $c)" \
+		assert "row $n ($args, ${QID[$n]}): $w arrived exactly once (got $c)" \
 		    test "$c" -eq 1
 	done
 	split "$nowant"
 	for w in "${SPLIT[@]}"; do
 		c=$(printf '%s\n' "$got" | grep -cixF -- "$w" || true)
-		e2e_check "row $n ($args): $w never arrived (got $c)" \
+		assert "row $n ($args): $w never arrived (got $c)" \
 		    test "$c" -eq 0
 	done
-	e2e_check "row $n ($args): no other recipient (got: $(printf '%s\n' "$got" | tr '\n' ' '))" \
+	assert "row $n ($args): no other recipient (got: $(printf '%s\n' "$got" | tr '\n' ' '))" \
 	    test "$(printf '%s\n' "$got" | grep -c .)" -eq \
 	    "$(split "$want"; echo ${#SPLIT[@]})"
 	# one trace field for the one rewritten recipient, none for postmaster
 	t=$(traces "$n")
 	if [ -n "$nowant" ]; then
-		e2e_check "row $n ($args): one X-Mailswitch trace field (got $t)" \
+		assert "row $n ($args): one X-Mailswitch trace field (got $t)" \
 		    test "$t" -eq 1
 	else
-		e2e_check "row $n ($args): no X-Mailswitch trace field (got $t)" \
+		assert "row $n ($args): no X-Mailswitch trace field (got $t)" \
 		    test "$t" -eq 0
 	fi
 done
@@ -201,20 +201,20 @@ done
 # mailswitch left <postmaster> alone (and said so at debug level).
 log=$E2E_TMP/mailswitch.log
 for m in postmaster POSTMASTER; do
-	e2e_check "mailswitch log: rcpt=<$m> unchanged postmaster" \
+	assert "mailswitch log: rcpt=<$m> unchanged postmaster" \
 	    e2e_file_has "$log" "rcpt=<$m> unchanged postmaster"
-	e2e_check "mailswitch log: no reject of <$m>" \
+	assert "mailswitch log: no reject of <$m>" \
 	    test -z "$(grep -F "reject rcpt=<$m>" "$log")"
 done
 
 maillog=$E2E_TMP/postfix/maillog
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)|ignoring ESMTP' \
     "$maillog")"
-e2e_check "nothing left in the private queue" test "$(e2e_postfix_queued)" -eq 0
-e2e_check "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
+assert "nothing left in the private queue" test "$(e2e_postfix_queued)" -eq 0
+assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -31,25 +31,25 @@ smtp_cmd "EHLO client.example.net"
 smtp_cmd "XCLIENT ADDR=203.0.113.8 NAME=[UNAVAILABLE]"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
-e2e_check "MAIL FROM 250" e2e_reply_starts "250"
+assert "MAIL FROM 250" e2e_reply_starts "250"
 
 # Rejects, exact replies.
 smtp_cmd "RCPT TO:<loop1@contoso.com>"
-e2e_check "RCPT loop1@contoso.com 554 5.4.6 exactly" e2e_reply_is \
+assert "RCPT loop1@contoso.com 554 5.4.6 exactly" e2e_reply_is \
     "554 5.4.6 <loop1@contoso.com>: Routing loop detected"
 smtp_cmd "RCPT TO:<self@contoso.com>"
-e2e_check "RCPT self@contoso.com 554 5.4.6 exactly" e2e_reply_is \
+assert "RCPT self@contoso.com 554 5.4.6 exactly" e2e_reply_is \
     "554 5.4.6 <self@contoso.com>: Routing loop detected"
 smtp_cmd "RCPT TO:<shared@contoso.com>"
-e2e_check "RCPT shared@contoso.com 550 5.1.4 exactly" e2e_reply_is \
+assert "RCPT shared@contoso.com 550 5.1.4 exactly" e2e_reply_is \
     "550 5.1.4 <shared@contoso.com>: Recipient address rejected: ambiguous"
 smtp_cmd "RCPT TO:<Nobody@Sales.Contoso.COM>"
-e2e_check "RCPT Nobody@Sales.Contoso.COM 550 5.1.1 exactly" e2e_reply_is \
+assert "RCPT Nobody@Sales.Contoso.COM 550 5.1.1 exactly" e2e_reply_is \
     "550 5.1.1 <Nobody@Sales.Contoso.COM>: Recipient address rejected: User unknown"
 # Postfix checks the syntax itself before the milter sees it; either way
 # the client gets this reply.
 smtp_cmd "RCPT TO:<a b@contoso.com>"
-e2e_check "RCPT <a b@contoso.com> 501 5.1.3" e2e_reply_starts \
+assert "RCPT <a b@contoso.com> 501 5.1.3" e2e_reply_starts \
     "501 5.1.3 Bad recipient address syntax"
 
 # Accepted, rewritten or not.
@@ -57,10 +57,10 @@ for r in nobody@contoso.com carol@sales.contoso.com erin@contoso.com \
     bob@contoso.com bob.lee@contoso.com someone@example.org \
     x@fourthcoffee.com Carol.Diaz@sales.contoso.com; do
 	smtp_cmd "RCPT TO:<$r>"
-	e2e_check "RCPT $r 250" e2e_reply_starts "250"
+	assert "RCPT $r 250" e2e_reply_starts "250"
 done
 smtp_cmd "DATA"
-e2e_check "DATA 354" e2e_reply_starts "354"
+assert "DATA 354" e2e_reply_starts "354"
 smtp_data_body <<'EOF'
 From: someone@example.org
 To: undisclosed-recipients:;
@@ -68,44 +68,44 @@ Subject: mailswitch routing test
 
 Routing test.
 EOF
-e2e_check "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
+assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
 qid=${SMTP_REPLY##* }
 smtp_cmd "QUIT"
 smtp_close
 
 if e2e_sink_wait 1 20; then
 	sleep 1		# one message, but let a stray second one show up
-	e2e_check "one message at smtp-sink" test "$(e2e_sink_count)" -eq 1
+	assert "one message at smtp-sink" test "$(e2e_sink_count)" -eq 1
 	dump=$(find "$E2E_TMP/sink" -type f -name 'msg.*' | head -n 1)
 	want=$(printf '%s\n' '<nobody@legacy.contoso.com>' \
 	    '<Carol.Diaz@sales.contoso.com>' '<erin@fourthcoffee.com>' \
 	    '<bob@fourthcoffee.com>' '<someone@example.org>' \
 	    '<x@fourthcoffee.com>' | sort)
-	e2e_check "envelope recipients (forward, canonical, chain, once, untouched)" \
+	assert "envelope recipients (forward, canonical, chain, once, untouched)" \
 	    e2e_same "$(e2e_sink_rcpts "$dump")" "$want"
 	n=$(e2e_sink_headers "$dump" | grep -ci '^X-Mailswitch:' || true)
-	e2e_check "five X-Mailswitch headers (got $n)" test "$n" -eq 5
+	assert "five X-Mailswitch headers (got $n)" test "$n" -eq 5
 	for h in "rcpt=<nobody@contoso.com> -> <nobody@legacy.contoso.com>" \
 	    "rcpt=<carol@sales.contoso.com> -> <Carol.Diaz@sales.contoso.com>" \
 	    "rcpt=<erin@contoso.com> -> <erin@fourthcoffee.com>" \
 	    "rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com>" \
 	    "rcpt=<bob.lee@contoso.com> -> <bob@fourthcoffee.com>"; do
-		e2e_check "header X-Mailswitch: $h" \
+		assert "header X-Mailswitch: $h" \
 		    e2e_file_has "$dump" "X-Mailswitch: $h"
 	done
 else
-	e2e_check "message arrived at smtp-sink within 20 s" false
+	assert "message arrived at smtp-sink within 20 s" false
 fi
 
-e2e_check "mailswitch log: $qid: rcpt=<nobody@contoso.com> -> <nobody@legacy.contoso.com>" \
+assert "mailswitch log: $qid: rcpt=<nobody@contoso.com> -> <nobody@legacy.contoso.com>" \
     e2e_wait_for 5 grep -qF \
     "$qid: rcpt=<nobody@contoso.com> -> <nobody@legacy.contoso.com>" \
     "$E2E_TMP/mailswitch.log"
-e2e_check "Postfix logged no milter warning" \
+assert "Postfix logged no milter warning" \
     test -z "$(grep -iE 'warning:.*milter|milter.*(error|warning)' \
     "$E2E_TMP/postfix/maillog")"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

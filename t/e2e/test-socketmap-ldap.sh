@@ -65,7 +65,7 @@ echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch socketmap on" \
 
 . "$E2E_LIB_DIR/socketmap-checks.sh"
 
-e2e_check "slapd was asked (the ldap back-end is in use)" \
+assert "slapd was asked (the ldap back-end is in use)" \
     grep -q "SRCH base=\"dc=contoso,dc=com\"" "$SLAPD_TMP/one/slapd.log"
 
 # rcpt ADDR -- one RCPT TO:<ADDR> from someone@example.org; sets RCPT_REPLY.
@@ -85,14 +85,14 @@ rcpt()
 echo "== 5. slapd stopped: 451 4.3.0 at RCPT; the retry arrives"
 slapd_stop one
 rcpt bob@contoso.com
-e2e_check "5: RCPT bob@contoso.com: 451 4.3.0 exactly" \
+assert "5: RCPT bob@contoso.com: 451 4.3.0 exactly" \
     e2e_same "$RCPT_REPLY" \
     "451 4.3.0 <bob@contoso.com>: Recipient address rejected: Temporary lookup failure"
 rcpt nobody@sales.contoso.com
-e2e_check "5: RCPT nobody@sales.contoso.com: 451 4.3.0, not 550" \
+assert "5: RCPT nobody@sales.contoso.com: 451 4.3.0, not 550" \
     e2e_same "$RCPT_REPLY" \
     "451 4.3.0 <nobody@sales.contoso.com>: Recipient address rejected: Temporary lookup failure"
-e2e_check "5: mailswitch logged the failure with the server's URI" \
+assert "5: mailswitch logged the failure with the server's URI" \
     e2e_file_has "$SM_MSLOG" "${SLAPD_URI[one]}"
 slapd_run one
 sm_send 5 203.0.113.7 someone@example.org bob@contoso.com <<'EOF'
@@ -103,9 +103,9 @@ Message-ID: <sm-5@example.org>
 
 Retried after the outage.
 EOF
-e2e_check "5: the retry arrived within 20 s" sm_wait_msgid sm-5@example.org 1
+assert "5: the retry arrived within 20 s" sm_wait_msgid sm-5@example.org 1
 d=$(sm_dumps "Message-ID: <sm-5@example.org>" | head -n 1)
-[ -z "$d" ] || e2e_check "5: the retry went to <bob@fourthcoffee.com>" \
+[ -z "$d" ] || assert "5: the retry went to <bob@fourthcoffee.com>" \
     e2e_same "$(e2e_sink_rcpts "$d")" "<bob@fourthcoffee.com>"
 
 echo "== 6. slapd stopped while a message waits for the Internet transport"
@@ -122,19 +122,19 @@ EOF
 # Postfix 3.7's smtp client does not defer on a smtp_generic_maps lookup
 # error: it exits ("fatal: smtp_generic_maps map lookup problem"), qmgr
 # keeps the message, master throttles the transport (service_throttle_time)
-e2e_check "6: Postfix's smtp gave up on the generic lookup (fatal, message kept)" \
+assert "6: Postfix's smtp gave up on the generic lookup (fatal, message kept)" \
     e2e_wait_for 15 grep -qF "fatal: smtp_generic_maps map lookup problem for bob@fourthcoffee.com" \
     "$SM_MAILLOG"
-e2e_check "6: nothing at smtp-sink while slapd is down" \
+assert "6: nothing at smtp-sink while slapd is down" \
     test -z "$(sm_dumps "Message-ID: <sm-6@fourthcoffee.com>")"
 slapd_run one
-e2e_check "6: delivered after slapd is back, within 20 s" \
+assert "6: delivered after slapd is back, within 20 s" \
     sm_wait_msgid sm-6@fourthcoffee.com 1
 d=$(sm_dumps "Message-ID: <sm-6@fourthcoffee.com>" | head -n 1)
 if [ -n "$d" ]; then
-	e2e_check "6: MAIL FROM:<bob@contoso.com>" \
+	assert "6: MAIL FROM:<bob@contoso.com>" \
 	    e2e_same "$(e2e_sink_mailfrom "$d")" "<bob@contoso.com>"
-	e2e_check "6: From rewritten" \
+	assert "6: From rewritten" \
 	    e2e_same "$(sm_header "$d" From)" 'From: "Bob Lee" <bob@contoso.com>'
 fi
 
@@ -145,7 +145,7 @@ smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
 smtp_cmd "RCPT TO:<alice@contoso.com>"
-e2e_check "7: RCPT alice@contoso.com 250 (slapd up)" e2e_reply_starts "250"
+assert "7: RCPT alice@contoso.com 250 (slapd up)" e2e_reply_starts "250"
 slapd_stop one
 smtp_cmd "DATA"
 r7_data=$SMTP_REPLY
@@ -167,23 +167,23 @@ slapd_run one
 sleep 3
 n7=$(sm_dumps "Message-ID: <sm-7@example.org>" | wc -l)
 case $r7 in
-4*)	e2e_check "7: 4xx to the client, nothing delivered" test "$n7" -eq 0 ;;
-250*)	e2e_check "7: accepted: delivered to Alice.Wong@fourthcoffee.com" \
+4*)	assert "7: 4xx to the client, nothing delivered" test "$n7" -eq 0 ;;
+250*)	assert "7: accepted: delivered to Alice.Wong@fourthcoffee.com" \
 	    e2e_wait_for 20 test -n "$(sm_dumps "Message-ID: <sm-7@example.org>")"
 	d=$(sm_dumps "Message-ID: <sm-7@example.org>" | head -n 1)
-	[ -z "$d" ] || e2e_check "7: to <Alice.Wong@fourthcoffee.com>, not alice@contoso.com" \
+	[ -z "$d" ] || assert "7: to <Alice.Wong@fourthcoffee.com>, not alice@contoso.com" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<Alice.Wong@fourthcoffee.com>" ;;
-*)	e2e_check "7: a 4xx or 250 at end of data" false ;;
+*)	assert "7: a 4xx or 250 at end of data" false ;;
 esac
 echo "    Postfix's warnings during the outages:"
 tail -n +1 "$SM_MAILLOG" | grep -i warning | tail -n +"$((warn_before + 1))" |
     sed 's/^/    /'
 
-e2e_check "nothing left in Postfix's queue" e2e_wait_for 15 \
+assert "nothing left in Postfix's queue" e2e_wait_for 15 \
     test "$(e2e_postfix_queued)" -eq 0
-e2e_check "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
+assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

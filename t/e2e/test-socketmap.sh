@@ -34,9 +34,9 @@ echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch socketmap on" \
 
 . "$E2E_LIB_DIR/socketmap-checks.sh"
 
-e2e_check "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
+assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -69,7 +69,7 @@ MSLOG=$E2E_TMP/mailswitch.log
 E2E_MAILSWITCH_PID=$!
 e2e_wait_for 30 grep -q 'tables: full write ok' "$MSLOG" ||
     { cat "$MSLOG" >&2; e2e_die "no tables written"; }
-e2e_check "the first write is the replica's copy (14 entries)" \
+assert "the first write is the replica's copy (14 entries)" \
     grep -q 'tables: full write ok: 14 directory entries' "$MSLOG"
 
 e2e_sink_start
@@ -124,7 +124,7 @@ delivered_to()
 }
 
 echo "== 1. a contact added"
-e2e_check "1: before: newbie@sales.contoso.com 550 5.1.1" \
+assert "1: before: newbie@sales.contoso.com 550 5.1.1" \
     reply_is newbie@sales.contoso.com "550 5.1.1"
 slapd_modify one <<'LDIF'
 dn: cn=New Bie,ou=contacts,dc=contoso,dc=com
@@ -148,19 +148,19 @@ until in_virtual || [ $(( $(date +%s%N) - t0 )) -gt 10000000000 ]; do
 done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "    the new contact was in the virtual table after $ms ms"
-e2e_check "1: in the virtual table within poll + 3 s (${ms} ms)" \
+assert "1: in the virtual table within poll + 3 s (${ms} ms)" \
     test "$ms" -le 4000
-e2e_check "1: after: 250" reply_is newbie@sales.contoso.com "250"
-e2e_check "1: delivered to newbie@fourthcoffee.com" \
+assert "1: after: 250" reply_is newbie@sales.contoso.com "250"
+assert "1: delivered to newbie@fourthcoffee.com" \
     delivered_to 1 newbie@sales.contoso.com newbie@fourthcoffee.com
-e2e_check "1: logged: tables: rcpt=<newbie@sales.contoso.com> -> <newbie@fourthcoffee.com> contact" \
+assert "1: logged: tables: rcpt=<newbie@sales.contoso.com> -> <newbie@fourthcoffee.com> contact" \
     e2e_file_has "$MSLOG" \
     "tables: rcpt=<newbie@sales.contoso.com> -> <newbie@fourthcoffee.com> contact"
-e2e_check "1: an update, not a full write" \
+assert "1: an update, not a full write" \
     grep -q 'tables: update ok: ' "$MSLOG"
 
 echo "== 2. a chain's last link retargeted"
-e2e_check "2: before: erin@contoso.com to erin@fourthcoffee.com" \
+assert "2: before: erin@contoso.com to erin@fourthcoffee.com" \
     delivered_to 2a erin@contoso.com erin@fourthcoffee.com
 slapd_modify one <<'LDIF'
 dn: cn=Erin Old,ou=contacts,dc=contoso,dc=com
@@ -168,11 +168,11 @@ changetype: modify
 replace: targetAddress
 targetAddress: SMTP:erin.new@fourthcoffee.com
 LDIF
-e2e_check "2: the update reaches erin@contoso.com within 10 s" \
+assert "2: the update reaches erin@contoso.com within 10 s" \
     e2e_wait_for 10 grep -q \
     'tables: rcpt=<erin@contoso.com> -> <erin.new@fourthcoffee.com> contact' \
     "$MSLOG"
-e2e_check "2: after: erin@contoso.com to erin.new@fourthcoffee.com" \
+assert "2: after: erin@contoso.com to erin.new@fourthcoffee.com" \
     delivered_to 2b erin@contoso.com erin.new@fourthcoffee.com
 
 echo "== 3. a contact deleted"
@@ -180,7 +180,7 @@ slapd_modify one <<'LDIF'
 dn: cn=Frank Moss,ou=contacts,dc=contoso,dc=com
 changetype: delete
 LDIF
-e2e_check "3: within 10 s: frank@sales.contoso.com 550 5.1.1" \
+assert "3: within 10 s: frank@sales.contoso.com 550 5.1.1" \
     e2e_wait_for 10 reply_is frank@sales.contoso.com "550 5.1.1"
 
 echo "== 4. the directory down past max_age"
@@ -188,37 +188,37 @@ n=$(grep -c 'tables: full write ok' "$MSLOG")
 slapd_stop one
 # more_full N: more than N full writes logged
 more_full() { [ "$(grep -c 'tables: full write ok' "$MSLOG")" -gt "$1" ]; }
-e2e_check "4: the tables written again past max_age within 15 s" \
+assert "4: the tables written again past max_age within 15 s" \
     e2e_wait_for 15 more_full "$n"
-e2e_check "4: logged: older than max_age" \
+assert "4: logged: older than max_age" \
     e2e_file_has "$MSLOG" "tables: the directory's copy is older than max_age"
-e2e_check "4: nobody@sales.contoso.com: 451 4.3.0, not 550" \
+assert "4: nobody@sales.contoso.com: 451 4.3.0, not 550" \
     e2e_same "$(rcpt_reply nobody@sales.contoso.com)" \
     "451 4.3.0 <nobody@sales.contoso.com>: Recipient address rejected: Temporary lookup failure"
-e2e_check "4: a contact still goes to its target" \
+assert "4: a contact still goes to its target" \
     delivered_to 4 bob@contoso.com bob@fourthcoffee.com
 n=$(grep -c 'tables: full write ok' "$MSLOG")
 slapd_restart one
-e2e_check "4: slapd back: the tables written again within 15 s" \
+assert "4: slapd back: the tables written again within 15 s" \
     e2e_wait_for 15 more_full "$n"
-e2e_check "4: nobody@sales.contoso.com: 550 5.1.1 again" \
+assert "4: nobody@sales.contoso.com: 550 5.1.1 again" \
     reply_is nobody@sales.contoso.com "550 5.1.1"
-e2e_check "4: logged: current again" \
+assert "4: logged: current again" \
     e2e_file_has "$MSLOG" "tables: the directory's copy is current again"
 
 echo "== 5. the rest"
-e2e_check "5: the ${#SENT[@]} messages accepted were delivered once each" \
+assert "5: the ${#SENT[@]} messages accepted were delivered once each" \
     test "$(e2e_sink_count)" -eq "${#SENT[@]}"
-e2e_check "5: no Postfix process restarted for a table change" \
+assert "5: no Postfix process restarted for a table change" \
     test -z "$(grep 'has changed -- restarting' "$E2E_TMP/postfix/maillog" |
     tee /dev/stderr)"
-e2e_check "5: Postfix logged no warning" \
+assert "5: Postfix logged no warning" \
     test -z "$(grep -i 'warning' "$E2E_TMP/postfix/maillog" |
     tee /dev/stderr)"
-e2e_check "5: mailswitch stopped without a sanitizer report" \
+assert "5: mailswitch stopped without a sanitizer report" \
     e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

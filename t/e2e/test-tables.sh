@@ -76,7 +76,7 @@ smtp_open
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
 smtp_cmd "RCPT TO:<bob@contoso.com>"
-e2e_check "0: RCPT without tables: 451 4.3.5 (deferred, nothing accepted)" \
+assert "0: RCPT without tables: 451 4.3.5 (deferred, nothing accepted)" \
     e2e_reply_starts "451 4.3.5"
 smtp_cmd "QUIT"
 smtp_close
@@ -87,7 +87,7 @@ smtp_close
 E2E_MAILSWITCH_PID=$!
 e2e_wait_for 20 grep -q 'tables: full write ok' "$E2E_TMP/mailswitch.log" ||
     { cat "$E2E_TMP/mailswitch.log" >&2; e2e_die "no tables written"; }
-e2e_check "0: the three tables, readable by Postfix (postmap -q)" \
+assert "0: the three tables, readable by Postfix (postmap -q)" \
     e2e_same "$(postmap -c "$E2E_POSTFIX_DIR" -q bob@contoso.com \
     "lmdb:$tables/virtual") $(postmap -c "$E2E_POSTFIX_DIR" -q \
     sales.contoso.com "lmdb:$tables/access") $(postmap -c \
@@ -98,7 +98,7 @@ e2e_check "0: the three tables, readable by Postfix (postmap -q)" \
 e2e_postfix_reload
 cp "$E2E_TMP/postfix/maillog" "$E2E_TMP/maillog.0"
 : >"$E2E_TMP/postfix/maillog"
-e2e_check "0: Postfix said why it deferred: the table is unavailable" \
+assert "0: Postfix said why it deferred: the table is unavailable" \
     e2e_file_has "$E2E_TMP/maillog.0" "lmdb:$tables/access is unavailable"
 
 SM_FRONT=tables
@@ -110,7 +110,7 @@ smtp_open
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
 smtp_cmd "RCPT TO:<newbie@sales.contoso.com>"
-e2e_check "5: before: newbie@sales.contoso.com 550 5.1.1" \
+assert "5: before: newbie@sales.contoso.com 550 5.1.1" \
     e2e_reply_starts "550 5.1.1"
 smtp_cmd "QUIT"
 smtp_close
@@ -132,7 +132,7 @@ LDIF
 mv "$E2E_TMP/contacts.ldif.new" "$E2E_TMP/contacts.ldif"
 chmod 644 "$E2E_TMP/contacts.ldif"
 kill -HUP "$E2E_MAILSWITCH_PID"
-e2e_check "5: a full write after the SIGHUP within 10 s" \
+assert "5: a full write after the SIGHUP within 10 s" \
     e2e_wait_for 10 more_writes "$n"
 sm_send 5 203.0.113.7 someone@example.org newbie@sales.contoso.com \
     alice@contoso.com <<'EOF'
@@ -143,12 +143,12 @@ Message-ID: <tables-5@example.org>
 
 After the change.
 EOF
-e2e_check "5: delivered within 20 s" sm_wait_msgid tables-5@example.org 1
+assert "5: delivered within 20 s" sm_wait_msgid tables-5@example.org 1
 rcpts=""
 for d in $(sm_dumps "Message-ID: <tables-5@example.org>"); do
 	rcpts=$(printf '%s\n%s' "$rcpts" "$(e2e_sink_rcpts "$d")")
 done
-e2e_check "5: the new contact and the new target" \
+assert "5: the new contact and the new target" \
     e2e_same "$(printf '%s\n' "$rcpts" | sed '/^$/d' | sort)" \
     "$(printf '%s\n' '<alice.w@fourthcoffee.com>' \
     '<newbie@fourthcoffee.com>' | sort)"
@@ -156,18 +156,18 @@ smtp_open
 smtp_cmd "EHLO client.example.net"
 smtp_cmd "MAIL FROM:<someone@example.org>"
 smtp_cmd "RCPT TO:<frank@sales.contoso.com>"
-e2e_check "5: after: frank@sales.contoso.com (removed) 550 5.1.1" \
+assert "5: after: frank@sales.contoso.com (removed) 550 5.1.1" \
     e2e_reply_is "550 5.1.1 <frank@sales.contoso.com>: Recipient address rejected: User unknown"
 smtp_cmd "QUIT"
 smtp_close
-e2e_check "5: no Postfix process restarted for a table change" \
+assert "5: no Postfix process restarted for a table change" \
     test -z "$(grep 'has changed -- restarting' "$SM_MAILLOG" |
     tee /dev/stderr)"
 
-e2e_check "6: mailswitch stopped without a sanitizer report" \
+assert "6: mailswitch stopped without a sanitizer report" \
     e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -42,9 +42,9 @@ slapd_mailswitch_conf "$E2E_TMP/ldap-replica.conf" "\"${SLAPD_URI[one]}\"" \
 echo "slapd on ${SLAPD_URI[one]}"
 
 echo "== -q"
-e2e_check "-q of SPEC's example: bob@fourthcoffee.com" e2e_same \
+assert "-q of SPEC's example: bob@fourthcoffee.com" e2e_same \
     "$("$bin" -c "$E2E_TMP/ldap.conf" -q "$X5_BOB")" "bob@fourthcoffee.com"
-e2e_check "slapd was asked for the X500 value, escaped (RFC 4515)" \
+assert "slapd was asked for the X500 value, escaped (RFC 4515)" \
     grep -qiF 'filter="(proxyAddresses=x500:/o=fourthcoffee/ou=exchange administrative group \28fydibohf23spdlt\29/cn=recipients/cn=bob)"' \
     "$SLAPD_TMP/one/slapd.log"
 
@@ -53,11 +53,11 @@ x500_run socketmap "$bin" "$E2E_TMP/ldap.conf"
 asked=$(grep -ciF 'filter="(proxyAddresses=x500:' "$SLAPD_TMP/one/slapd.log")
 x500_run milter "$bin" "$E2E_TMP/ldap-replica.conf"
 x500_run socketmap "$bin" "$E2E_TMP/ldap-replica.conf"
-e2e_check "with the replica, slapd was not asked for an X500 value" test \
+assert "with the replica, slapd was not asked for an X500 value" test \
     "$(grep -ciF 'filter="(proxyAddresses=x500:' "$SLAPD_TMP/one/slapd.log")" \
     -eq "$asked"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	x500_show_logs
 	exit 1
 fi

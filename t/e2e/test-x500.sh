@@ -28,16 +28,16 @@ sed "s|path = \"[^\"]*\"|path = \"$E2E_TMP/contacts.ldif\"|" \
     "$E2E_TOP/t/milter/mailswitch-test.conf" >"$E2E_TMP/ldif.conf"
 
 echo "== -q"
-e2e_check "-q of SPEC's example: bob@fourthcoffee.com" e2e_same \
+assert "-q of SPEC's example: bob@fourthcoffee.com" e2e_same \
     "$("$bin" -c "$E2E_TMP/ldif.conf" -q "$X5_BOB")" "bob@fourthcoffee.com"
-e2e_check "-q of the 2009-octet one: longest@fourthcoffee.com" e2e_same \
+assert "-q of the 2009-octet one: longest@fourthcoffee.com" e2e_same \
     "$("$bin" -c "$E2E_TMP/ldif.conf" -q "<$X5_LONGEST>")" \
     "longest@fourthcoffee.com"
 
 x500_run milter "$bin" "$E2E_TMP/ldif.conf"
 x500_run socketmap "$bin" "$E2E_TMP/ldif.conf"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	x500_show_logs
 	exit 1
 fi

@@ -93,13 +93,13 @@ x500_send()
 	smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "MAIL FROM:<someone@example.org>"
-	e2e_check "$name: MAIL FROM 250" e2e_reply_starts "250"
+	assert "$name: MAIL FROM 250" e2e_reply_starts "250"
 	for r in "$@"; do
 		smtp_cmd "RCPT TO:<$r>"
-		e2e_check "$name: RCPT TO:<${r:0:60}...> 250" e2e_reply_starts "250"
+		assert "$name: RCPT TO:<${r:0:60}...> 250" e2e_reply_starts "250"
 	done
 	smtp_cmd "DATA"
-	e2e_check "$name: DATA 354" e2e_reply_starts "354"
+	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body <<-EOF
 	From: Someone <someone@example.org>
 	To: Bob Lee <bob@contoso.com>
@@ -108,7 +108,7 @@ x500_send()
 
 	A reply from Outlook's remembered recipients.
 	EOF
-	e2e_check "$name: end of data 250" e2e_reply_starts "250 2.0.0 Ok: queued as "
+	assert "$name: end of data 250" e2e_reply_starts "250 2.0.0 Ok: queued as "
 	X5_QID=${SMTP_REPLY##* }
 	smtp_cmd "QUIT"
 	smtp_close
@@ -123,7 +123,7 @@ x500_refused()
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "MAIL FROM:<someone@example.org>"
 	smtp_cmd "RCPT TO:<$1>"
-	e2e_check "RCPT TO:<${1:0:60}...> refused: ${2:0:9} and the address whole" \
+	assert "RCPT TO:<${1:0:60}...> refused: ${2:0:9} and the address whole" \
 	    e2e_reply_is "$2"
 	smtp_cmd "QUIT"
 	smtp_close
@@ -172,12 +172,12 @@ x500_checks()
 	x500_wait "$mode-bob" 1 || true
 	sleep 1		# a second copy would come now
 	bob_rcpts=$(x500_rcpts "$mode-bob")
-	e2e_check "1: delivered to bob@fourthcoffee.com, once, nowhere else" \
+	assert "1: delivered to bob@fourthcoffee.com, once, nowhere else" \
 	    e2e_same "$bob_rcpts" "<bob@fourthcoffee.com>"
-	e2e_check "1: log: ${prefix}rcpt=<IMCEAEX-...> -> <bob@fourthcoffee.com> x500-contact" \
+	assert "1: log: ${prefix}rcpt=<IMCEAEX-...> -> <bob@fourthcoffee.com> x500-contact" \
 	    x500_logged "${prefix}rcpt=<$X5_BOB> -> <bob@fourthcoffee.com> x500-contact"
 	if [ "$mode" = milter ]; then
-		e2e_check "1: the trace header names both addresses" \
+		assert "1: the trace header names both addresses" \
 		    e2e_file_has "$(grep -lF "Message-ID: <x500-$mode-bob@" \
 		    "$E2E_TMP"/sink/msg.* | head -n 1)" \
 		    "X-Mailswitch: rcpt=<$X5_BOB> -> <bob@fourthcoffee.com>"
@@ -185,41 +185,41 @@ x500_checks()
 
 	echo "== x500 ($mode) 2. a mailbox user's, 3. unknown ones"
 	x500_send "$mode-dan" "$X5_DAN" "$X5_NOBODY"
-	e2e_check "2, 3: Dan's at dan@contoso.com, the unknown one forwarded" \
+	assert "2, 3: Dan's at dan@contoso.com, the unknown one forwarded" \
 	    x500_wait "$mode-dan" 2
-	e2e_check "2, 3: exactly those two recipients" e2e_same \
+	assert "2, 3: exactly those two recipients" e2e_same \
 	    "$(x500_rcpts "$mode-dan")" "$(printf '%s\n' \
 	    "<IMCEAEX-_O=CONTOSO_CN=RECIPIENTS_CN=NOBODY@legacy.contoso.com>" \
 	    "<dan@contoso.com>" | sort)"
-	e2e_check "2: log: rcpt=<IMCEAEX-...DPARK@contoso.com> -> <dan@contoso.com> x500-mailbox" \
+	assert "2: log: rcpt=<IMCEAEX-...DPARK@contoso.com> -> <dan@contoso.com> x500-mailbox" \
 	    x500_logged "rcpt=<$X5_DAN> -> <dan@contoso.com> x500-mailbox"
 	x500_refused "$X5_NOBODY_SALES" "550 5.1.1 <$X5_NOBODY_SALES>: Recipient address rejected: User unknown"
 
 	echo "== x500 ($mode) 4. long local parts (800 and 1997 octets)"
 	if [ "$mode" = milter ]; then
 		x500_send "$mode-long" "$X5_LONG" "$X5_LONGEST"
-		e2e_check "4: both long ones at their contacts' targets" \
+		assert "4: both long ones at their contacts' targets" \
 		    x500_wait "$mode-long" 2
-		e2e_check "4: exactly longname@ and longest@fourthcoffee.com" \
+		assert "4: exactly longname@ and longest@fourthcoffee.com" \
 		    e2e_same "$(x500_rcpts "$mode-long")" "$(printf '%s\n' \
 		    "<longest@fourthcoffee.com>" "<longname@fourthcoffee.com>")"
 	else
 		x500_send "$mode-long" "$X5_LONG"
-		e2e_check "4: the 800-octet one at longname@fourthcoffee.com" \
+		assert "4: the 800-octet one at longname@fourthcoffee.com" \
 		    x500_wait "$mode-long" 1
-		e2e_check "4: exactly longname@fourthcoffee.com" e2e_same \
+		assert "4: exactly longname@fourthcoffee.com" e2e_same \
 		    "$(x500_rcpts "$mode-long")" "<longname@fourthcoffee.com>"
 		# Postfix rewrites the 2009-octet one too, but passes it on as
 		# ORCPT=rfc822;<it, as xtext>: a RCPT command of over 3000
 		# octets, which a next hop with a 2048-octet line limit (smtp-sink,
 		# Postfix's smtpd) refuses (README, Known limits)
 		x500_send "$mode-longest" "$X5_LONGEST"
-		e2e_check "4: Postfix delivers the 2009-octet one to longest@fourthcoffee.com" \
+		assert "4: Postfix delivers the 2009-octet one to longest@fourthcoffee.com" \
 		    e2e_wait_for 10 grep -qF \
 		    "$X5_QID: to=<longest@fourthcoffee.com>, orig_to=<IMCEAEX-_o=FC_cn=a+20a+20" \
 		    "$E2E_TMP/postfix/maillog"
 	fi
-	e2e_check "4: log names the 2009-octet address whole" \
+	assert "4: log names the 2009-octet address whole" \
 	    x500_logged "rcpt=<$X5_LONGEST> -> <longest@fourthcoffee.com> x500-contact"
 	if [ "$mode" = milter ]; then
 		# libmilter takes at most 980 octets of reply text
@@ -228,14 +228,14 @@ x500_checks()
 		x500_refused "$X5_LONGEST_UNKNOWN" "550 5.1.1 <$X5_LONGEST_UNKNOWN>: Recipient address rejected: User unknown"
 	fi
 	# (Postfix asks its access maps in lower case)
-	e2e_check "4: log: the refusal names the address whole" x500_logged \
+	assert "4: log: the refusal names the address whole" x500_logged \
 	    "reject rcpt=<$([ "$mode" = milter ] && echo "$X5_LONGEST_UNKNOWN" ||
 	    echo "${X5_LONGEST_UNKNOWN,,}")> 550 5.1.1 user unknown"
 
 	echo "== x500 ($mode) 5. Postfix's view"
-	e2e_check "5: Postfix logged no warning" \
+	assert "5: Postfix logged no warning" \
 	    test -z "$(grep -i 'warning' "$E2E_TMP/postfix/maillog")"
-	e2e_check "5: nothing went to an IMCEAEX address of a configured domain" \
+	assert "5: nothing went to an IMCEAEX address of a configured domain" \
 	    test -z "$(grep -h '^X-Rcpt-Args: <IMCEAEX-' "$E2E_TMP"/sink/msg.* |
 	    grep -v '@legacy\.contoso\.com>')"
 }
@@ -259,7 +259,7 @@ x500_run()
 		e2e_mailswitch_start_socketmap "$bin" "$E2E_TMP/x500-socketmap.conf"
 	fi
 	if grep -q 'enabled = true' "$conf"; then
-		e2e_check "the replica's first load (within 20 s)" \
+		assert "the replica's first load (within 20 s)" \
 		    e2e_wait_for 20 grep -q 'replica: full sync ok' \
 		    "$E2E_TMP/mailswitch.log"
 	fi
@@ -269,7 +269,7 @@ x500_run()
 		e2e_postfix_start_socketmap
 	fi
 	x500_checks "$mode"
-	e2e_check "mailswitch ($mode) stopped without a sanitizer report" \
+	assert "mailswitch ($mode) stopped without a sanitizer report" \
 	    e2e_mailswitch_sane
 	e2e_postfix_stop || true
 	e2e_sink_stop || true

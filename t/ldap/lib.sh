@@ -50,7 +50,7 @@ sanitizer_free()
 	local pat='AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:'
 	if grep -qE "$pat" "$1"; then
 		grep -E -A5 "$pat" "$1" | head -n 40 >&2
-		e2e_check "no sanitizer report ($2)" false
+		assert "no sanitizer report ($2)" false
 	fi
 }
 

@@ -43,22 +43,13 @@ REPLICA_T_CONF=$SLAPD_TMP/mailswitch.conf REPLICA_T_READY=$ready \
 pid=$!
 stop_prog()
 {
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	proc_stop "$pid" 10 "$(basename "$prog")"
 }
 
 # the program loads the replica (at most 20 s), then creates $ready
-for _ in $(seq 1 300); do
-	[ -e "$ready" ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ ! -e "$ready" ]; then
-	set +e
-	kill -0 "$pid" 2>/dev/null && stop_prog
-	wait "$pid"
-	rc=$?
-	echo "FAIL: the program did not load the replica (status $rc)" >&2
+if ! proc_wait_up "$pid" 300 test -e "$ready"; then
+	stop_prog
+	echo "FAIL: the program did not load the replica (status $PROC_STATUS)" >&2
 	tail -n 20 "$log" >&2
 	exit 1
 fi
@@ -75,7 +66,7 @@ pages0=$(pages500)
 declare -A present
 rounds=0 added=0 deleted=0 described=0 t_end=$((SECONDS + 40))
 while [ "$rounds" -lt 400 ] && [ "$SECONDS" -lt "$t_end" ] &&
-    kill -0 "$pid" 2>/dev/null; do
+    proc_alive "$pid"; do
 	k=$((rounds % churn))
 	u=$(((rounds * 7919) % users))
 	{
@@ -118,15 +109,13 @@ done
 echo "directory changes: $rounds rounds, $added contacts added," \
     "$deleted deleted, $described descriptions"
 
-set +e
-for _ in $(seq 1 600); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null && { echo "FAIL: the program did not end" >&2; stop_prog; }
-wait "$pid"
-rc=$?
-set -e
+if proc_wait_exit "$pid" 600; then
+	rc=$PROC_STATUS
+else
+	echo "FAIL: the program did not end" >&2
+	stop_prog
+	rc=1
+fi
 
 fails=0
 if [ "$rounds" -lt 20 ]; then

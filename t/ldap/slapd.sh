@@ -50,6 +50,7 @@
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 SLAPD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SLAPD_LIB_DIR/../ports.sh"
+. "$SLAPD_LIB_DIR/../lib/process.sh"
 SLAPD_TOP=$(cd "$SLAPD_LIB_DIR/../.." && pwd)
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_MODULE_DIR=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
@@ -269,21 +270,22 @@ slapd_start()
 # until it accepts connections.  Returns 1 when it did not (stopped then).
 slapd_try()
 {
-	local name=$1 d=$SLAPD_TMP/$1 i
+	local name=$1 d=$SLAPD_TMP/$1
 	slapd -f "$d/slapd.conf" -h "${SLAPD_ARGS[$name]}" -d 256 \
 	    >>"$d/slapd.log" 2>&1 &
 	SLAPD_PID[$name]=$!
-	for i in $(seq 1 100); do
-		if slapd_port_open "${SLAPD_PORT[$name]}" &&
-		    { [ -z "${SLAPD_TLSPORT[$name]:-}" ] ||
-		    slapd_port_open "${SLAPD_TLSPORT[$name]}"; }; then
-			return 0
-		fi
-		kill -0 "${SLAPD_PID[$name]}" 2>/dev/null || break
-		sleep 0.1
-	done
+	proc_wait_up "${SLAPD_PID[$name]}" 100 slapd_listens "$name" &&
+	    return 0
 	slapd_stop "$name"
 	return 1
+}
+
+# True when NAME accepts on its port (and on its LDAPS port, if it has one).
+slapd_listens()
+{
+	slapd_port_open "${SLAPD_PORT[$1]}" &&
+	    { [ -z "${SLAPD_TLSPORT[$1]:-}" ] ||
+	    slapd_port_open "${SLAPD_TLSPORT[$1]}"; }
 }
 
 # Show why NAME did not start, and stop the test.
@@ -303,20 +305,8 @@ slapd_run()
 # most 10 s, then SIGKILL).
 slapd_stop()
 {
-	local name=$1 pid=${SLAPD_PID[$1]:-} i
-	[ -n "$pid" ] || return 0
-	kill -CONT "$pid" 2>/dev/null || true
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "warning: slapd $name (PID $pid) ignored SIGTERM" >&2
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-	SLAPD_PID[$name]=""
+	proc_stop "${SLAPD_PID[$1]:-}" 10 "slapd $1"
+	SLAPD_PID[$1]=""
 }
 
 slapd_restart()

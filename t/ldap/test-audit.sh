@@ -54,13 +54,13 @@ echo "== 1. the seeds"
 for c in "$conf" "$paged" "$replica"; do
 	name=$(basename "$c" .conf)
 	audit_run "$c"
-	e2e_check "$name: -A exits 1" is "$A_RC" 1
-	e2e_check "$name: exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
-	e2e_check "$name: stderr: 16 entries and the counts" is "$A_ERR" \
+	assert "$name: -A exits 1" is "$A_RC" 1
+	assert "$name: exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
+	assert "$name: stderr: 16 entries and the counts" is "$A_ERR" \
 	    "mailswitch: audit of 16 entries (${SLAPD_URI[one]}): 2 ambiguous, 2 loop, 1 unroutable, 1 collision, 3 malformed, 1 unconfigured"
 done
 # one page, six pages of 3, four of 5
-e2e_check "slapd was asked page by page (11 searches for one page each)" \
+assert "slapd was asked page by page (11 searches for one page each)" \
     test "$(grep -c 'filter="(|(proxyAddresses=\*)(targetAddress=\*))"' \
     "$SLAPD_TMP/one/slapd.log")" -eq 11
 # OpenLDAP knows no ranged values: it drops proxyAddresses asked for as
@@ -70,24 +70,24 @@ slapd_mailswitch_conf "$ranged" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
     range_size=100
 echo "$outbound" >>"$ranged"
 audit_run "$ranged"
-e2e_check "range_size on a server without ranges: -A exits 75" is "$A_RC" 75
-e2e_check "... and says why, not a clean audit" has "$A_ERR" \
+assert "range_size on a server without ranges: -A exits 75" is "$A_RC" 75
+assert "... and says why, not a clean audit" has "$A_ERR" \
     "but sent none of their values (directory.ldap.range_size is set: does the server know ranged values?)"
 
 echo "== 2. slapd stopped"
 slapd_stop one
 audit_run "$conf"
-e2e_check "slapd stopped: -A exits 75" is "$A_RC" 75
-e2e_check "slapd stopped: nothing on stdout" test ! -s "$T/got"
-e2e_check "slapd stopped: it says the directory fails" has "$A_ERR" \
+assert "slapd stopped: -A exits 75" is "$A_RC" 75
+assert "slapd stopped: nothing on stdout" test ! -s "$T/got"
+assert "slapd stopped: it says the directory fails" has "$A_ERR" \
     "mailswitch: audit: the directory fails: "
 
 echo "== 3. a bad configuration"
 sed 's/^directory = {/directory = {\n  proxy_attribute = "proxy)(x";/' \
     "$conf" >"$T/bad.conf"
 audit_run "$T/bad.conf"
-e2e_check "an attribute name no filter may hold: -A exits 78" is "$A_RC" 78
-e2e_check "... with FILE:LINE" has "$A_ERR" \
+assert "an attribute name no filter may hold: -A exits 78" is "$A_RC" 78
+assert "... with FILE:LINE" has "$A_ERR" \
     "$T/bad.conf:7: bad attribute name 'proxy)(x'"
 
-e2e_summary
+assert_summary

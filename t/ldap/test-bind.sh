@@ -44,41 +44,41 @@ keep()
 echo "== the right password, mode 0600"
 good=$(conf good "$pw"$'\n' 600)
 n_run "$good"; keep
-e2e_check "0600: -n 0" is "$N_RC" 0
+assert "0600: -n 0" is "$N_RC" 0
 q_run "$good" bob@contoso.com; keep
-e2e_check "0600: -q bob@contoso.com -> bob@fourthcoffee.com" \
+assert "0600: -q bob@contoso.com -> bob@fourthcoffee.com" \
     is "$Q_RC $Q_OUT" "0 bob@fourthcoffee.com"
-e2e_check "slapd saw the bind" e2e_file_has "$T/auth/slapd.log" \
+assert "slapd saw the bind" e2e_file_has "$T/auth/slapd.log" \
     "BIND dn=\"$SLAPD_BIND_DN\" method=128"
 clear="warning: $good: directory.ldap: a simple bind sends the password in clear to ${SLAPD_URI[auth]}: use ldaps:// or starttls = true"
-e2e_check "0600: -n warns that the password goes in clear (one line)" \
+assert "0600: -n warns that the password goes in clear (one line)" \
     is "$N_ERR" "$clear"
 
 echo "== the password file readable by others"
 for mode in 644 640 604; do
 	c=$(conf "mode$mode" "$pw" "$mode")
 	n_run "$c"; keep
-	e2e_check "mode $mode: -n 78" is "$N_RC" 78
-	e2e_check "mode $mode: the message names the file and why" has \
+	assert "mode $mode: -n 78" is "$N_RC" 78
+	assert "mode $mode: the message names the file and why" has \
 	    "$N_ERR" "bind_password_file $T/mode$mode.pw: readable by group or others"
 	q_run "$c" bob@contoso.com; keep
-	e2e_check "mode $mode: -q 78 too" is "$Q_RC" 78
+	assert "mode $mode: -q 78 too" is "$Q_RC" 78
 done
 
 echo "== a wrong password"
 wrong=$(conf wrong "not-$pw" 600)
 q_run "$wrong" bob@contoso.com; keep
-e2e_check "wrong password: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "wrong password: Invalid credentials" has "$Q_ERR" \
+assert "wrong password: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
+assert "wrong password: Invalid credentials" has "$Q_ERR" \
     "bind as $SLAPD_BIND_DN: Invalid credentials"
 n_run "$wrong"; keep
-e2e_check "wrong password: -n 78" is "$N_RC" 78
+assert "wrong password: -n 78" is "$N_RC" 78
 
 echo "== anonymous, where only bound clients may read"
 slapd_mailswitch_conf "$T/anon.conf" "$uri" timeout=2.0
 n_run "$T/anon.conf"; keep
-e2e_check "anonymous: -n 78 (the base cannot be read)" is "$N_RC" 78
-e2e_check "anonymous: says so" has "$N_ERR" "No such object"
+assert "anonymous: -n 78 (the base cannot be read)" is "$N_RC" 78
+assert "anonymous: says so" has "$N_ERR" "No such object"
 
 echo "== the milter, as nobody, behind Postfix"
 cp "$good" "$T/milter.conf"
@@ -86,11 +86,11 @@ e2e_sink_start
 e2e_mailswitch_start "$MS" "$T/milter.conf"
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250 (bound)" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250 (bound)" starts "$RCPT_REPLY" 250
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1 (bound)" \
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1 (bound)" \
     starts "$RCPT_REPLY" "550 5.1.1"
-e2e_check "the milter warned at load that the password goes in clear" \
+assert "the milter warned at load that the password goes in clear" \
     e2e_file_has "$E2E_TMP/mailswitch.log" \
     "$T/milter.conf: ${clear#warning: $good: }"
 
@@ -98,24 +98,24 @@ echo "== SIGHUP: a wrong password, read as nobody"
 chown nobody "$T/wrong.pw"
 sed "s|$T/good.pw|$T/wrong.pw|" "$good" >"$T/milter.conf"
 kill -HUP "$E2E_MAILSWITCH_PID"
-e2e_check "the milter reloaded (reading the file as nobody)" \
+assert "the milter reloaded (reading the file as nobody)" \
     e2e_wait_for 10 grep -q "configuration reloaded" "$E2E_TMP/mailswitch.log"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com, wrong password: $tf" is "$RCPT_REPLY" "$tf"
-e2e_check "the milter logged the bind failure" e2e_file_has \
+assert "RCPT bob@contoso.com, wrong password: $tf" is "$RCPT_REPLY" "$tf"
+assert "the milter logged the bind failure" e2e_file_has \
     "$E2E_TMP/mailswitch.log" "Invalid credentials"
 cat "$E2E_TMP/mailswitch.log" >>"$all_output"
 
 echo "== the password is never shown"
-e2e_check "mailswitch's output and logs do not hold the password" \
+assert "mailswitch's output and logs do not hold the password" \
     test -z "$(grep -F -- "$pw" "$all_output")"
-e2e_check "(and they were looked at)" test -s "$all_output"
-e2e_check "Postfix's log does not hold it either" \
+assert "(and they were looked at)" test -s "$all_output"
+assert "Postfix's log does not hold it either" \
     test -z "$(grep -F -- "$pw" "$E2E_TMP/postfix/maillog")"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -29,7 +29,7 @@ e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 
 echo "== slapd up: the pooled connection is made"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
 
 echo "== slapd frozen (SIGSTOP): 4 RCPTs at once, one pooled connection"
 slapd_pause one
@@ -47,28 +47,28 @@ wait $pids	# not the daemons this shell started
 for a in $addrs; do
 	IFS='|' read -r ms reply <"$T/par.$a" || { ms=99999; reply=none; }
 	echo "    RCPT TO:<$a> -> $reply (${ms} ms)"
-	e2e_check "RCPT $a, frozen, pool busy: 451 4.3.0" \
+	assert "RCPT $a, frozen, pool busy: 451 4.3.0" \
 	    is "$reply" "451 4.3.0 <$a>: Temporary lookup failure"
-	e2e_check "RCPT $a, frozen, pool busy: within $limit ms (timeout 1 s)" \
+	assert "RCPT $a, frozen, pool busy: within $limit ms (timeout 1 s)" \
 	    le "$ms" "$limit"
 done
 q_run "$conf" bob@contoso.com
-e2e_check "-q, frozen: exit 75 within $limit ms" \
+assert "-q, frozen: exit 75 within $limit ms" \
     is "$Q_RC $((Q_MS <= limit))" "75 1"
-e2e_check "-q, frozen: says it timed out" has "$Q_ERR" "Timed out"
+assert "-q, frozen: says it timed out" has "$Q_ERR" "Timed out"
 
 echo "== slapd thawed (SIGCONT)"
 slapd_resume one
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250 after the thaw" starts "$RCPT_REPLY" 250
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "RCPT bob@contoso.com: 250 after the thaw" starts "$RCPT_REPLY" 250
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
 for a in $addrs; do
-	e2e_check "log: $a refused 451 4.3.0" e2e_file_has \
+	assert "log: $a refused 451 4.3.0" e2e_file_has \
 	    "$E2E_TMP/mailswitch.log" "reject rcpt=<$a> 451 4.3.0"
 done
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -26,62 +26,62 @@ e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 
 echo "== both up"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
 smtp_rcpt alice@contoso.com
-e2e_check "RCPT alice@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "the first server answered" e2e_file_has "$T/one/slapd.log" "SRCH base"
-e2e_check "the second did not" test -z "$(grep 'SRCH base' "$T/two/slapd.log")"
+assert "RCPT alice@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "the first server answered" e2e_file_has "$T/one/slapd.log" "SRCH base"
+assert "the second did not" test -z "$(grep 'SRCH base' "$T/two/slapd.log")"
 
 echo "== the first stopped"
 slapd_stop one
 q_run "$conf" bob@contoso.com
-e2e_check "-q bob@contoso.com: bob@fourthcoffee.com from the second" \
+assert "-q bob@contoso.com: bob@fourthcoffee.com from the second" \
     is "$Q_RC $Q_OUT" "0 bob@fourthcoffee.com"
 n_run "$conf"
-e2e_check "-n: 0 (the second answers)" is "$N_RC" 0
+assert "-n: 0 (the second answers)" is "$N_RC" 0
 for a in bob@contoso.com alice@contoso.com dan@contoso.com; do
 	smtp_rcpt "$a"
-	e2e_check "RCPT $a: 250 from the second" starts "$RCPT_REPLY" 250
+	assert "RCPT $a: 250 from the second" starts "$RCPT_REPLY" 250
 done
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1 (the second says so)" \
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1 (the second says so)" \
     starts "$RCPT_REPLY" "550 5.1.1"
-e2e_check "the second server answered" e2e_file_has "$T/two/slapd.log" "SRCH base"
+assert "the second server answered" e2e_file_has "$T/two/slapd.log" "SRCH base"
 
 echo "== both stopped"
 slapd_stop two
 q_run "$conf" bob@contoso.com
-e2e_check "-q: 75, the 451 line" is "$Q_RC $Q_OUT" \
+assert "-q: 75, the 451 line" is "$Q_RC $Q_OUT" \
     "75 451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
-e2e_check "-q: names both servers" has "$Q_ERR" \
+assert "-q: names both servers" has "$Q_ERR" \
     "${SLAPD_URI[one]}: connect: Can't contact LDAP server; ${SLAPD_URI[two]}: connect: Can't contact LDAP server"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 451 4.3.0" is "$RCPT_REPLY" \
+assert "RCPT bob@contoso.com: 451 4.3.0" is "$RCPT_REPLY" \
     "451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
 
 echo "== the second started again"
 slapd_run two
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250 again" starts "$RCPT_REPLY" 250
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "RCPT bob@contoso.com: 250 again" starts "$RCPT_REPLY" 250
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
 
 echo "== the first back but frozen, the second up"
 slapd_run one
 slapd_pause one
 q_run "$conf" bob@contoso.com
-e2e_check "-q: the second answers after the first times out" \
+assert "-q: the second answers after the first times out" \
     is "$Q_RC $Q_OUT" "0 bob@fourthcoffee.com"
-e2e_check "-q: within 2.5 s (timeout 1 s)" le "$Q_MS" 2500
+assert "-q: within 2.5 s (timeout 1 s)" le "$Q_MS" 2500
 for a in alice@contoso.com dan@contoso.com; do
 	smtp_rcpt "$a"
-	e2e_check "RCPT $a: 250 within 2.5 s" \
+	assert "RCPT $a: 250 within 2.5 s" \
 	    is "${RCPT_REPLY:0:3} $((RCPT_MS <= 2500))" "250 1"
 done
 slapd_resume one
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -108,13 +108,13 @@ account()
 	printf '%-5s sent %d accepted %d 4xx %d 5xx %d other %d delivered %d wrong %d twice %d lost %d (%s)\n' \
 	    "$name" "$msgs" "$accepted" "$t4" "$t5" "$other" "$delivered" \
 	    "$wrong" "$dup" "$lost" "$(cat "$T/load.$n.out")" | tee -a "$T/summary"
-	e2e_check "$name: every message answered" \
+	assert "$name: every message answered" \
 	    is "$((accepted + t4 + t5 + other))" "$msgs"
-	e2e_check "$name: no 5xx" is "$t5" 0
-	e2e_check "$name: nothing lost, nothing twice, nothing wrong" \
+	assert "$name: no 5xx" is "$t5" 0
+	assert "$name: nothing lost, nothing twice, nothing wrong" \
 	    is "$lost $dup $wrong" "0 0 0"
-	e2e_check "$name: delivered = accepted" is "$delivered" "$accepted"
-	e2e_check "$name: some accepted" le 1 "$accepted"
+	assert "$name: delivered = accepted" is "$delivered" "$accepted"
+	assert "$name: some accepted" le 1 "$accepted"
 	e2e_sink_clear
 }
 
@@ -134,12 +134,12 @@ sleep 1
 slapd_pause one
 sleep 0.3
 smtp_rcpt someone@legacy.contoso.com
-e2e_check "hang: a recipient without a lookup answered 250 meanwhile" \
+assert "hang: a recipient without a lookup answered 250 meanwhile" \
     starts "$RCPT_REPLY" 250
-e2e_check "hang: ... at once (<= 500 ms)" le "$RCPT_MS" 500
+assert "hang: ... at once (<= 500 ms)" le "$RCPT_MS" 500
 smtp_rcpt user99999@contoso.com
-e2e_check "hang: a lookup gives up: 451 4.3.0" starts "$RCPT_REPLY" "451 4.3.0"
-e2e_check "hang: ... within the timeout (<= 1500 ms)" le "$RCPT_MS" 1500
+assert "hang: a lookup gives up: 451 4.3.0" starts "$RCPT_REPLY" "451 4.3.0"
+assert "hang: ... within the timeout (<= 1500 ms)" le "$RCPT_MS" 1500
 sleep 0.8
 slapd_resume one
 account 2 hang
@@ -153,7 +153,7 @@ cat "$E2E_TMP/mailswitch.log" >>"$T/mailswitch-before-kill.log"
 sleep 1
 e2e_mailswitch_start "$MS" "$conf"
 account 3 kill
-e2e_check "kill: some 4xx while it was down (tempfail)" \
+assert "kill: some 4xx while it was down (tempfail)" \
     le 1 "$(grep -c ' refused 4' "$T/load.3")"
 
 echo "== 4: 20 SIGHUPs in 4 s, the configuration changing (once broken)"
@@ -168,17 +168,17 @@ for i in $(seq 1 20); do
 	sleep 0.2
 done
 account 4 hup
-e2e_check "hup: the broken configuration refused, the old one kept" \
+assert "hup: the broken configuration refused, the old one kept" \
     e2e_file_has "$E2E_TMP/mailswitch.log" "reload failed, keeping the running configuration"
-e2e_check "hup: reloaded" \
+assert "hup: reloaded" \
     e2e_file_has "$E2E_TMP/mailswitch.log" "configuration reloaded from"
-e2e_check "hup: still the same mailswitch process" kill -0 "$E2E_MAILSWITCH_PID"
+assert "hup: still the same mailswitch process" kill -0 "$E2E_MAILSWITCH_PID"
 
 echo "== summary ($msgs messages a scenario, $(( ($(ms_now) - t_start) / 1000 )) s)"
 cat "$T/summary"
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -39,64 +39,64 @@ L='mailswitch_directory_lookups_total{outcome='
 TF='mailswitch_decisions_total{frontend="milter",direction="inbound",verdict="tempfail"}'
 
 echo "== slapd up"
-e2e_check "the start-up check: directory_up 1" \
+assert "the start-up check: directory_up 1" \
     metrics_wait mailswitch_directory_up 1 10
-e2e_check "cache entries 0 before any mail" is "$(v mailswitch_cache_entries)" 0
+assert "cache entries 0 before any mail" is "$(v mailswitch_cache_entries)" 0
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
 metrics_get "$METRICS_PORT"
 found=$(v "${L}\"found\"}")
 misses=$(v mailswitch_cache_misses_total)
-e2e_check "a cold key: misses ($misses) and found lookups ($found)" \
+assert "a cold key: misses ($misses) and found lookups ($found)" \
     test "$misses" -ge 1 -a "$found" -ge 1
-e2e_check "the cache holds answers" test "$(v mailswitch_cache_entries)" -ge 1
-e2e_check "no hit yet" is "$(v mailswitch_cache_hits_total)" 0
+assert "the cache holds answers" test "$(v mailswitch_cache_entries)" -ge 1
+assert "no hit yet" is "$(v mailswitch_cache_hits_total)" 0
 smtp_rcpt bob@contoso.com
 metrics_get "$METRICS_PORT"
 hits=$(v mailswitch_cache_hits_total)
-e2e_check "the same key again: hits ($hits)" test "$hits" -ge 1
-e2e_check "... and no new back-end lookup" is "$(v "${L}\"found\"}")" "$found"
-e2e_check "... nor a new miss" is "$(v mailswitch_cache_misses_total)" "$misses"
-e2e_check "the exposition is valid" metrics_valid "$METRICS_BODY"
+assert "the same key again: hits ($hits)" test "$hits" -ge 1
+assert "... and no new back-end lookup" is "$(v "${L}\"found\"}")" "$found"
+assert "... nor a new miss" is "$(v mailswitch_cache_misses_total)" "$misses"
+assert "the exposition is valid" metrics_valid "$METRICS_BODY"
 
 echo "== slapd stopped"
 slapd_stop one
 smtp_rcpt alice@contoso.com
-e2e_check "RCPT alice@contoso.com: 451 4.3.0" starts "$RCPT_REPLY" "451 4.3.0"
+assert "RCPT alice@contoso.com: 451 4.3.0" starts "$RCPT_REPLY" "451 4.3.0"
 metrics_get "$METRICS_PORT"
-e2e_check "directory_up 0" is "$(v mailswitch_directory_up)" 0
-e2e_check "tryagain counted" test "$(v "${L}\"tryagain\"}")" -ge 1
-e2e_check "a tempfail decision" is "$(v "$TF")" 1
+assert "directory_up 0" is "$(v mailswitch_directory_up)" 0
+assert "tryagain counted" test "$(v "${L}\"tryagain\"}")" -ge 1
+assert "a tempfail decision" is "$(v "$TF")" 1
 smtp_rcpt bob@contoso.com
-e2e_check "bob, cached: 250 during the outage" starts "$RCPT_REPLY" 250
+assert "bob, cached: 250 during the outage" starts "$RCPT_REPLY" 250
 
 echo "== slapd started again"
 slapd_run one
 smtp_rcpt alice@contoso.com
-e2e_check "RCPT alice@contoso.com: 250 again" starts "$RCPT_REPLY" 250
+assert "RCPT alice@contoso.com: 250 again" starts "$RCPT_REPLY" 250
 metrics_get "$METRICS_PORT"
-e2e_check "directory_up 1 again" is "$(v mailswitch_directory_up)" 1
+assert "directory_up 1 again" is "$(v mailswitch_directory_up)" 1
 
 echo "== SIGHUP: a new cache, the counters go on"
 metrics_get "$METRICS_PORT"
 hits=$(v mailswitch_cache_hits_total)
 misses=$(v mailswitch_cache_misses_total)
 kill -HUP "$pid"
-e2e_check "reloads_total{ok} 1" \
+assert "reloads_total{ok} 1" \
     metrics_wait 'mailswitch_config_reloads_total{result="ok"}' 1 10
-e2e_check "the new cache is empty" is "$(v mailswitch_cache_entries)" 0
-e2e_check "hits kept ($hits)" is "$(v mailswitch_cache_hits_total)" "$hits"
-e2e_check "misses kept ($misses)" is "$(v mailswitch_cache_misses_total)" "$misses"
+assert "the new cache is empty" is "$(v mailswitch_cache_entries)" 0
+assert "hits kept ($hits)" is "$(v mailswitch_cache_hits_total)" "$hits"
+assert "misses kept ($misses)" is "$(v mailswitch_cache_misses_total)" "$misses"
 smtp_rcpt bob@contoso.com
 metrics_get "$METRICS_PORT"
-e2e_check "a miss in the new cache adds to them" \
+assert "a miss in the new cache adds to them" \
     test "$(v mailswitch_cache_misses_total)" -gt "$misses"
-e2e_check "the exposition is valid" metrics_valid "$METRICS_BODY"
-e2e_check "still the same mailswitch process ($pid)" kill -0 "$pid"
+assert "the exposition is valid" metrics_valid "$METRICS_BODY"
+assert "still the same mailswitch process ($pid)" kill -0 "$pid"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

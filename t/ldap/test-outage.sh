@@ -28,82 +28,82 @@ tf="451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
 
 echo "== slapd up"
 n_run "$conf"
-e2e_check "-n with slapd up: 0" is "$N_RC" 0
+assert "-n with slapd up: 0" is "$N_RC" 0
 q_run "$conf" bob@contoso.com
-e2e_check "-q bob@contoso.com: bob@fourthcoffee.com, 0" \
+assert "-q bob@contoso.com: bob@fourthcoffee.com, 0" \
     is "$Q_RC $Q_OUT" "0 bob@fourthcoffee.com"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" starts "$RCPT_REPLY" "550 5.1.1"
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1" starts "$RCPT_REPLY" "550 5.1.1"
 
 echo "== slapd stopped"
 slapd_stop one
 q_run "$conf" bob@contoso.com
-e2e_check "-q bob@contoso.com: exit 75" is "$Q_RC" 75
-e2e_check "-q bob@contoso.com: the 451 line" is "$Q_OUT" "$tf"
-e2e_check "-q: the reason names the URI" has "$Q_ERR" "${SLAPD_URI[one]}"
-e2e_check "-q: the reason is libldap's" has "$Q_ERR" "Can't contact LDAP server"
+assert "-q bob@contoso.com: exit 75" is "$Q_RC" 75
+assert "-q bob@contoso.com: the 451 line" is "$Q_OUT" "$tf"
+assert "-q: the reason names the URI" has "$Q_ERR" "${SLAPD_URI[one]}"
+assert "-q: the reason is libldap's" has "$Q_ERR" "Can't contact LDAP server"
 n_run "$conf"
-e2e_check "-n with slapd down: 78" is "$N_RC" 78
-e2e_check "-n: says the directory does not answer, and where" \
+assert "-n with slapd down: 78" is "$N_RC" 78
+assert "-n: says the directory does not answer, and where" \
     has "$N_ERR" "does not answer: ldap: ${SLAPD_URI[one]}"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: exactly $tf" is "$RCPT_REPLY" "$tf"
+assert "RCPT bob@contoso.com: exactly $tf" is "$RCPT_REPLY" "$tf"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 451 4.3.0, not 550" \
+assert "RCPT nobody@sales.contoso.com: 451 4.3.0, not 550" \
     is "$RCPT_REPLY" \
     "451 4.3.0 <nobody@sales.contoso.com>: Temporary lookup failure"
-e2e_check "log: the failure with the server's URI" e2e_file_has \
+assert "log: the failure with the server's URI" e2e_file_has \
     "$E2E_TMP/mailswitch.log" "reject rcpt=<bob@contoso.com> 451 4.3.0"
-e2e_check "log: the server's URI" e2e_file_has \
+assert "log: the server's URI" e2e_file_has \
     "$E2E_TMP/mailswitch.log" "${SLAPD_URI[one]}"
 
 echo "== slapd started again"
 slapd_run one
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250 again" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250 again" starts "$RCPT_REPLY" 250
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1 again" \
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1 again" \
     starts "$RCPT_REPLY" "550 5.1.1"
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
 q_run "$conf" alice@contoso.com
-e2e_check "-q alice@contoso.com: Alice.Wong@fourthcoffee.com" \
+assert "-q alice@contoso.com: Alice.Wong@fourthcoffee.com" \
     is "$Q_RC $Q_OUT" "0 Alice.Wong@fourthcoffee.com"
 
 echo "== slapd restarted while the milter's connections are idle"
 slapd_restart one
 for a in bob@contoso.com alice@contoso.com dan@contoso.com; do
 	smtp_rcpt "$a"
-	e2e_check "RCPT $a: 250, the dead pooled connection replaced at once" \
+	assert "RCPT $a: 250, the dead pooled connection replaced at once" \
 	    starts "$RCPT_REPLY" 250
 done
 
 echo "== slapd frozen (SIGSTOP)"
 slapd_pause one
 q_run "$conf" bob@contoso.com
-e2e_check "-q, server frozen: the 451 line, exit 75" is "$Q_RC $Q_OUT" "75 $tf"
-e2e_check "-q, server frozen: within 2.5 s (timeout 1 s)" le "$Q_MS" 2500
-e2e_check "-q, server frozen: says it timed out" has "$Q_ERR" "Timed out"
+assert "-q, server frozen: the 451 line, exit 75" is "$Q_RC $Q_OUT" "75 $tf"
+assert "-q, server frozen: within 2.5 s (timeout 1 s)" le "$Q_MS" 2500
+assert "-q, server frozen: says it timed out" has "$Q_ERR" "Timed out"
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT, server frozen: $tf" is "$RCPT_REPLY" "$tf"
-e2e_check "RCPT, server frozen: within 2.5 s (timeout 1 s)" le "$RCPT_MS" 2500
+assert "RCPT, server frozen: $tf" is "$RCPT_REPLY" "$tf"
+assert "RCPT, server frozen: within 2.5 s (timeout 1 s)" le "$RCPT_MS" 2500
 smtp_rcpt alice@contoso.com
-e2e_check "RCPT again, server frozen: 451 within 2.5 s" \
+assert "RCPT again, server frozen: 451 within 2.5 s" \
     is "$RCPT_REPLY $((RCPT_MS <= 2500))" \
     "451 4.3.0 <alice@contoso.com>: Temporary lookup failure 1"
 
 echo "== slapd thawed (SIGCONT)"
 slapd_resume one
 smtp_rcpt bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250 after the thaw" starts "$RCPT_REPLY" 250
+assert "RCPT bob@contoso.com: 250 after the thaw" starts "$RCPT_REPLY" 250
 smtp_rcpt alice@contoso.com
-e2e_check "RCPT alice@contoso.com: 250 after the thaw" starts "$RCPT_REPLY" 250
-e2e_check "still the same mailswitch process ($pid)" kill -0 "$pid"
+assert "RCPT alice@contoso.com: 250 after the thaw" starts "$RCPT_REPLY" 250
+assert "still the same mailswitch process ($pid)" kill -0 "$pid"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -47,7 +47,7 @@ e2e_sink_start
 METRICS_PORT=$(slapd_free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
 slapd_start one --syncprov
 uri=${SLAPD_URI[one]}
-e2e_check "slapd offers syncrepl (supportedControl 1.3.6.1.4.1.4203.1.9.1.1)" \
+assert "slapd offers syncrepl (supportedControl 1.3.6.1.4.1.4203.1.9.1.1)" \
     test -n "$(timeout 10 ldapsearch -x -LLL -o nettimeout=5 -H "$uri" -b "" \
     -s base supportedControl | grep -F '1.3.6.1.4.1.4203.1.9.1.1')"
 replica_conf "$T/mailswitch.conf" one \
@@ -58,22 +58,22 @@ echo "== the full load, then refreshAndPersist"
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 t0=$(ms_now)
 replica_start "$T/mailswitch.conf"
-e2e_check "log: replica: full sync ok: $want entries (within 10 s)" \
+assert "log: replica: full sync ok: $want entries (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: $want entries, "
-e2e_check "log: syncrepl refreshAndPersist started, cookie: none (within 5 s)" \
+assert "log: syncrepl refreshAndPersist started, cookie: none (within 5 s)" \
     log_wait_since 0 5 \
     "replica: syncrepl refreshAndPersist started ($uri, cookie: none)"
 echo "    refreshAndPersist started within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
 grep -F "replica: " "$log" | head -n 3 >&2 || true
 msg_send bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "delivered to bob@fourthcoffee.com" \
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" \
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1" \
     is "$RCPT_REPLY" "$unknown_550"
 metrics_get "$METRICS_PORT"
-e2e_check "mailswitch_replica_entries $want" \
+assert "mailswitch_replica_entries $want" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
 push0=$(metrics_value "$ok_push")
 echo "    push syncs ok so far: $push0" >&2
@@ -93,54 +93,54 @@ pushed()
 
 echo "== ldapmodify: add, change, delete -- pushed"
 smtp_rcpt newguy@sales.contoso.com
-e2e_check "RCPT newguy@sales.contoso.com before the add: 550" \
+assert "RCPT newguy@sales.contoso.com before the add: 550" \
     starts "$RCPT_REPLY" "550 5.1.1"
-e2e_check "add: newguy@sales.contoso.com within $PUSH s" pushed \
+assert "add: newguy@sales.contoso.com within $PUSH s" pushed \
     virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com" \
     < <(contact_ldif "New Guy" newguy newguy@fourthcoffee.com)
 msg_send newguy@sales.contoso.com
-e2e_check "delivered to newguy@fourthcoffee.com" \
+assert "delivered to newguy@fourthcoffee.com" \
     msg_delivered_to "<newguy@fourthcoffee.com>"
-e2e_check "change: alice@contoso.com -> alice.new@fourthcoffee.com within $PUSH s" \
+assert "change: alice@contoso.com -> alice.new@fourthcoffee.com within $PUSH s" \
     pushed virtual alice@contoso.com "OK alice.new@fourthcoffee.com" \
     < <(printf '%s\n' "dn: cn=Alice Wong,ou=contacts,$SLAPD_BASE" \
     "changetype: modify" "replace: targetAddress" \
     "targetAddress: SMTP:alice.new@fourthcoffee.com")
 msg_send awong@contoso.com
-e2e_check "delivered to alice.new@fourthcoffee.com" \
+assert "delivered to alice.new@fourthcoffee.com" \
     msg_delivered_to "<alice.new@fourthcoffee.com>"
-e2e_check "frank@sales.contoso.com before the delete: a contact" \
+assert "frank@sales.contoso.com before the delete: a contact" \
     sm_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
-e2e_check "delete: frank@sales.contoso.com unknown within $PUSH s" \
+assert "delete: frank@sales.contoso.com unknown within $PUSH s" \
     pushed access frank@sales.contoso.com "OK 550 5.1.1 User unknown" \
     < <(printf '%s\n' "dn: cn=Frank Moss,ou=contacts,$SLAPD_BASE" \
     "changetype: delete")
 smtp_rcpt frank@sales.contoso.com
-e2e_check "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
+assert "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
     starts "$RCPT_REPLY" "550 5.1.1"
 metrics_get "$METRICS_PORT"
-e2e_check "push syncs ok counted (> $push0)" \
+assert "push syncs ok counted (> $push0)" \
     gt "$(metrics_value "$ok_push")" "$push0"
-e2e_check "entries: one added, one deleted ($want)" \
+assert "entries: one added, one deleted ($want)" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
-e2e_check "log: push sync ok lines" e2e_file_has "$log" "replica: push sync ok: "
-e2e_check "log: no incremental (polling) sync while syncrepl runs" \
+assert "log: push sync ok lines" e2e_file_has "$log" "replica: push sync ok: "
+assert "log: no incremental (polling) sync while syncrepl runs" \
     test -z "$(grep -F 'replica: incremental sync' "$log")"
-e2e_check "slapd saw no lookup of bob, nobody, newguy, alice or frank" \
+assert "slapd saw no lookup of bob, nobody, newguy, alice or frank" \
     no_lookup_at one bob@ nobody@ newguy@ alice@ frank@
 
 echo "== slapd stopped; changes made while mailswitch cannot reach it"
 mark=$(log_mark)
 slapd_stop one
-e2e_check "log: the push sync failed (warning, within 5 s)" \
+assert "log: the push sync failed (warning, within 5 s)" \
     log_wait_since "$mark" 5 "replica: push sync failed: "
-e2e_check "down: virtual bob@contoso.com still answered" \
+assert "down: virtual bob@contoso.com still answered" \
     sm_is virtual bob@contoso.com "OK bob@fourthcoffee.com"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "down: RCPT nobody@sales.contoso.com still 550 (max_age 3600)" \
+assert "down: RCPT nobody@sales.contoso.com still 550 (max_age 3600)" \
     is "$RCPT_REPLY" "$unknown_550"
 metrics_get "$METRICS_PORT"
-e2e_check "$failed_push > 0" gt "$(metrics_value "$failed_push")" 0
+assert "$failed_push > 0" gt "$(metrics_value "$failed_push")" 0
 aside_changes()
 {
 	{
@@ -152,56 +152,56 @@ aside_changes()
 		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
 	} | slapd_modify one
 }
-e2e_check "gina@sales.contoso.com before: a mailbox (kept)" \
+assert "gina@sales.contoso.com before: a mailbox (kept)" \
     sm_is access gina@sales.contoso.com "NOTFOUND "
 slapd_aside one aside_changes ||
     e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
-e2e_check "the changes are not seen yet (late@sales.contoso.com unknown)" \
+assert "the changes are not seen yet (late@sales.contoso.com unknown)" \
     sm_is access late@sales.contoso.com "OK 550 5.1.1 User unknown"
 
 echo "== slapd back on its port: resumed from the cookie"
 t0=$(ms_now)
 slapd_run one
-e2e_check "log: refreshAndPersist started again, cookie: resumed (within $RECONNECT s)" \
+assert "log: refreshAndPersist started again, cookie: resumed (within $RECONNECT s)" \
     log_wait_since "$mark" "$RECONNECT" \
     "replica: syncrepl refreshAndPersist started ($uri, cookie: resumed)"
 echo "    resumed $(($(ms_now) - t0)) ms after slapd's start" >&2
 tail -n +"$((mark + 1))" "$log" | grep -F "replica: " | head -n 5 >&2 || true
-e2e_check "resumed from the cookie: no full reload since the stop" \
+assert "resumed from the cookie: no full reload since the stop" \
     test -z "$(tail -n +"$((mark + 1))" "$log" | grep -F 'replica: full sync')"
 SM_T0=$(ms_now)
-e2e_check "resumed: the contact added meanwhile" sm_wait "$PUSH" \
+assert "resumed: the contact added meanwhile" sm_wait "$PUSH" \
     virtual late@sales.contoso.com "OK late@fourthcoffee.com"
 SM_T0=$(ms_now)
-e2e_check "resumed: the target changed meanwhile" sm_wait "$PUSH" \
+assert "resumed: the target changed meanwhile" sm_wait "$PUSH" \
     virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
 SM_T0=$(ms_now)
-e2e_check "resumed: the mailbox deleted meanwhile is unknown" sm_wait "$PUSH" \
+assert "resumed: the mailbox deleted meanwhile is unknown" sm_wait "$PUSH" \
     access gina@sales.contoso.com "OK 550 5.1.1 User unknown"
-e2e_check "resumed: the rest unchanged (dan@contoso.com a mailbox)" \
+assert "resumed: the rest unchanged (dan@contoso.com a mailbox)" \
     sm_is access dan@contoso.com "NOTFOUND "
-e2e_check "resumed: the rest unchanged (alice.new)" \
+assert "resumed: the rest unchanged (alice.new)" \
     sm_is virtual alice@contoso.com "OK alice.new@fourthcoffee.com"
-e2e_check "change right after: newguy@sales.contoso.com -> newguy2@fourthcoffee.com within $PUSH s" \
+assert "change right after: newguy@sales.contoso.com -> newguy2@fourthcoffee.com within $PUSH s" \
     pushed virtual newguy@sales.contoso.com "OK newguy2@fourthcoffee.com" \
     < <(printf '%s\n' "dn: cn=New Guy,ou=contacts,$SLAPD_BASE" \
     "changetype: modify" "replace: targetAddress" \
     "targetAddress: SMTP:newguy2@fourthcoffee.com")
 msg_send bob@contoso.com
-e2e_check "delivered to bob.new@fourthcoffee.com" \
+assert "delivered to bob.new@fourthcoffee.com" \
     msg_delivered_to "<bob.new@fourthcoffee.com>"
 smtp_rcpt gina@sales.contoso.com
-e2e_check "RCPT gina@sales.contoso.com: 550 5.1.1" starts "$RCPT_REPLY" "550 5.1.1"
+assert "RCPT gina@sales.contoso.com: 550 5.1.1" starts "$RCPT_REPLY" "550 5.1.1"
 metrics_get "$METRICS_PORT"
-e2e_check "entries: +1 -1 meanwhile ($want)" \
+assert "entries: +1 -1 meanwhile ($want)" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
-e2e_check "log: still no incremental (polling) sync" \
+assert "log: still no incremental (polling) sync" \
     test -z "$(grep -F 'replica: incremental sync' "$log")"
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
-e2e_check "slapd saw no lookup of late, gina or bob (from memory)" \
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "slapd saw no lookup of late, gina or bob (from memory)" \
     no_lookup_at one late@ gina@ bob@
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 cp "$log" "$T/mailswitch-one.log"
 slapd_stop one
 
@@ -211,29 +211,29 @@ slapd_start big --syncprov --ldif "$T/big.ldif"
 replica_conf "$T/big.conf" big \
     'enabled = true; poll = 1; page_size = 100; syncrepl = "auto";'
 replica_start "$T/big.conf"
-e2e_check "big: full sync ok: 1200 entries (paged, within 10 s)" \
+assert "big: full sync ok: 1200 entries (paged, within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: 1200 entries, "
-e2e_check "big: the refused syncrepl search is logged (within 5 s)" \
+assert "big: the refused syncrepl search is logged (within 5 s)" \
     log_wait_since 0 5 "refused the syncrepl search"
 grep -F "refused the syncrepl search" "$log" | head -n 1 >&2 || true
-e2e_check "big: auto falls back to polling (within 5 s)" \
+assert "big: auto falls back to polling (within 5 s)" \
     log_wait_since 0 5 "replica: incremental sync ok: 1200 entries, "
-e2e_check "big: user1199@contoso.com from the replica" \
+assert "big: user1199@contoso.com from the replica" \
     sm_is virtual user1199@contoso.com "OK user1199@fourthcoffee.com"
 SM_T0=$(ms_now)
 printf '%s\n' "dn: cn=User 5,ou=contacts,$SLAPD_BASE" "changetype: modify" \
     "replace: targetAddress" "targetAddress: SMTP:x5@fourthcoffee.com" |
     slapd_modify big ||
     e2e_die "ldapmodify (big) failed: $(cat "$SLAPD_TMP/big/modify.log")"
-e2e_check "big: a change polled within poll + 5 s" sm_wait 6 \
+assert "big: a change polled within poll + 5 s" sm_wait 6 \
     virtual user5@contoso.com "OK x5@fourthcoffee.com"
 echo "    seen after $SM_MS ms (poll is 1 s)"
 metrics_get "$METRICS_PORT"
-e2e_check "big: mailswitch_replica_entries 1200" \
+assert "big: mailswitch_replica_entries 1200" \
     is "$(metrics_value mailswitch_replica_entries)" 1200
-e2e_check "big: slapd saw no lookup of user1199 or user5" \
+assert "big: slapd saw no lookup of user1199 or user5" \
     no_lookup_at big user1199@ user5@
-e2e_check "no sanitizer report in the milter's log (big)" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log (big)" e2e_mailswitch_sane
 
 echo "== a quiet refreshAndPersist session stays fresh (max_age)"
 # max_age 5 > poll 2 + timeout 2 (a smaller one is refused at load): no
@@ -245,24 +245,24 @@ slapd_start quiet --syncprov
 replica_conf "$T/quiet.conf" quiet \
     'enabled = true; poll = 2; max_age = 5; syncrepl = "auto";'
 replica_start "$T/quiet.conf"
-e2e_check "quiet: refreshAndPersist started (within 10 s)" \
+assert "quiet: refreshAndPersist started (within 10 s)" \
     log_wait_since 0 10 "replica: syncrepl refreshAndPersist started"
-e2e_check "quiet: nobody@sales.contoso.com refused at every moment for 20 s" \
+assert "quiet: nobody@sales.contoso.com refused at every moment for 20 s" \
     sm_steady 20 nobody@sales.contoso.com "NOTFOUND " \
     "OK 550 5.1.1 User unknown"
 metrics_get "$METRICS_PORT"
-e2e_check "quiet: mailswitch_replica_age_seconds below max_age" \
+assert "quiet: mailswitch_replica_age_seconds below max_age" \
     lt "$(metrics_value mailswitch_replica_age_seconds)" 5
-e2e_check "quiet: no 'older than max_age' warning" \
+assert "quiet: no 'older than max_age' warning" \
     test -z "$(grep -F 'older than max_age' "$log")"
-e2e_check "quiet: no polling (the push session only)" \
+assert "quiet: no polling (the push session only)" \
     test -z "$(grep -F 'replica: incremental sync' "$log")"
-e2e_check "no sanitizer report in the milter's log (quiet)" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log (quiet)" e2e_mailswitch_sane
 n_run "$(sed 's/max_age = 5;/max_age = 4;/' "$T/quiet.conf" >"$T/quiet4.conf"; echo "$T/quiet4.conf")"
-e2e_check "quiet: max_age 4, not above poll 2 + timeout 2: -n 78" is "$N_RC" 78
-e2e_check "... naming the line" has "$N_ERR" "$T/quiet4.conf:"
+assert "quiet: max_age 4, not above poll 2 + timeout 2: -n 78" is "$N_RC" 78
+assert "... naming the line" has "$N_ERR" "$T/quiet4.conf:"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

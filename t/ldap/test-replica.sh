@@ -83,32 +83,32 @@ e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 mark=0
 t0=$(ms_now)
 replica_start "$T/big.conf"
-e2e_check "log: replica: full sync ok (within 20 s)" \
+assert "log: replica: full sync ok (within 20 s)" \
     log_wait_since "$mark" 20 "replica: full sync ok: "
 echo "    full load of 1200 entries done within $(($(ms_now) - t0)) ms" \
     "of mailswitch's start" >&2
 grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
-e2e_check "log: the full sync has 1200 entries" \
+assert "log: the full sync has 1200 entries" \
     e2e_file_has "$log" "replica: full sync ok: 1200 entries, "
-e2e_check "log: ... from the server's URI" \
+assert "log: ... from the server's URI" \
     e2e_file_has "$log" "(${SLAPD_URI[big]})"
 metrics_get "$METRICS_PORT"
-e2e_check "mailswitch_replica_entries 1200" \
+assert "mailswitch_replica_entries 1200" \
     is "$(metrics_value mailswitch_replica_entries)" 1200
-e2e_check "one full sync ok" is "$(metrics_value "$ok_full")" 1
-e2e_check "slapd answered in pages of 100 (12 of them, none larger)" \
+assert "one full sync ok" is "$(metrics_value "$ok_full")" 1
+assert "slapd answered in pages of 100 (12 of them, none larger)" \
     paged_by big 100 12 only
-e2e_check "slapd: no size limit hit" \
+assert "slapd: no size limit hit" \
     test -z "$(grep -F 'SEARCH RESULT' "$SLAPD_TMP/big/slapd.log" | grep -v 'err=0 ')"
 msg_send user1199@contoso.com
-e2e_check "RCPT user1199@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "delivered to user1199@fourthcoffee.com" \
+assert "RCPT user1199@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "delivered to user1199@fourthcoffee.com" \
     msg_delivered_to "<user1199@fourthcoffee.com>"
-e2e_check "virtual u0@contoso.com: user0@fourthcoffee.com" \
+assert "virtual u0@contoso.com: user0@fourthcoffee.com" \
     sm_is virtual u0@contoso.com "OK user0@fourthcoffee.com"
-e2e_check "slapd saw no lookup of user1199 or u0 (from memory)" \
+assert "slapd saw no lookup of user1199 or u0 (from memory)" \
     no_lookup_at big user1199@contoso.com u0@contoso.com
-e2e_check "no sanitizer report (big)" e2e_mailswitch_sane
+assert "no sanitizer report (big)" e2e_mailswitch_sane
 cp "$log" "$T/mailswitch-big.log"
 
 echo "== 1b. renames and moves while polling 1200 entries (poll 1 s)"
@@ -125,7 +125,7 @@ printf '%s\n' "dn: ou=moved,$SLAPD_BASE" "objectClass: organizationalUnit" \
 replica_conf "$T/big-poll.conf" big \
     'enabled = true; poll = 1; refresh = 3600; page_size = 100; max_age = 3600; syncrepl = "auto";'
 replica_start "$T/big-poll.conf"
-e2e_check "log: replica: full sync ok (within 20 s)" \
+assert "log: replica: full sync ok (within 20 s)" \
     log_wait_since 0 20 "replica: full sync ok: 1200 entries, "
 ok_rename=1
 ok_move=1
@@ -137,7 +137,7 @@ for i in 42 44 46; do
 	sm_steady 4 "user$i@contoso.com" "OK user$i@fourthcoffee.com" \
 	    "NOTFOUND " || ok_rename=0
 done
-e2e_check "rename (3 contacts): each address answers its target at every moment" \
+assert "rename (3 contacts): each address answers its target at every moment" \
     test "$ok_rename" = 1
 for i in 43 45 47; do
 	sleep "0.$(((i * 37) % 9 + 1))"
@@ -148,14 +148,14 @@ for i in 43 45 47; do
 	sm_steady 4 "u$i@contoso.com" "OK user$i@fourthcoffee.com" \
 	    "NOTFOUND " || ok_move=0
 done
-e2e_check "move to ou=moved (3 contacts): each address answers its target at every moment" \
+assert "move to ou=moved (3 contacts): each address answers its target at every moment" \
     test "$ok_move" = 1
 metrics_get "$METRICS_PORT"
-e2e_check "still 1200 entries (a rename is no add)" \
+assert "still 1200 entries (a rename is no add)" \
     is "$(metrics_value mailswitch_replica_entries)" 1200
-e2e_check "log: the renames were seen as changes (polls with changes)" \
+assert "log: the renames were seen as changes (polls with changes)" \
     e2e_file_has "$log" "replica: incremental sync ok: 1200 entries, 1 changes"
-e2e_check "no sanitizer report (big, renames)" e2e_mailswitch_sane
+assert "no sanitizer report (big, renames)" e2e_mailswitch_sane
 slapd_stop big
 
 echo "== 2. poll mode on the example directory (no syncprov)"
@@ -164,49 +164,49 @@ replica_conf "$T/one.conf" one \
     "enabled = true; poll = $POLL; page_size = 2; max_age = $MAX_AGE; syncrepl = \"auto\";"
 want=$(ldif_recipients "$SLAPD_TOP/contrib/ldap/contacts.ldif")
 echo "    contrib/ldap/contacts.ldif: $want entries with a proxy or target" >&2
-e2e_check "the example has entries to count (> 10)" test "$want" -gt 10
+assert "the example has entries to count (> 10)" test "$want" -gt 10
 t0=$(ms_now)
 replica_start "$T/one.conf"
-e2e_check "log: replica: full sync ok (within 10 s)" \
+assert "log: replica: full sync ok (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: "
 echo "    full sync within $(($(ms_now) - t0)) ms of mailswitch's start" >&2
 grep -F "replica: full sync ok" "$log" | head -n 1 >&2 || true
-e2e_check "log: the full sync has $want entries" \
+assert "log: the full sync has $want entries" \
     e2e_file_has "$log" "replica: full sync ok: $want entries, "
-e2e_check "slapd answered in pages of 2 ($(((want + 1) / 2)) at least)" \
+assert "slapd answered in pages of 2 ($(((want + 1) / 2)) at least)" \
     paged_by one 2 $(((want + 1) / 2))
 metrics_get "$METRICS_PORT"
-e2e_check "mailswitch_replica_entries $want" \
+assert "mailswitch_replica_entries $want" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
-e2e_check "log: auto fell back to polling (incremental syncs, within 5 s)" \
+assert "log: auto fell back to polling (incremental syncs, within 5 s)" \
     log_wait_since 0 5 "replica: incremental sync ok: "
-e2e_check "log: no refreshAndPersist (slapd has no syncprov)" \
+assert "log: no refreshAndPersist (slapd has no syncprov)" \
     test -z "$(grep -F 'refreshAndPersist' "$log")"
 msg_send bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "delivered to bob@fourthcoffee.com" \
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" \
+assert "RCPT nobody@sales.contoso.com: 550 5.1.1" is "$RCPT_REPLY" \
     "$unknown_550"
-e2e_check "slapd saw no lookup of bob or nobody (from memory)" \
+assert "slapd saw no lookup of bob or nobody (from memory)" \
     no_lookup_at one bob@contoso.com nobody@sales.contoso.com
 
 echo "== ldapmodify: add, change, delete (poll = $POLL s)"
 smtp_rcpt newguy@sales.contoso.com
-e2e_check "RCPT newguy@sales.contoso.com before the add: 550" \
+assert "RCPT newguy@sales.contoso.com before the add: 550" \
     starts "$RCPT_REPLY" "550 5.1.1"
 SM_T0=$(ms_now)
 contact_ldif "New Guy" newguy newguy@fourthcoffee.com | slapd_modify one ||
     e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/one/modify.log")"
-e2e_check "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
+assert "add: virtual newguy@sales.contoso.com -> newguy@fourthcoffee.com" \
     sm_wait $((POLL + MARGIN)) virtual newguy@sales.contoso.com \
     "OK newguy@fourthcoffee.com"
 echo "    the add was seen after $SM_MS ms"
-e2e_check "add seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+assert "add seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
 msg_send newguy@sales.contoso.com
-e2e_check "RCPT newguy@sales.contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "delivered to newguy@fourthcoffee.com" \
+assert "RCPT newguy@sales.contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "delivered to newguy@fourthcoffee.com" \
     msg_delivered_to "<newguy@fourthcoffee.com>"
 
 SM_T0=$(ms_now)
@@ -214,35 +214,35 @@ printf '%s\n' "dn: cn=Alice Wong,ou=contacts,$SLAPD_BASE" "changetype: modify" \
     "replace: targetAddress" "targetAddress: SMTP:alice.new@fourthcoffee.com" |
     slapd_modify one ||
     e2e_die "ldapmodify (modify) failed: $(cat "$SLAPD_TMP/one/modify.log")"
-e2e_check "change: virtual alice@contoso.com -> alice.new@fourthcoffee.com" \
+assert "change: virtual alice@contoso.com -> alice.new@fourthcoffee.com" \
     sm_wait $((POLL + MARGIN)) virtual alice@contoso.com \
     "OK alice.new@fourthcoffee.com"
 echo "    the change was seen after $SM_MS ms"
-e2e_check "change seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+assert "change seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
 msg_send awong@contoso.com
-e2e_check "delivered to alice.new@fourthcoffee.com" \
+assert "delivered to alice.new@fourthcoffee.com" \
     msg_delivered_to "<alice.new@fourthcoffee.com>"
 
-e2e_check "frank@sales.contoso.com before the delete: a contact" \
+assert "frank@sales.contoso.com before the delete: a contact" \
     sm_is virtual frank@sales.contoso.com "OK frank@fourthcoffee.com"
 SM_T0=$(ms_now)
 printf '%s\n' "dn: cn=Frank Moss,ou=contacts,$SLAPD_BASE" "changetype: delete" |
     slapd_modify one ||
     e2e_die "ldapmodify (delete) failed: $(cat "$SLAPD_TMP/one/modify.log")"
-e2e_check "delete: access frank@sales.contoso.com -> 550 5.1.1" \
+assert "delete: access frank@sales.contoso.com -> 550 5.1.1" \
     sm_wait $((POLL + MARGIN)) access frank@sales.contoso.com \
     "OK 550 5.1.1 User unknown"
 echo "    the delete was seen after $SM_MS ms"
-e2e_check "delete seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
+assert "delete seen within poll + $MARGIN s" le "$SM_MS" $(((POLL + MARGIN) * 1000))
 smtp_rcpt frank@sales.contoso.com
-e2e_check "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
+assert "RCPT frank@sales.contoso.com after the delete: 550 5.1.1" \
     starts "$RCPT_REPLY" "550 5.1.1"
-e2e_check "entries: one added, one deleted ($want)" \
+assert "entries: one added, one deleted ($want)" \
     metrics_wait mailswitch_replica_entries "$want" 5
 metrics_get "$METRICS_PORT"
-e2e_check "incremental syncs counted" ge "$(metrics_value "$ok_incr")" 1
-e2e_check "no failed incremental sync yet" is "$(metrics_value "$failed_incr")" 0
-e2e_check "slapd saw no lookup of newguy, alice or frank (from memory)" \
+assert "incremental syncs counted" ge "$(metrics_value "$ok_incr")" 1
+assert "no failed incremental sync yet" is "$(metrics_value "$failed_incr")" 0
+assert "slapd saw no lookup of newguy, alice or frank (from memory)" \
     no_lookup_at one newguy@ alice@ frank@
 
 echo "== a poll that fails after its change search: its changes still come"
@@ -257,28 +257,28 @@ mark=$(log_mark)
 slapd_stop one
 slapd_prtotal one 5
 slapd_run one
-e2e_check "log: the sweep refused, a failed incremental sync (within 10 s)" \
+assert "log: the sweep refused, a failed incremental sync (within 10 s)" \
     log_wait_since "$mark" 10 "replica: incremental sync failed: search: Size limit exceeded"
 contact_ldif "Half Poll" halfpoll halfpoll@fourthcoffee.com | slapd_modify one ||
     e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 mark=$(log_mark)
-e2e_check "log: polls after the add fail too (within 10 s)" \
+assert "log: polls after the add fail too (within 10 s)" \
     log_wait_since "$mark" 10 "replica: incremental sync failed: search: Size limit exceeded"
 sm_query virtual halfpoll@sales.contoso.com
 echo "    meanwhile: virtual halfpoll@sales.contoso.com -> '$SM_REPLY'" >&2
-e2e_check "meanwhile: halfpoll@sales.contoso.com not published (unknown, or try again past max_age)" \
+assert "meanwhile: halfpoll@sales.contoso.com not published (unknown, or try again past max_age)" \
     test "$SM_REPLY" != "OK halfpoll@fourthcoffee.com"
 slapd_stop one
 slapd_prtotal one unlimited
 SM_T0=$(ms_now)
 slapd_run one
-e2e_check "sweeps pass again: halfpoll@sales.contoso.com -> halfpoll@fourthcoffee.com within poll + $MARGIN s" \
+assert "sweeps pass again: halfpoll@sales.contoso.com -> halfpoll@fourthcoffee.com within poll + $MARGIN s" \
     sm_wait $((POLL + MARGIN)) virtual halfpoll@sales.contoso.com \
     "OK halfpoll@fourthcoffee.com"
 echo "    seen $SM_MS ms after slapd's restart" >&2
 unset SM_T0
 want=$((want + 1))
-e2e_check "entries: one more ($want)" \
+assert "entries: one more ($want)" \
     metrics_wait mailswitch_replica_entries "$want" 5
 
 echo "== 3. slapd stopped"
@@ -288,47 +288,47 @@ mark=$(log_mark)
 slapd_stop one
 t_stop=$(ms_now)
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "fresh: RCPT nobody@sales.contoso.com still 550 5.1.1" \
+assert "fresh: RCPT nobody@sales.contoso.com still 550 5.1.1" \
     is "$RCPT_REPLY" "$unknown_550"
 msg_send bob@contoso.com
-e2e_check "fresh: RCPT bob@contoso.com 250" starts "$RCPT_REPLY" 250
+assert "fresh: RCPT bob@contoso.com 250" starts "$RCPT_REPLY" 250
 metrics_get "$METRICS_PORT"
 age=$(metrics_value mailswitch_replica_age_seconds)
 echo "    replica age now: $age s, $(($(ms_now) - t_stop)) ms after the stop" >&2
-e2e_check "... while the replica is younger than max_age ($age < $MAX_AGE)" \
+assert "... while the replica is younger than max_age ($age < $MAX_AGE)" \
     lt "$age" "$MAX_AGE"
-e2e_check "fresh: bob delivered to bob@fourthcoffee.com" \
+assert "fresh: bob delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
-e2e_check "log: a failed sync (warning, within 5 s)" \
+assert "log: a failed sync (warning, within 5 s)" \
     log_wait_since "$mark" 5 "replica: incremental sync failed: "
 sm_is virtual bob@contoso.com "OK bob@fourthcoffee.com" >/dev/null || true
 sm_is access nobody@sales.contoso.com "OK 550 5.1.1 User unknown" >/dev/null || true
 metrics_get "$METRICS_PORT"
-e2e_check "directory_up 0 after the failed sync, lookups from the replica notwithstanding" \
+assert "directory_up 0 after the failed sync, lookups from the replica notwithstanding" \
     is "$(metrics_value mailswitch_directory_up)" 0
-e2e_check "log: past max_age, not-found answers are try-again (within $((MAX_AGE + 6)) s)" \
+assert "log: past max_age, not-found answers are try-again (within $((MAX_AGE + 6)) s)" \
     log_wait_since "$mark" $((MAX_AGE + 6)) \
     "replica: older than max_age ("
 echo "    past max_age $(($(ms_now) - t_stop)) ms after the stop" >&2
 grep -F "replica: " "$log" | tail -n +1 | grep -E 'failed|max_age' |
     tail -n 2 >&2 || true
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "stale: RCPT nobody@sales.contoso.com 451 4.3.0, not 550" \
+assert "stale: RCPT nobody@sales.contoso.com 451 4.3.0, not 550" \
     is "$RCPT_REPLY" "$unknown_451"
-e2e_check "stale: access nobody@sales.contoso.com 451" \
+assert "stale: access nobody@sales.contoso.com 451" \
     sm_is access nobody@sales.contoso.com "OK 451 4.3.0 Temporary lookup failure"
 msg_send bob.lee@contoso.com
-e2e_check "stale: RCPT bob.lee@contoso.com 250 (found answers still served)" \
+assert "stale: RCPT bob.lee@contoso.com 250 (found answers still served)" \
     starts "$RCPT_REPLY" 250
-e2e_check "stale: delivered to bob@fourthcoffee.com" \
+assert "stale: delivered to bob@fourthcoffee.com" \
     msg_delivered_to "<bob@fourthcoffee.com>"
-e2e_check "stale: virtual newguy@sales.contoso.com still the added contact" \
+assert "stale: virtual newguy@sales.contoso.com still the added contact" \
     sm_is virtual newguy@sales.contoso.com "OK newguy@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
-e2e_check "$failed_incr > 0" gt "$(metrics_value "$failed_incr")" 0
-e2e_check "replica age >= max_age" \
+assert "$failed_incr > 0" gt "$(metrics_value "$failed_incr")" 0
+assert "replica age >= max_age" \
     ge "$(metrics_value mailswitch_replica_age_seconds)" "$MAX_AGE"
-e2e_check "the replica still holds $want entries" \
+assert "the replica still holds $want entries" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
 
 echo "== changes while mailswitch cannot reach slapd; slapd back"
@@ -343,34 +343,34 @@ outage_changes()
 		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
 	} | slapd_modify one
 }
-e2e_check "gina@sales.contoso.com before: a mailbox (kept)" \
+assert "gina@sales.contoso.com before: a mailbox (kept)" \
     sm_is access gina@sales.contoso.com "NOTFOUND "
 slapd_aside one outage_changes ||
     e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 mark=$(log_mark)
 t0=$(ms_now)
 slapd_run one
-e2e_check "log: replica: in sync again (within 10 s)" \
+assert "log: replica: in sync again (within 10 s)" \
     log_wait_since "$mark" 10 "replica: in sync again (${SLAPD_URI[one]})"
 echo "    in sync again $(($(ms_now) - t0)) ms after slapd's start" >&2
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "back: RCPT nobody@sales.contoso.com 550 5.1.1 again" \
+assert "back: RCPT nobody@sales.contoso.com 550 5.1.1 again" \
     is "$RCPT_REPLY" "$unknown_550"
-e2e_check "back: the contact added meanwhile" sm_wait $((POLL + MARGIN)) \
+assert "back: the contact added meanwhile" sm_wait $((POLL + MARGIN)) \
     virtual outage@sales.contoso.com "OK outage@fourthcoffee.com"
-e2e_check "back: the target changed meanwhile" sm_wait $((POLL + MARGIN)) \
+assert "back: the target changed meanwhile" sm_wait $((POLL + MARGIN)) \
     virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
-e2e_check "back: the mailbox deleted meanwhile is unknown" \
+assert "back: the mailbox deleted meanwhile is unknown" \
     sm_wait $((POLL + MARGIN)) access gina@sales.contoso.com \
     "OK 550 5.1.1 User unknown"
 msg_send bob@contoso.com
-e2e_check "back: delivered to bob.new@fourthcoffee.com" \
+assert "back: delivered to bob.new@fourthcoffee.com" \
     msg_delivered_to "<bob.new@fourthcoffee.com>"
 metrics_get "$METRICS_PORT"
-e2e_check "back: replica age < max_age" \
+assert "back: replica age < max_age" \
     lt "$(metrics_value mailswitch_replica_age_seconds)" "$MAX_AGE"
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
-e2e_check "slapd saw no lookup of bob, gina or outage (from memory)" \
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "slapd saw no lookup of bob, gina or outage (from memory)" \
     no_lookup_at one bob@ gina@ outage@
 
 echo "== 4. SIGHUP while slapd is down: the new replica serves the old copy"
@@ -379,26 +379,26 @@ entries_before=$(metrics_value mailswitch_replica_entries)
 slapd_stop one
 mark=$(log_mark)
 kill -HUP "$pid"
-e2e_check "log: configuration reloaded (within 10 s)" \
+assert "log: configuration reloaded (within 10 s)" \
     log_wait_since "$mark" 10 "configuration reloaded from"
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "after SIGHUP: RCPT nobody@sales.contoso.com still 550 (the copy, not 451)" \
+assert "after SIGHUP: RCPT nobody@sales.contoso.com still 550 (the copy, not 451)" \
     is "$RCPT_REPLY" "$unknown_550"
-e2e_check "after SIGHUP: virtual bob@contoso.com from the copy" \
+assert "after SIGHUP: virtual bob@contoso.com from the copy" \
     sm_is virtual bob@contoso.com "OK bob.new@fourthcoffee.com"
 metrics_get "$METRICS_PORT"
-e2e_check "after SIGHUP: mailswitch_replica_entries still $entries_before" \
+assert "after SIGHUP: mailswitch_replica_entries still $entries_before" \
     is "$(metrics_value mailswitch_replica_entries)" "$entries_before"
-e2e_check "after SIGHUP: the new replica's full sync fails (slapd down)" \
+assert "after SIGHUP: the new replica's full sync fails (slapd down)" \
     log_wait_since "$mark" 5 "replica: full sync failed: "
 mark=$(log_mark)
 slapd_run one
-e2e_check "slapd back: the new replica's own full sync (within 10 s)" \
+assert "slapd back: the new replica's own full sync (within 10 s)" \
     log_wait_since "$mark" 10 "replica: full sync ok: $entries_before entries"
-e2e_check "log: in sync again" \
+assert "log: in sync again" \
     log_wait_since "$mark" 5 "replica: in sync again"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 slapd_stop one
 
 echo "== 5. slapd closes idle connections (idletimeout 2 s), poll 4 s"
@@ -408,27 +408,27 @@ slapd_start idle --idletimeout 2
 replica_conf "$T/idle.conf" idle \
     'enabled = true; poll = 4; max_age = 3600; syncrepl = "auto";'
 replica_start "$T/idle.conf"
-e2e_check "idle: full sync ok (within 10 s)" \
+assert "idle: full sync ok (within 10 s)" \
     log_wait_since 0 10 "replica: full sync ok: "
 sleep 9
 SM_T0=$(ms_now)
 contact_ldif "Idle Add" idleadd idleadd@fourthcoffee.com | slapd_modify idle ||
     e2e_die "ldapmodify (add) failed: $(cat "$SLAPD_TMP/idle/modify.log")"
-e2e_check "idle: an add seen within poll + 2 s" \
+assert "idle: an add seen within poll + 2 s" \
     sm_wait 6 virtual idleadd@sales.contoso.com "OK idleadd@fourthcoffee.com"
 echo "    seen after $SM_MS ms" >&2
 unset SM_T0
 sleep 5
-e2e_check "idle: slapd closed the idle session, mailswitch connected again" \
+assert "idle: slapd closed the idle session, mailswitch connected again" \
     e2e_file_has "$log" "no longer answers"
-e2e_check "idle: no failed sync in 20 s of polling" \
+assert "idle: no failed sync in 20 s of polling" \
     test -z "$(grep -F 'sync failed' "$log")"
 metrics_get "$METRICS_PORT"
-e2e_check "idle: incremental syncs ok (at least 3)" ge "$(metrics_value "$ok_incr")" 3
-e2e_check "idle: none failed" is "$(metrics_value "$failed_incr")" 0
-e2e_check "no sanitizer report in the milter's log (idle)" e2e_mailswitch_sane
+assert "idle: incremental syncs ok (at least 3)" ge "$(metrics_value "$ok_incr")" 3
+assert "idle: none failed" is "$(metrics_value "$failed_incr")" 0
+assert "no sanitizer report in the milter's log (idle)" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -87,55 +87,55 @@ bob_line()
 
 echo "== slapd up: bob@contoso.com looked up once"
 send_to bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "queued" test -n "$QID"
-e2e_check "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "queued" test -n "$QID"
+assert "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
 line=$(bob_line "$QID")
-e2e_check "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
-e2e_check "log: a fresh answer" test -z "$(printf '%s' "$line" | grep stale)"
+assert "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
+assert "log: a fresh answer" test -z "$(printf '%s' "$line" | grep stale)"
 metrics_get "$METRICS_PORT"
-e2e_check "no stale answer yet" is "$(metrics_value "$stale_metric")" 0
+assert "no stale answer yet" is "$(metrics_value "$stale_metric")" 0
 
 sleep 2		# > ttl: bob's answer expires
 echo "== slapd stopped, bob's answer expired"
 slapd_stop one
 send_to bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250 (a stale answer)" starts "$RCPT_REPLY" 250
-e2e_check "queued" test -n "$QID"
-e2e_check "still delivered to bob@fourthcoffee.com" delivered_to \
+assert "RCPT bob@contoso.com: 250 (a stale answer)" starts "$RCPT_REPLY" 250
+assert "queued" test -n "$QID"
+assert "still delivered to bob@fourthcoffee.com" delivered_to \
     "<bob@fourthcoffee.com>"
 line=$(bob_line "$QID")
-e2e_check "log: the rewrite says stale ($line)" has "$line" \
+assert "log: the rewrite says stale ($line)" has "$line" \
     "contact (stale answer, "
-e2e_check "log: ... and how old" test -n \
+assert "log: ... and how old" test -n \
     "$(printf '%s' "$line" | grep -E '\(stale answer, [0-9]+ s old\)$')"
 metrics_get "$METRICS_PORT"
-e2e_check "$stale_metric counts it" test \
+assert "$stale_metric counts it" test \
     "$(metrics_value "$stale_metric")" -ge 1
 send_to alice@contoso.com
-e2e_check "RCPT alice@contoso.com (never looked up): 451 4.3.0" is \
+assert "RCPT alice@contoso.com (never looked up): 451 4.3.0" is \
     "$RCPT_REPLY" "451 4.3.0 <alice@contoso.com>: Temporary lookup failure"
-e2e_check "log: the failure of alice" e2e_file_has "$log" \
+assert "log: the failure of alice" e2e_file_has "$log" \
     "reject rcpt=<alice@contoso.com> 451 4.3.0"
 
 echo "== slapd back: fresh again"
 slapd_run one
 send_to bob@contoso.com
-e2e_check "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
-e2e_check "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
+assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
+assert "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
 line=$(bob_line "$QID")
-e2e_check "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
-e2e_check "log: a fresh answer, not stale" \
+assert "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
+assert "log: a fresh answer, not stale" \
     test -z "$(printf '%s' "$line" | grep stale)"
 send_to alice@contoso.com
-e2e_check "RCPT alice@contoso.com: 250 now" starts "$RCPT_REPLY" 250
-e2e_check "delivered to alice's target" delivered_to \
+assert "RCPT alice@contoso.com: 250 now" starts "$RCPT_REPLY" 250
+assert "delivered to alice's target" delivered_to \
     "<Alice.Wong@fourthcoffee.com>"
-e2e_check "the same mailswitch process ($pid)" kill -0 "$pid"
+assert "the same mailswitch process ($pid)" kill -0 "$pid"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

@@ -38,9 +38,9 @@ conf()
 works()
 {
 	n_run "$1"
-	e2e_check "$2: -n 0" is "$N_RC" 0
+	assert "$2: -n 0" is "$N_RC" 0
 	q_run "$1" bob@contoso.com
-	e2e_check "$2: -q bob@contoso.com -> bob@fourthcoffee.com" \
+	assert "$2: -q bob@contoso.com -> bob@fourthcoffee.com" \
 	    is "$Q_RC $Q_OUT" "0 bob@fourthcoffee.com"
 }
 
@@ -49,10 +49,10 @@ works()
 refused()
 {
 	q_run "$1" bob@contoso.com
-	e2e_check "$2: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
+	assert "$2: -q 75, the 451 line" is "$Q_RC $Q_OUT" "75 $tf"
 	n_run "$1"
-	e2e_check "$2: -n 78" is "$N_RC" 78
-	e2e_check "$2: $3 saw no search (no plaintext fallback)" \
+	assert "$2: -n 78" is "$N_RC" 78
+	assert "$2: $3 saw no search (no plaintext fallback)" \
 	    test -z "$(grep 'SRCH' "$T/$3/slapd.log")"
 }
 
@@ -61,7 +61,7 @@ works "$(conf st-good "${SLAPD_URI[good]}" starttls=true "tls_ca_file=\"$ca\"")"
     "StartTLS, good certificate"
 works "$(conf ldaps-good "${SLAPD_LDAPS[good]}" "tls_ca_file=\"$ca\"")" \
     "ldaps://, good certificate"
-e2e_check "good: the searches came over TLS" \
+assert "good: the searches came over TLS" \
     e2e_file_has "$T/good/slapd.log" "STARTTLS"
 
 echo "== another CA, no TLS, no CA"
@@ -69,11 +69,11 @@ c=$(conf st-other "${SLAPD_URI[other]}" starttls=true "tls_ca_file=\"$ca\"")
 refused "$c" "StartTLS, certificate of another CA" other
 c=$(conf ldaps-other "${SLAPD_LDAPS[other]}" "tls_ca_file=\"$ca\"")
 refused "$c" "ldaps://, certificate of another CA" other
-e2e_check "ldaps://, another CA: the reason is given" has "$Q_ERR" \
+assert "ldaps://, another CA: the reason is given" has "$Q_ERR" \
     "${SLAPD_LDAPS[other]}: connect: "
 c=$(conf st-plain "${SLAPD_URI[plain]}" starttls=true "tls_ca_file=\"$ca\"")
 refused "$c" "StartTLS to a server without TLS" plain
-e2e_check "StartTLS to a server without TLS: says StartTLS failed" \
+assert "StartTLS to a server without TLS: says StartTLS failed" \
     has "$Q_ERR" "${SLAPD_URI[plain]}: StartTLS: "
 c=$(conf ldaps-noca "${SLAPD_LDAPS[other]}")
 refused "$c" "ldaps:// without tls_ca_file (system CAs)" other
@@ -83,9 +83,9 @@ slapd_pause good
 for c in ldaps-good st-good; do
 	sed -i 's/timeout = 2.0;/timeout = 1.0;/' "$T/$c.conf"
 	q_run "$T/$c.conf" bob@contoso.com
-	e2e_check "$c, server frozen: -q 75, the 451 line" \
+	assert "$c, server frozen: -q 75, the 451 line" \
 	    is "$Q_RC $Q_OUT" "75 $tf"
-	e2e_check "$c, server frozen: within 2.5 s (timeout 1 s)" \
+	assert "$c, server frozen: within 2.5 s (timeout 1 s)" \
 	    le "$Q_MS" 2500
 	sed -i 's/timeout = 1.0;/timeout = 2.0;/' "$T/$c.conf"
 done
@@ -94,8 +94,8 @@ slapd_resume good
 echo "== configuration errors"
 n_run "$(conf st-noca "${SLAPD_URI[good]}" starttls=true \
     "tls_ca_file=\"$T/certs/missing.pem\"")"
-e2e_check "unreadable tls_ca_file: -n 78" is "$N_RC" 78
-e2e_check "unreadable tls_ca_file: named" has "$N_ERR" \
+assert "unreadable tls_ca_file: -n 78" is "$N_RC" 78
+assert "unreadable tls_ca_file: named" has "$N_ERR" \
     "directory.ldap.tls_ca_file $T/certs/missing.pem: cannot read"
 
 echo "== the milter on StartTLS, behind Postfix"
@@ -104,15 +104,15 @@ e2e_mailswitch_start "$MS" "$T/st-good.conf"
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 for a in bob@contoso.com alice@contoso.com dan@contoso.com; do
 	smtp_rcpt "$a"
-	e2e_check "RCPT $a over StartTLS: 250" starts "$RCPT_REPLY" 250
+	assert "RCPT $a over StartTLS: 250" starts "$RCPT_REPLY" 250
 done
 smtp_rcpt nobody@sales.contoso.com
-e2e_check "RCPT nobody@sales.contoso.com over StartTLS: 550 5.1.1" \
+assert "RCPT nobody@sales.contoso.com over StartTLS: 550 5.1.1" \
     starts "$RCPT_REPLY" "550 5.1.1"
 
-e2e_check "no sanitizer report in the milter's log" e2e_mailswitch_sane
+assert "no sanitizer report in the milter's log" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

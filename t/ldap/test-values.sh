@@ -51,34 +51,34 @@ conf()
 echo "== 1. range_size 0: all 1,600 values, asked plainly"
 c=$(conf plain)
 q_run "$c" big1599@contoso.com
-e2e_check "-q big1599@contoso.com (the 1,600th)" \
+assert "-q big1599@contoso.com (the 1,600th)" \
     is "$Q_RC $Q_OUT" "0 big@fourthcoffee.com"
 set +e
 out=$(timeout 30 "$MS" -c "$c" -Q big@fourthcoffee.com -a 192.0.2.7 2>&1)
 rc=$?
 set -e
-e2e_check "-Q big@fourthcoffee.com: its primary address" \
+assert "-Q big@fourthcoffee.com: its primary address" \
     is "$rc $out" "0 big@contoso.com"
 METRICS_PORT=$(slapd_free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
 replica_conf "$T/replica.conf" one "enabled = true; poll = 1; syncrepl = \"off\";"
 replica_start "$T/replica.conf"
-e2e_check "replica: full sync ok (within 20 s)" \
+assert "replica: full sync ok (within 20 s)" \
     log_wait_since 0 20 "replica: full sync ok: "
-e2e_check "replica: virtual big1599@contoso.com" \
+assert "replica: virtual big1599@contoso.com" \
     sm_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
-e2e_check "no sanitizer report in the replica's log" e2e_mailswitch_sane
+assert "no sanitizer report in the replica's log" e2e_mailswitch_sane
 
 echo "== 2. range_size 100 on a server that knows no ranges"
 c=$(conf ranged range_size=100)
 q_run "$c" bob@contoso.com
-e2e_check "-q bob@contoso.com: 75, the 451 line (not 'not found')" \
+assert "-q bob@contoso.com: 75, the 451 line (not 'not found')" \
     is "$Q_RC $Q_OUT" "75 451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
-e2e_check "... naming range_size" has "$Q_ERR" \
+assert "... naming range_size" has "$Q_ERR" \
     "the server found it by proxyAddresses but sent none of its values (directory.ldap.range_size is set"
 q_run "$c" nobody@sales.contoso.com
-e2e_check "-q nobody@sales.contoso.com: still 550" is "$Q_RC $Q_OUT" "67 $u550"
+assert "-q nobody@sales.contoso.com: still 550" is "$Q_RC $Q_OUT" "67 $u550"
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	e2e_show_logs
 	exit 1
 fi

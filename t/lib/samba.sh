@@ -83,6 +83,7 @@
 
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 SAMBA_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SAMBA_LIB_DIR/process.sh"
 SAMBA_REALM=CONTOSO.COM
 SAMBA_DOMAIN=CONTOSO
 SAMBA_DNS_DOMAIN=contoso.com
@@ -554,19 +555,7 @@ samba_start()
 # 15 s, then SIGKILL.
 samba_stop()
 {
-	local pid=$SAMBA_PID i
-	[ -n "$pid" ] || return 0
-	kill -CONT "$pid" 2>/dev/null || true
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "warning: samba (PID $pid) ignored SIGTERM" >&2
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
+	proc_stop "$SAMBA_PID" 15 samba
 	SAMBA_PID=""
 }
 

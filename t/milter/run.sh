@@ -20,6 +20,8 @@ bin=$1
 script=$2
 here=$(cd "$(dirname "$0")" && pwd)
 name=$(basename "$script" .lua)
+# shellcheck source=t/lib/process.sh
+. "$here/../lib/process.sh"
 case $script in /*) ;; *) script=$PWD/$script ;; esac
 
 conf=$here/$name.conf
@@ -41,17 +43,9 @@ pid=""
 # Stop the daemon (if still running) and remove the temp dir.
 cleanup()
 {
-	local rc=$? i
+	local rc=$?
 	set +e
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid"
-		for i in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	proc_stop "$pid" 5 mailswitch
 	rm -rf "$tmp"
 	exit "$rc"
 }
@@ -68,16 +62,7 @@ fi
     >"$tmp/out" 2>"$tmp/log" &
 pid=$!
 
-up=0
-for i in $(seq 1 100); do		# at most 10 s
-	if [ -S "$tmp/sock" ]; then
-		up=1
-		break
-	fi
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-if [ "$up" -ne 1 ]; then
+if ! proc_wait_up "$pid" 100 test -S "$tmp/sock"; then	# at most 10 s
 	echo "FAIL: $name: the daemon did not open unix:$tmp/sock" >&2
 	echo "--- command: $bin -f -c $conf -p unix:$tmp/sock $userargs" >&2
 	echo "--- daemon log:" >&2
@@ -92,29 +77,18 @@ rc=$?
 set -e
 
 # The daemon must still be alive, and stop cleanly on SIGTERM.
-if ! kill -0 "$pid" 2>/dev/null; then
+if ! proc_alive "$pid"; then
 	echo "FAIL: $name: the daemon died during the test" >&2
 	wait "$pid" 2>/dev/null || echo "--- its exit status: $?" >&2
 	pid=""
 	[ "$rc" -ne 0 ] || rc=1
 else
 	kill -TERM "$pid"
-	stopped=0
-	for i in $(seq 1 100); do	# at most 10 s
-		if ! kill -0 "$pid" 2>/dev/null; then
-			stopped=1
-			break
-		fi
-		sleep 0.1
-	done
-	if [ "$stopped" -ne 1 ]; then
+	if ! proc_wait_exit "$pid" 100; then	# at most 10 s
 		echo "FAIL: $name: the daemon did not stop within 10 s of SIGTERM" >&2
 		[ "$rc" -ne 0 ] || rc=1
 	else
-		set +e
-		wait "$pid"
-		st=$?
-		set -e
+		st=$PROC_STATUS
 		pid=""
 		if [ "$st" -gt 128 ]; then
 			echo "FAIL: $name: the daemon was killed by signal" \

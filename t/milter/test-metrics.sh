@@ -37,6 +37,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/t/ports.sh"
 . "$top/t/metrics.sh"
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
+# shellcheck source=t/lib/assert.sh
+. "$top/t/lib/assert.sh"
 
 for c in miltertest curl; do
 	command -v "$c" >/dev/null 2>&1 || {
@@ -50,21 +54,13 @@ chmod 755 "$tmp"
 METRICS_TMP=$tmp
 pid=""
 idle_pid=""
-fails=0
 
 cleanup()
 {
 	local rc=$? p
 	set +e
 	for p in $idle_pid $pid; do
-		kill -0 "$p" 2>/dev/null || continue
-		kill -TERM "$p"
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		proc_stop "$p" 5
 	done
 	if [ "$rc" -ne 0 ] && [ -f "$tmp/log" ]; then
 		echo "--- daemon log:" >&2
@@ -80,22 +76,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# check NAME COMMAND...: PASS when the command succeeds.
-check()
-{
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-
-# is NAME GOT WANT
-is()
-{
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (got '$2', want '$3')"; fi
-}
 
 # v SERIES: its value in the last scrape
 v() { metrics_value "$1"; }
@@ -122,21 +102,17 @@ userargs=()
 "$bin" -f -c "$conf" -p "unix:$tmp/sock" "${userargs[@]}" \
     >"$tmp/out" 2>"$tmp/log" &
 pid=$!
-for _ in $(seq 1 100); do
-	[ -S "$tmp/sock" ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$tmp/sock" ] || { echo "FATAL: the daemon did not start" >&2; exit 1; }
+proc_wait_up "$pid" 100 test -S "$tmp/sock" ||
+    { echo "FATAL: the daemon did not start" >&2; exit 1; }
 
 # ---- 1. the first scrape ---------------------------------------------------
 
 echo "== the first scrape"
 metrics_wait mailswitch_directory_up 1 5 || true
-is "GET /metrics: 200, text/plain; version=0.0.4" "$METRICS_STATUS" \
+assert_is "GET /metrics: 200, text/plain; version=0.0.4" "$METRICS_STATUS" \
     "200 text/plain; version=0.0.4"
 cp "$METRICS_BODY" "$tmp/first"
-check "the first scrape is a valid exposition" metrics_valid "$tmp/first"
+assert "the first scrape is a valid exposition" metrics_valid "$tmp/first"
 for f in decisions_total directory_lookups_total \
     directory_lookup_duration_seconds cache_hits_total cache_misses_total \
     cache_entries cache_stale_answers_total directory_up connections \
@@ -144,18 +120,18 @@ for f in decisions_total directory_lookups_total \
     build_info; do
 	grep -q "^# HELP mailswitch_$f " "$tmp/first" &&
 	    grep -q "^# TYPE mailswitch_$f " "$tmp/first" ||
-	    fail "family mailswitch_$f: HELP and TYPE"
+	    assert_fail "family mailswitch_$f: HELP and TYPE"
 done
-pass "every family has HELP and TYPE"
-is "39 decision series, all 0" \
+assert_pass "every family has HELP and TYPE"
+assert_is "39 decision series, all 0" \
     "$(grep -c '^mailswitch_decisions_total{.*} 0$' "$tmp/first")" 39
-is "contact 0 before any mail" "$(v "${D}\"contact\"}")" 0
-is "directory_up 1 (the LDIF is loaded)" "$(v mailswitch_directory_up)" 1
-is "build_info" "$(grep -c '^mailswitch_build_info{version="[0-9][^"]*"} 1$' \
+assert_is "contact 0 before any mail" "$(v "${D}\"contact\"}")" 0
+assert_is "directory_up 1 (the LDIF is loaded)" "$(v mailswitch_directory_up)" 1
+assert_is "build_info" "$(grep -c '^mailswitch_build_info{version="[0-9][^"]*"} 1$' \
     "$tmp/first")" 1
-check "no address in the text" eval "! grep -q @ '$tmp/first'"
+assert "no address in the text" eval "! grep -q @ '$tmp/first'"
 ts0=$(v "$TS")
-check "the load time is set ($ts0)" test "${ts0%%.*}" -gt 1600000000
+assert "the load time is set ($ts0)" test "${ts0%%.*}" -gt 1600000000
 
 # ---- 2. one message ----------------------------------------------------------
 
@@ -191,53 +167,53 @@ rc=$?
 set -e
 wait "$watcher" || true
 if [ "$rc" -eq 0 ]; then
-	pass "miltertest: bob rewritten, nobody@sales refused, message accepted"
+	assert_pass "miltertest: bob rewritten, nobody@sales refused, message accepted"
 else
-	fail "miltertest exited $rc"
+	assert_fail "miltertest exited $rc"
 	cat "$tmp/mt.out"
 fi
-is "connections{milter} 1 while the connection is open" "$(awk \
+assert_is "connections{milter} 1 while the connection is open" "$(awk \
     '$1 == "mailswitch_connections{frontend=\"milter\"}" { print $2 }' \
     "$tmp/during")" 1
 metrics_wait 'mailswitch_connections{frontend="milter"}' 0 5 || true
-is "connections{milter} 0 after it closed" \
+assert_is "connections{milter} 0 after it closed" \
     "$(v 'mailswitch_connections{frontend="milter"}')" 0
-is "+1 contact" "$(v "${D}\"contact\"}")" 1
-is "+1 unknown" "$(v "${D}\"unknown\"}")" 1
-is "no tempfail" "$(v "${D}\"tempfail\"}")" 0
-is "messages_total{accepted} 1" \
+assert_is "+1 contact" "$(v "${D}\"contact\"}")" 1
+assert_is "+1 unknown" "$(v "${D}\"unknown\"}")" 1
+assert_is "no tempfail" "$(v "${D}\"tempfail\"}")" 0
+assert_is "messages_total{accepted} 1" \
     "$(v 'mailswitch_messages_total{result="accepted"}')" 1
 found=$(v 'mailswitch_directory_lookups_total{outcome="found"}')
 notfound=$(v 'mailswitch_directory_lookups_total{outcome="notfound"}')
-check "LDIF lookups counted (found $found, not found $notfound)" \
+assert "LDIF lookups counted (found $found, not found $notfound)" \
     test "$found" -ge 1 -a "$notfound" -ge 1
-is "the histogram counts each of them" \
+assert_is "the histogram counts each of them" \
     "$(v mailswitch_directory_lookup_duration_seconds_count)" \
     "$((found + notfound))"
-is "the +Inf bucket too" \
+assert_is "the +Inf bucket too" \
     "$(v 'mailswitch_directory_lookup_duration_seconds_bucket{le="+Inf"}')" \
     "$((found + notfound))"
-is "no cache for LDIF: 0 hits" "$(v mailswitch_cache_hits_total)" 0
+assert_is "no cache for LDIF: 0 hits" "$(v mailswitch_cache_hits_total)" 0
 
 # ---- 3. the HTTP side ------------------------------------------------------
 
 echo "== the HTTP side"
 metrics_get "$METRICS_PORT" /other
-is "GET /other: 404" "${METRICS_STATUS%% *}" 404
+assert_is "GET /other: 404" "${METRICS_STATUS%% *}" 404
 metrics_get "$METRICS_PORT" / 
-is "GET /: 404" "${METRICS_STATUS%% *}" 404
+assert_is "GET /: 404" "${METRICS_STATUS%% *}" 404
 metrics_get "$METRICS_PORT" /metrics -X POST -d x=1
-is "POST /metrics: 405" "${METRICS_STATUS%% *}" 405
+assert_is "POST /metrics: 405" "${METRICS_STATUS%% *}" 405
 metrics_get "$METRICS_PORT" /metrics -I
-is "HEAD /metrics: 405" "${METRICS_STATUS%% *}" 405
+assert_is "HEAD /metrics: 405" "${METRICS_STATUS%% *}" 405
 big=$(head -c 9000 /dev/zero | tr '\0' a)
 metrics_get "$METRICS_PORT" /metrics -H "X-Big: $big"
 code=${METRICS_STATUS%% *}
-check "a request over 8 KB: refused with a 4xx (got $code)" \
+assert "a request over 8 KB: refused with a 4xx (got $code)" \
     test "$code" -ge 400 -a "$code" -lt 500
 metrics_get "$METRICS_PORT" "/metrics?$(head -c 9000 /dev/zero | tr '\0' b)"
 code=${METRICS_STATUS%% *}
-check "a request line over 8 KB: 4xx (got $code)" \
+assert "a request line over 8 KB: 4xx (got $code)" \
     test "$code" -ge 400 -a "$code" -lt 500
 
 # An idle connection: opened, nothing sent; the daemon closes it.
@@ -250,11 +226,11 @@ t0=$(date +%s%N)
 idle_pid=$!
 sleep 0.5
 metrics_get "$METRICS_PORT" /metrics
-is "a scrape while a connection idles: 200" "${METRICS_STATUS%% *}" 200
+assert_is "a scrape while a connection idles: 200" "${METRICS_STATUS%% *}" 200
 wait "$idle_pid" || true
 idle_pid=""
 idle_ms=$(cat "$tmp/idle_ms" 2>/dev/null || echo 99999)
-check "the idle connection dropped after about 5 s (${idle_ms} ms)" \
+assert "the idle connection dropped after about 5 s (${idle_ms} ms)" \
     test "$idle_ms" -ge 4000 -a "$idle_ms" -le 8000
 
 # ---- 4. SIGHUP ---------------------------------------------------------------
@@ -264,48 +240,40 @@ metrics_get "$METRICS_PORT" /metrics
 lookups=$(v mailswitch_directory_lookup_duration_seconds_count)
 sleep 0.1
 kill -HUP "$pid"
-check "reloads_total{ok} 1" metrics_wait "$OK" 1
-is "reloads_total{failed} 0" "$(v "$FAILED")" 0
-is "the counters survive: contact 1" "$(v "${D}\"contact\"}")" 1
-is "the counters survive: unknown 1" "$(v "${D}\"unknown\"}")" 1
-is "the counters survive: accepted 1" \
+assert "reloads_total{ok} 1" metrics_wait "$OK" 1
+assert_is "reloads_total{failed} 0" "$(v "$FAILED")" 0
+assert_is "the counters survive: contact 1" "$(v "${D}\"contact\"}")" 1
+assert_is "the counters survive: unknown 1" "$(v "${D}\"unknown\"}")" 1
+assert_is "the counters survive: accepted 1" \
     "$(v 'mailswitch_messages_total{result="accepted"}')" 1
-is "the counters survive: lookups" \
+assert_is "the counters survive: lookups" \
     "$(v mailswitch_directory_lookup_duration_seconds_count)" "$lookups"
 ts1=$(v "$TS")
-check "a new load time ($ts0 -> $ts1)" \
+assert "a new load time ($ts0 -> $ts1)" \
     awk -v a="$ts0" -v b="$ts1" 'BEGIN { exit !(b > a) }'
 
 cp "$conf" "$tmp/conf.good"
 echo "this is = not a configuration" >>"$conf"
 kill -HUP "$pid"
-check "a bad configuration: reloads_total{failed} 1" metrics_wait "$FAILED" 1
-is "reloads_total{ok} still 1" "$(v "$OK")" 1
-is "the load time unchanged" "$(v "$TS")" "$ts1"
-is "the counters survive it: contact 1" "$(v "${D}\"contact\"}")" 1
-check "the log says FILE:LINE" grep -q "reload failed.*$conf:[0-9]" "$tmp/log"
+assert "a bad configuration: reloads_total{failed} 1" metrics_wait "$FAILED" 1
+assert_is "reloads_total{ok} still 1" "$(v "$OK")" 1
+assert_is "the load time unchanged" "$(v "$TS")" "$ts1"
+assert_is "the counters survive it: contact 1" "$(v "${D}\"contact\"}")" 1
+assert "the log says FILE:LINE" grep -q "reload failed.*$conf:[0-9]" "$tmp/log"
 cp "$tmp/conf.good" "$conf"
-check "the last scrape is a valid exposition" metrics_valid "$METRICS_BODY"
+assert "the last scrape is a valid exposition" metrics_valid "$METRICS_BODY"
 
 # ---- 5. the stop -------------------------------------------------------------
 
 echo "== SIGTERM"
 kill -TERM "$pid"
-st=0
-for _ in $(seq 1 100); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-wait "$pid" || st=$?
+st="still running 10 s after it"
+! proc_wait_exit "$pid" 100 || st=$PROC_STATUS
 pid=""
-is "SIGTERM: exit 0" "$st" 0
+assert_is "SIGTERM: exit 0" "$st" 0
 metrics_get "$METRICS_PORT" /metrics
-is "the port is closed" "${METRICS_STATUS%% *}" 000
-check "no sanitizer report in the daemon's log" eval "! grep -qE \
+assert_is "the port is closed" "${METRICS_STATUS%% *}" 000
+assert "no sanitizer report in the daemon's log" eval "! grep -qE \
     'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' '$tmp/log'"
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
+assert_summary

@@ -42,6 +42,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=t/ports.sh
 . "$top/t/ports.sh"
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
+# shellcheck source=t/lib/assert.sh
+. "$top/t/lib/assert.sh"
 
 command -v miltertest >/dev/null 2>&1 || {
 	echo "FATAL: miltertest is not installed" >&2
@@ -62,7 +66,6 @@ sock=$rundir/sock
 pidfile=$rundir/mailswitch.pid
 pid=""			# the daemon under test
 bgpid=""		# a background miltertest
-fails=0
 started=$(date +%s)
 budget=90		# seconds; ctest's TIMEOUT is 120
 
@@ -72,14 +75,7 @@ cleanup()
 	local rc=$? p
 	set +e
 	for p in $bgpid $pid; do
-		kill -0 "$p" 2>/dev/null || continue
-		kill -TERM "$p"
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		proc_stop "$p" 5
 	done
 	if [ "$rc" -ne 0 ]; then
 		for p in "$tmp"/log.* "$tmp/log"; do
@@ -98,28 +94,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass()
-{
-	echo "PASS: $*"
-}
-
-fail()
-{
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-# check NAME COMMAND...: PASS when the command succeeds.
-check()
-{
-	local name=$1
-	shift
-	if "$@"; then
-		pass "$name"
-	else
-		fail "$name"
-	fi
-}
 
 # ---- the configuration copy and the LDIF copy ---------------------------
 
@@ -270,11 +244,11 @@ mt_check()
 	local name=$1
 	shift
 	if [ $(($(date +%s) - started)) -gt "$budget" ]; then
-		fail "$name (not run: the test's $budget s are spent)"
+		assert_fail "$name (not run: the test's $budget s are spent)"
 	elif mtrun "$@"; then
-		pass "$name"
+		assert_pass "$name"
 	else
-		fail "$name"
+		assert_fail "$name"
 		sed 's/^/    miltertest: /' "$tmp/mt.out"
 	fi
 }
@@ -297,9 +271,9 @@ mt_bg_wait()
 	wait "$bgpid" || st=$?
 	bgpid=""
 	if [ "$st" -eq 0 ]; then
-		pass "$1"
+		assert_pass "$1"
 	else
-		fail "$1 (miltertest exit $st)"
+		assert_fail "$1 (miltertest exit $st)"
 		sed 's/^/    miltertest: /' "$tmp/bg.out"
 	fi
 }
@@ -337,23 +311,15 @@ wait_log()
 status=""
 wait_exit()
 {
-	for _ in $(seq 1 "$1"); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			status=0
-			wait "$pid" || status=$?
-			pid=""
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_exit "$pid" "$1" || return 1
+	status=$PROC_STATUS
+	pid=""
 }
 
 # kill_daemon: the daemon did not stop by itself: SIGKILL it, reap it.
 kill_daemon()
 {
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	proc_kill "$pid"
 	pid=""
 }
 
@@ -365,11 +331,7 @@ start_daemon()
 	"$bin" -f -c "$conf" -p "unix:$sock" -u nobody -P "$1" \
 	    >"$tmp/out" 2>"$tmp/log" &
 	pid=$!
-	for _ in $(seq 1 100); do
-		[ -S "$sock" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	proc_wait_up "$pid" 100 test -S "$sock" && return 0
 	echo "FATAL: the daemon did not open unix:$sock" >&2
 	echo "--- command: $bin -f -c $conf -p unix:$sock -u nobody -P $1" >&2
 	cat "$tmp/out" >&2
@@ -385,7 +347,7 @@ hup()
 
 alive()
 {
-	kill -0 "$pid" 2>/dev/null
+	proc_alive "$pid"
 }
 
 # Waits (at most 5 s) until the pidfile holds PID.
@@ -410,9 +372,9 @@ daemon_pid=$pid
 # 5 (first half): the pidfile while it runs (written just after the socket)
 pidfile_holds "$daemon_pid"
 if [ -f "$pidfile" ] && [ "$(cat "$pidfile")" = "$daemon_pid" ]; then
-	pass "5: the pidfile holds the daemon's PID ($daemon_pid) while it runs"
+	assert_pass "5: the pidfile holds the daemon's PID ($daemon_pid) while it runs"
 else
-	fail "5: the pidfile $pidfile holds '$(cat "$pidfile" 2>/dev/null)'," \
+	assert_fail "5: the pidfile $pidfile holds '$(cat "$pidfile" 2>/dev/null)'," \
 	    "want '$daemon_pid'"
 fi
 
@@ -424,7 +386,7 @@ mt_check "1: original LDIF: bob@contoso.com -> bob@fourthcoffee.com" \
 reloads=$(log_count "configuration reloaded")
 conf_edit 's|forward_to = "legacy.contoso.com"|forward_to = "other.contoso.com"|'
 reloads=$((reloads + 1))
-check "1: SIGHUP after forward_to = \"other.contoso.com\": log says configuration reloaded" \
+assert "1: SIGHUP after forward_to = \"other.contoso.com\": log says configuration reloaded" \
     hup "configuration reloaded" "$reloads"
 mt_check "1: after SIGHUP: nobody@contoso.com -> nobody@other.contoso.com" \
     rewrite nobody@contoso.com nobody@other.contoso.com
@@ -433,7 +395,7 @@ mt_check "1: after SIGHUP: nobody@contoso.com -> nobody@other.contoso.com" \
 ldif_write bob@newcoffee.example
 conf_edit "s|path = \"$ldif_orig\"|path = \"$ldif_copy\"|"
 reloads=$((reloads + 1))
-check "1: SIGHUP with a new LDIF path: log says configuration reloaded" \
+assert "1: SIGHUP with a new LDIF path: log says configuration reloaded" \
     hup "configuration reloaded" "$reloads"
 mt_check "1: new LDIF: bob@contoso.com -> bob@newcoffee.example" \
     rewrite bob@contoso.com bob@newcoffee.example
@@ -441,7 +403,7 @@ mt_check "1: new LDIF: bob@contoso.com -> bob@newcoffee.example" \
 # the same LDIF path, its content changed
 ldif_write bob@third.example
 reloads=$((reloads + 1))
-check "1: SIGHUP after the LDIF changed in place: log says configuration reloaded" \
+assert "1: SIGHUP after the LDIF changed in place: log says configuration reloaded" \
     hup "configuration reloaded" "$reloads"
 mt_check "1: changed LDIF: bob@contoso.com -> bob@third.example" \
     rewrite bob@contoso.com bob@third.example
@@ -451,13 +413,13 @@ mt_bg keep nobody@contoso.com nobody@other.contoso.com KEEP
 if wait_file "$tmp/marker" 100; then
 	conf_edit 's|forward_to = "other.contoso.com"|forward_to = "gen3.contoso.com"|'
 	reloads=$((reloads + 1))
-	check "1: SIGHUP with a connection open: log says configuration reloaded" \
+	assert "1: SIGHUP with a connection open: log says configuration reloaded" \
 	    hup "configuration reloaded" "$reloads"
 	mt_check "1: a new connection uses the new generation: nobody@contoso.com -> nobody@gen3.contoso.com" \
 	    rewrite nobody@contoso.com nobody@gen3.contoso.com
 	: >"$tmp/go"
 else
-	fail "1: the held connection never reached its first message's end"
+	assert_fail "1: the held connection never reached its first message's end"
 fi
 mt_bg_wait "1: the connection opened before SIGHUP keeps its generation (nobody@other.contoso.com)"
 
@@ -471,18 +433,18 @@ if [ -z "$badline" ]; then
 fi
 failed=$(log_count "reload failed")
 if hup "reload failed" $((failed + 1)); then
-	pass "2: SIGHUP with max_hops = 0: log says reload failed"
+	assert_pass "2: SIGHUP with max_hops = 0: log says reload failed"
 	if grep -F "reload failed" "$tmp/log" | tail -n 1 |
 	    grep -qF "$conf:$badline"; then
-		pass "2: the reload failure names $(basename "$conf"):$badline"
+		assert_pass "2: the reload failure names $(basename "$conf"):$badline"
 	else
-		fail "2: the reload failure does not name $conf:$badline:" \
+		assert_fail "2: the reload failure does not name $conf:$badline:" \
 		    "$(grep -F "reload failed" "$tmp/log" | tail -n 1)"
 	fi
 else
-	fail "2: SIGHUP with max_hops = 0: no 'reload failed' in the log within 10 s"
+	assert_fail "2: SIGHUP with max_hops = 0: no 'reload failed' in the log within 10 s"
 fi
-check "2: the daemon still runs after a bad reload" alive
+assert "2: the daemon still runs after a bad reload" alive
 mt_check "2: the previous config stays: nobody@contoso.com -> nobody@gen3.contoso.com" \
     rewrite nobody@contoso.com nobody@gen3.contoso.com
 mt_check "2: the previous LDIF stays: bob@contoso.com -> bob@third.example" \
@@ -490,7 +452,7 @@ mt_check "2: the previous LDIF stays: bob@contoso.com -> bob@third.example" \
 
 conf_edit 's|^max_hops = 0;|max_hops = 8;|; s|forward_to = "gen3.contoso.com"|forward_to = "fixed.contoso.com"|'
 reloads=$((reloads + 1))
-check "2: a later good SIGHUP: log says configuration reloaded" \
+assert "2: a later good SIGHUP: log says configuration reloaded" \
     hup "configuration reloaded" "$reloads"
 mt_check "2: after the good SIGHUP: nobody@contoso.com -> nobody@fixed.contoso.com" \
     rewrite nobody@contoso.com nobody@fixed.contoso.com
@@ -508,18 +470,18 @@ for what in ldif include; do
 	failed=$(log_count "reload failed")
 	if hup "reload failed" $((failed + 1)); then
 		line=$(grep -F "reload failed" "$tmp/log" | tail -n 1)
-		check "2: SIGHUP with a FIFO ($what): the reload failure says why, with FILE:LINE" \
+		assert "2: SIGHUP with a FIFO ($what): the reload failure says why, with FILE:LINE" \
 		    sh -c 'printf "%s\n" "$1" | grep -qE "$2:[0-9]+: .*a FIFO, not a regular file"' \
 		    sh "$line" "$conf"
 	else
-		fail "2: SIGHUP with a FIFO ($what): no 'reload failed' in the log within 10 s"
+		assert_fail "2: SIGHUP with a FIFO ($what): no 'reload failed' in the log within 10 s"
 	fi
 	mt_check "2: after the FIFO ($what) the previous config stays: nobody@contoso.com -> nobody@fixed.contoso.com" \
 	    rewrite nobody@contoso.com nobody@fixed.contoso.com
 done
 conf_edit "/^@include/d"
 reloads=$((reloads + 1))
-check "2: the FIFO gone, SIGHUP reloads again" \
+assert "2: the FIFO gone, SIGHUP reloads again" \
     hup "configuration reloaded" "$reloads"
 
 # exports that crashed the LDIF loader or libldap, or made it read a FIFO
@@ -544,19 +506,19 @@ for r in "${bad_ldif_rows[@]}"; do
 	failed=$(log_count "reload failed")
 	if hup "reload failed" $((failed + 1)); then
 		line=$(grep -F "reload failed" "$tmp/log" | tail -n 1)
-		check "2: SIGHUP with a broken export ($r): the reload failure names bad.ldif:$badline" \
+		assert "2: SIGHUP with a broken export ($r): the reload failure names bad.ldif:$badline" \
 		    sh -c 'printf "%s\n" "$1" | grep -qF "$2"' sh "$line" \
 		    "$tmp/bad.ldif:$badline: "
 	else
-		fail "2: SIGHUP with a broken export ($r): no 'reload failed' in the log within 10 s"
+		assert_fail "2: SIGHUP with a broken export ($r): no 'reload failed' in the log within 10 s"
 	fi
-	check "2: the daemon still runs after the broken export ($r)" alive
+	assert "2: the daemon still runs after the broken export ($r)" alive
 	mt_check "2: after the broken export ($r) the previous config stays: nobody@contoso.com -> nobody@fixed.contoso.com" \
 	    rewrite nobody@contoso.com nobody@fixed.contoso.com
 	conf_edit "s|path = \"$tmp/bad.ldif\"|path = \"$ldif_copy\"|"
 done
 reloads=$((reloads + 1))
-check "2: the export fixed, SIGHUP reloads again" \
+assert "2: the export fixed, SIGHUP reloads again" \
     hup "configuration reloaded" "$reloads"
 
 # ==== 6. start-only settings changed on SIGHUP ===============================
@@ -580,18 +542,18 @@ m_port=$(free_port) && s_port=$(free_port "$m_port") || {
 warned=$(log_count "which only a restart applies")
 conf_edit "\$a metrics = \"inet:$m_port@127.0.0.1\";\nsocketmap = \"inet:$s_port@127.0.0.1\";"
 reloads=$((reloads + 1))
-check "6: SIGHUP with metrics and socketmap set: log says configuration reloaded" \
+assert "6: SIGHUP with metrics and socketmap set: log says configuration reloaded" \
     hup "configuration reloaded" "$reloads"
-check "6: the reload warns that 'metrics' needs a restart, naming both values" \
+assert "6: the reload warns that 'metrics' needs a restart, naming both values" \
     grep -qF "reload: 'metrics' changed to inet:$m_port@127.0.0.1, which only a restart applies: still (none)" "$tmp/log"
-check "6: the reload warns that 'socketmap' needs a restart, naming both values" \
+assert "6: the reload warns that 'socketmap' needs a restart, naming both values" \
     grep -qF "reload: 'socketmap' changed to inet:$s_port@127.0.0.1, which only a restart applies: still (none)" "$tmp/log"
-check "6: exactly two such warnings (one per key)" \
+assert "6: exactly two such warnings (one per key)" \
     test "$(log_count "which only a restart applies")" -eq $((warned + 2))
 if port_open "$m_port" || port_open "$s_port"; then
-	fail "6: a new listener was opened by the reload"
+	assert_fail "6: a new listener was opened by the reload"
 else
-	pass "6: no new listener opened by the reload"
+	assert_pass "6: no new listener opened by the reload"
 fi
 mt_check "6: the milter still answers on its socket: nobody@contoso.com -> nobody@fixed.contoso.com" \
     rewrite nobody@contoso.com nobody@fixed.contoso.com
@@ -599,9 +561,9 @@ mt_check "6: the milter still answers on its socket: nobody@contoso.com -> nobod
 warned=$(log_count "which only a restart applies")
 conf_edit "/^metrics = /d; /^socketmap = /d; s|^socket  = .*|socket = \"inet:$m_port@127.0.0.1\";|; s|^user    = .*|user = \"root\";|; s|^pidfile = .*|pidfile = \"$tmp/other.pid\";|"
 reloads=$((reloads + 1))
-check "6: SIGHUP with socket, user and pidfile changed under -p, -u, -P: reloaded" \
+assert "6: SIGHUP with socket, user and pidfile changed under -p, -u, -P: reloaded" \
     hup "configuration reloaded" "$reloads"
-check "6: no warning: the overrides decide, and metrics and socketmap are as at start" \
+assert "6: no warning: the overrides decide, and metrics and socketmap are as at start" \
     test "$(log_count "which only a restart applies")" -eq "$warned"
 mt_check "6: the milter still answers: nobody@contoso.com -> nobody@fixed.contoso.com" \
     rewrite nobody@contoso.com nobody@fixed.contoso.com
@@ -622,15 +584,15 @@ if wait_file "$tmp/marker" 100; then
 		sleep 0.5
 	done
 	if [ "$refused" -eq 1 ]; then
-		pass "3: a new connection after SIGTERM is refused or answered tempfail (message still in flight)"
+		assert_pass "3: a new connection after SIGTERM is refused or answered tempfail (message still in flight)"
 	else
-		fail "3: a new connection is still served 10 s after SIGTERM"
+		assert_fail "3: a new connection is still served 10 s after SIGTERM"
 		sed 's/^/    miltertest: /' "$tmp/mt.out"
 	fi
-	check "3: the daemon still runs while the message is in flight" alive
+	assert "3: the daemon still runs while the message is in flight" alive
 	: >"$tmp/go"
 else
-	fail "3: the in-flight message never reached RCPT"
+	assert_fail "3: the in-flight message never reached RCPT"
 	kill -TERM "$pid"
 	: >"$tmp/go"
 fi
@@ -638,27 +600,27 @@ mt_bg_wait "3: the in-flight message completes after SIGTERM (delrcpt nobody@con
 stopped=0
 if wait_exit 100; then
 	stopped=1
-	check "3: the daemon exits with status 0 after SIGTERM (got $status)" \
+	assert "3: the daemon exits with status 0 after SIGTERM (got $status)" \
 	    test "$status" -eq 0
-	check "3: the log says mailswitch stopped" \
+	assert "3: the log says mailswitch stopped" \
 	    wait_log "mailswitch stopped" 1 10
 else
-	fail "3: the daemon did not exit within 10 s of the in-flight message's end (SIGKILLed)"
+	assert_fail "3: the daemon did not exit within 10 s of the in-flight message's end (SIGKILLed)"
 	kill_daemon
 fi
 # the in-flight message was logged before the stop
 if awk '/INFLIGHT: rcpt=<nobody@contoso.com> -> <nobody@fixed.contoso.com>/ { m = NR }
     /mailswitch stopped/ { s = NR } END { exit !(m && s && m < s) }' "$tmp/log"; then
-	pass "3: the in-flight rewrite is logged before 'mailswitch stopped'"
+	assert_pass "3: the in-flight rewrite is logged before 'mailswitch stopped'"
 else
-	fail "3: no in-flight rewrite logged before 'mailswitch stopped'"
+	assert_fail "3: no in-flight rewrite logged before 'mailswitch stopped'"
 fi
 mt_check "3: after the stop a new connection is refused" refused
 # 5 (second half)
 if [ "$stopped" -eq 1 ]; then
-	check "5: the pidfile is removed at stop (SIGTERM)" test ! -e "$pidfile"
+	assert "5: the pidfile is removed at stop (SIGTERM)" test ! -e "$pidfile"
 else
-	fail "5: the pidfile is removed at stop (SIGTERM): not checked, the daemon had to be killed"
+	assert_fail "5: the pidfile is removed at stop (SIGTERM): not checked, the daemon had to be killed"
 	rm -f "$pidfile"
 fi
 
@@ -669,29 +631,24 @@ mt_check "4: second daemon answers: nobody@contoso.com -> nobody@fixed.contoso.c
     rewrite nobody@contoso.com nobody@fixed.contoso.com
 pidfile_holds "$pid"
 if [ -f "$pidfile" ] && [ "$(cat "$pidfile")" = "$pid" ]; then
-	pass "5: the pidfile holds the second daemon's PID ($pid)"
+	assert_pass "5: the pidfile holds the second daemon's PID ($pid)"
 else
-	fail "5: the pidfile $pidfile holds '$(cat "$pidfile" 2>/dev/null)', want '$pid'"
+	assert_fail "5: the pidfile $pidfile holds '$(cat "$pidfile" 2>/dev/null)', want '$pid'"
 fi
 # a burst of SIGHUPs just before the stop: the stop is not held up
 for _ in 1 2 3 4 5; do kill -HUP "$pid"; done
 kill -INT "$pid"
 if wait_exit 150; then
-	check "4: the daemon exits with status 0 after SIGINT (got $status)" \
+	assert "4: the daemon exits with status 0 after SIGINT (got $status)" \
 	    test "$status" -eq 0
-	check "4: the log says mailswitch stopped" \
+	assert "4: the log says mailswitch stopped" \
 	    wait_log "mailswitch stopped" 1 10
-	check "5: the pidfile is removed at stop (SIGINT)" test ! -e "$pidfile"
+	assert "5: the pidfile is removed at stop (SIGINT)" test ! -e "$pidfile"
 else
-	fail "4: the daemon did not exit within 15 s of SIGINT (SIGKILLed)"
+	assert_fail "4: the daemon did not exit within 15 s of SIGINT (SIGKILLed)"
 	kill_daemon
 fi
 mt_check "4: after the stop a new connection is refused" refused
 
 elapsed=$(($(date +%s) - started))
-if [ "$fails" -eq 0 ]; then
-	echo "PASS: all checks (${elapsed} s)"
-	exit 0
-fi
-echo "FAIL: $fails check(s) failed (${elapsed} s)"
-exit 1
+assert_summary "${elapsed} s"

@@ -40,6 +40,8 @@ for cmd in debootstrap systemd-nspawn dpkg-buildpackage; do
 done
 # shellcheck source=t/pkg/build.sh
 . "$src/t/pkg/build.sh"
+# shellcheck source=t/lib/process.sh
+. "$src/t/lib/process.sh"
 
 suite=bookworm
 cache=${MAILSWITCH_BOOT_CACHE:-/var/cache/mailswitch-tests}
@@ -59,14 +61,12 @@ stop_container()
 {
 	local init
 	[ -n "$nspawn_pid" ] || return 0
-	if kill -0 "$nspawn_pid" 2>/dev/null; then
+	if proc_alive "$nspawn_pid"; then
 		kill -TERM "$nspawn_pid" 2>/dev/null
-		for _ in $(seq 1 200); do
-			kill -0 "$nspawn_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		init=$(cat /proc/"$nspawn_pid"/task/*/children 2>/dev/null)
-		kill -KILL "$nspawn_pid" $init 2>/dev/null
+		if ! proc_gone "$nspawn_pid" 200; then
+			init=$(cat /proc/"$nspawn_pid"/task/*/children 2>/dev/null)
+			kill -KILL "$nspawn_pid" $init 2>/dev/null
+		fi
 	fi
 	wait "$nspawn_pid" 2>/dev/null
 	nspawn_pid=""
@@ -182,11 +182,7 @@ SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 systemd-nspawn --quiet --boot \
     --register=no --keep-unit --private-network --hostname=gateway \
     --directory="$root" </dev/null >"$work/console.log" 2>&1 &
 nspawn_pid=$!
-for _ in $(seq 1 "$boot_timeout"); do
-	kill -0 "$nspawn_pid" 2>/dev/null || break
-	sleep 1
-done
-if kill -0 "$nspawn_pid" 2>/dev/null; then
+if ! proc_gone "$nspawn_pid" $((boot_timeout * 10)); then
 	echo "not ok - the container did not power off within $boot_timeout s: stopped by PID"
 	stop_container
 	booted=bad

@@ -66,7 +66,7 @@ sm_cleanup()
 	for name in "${!SM_PID[@]}"; do
 		sm_stop "$name"
 	done
-	e2e_kill_pid "$SM_SYSLOG_PID" 5
+	proc_stop "$SM_SYSLOG_PID" 5 syslogd.pl
 	SM_SYSLOG_PID=""
 	(exit "$rc")
 	e2e_cleanup
@@ -281,7 +281,7 @@ sm_stop()
 {
 	local name=$1
 	[ -n "${SM_PID[$name]:-}" ] || return 0
-	e2e_kill_pid "${SM_PID[$name]}" 10
+	proc_stop "${SM_PID[$name]}" 10 "Sendmail $name"
 	unset "SM_PID[$name]"
 }
 

@@ -118,25 +118,25 @@ send()
 	local c=$1 name=$2 port=$3 from=$4 row rcpt want
 	shift 4
 	smtp_open "$port"
-	e2e_check "$c/$name: greeting 220" e2e_reply_starts "220"
+	assert "$c/$name: greeting 220" e2e_reply_starts "220"
 	smtp_cmd "EHLO client.example.net"
-	e2e_check "$c/$name: EHLO 250" e2e_reply_starts "250"
+	assert "$c/$name: EHLO 250" e2e_reply_starts "250"
 	smtp_cmd "MAIL FROM:$from"
-	e2e_check "$c/$name: MAIL FROM:$from 250" e2e_reply_starts "250"
+	assert "$c/$name: MAIL FROM:$from 250" e2e_reply_starts "250"
 	for row in "$@"; do
 		IFS='|' read -r rcpt want _ <<<"$row"
 		smtp_cmd "RCPT TO:$rcpt"
-		e2e_check "$c/$name: RCPT TO:$rcpt $want" \
+		assert "$c/$name: RCPT TO:$rcpt $want" \
 		    e2e_reply_starts "$want"
 		case $want in
-		550*)	e2e_check "$c/$name: RCPT TO:$rcpt reply text" \
+		550*)	assert "$c/$name: RCPT TO:$rcpt reply text" \
 			    e2e_reply_is "$want$REJECT_TEXT" ;;
 		esac
 	done
 	smtp_cmd "DATA"
-	e2e_check "$c/$name: DATA 354" e2e_reply_starts "354"
+	assert "$c/$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body
-	e2e_check "$c/$name: end of data 250" e2e_reply_starts "250 2.0.0 "
+	assert "$c/$name: end of data 250" e2e_reply_starts "250 2.0.0 "
 	QID[$c/$name]=$(awk '{ print $3 }' <<<"$SMTP_REPLY")
 	smtp_cmd "QUIT"
 	smtp_close
@@ -198,7 +198,7 @@ all_delivered()
 		[ "$(sm_queued "$c")" -eq 0 ] || return 1
 	done
 }
-e2e_check "Sendmail delivered all $total messages within 30 s" \
+assert "Sendmail delivered all $total messages within 30 s" \
     e2e_wait_for 30 all_delivered
 
 # ---- what arrived ----
@@ -245,7 +245,7 @@ check_inbound()
 	shift 2
 	mapfile -t ds < <(dumps_of "sm-$c-$name@example.org")
 	if [ "${#ds[@]}" -eq 0 ]; then
-		e2e_check "$c/$name: delivered to smtp-sink" false
+		assert "$c/$name: delivered to smtp-sink" false
 		return
 	fi
 	for row in "$@"; do
@@ -254,7 +254,7 @@ check_inbound()
 		orig=${orig#<}
 		orig=${orig#@*:}	# a source route is dropped
 		if [ "$want" = - ]; then
-			e2e_check "$c/$name: $orig ($about) never arrives" \
+			assert "$c/$name: $orig ($about) never arrives" \
 			    test -z "$(rcpts_of "${ds[@]}" | grep -Fix "<$orig>")"
 			continue
 		fi
@@ -262,23 +262,23 @@ check_inbound()
 		args=""
 		[ "$addr" = "$want" ] || args=${want#* }
 		got=$(sm_sink_rcpt_args "$addr" "${ds[@]}")
-		e2e_check "$c/$name: $orig ($about) arrives as <$addr>, once" \
+		assert "$c/$name: $orig ($about) arrives as <$addr>, once" \
 		    test "$(rcpts_of "${ds[@]}" | grep -Fxc "<$addr>")" -eq 1
-		e2e_check "$c/$name: <$addr> parameters: ${args:-none}" \
+		assert "$c/$name: <$addr> parameters: ${args:-none}" \
 		    e2e_same "$(params "$got")" "$(params "$args")"
-		e2e_check "$c/$name: <$addr> one ORCPT at most" \
+		assert "$c/$name: <$addr> one ORCPT at most" \
 		    test "$(grep -o 'ORCPT=' <<<"$got" | wc -l)" -le 1
 		if [ "${addr,,}" != "${orig,,}" ]; then
-			e2e_check "$c/$name: original <$orig> never arrives" \
+			assert "$c/$name: original <$orig> never arrives" \
 			    test -z "$(rcpts_of "${ds[@]}" | grep -Fix "<$orig>")"
 			traces="$traces${traces:+$'\n'}X-Mailswitch: rcpt=<$orig> -> <$addr>"
 		fi
 	done
 	for d in "${ds[@]}"; do
-		e2e_check "$c/$name: one X-Mailswitch header per rewritten recipient ($(basename "$d"))" \
+		assert "$c/$name: one X-Mailswitch header per rewritten recipient ($(basename "$d"))" \
 		    e2e_same "$(header "$d" X-Mailswitch | sort)" \
 		    "$(sort <<<"$traces")"
-		e2e_check "$c/$name: body intact ($(basename "$d"))" \
+		assert "$c/$name: body intact ($(basename "$d"))" \
 		    e2e_file_has "$d" "Hello through the mail switch."
 	done
 }
@@ -291,18 +291,18 @@ check_outbound()
 	IFS='|' read -r name kind from rcpt want_from want_hdr about <<<"$row"
 	mapfile -t ds < <(dumps_of "sm-$c-$name@fourthcoffee.com")
 	if [ "${#ds[@]}" -ne 1 ]; then
-		e2e_check "$c/$name: delivered once to smtp-sink (${#ds[@]})" false
+		assert "$c/$name: delivered once to smtp-sink (${#ds[@]})" false
 		return
 	fi
 	d=${ds[0]}
 	got=$(sed -n 's/^X-Mail-Args: *//p' "$d")
-	e2e_check "$c/$name ($about): MAIL FROM $want_from" \
+	assert "$c/$name ($about): MAIL FROM $want_from" \
 	    e2e_same "$(params "$got")" "$(params "$want_from")"
-	e2e_check "$c/$name: no empty ESMTP parameter (AUTH=)" \
+	assert "$c/$name: no empty ESMTP parameter (AUTH=)" \
 	    test -z "$(tr ' ' '\n' <<<"$got" | grep -E '^[A-Za-z-]+=$')"
-	e2e_check "$c/$name: From: $want_hdr" \
+	assert "$c/$name: From: $want_hdr" \
 	    e2e_same "$(header "$d" From)" "From: $want_hdr"
-	e2e_check "$c/$name: recipient <$rcpt> untouched" \
+	assert "$c/$name: recipient <$rcpt> untouched" \
 	    e2e_same "$(e2e_sink_rcpts "$d")" "<$rcpt>"
 }
 
@@ -312,25 +312,25 @@ check_logs()
 {
 	local c=$1 q log=$E2E_TMP/mailswitch.log m
 	q=${QID[$c/in]}
-	e2e_check "$c: mailswitch log: $q: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
+	assert "$c: mailswitch log: $q: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" \
 	    e2e_wait_for 5 grep -qF \
 	    "$q: rcpt=<bob@contoso.com> -> <bob@fourthcoffee.com> contact" "$log"
-	e2e_check "$c: mailswitch log: $q: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
+	assert "$c: mailswitch log: $q: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1" \
 	    e2e_file_has "$log" "$q: reject rcpt=<nobody@sales.contoso.com> 550 5.1.1"
 	q=${QID[$c/o1]}
-	e2e_check "$c: mailswitch log: $q: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
+	assert "$c: mailswitch log: $q: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound" \
 	    e2e_file_has "$log" "$q: from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound"
 	for m in o3 o4; do
 		q=${QID[$c/$m]}
-		e2e_check "$c: mailswitch log: no outbound rewrite for $q ($m)" \
+		assert "$c: mailswitch log: no outbound rewrite for $q ($m)" \
 		    test -z "$(grep -F "$q: from=" "$log" | grep -F -- '->')"
 	done
 	q=${QID[$c/in]}
-	e2e_check "$c: Sendmail: $q to <bob@fourthcoffee.com> by the mailertable (mailer=smtp)" \
+	assert "$c: Sendmail: $q to <bob@fourthcoffee.com> by the mailertable (mailer=smtp)" \
 	    e2e_wait_for 5 sm_sent "$c" "$q" bob@fourthcoffee.com smtp
-	e2e_check "$c: Sendmail: $q to <dan.park@contoso.com> by SMART_HOST (mailer=relay)" \
+	assert "$c: Sendmail: $q to <dan.park@contoso.com> by SMART_HOST (mailer=relay)" \
 	    sm_sent "$c" "$q" dan.park@contoso.com relay
-	e2e_check "$c: Sendmail logged no milter error" \
+	assert "$c: Sendmail logged no milter error" \
 	    test -z "$(sm_maillog "$c" | grep -iE 'milter.*(error|fail|abort)|reject=4')"
 }
 
@@ -343,11 +343,11 @@ for c in $configs; do
 	done
 	check_logs "$c"
 done
-e2e_check "mailswitch log: no NOQUEUE line (Sendmail's {i} everywhere)" \
+assert "mailswitch log: no NOQUEUE line (Sendmail's {i} everywhere)" \
     test -z "$(grep -F NOQUEUE "$E2E_TMP/mailswitch.log")"
-e2e_check "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
+assert "mailswitch stopped without a sanitizer report" e2e_mailswitch_sane
 
-if ! e2e_summary; then
+if ! assert_summary; then
 	sm_show_logs
 	exit 1
 fi

@@ -33,6 +33,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=t/ports.sh
 . "$top/t/ports.sh"
+# shellcheck source=t/lib/process.sh
+. "$top/t/lib/process.sh"
+# shellcheck source=t/lib/assert.sh
+. "$top/t/lib/assert.sh"
 
 for b in "$bin" "$client"; do
 	[ -x "$b" ] || {
@@ -49,22 +53,13 @@ chmod 755 "$rundir"
 [ "$(id -u)" -ne 0 ] || chown nobody "$rundir"
 conf=$tmp/mailswitch.conf
 pid=""
-fails=0
 started=$(date +%s)
 
 cleanup()
 {
 	local rc=$?
 	set +e
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid"
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	proc_stop "$pid" 5 mailswitch
 	if [ "$rc" -ne 0 ]; then
 		for p in "$tmp"/log.*; do
 			[ -f "$p" ] || continue
@@ -82,8 +77,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # The LDIF must be readable by nobody (it is read again on SIGHUP).
 ldif=$tmp/contacts.ldif
@@ -125,16 +118,9 @@ start_daemon()
 status=""
 wait_exit()
 {
-	for _ in $(seq 1 "$1"); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			status=0
-			wait "$pid" || status=$?
-			pid=""
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_exit "$pid" "$1" || return 1
+	status=$PROC_STATUS
+	pid=""
 }
 
 # has TEXT: the current log has a line with TEXT (fixed string).
@@ -145,34 +131,33 @@ after_stop()
 {
 	if wait_exit 100; then
 		if [ "$status" -eq 0 ]; then
-			pass "stop: the daemon exits 0 after SIGTERM"
+			assert_pass "stop: the daemon exits 0 after SIGTERM"
 		else
-			fail "stop: the daemon exits $status after SIGTERM, want 0"
+			assert_fail "stop: the daemon exits $status after SIGTERM, want 0"
 		fi
 	else
-		fail "stop: the daemon still runs 10 s after SIGTERM (SIGKILLed)"
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+		assert_fail "stop: the daemon still runs 10 s after SIGTERM (SIGKILLed)"
+		proc_kill "$pid"
 		pid=""
 	fi
 	if "$client" -r "$1"; then
-		pass "stop: $1 refuses connections"
+		assert_pass "stop: $1 refuses connections"
 	else
-		fail "stop: $1 still accepts connections"
+		assert_fail "stop: $1 still accepts connections"
 	fi
 	if has "mailswitch stopped"; then
-		pass "stop: the log says mailswitch stopped"
+		assert_pass "stop: the log says mailswitch stopped"
 	else
-		fail "stop: no 'mailswitch stopped' in the log"
+		assert_fail "stop: no 'mailswitch stopped' in the log"
 	fi
 	# sanitizer builds: any report is a failure
 	if grep -qE 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error' \
 	    "$log" "$tmp/client.err"; then
-		fail "sanitizers: a report in the daemon's or the client's stderr:"
+		assert_fail "sanitizers: a report in the daemon's or the client's stderr:"
 		grep -hE -A12 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error' \
 		    "$log" "$tmp/client.err" | head -n 60 | sed 's/^/    /'
 	else
-		pass "sanitizers: no report in the daemon's or the client's stderr"
+		assert_pass "sanitizers: no report in the daemon's or the client's stderr"
 	fi
 }
 
@@ -182,9 +167,9 @@ run_client()
 	local out=$tmp/client.out st=0
 	timeout 60 "$client" "$@" >"$out" 2>"$tmp/client.err" || st=$?
 	cat "$out"
-	fails=$((fails + $(grep -c '^FAIL' "$out" || true)))
+	ASSERT_FAILS=$((ASSERT_FAILS + $(grep -c '^FAIL' "$out" || true)))
 	if [ "$st" -ne 0 ] && ! grep -q '^FAIL' "$out"; then
-		fail "smclient $* exited $st without a FAIL line"
+		assert_fail "smclient $* exited $st without a FAIL line"
 		sed 's/^/    smclient: /' "$tmp/client.err"
 	fi
 }
@@ -201,24 +186,24 @@ start_daemon "$addr" inet
 run_client "$addr" "$pid" "$conf"
 after_stop "$addr"
 if has "configuration reloaded"; then
-	pass "log: SIGHUP reloaded the configuration"
+	assert_pass "log: SIGHUP reloaded the configuration"
 else
-	fail "log: no 'configuration reloaded' after SIGHUP"
+	assert_fail "log: no 'configuration reloaded' after SIGHUP"
 fi
 if has "connections open, refused"; then
-	pass "log: the refused connections are logged"
+	assert_pass "log: the refused connections are logged"
 else
-	fail "log: no 'connections open, refused'"
+	assert_fail "log: no 'connections open, refused'"
 fi
 if has "socketmap: a request unfinished after 10 s"; then
-	pass "log: the stalled request is logged"
+	assert_pass "log: the stalled request is logged"
 else
-	fail "log: no 'a request unfinished after 10 s'"
+	assert_fail "log: no 'a request unfinished after 10 s'"
 fi
 if has "socketmap: refused request"; then
-	pass "log: the malformed requests are logged"
+	assert_pass "log: the malformed requests are logged"
 else
-	fail "log: no 'socketmap: refused request'"
+	assert_fail "log: no 'socketmap: refused request'"
 fi
 
 # ==== unix: a short run =======================================================
@@ -230,9 +215,4 @@ run_client -q "$addr" "$pid" "$conf"
 after_stop "$addr"
 
 elapsed=$(($(date +%s) - started))
-if [ "$fails" -eq 0 ]; then
-	echo "PASS: all checks (${elapsed} s)"
-	exit 0
-fi
-echo "FAIL: $fails check(s) failed (${elapsed} s)"
-exit 1
+assert_summary "${elapsed} s"
