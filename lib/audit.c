@@ -45,6 +45,8 @@ struct audit {
 	size_t			 entries;
 	char			**keys;		/* one entry's keys */
 	size_t			 nkeys, maxkeys;
+	dir_entry_list_t	 secondary;	/* one entry's secondary
+						   addresses (outbound step 1) */
 	struct audit_kept	*found;
 	size_t			 nfound, maxfound;
 	size_t			 count[AUDIT_KINDS];
@@ -98,6 +100,7 @@ audit_free(audit_t *a)
 	for (size_t i = 0; i < a->nkeys; i++)
 		free(a->keys[i]);
 	free(a->keys);
+	free(a->secondary.s);
 	for (size_t i = 0; i < a->nfound; i++) {
 		free(a->found[i].address);
 		free(a->found[i].detail);
@@ -206,8 +209,12 @@ audit_value(audit_t *a, dir_entry_rules_t *r, const char *dn,
 	    dir_entry_target(r, bv->bv_val, bv->bv_len, &ad, msg, sizeof(msg)) :
 	    dir_entry_proxy(r, bv->bv_val, bv->bv_len, &ad, msg, sizeof(msg));
 	switch (kind) {
-	case DIR_ENTRY_PRIMARY:
 	case DIR_ENTRY_SECONDARY:
+		/* an Exchange 2010-style contact sends as one (resolve.c) */
+		if (dir_entry_list_add(&a->secondary, ad.text) == -1)
+			return -1;
+		/* FALLTHROUGH */
+	case DIR_ENTRY_PRIMARY:
 	case DIR_ENTRY_X500:
 		return audit_key(a, ad.key);
 	case DIR_ENTRY_TARGET:
@@ -242,6 +249,7 @@ audit_entry(audit_t *a, const char *dn, struct berval *const *proxy,
 	if (a->ran || a->builder == NULL)
 		return -1;
 	a->entries++;
+	a->secondary.len = 0;
 	dir_entry_begin(&r, dn, a->cfg->directory.target_attribute);
 	for (size_t i = 0; rc == 0 && proxy != NULL && proxy[i] != NULL; i++)
 		rc = audit_value(a, &r, dn, proxy[i], 0, bad, sizeof(bad));
@@ -255,6 +263,7 @@ audit_entry(audit_t *a, const char *dn, struct berval *const *proxy,
 		rec.nproxy_keys = a->nkeys;
 		rec.target_key = r.has_target ? r.target.key : NULL;
 		rec.bad = bad[0] != '\0' ? bad : NULL;
+		rec.secondary = a->secondary.len > 0 ? a->secondary.s : NULL;
 		rc = dir_index_add(a->builder, &rec);
 	}
 	for (size_t i = 0; i < a->nkeys; i++)

@@ -193,36 +193,6 @@ cache_val_unref(struct cache_val *v)
 	free(v);
 }
 
-/*
- * Deep-copies src into dst (which it overwrites).  Returns 0, or -1 when
- * out of memory with dst empty.
- */
-static int
-cache_result_copy(dir_result_t *dst, const dir_result_t *src)
-{
-	dst->entries = NULL;
-	dst->count = 0;
-	if (src->count == 0)
-		return 0;
-	if ((dst->entries = calloc(src->count, sizeof(*dst->entries))) == NULL)
-		return -1;
-	for (size_t i = 0; i < src->count; i++) {
-		const dir_entry_t	*se = &src->entries[i];
-		dir_entry_t		*de = &dst->entries[i];
-
-		dst->count = i + 1;
-		if ((se->dn != NULL && (de->dn = strdup(se->dn)) == NULL) ||
-		    (se->primary != NULL &&
-		    (de->primary = strdup(se->primary)) == NULL) ||
-		    (se->target != NULL &&
-		    (de->target = strdup(se->target)) == NULL)) {
-			dir_result_free(dst);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Adds the size of string str (with its NUL) to *size; NULL adds 0. */
 static void
 cache_size_add(size_t *size, const char *str)
@@ -273,6 +243,7 @@ cache_val_new(int rc, const dir_result_t *res, const char *err)
 		cache_size_add(&size, res->entries[i].dn);
 		cache_size_add(&size, res->entries[i].primary);
 		cache_size_add(&size, res->entries[i].target);
+		cache_size_add(&size, res->entries[i].secondary);
 	}
 	if ((v = malloc(size)) == NULL)
 		return &cache_nomem;
@@ -285,6 +256,8 @@ cache_val_new(int rc, const dir_result_t *res, const char *err)
 		entries[i].dn = cache_str_put(&p, res->entries[i].dn);
 		entries[i].primary = cache_str_put(&p, res->entries[i].primary);
 		entries[i].target = cache_str_put(&p, res->entries[i].target);
+		entries[i].secondary = cache_str_put(&p,
+		    res->entries[i].secondary);
 	}
 	v->res.entries = count > 0 ? entries : NULL;
 	v->res.count = count;
@@ -302,7 +275,7 @@ cache_val_give(struct cache_val *v, dir_result_t *res, char *err,
 {
 	int	 rc = v->rc;
 
-	if (rc == DIR_FOUND && cache_result_copy(res, &v->res) == -1) {
+	if (rc == DIR_FOUND && dir_result_copy(res, &v->res) == -1) {
 		rc = DIR_TRYAGAIN;
 		cache_seterr(err, errlen, "cache: out of memory");
 	} else if (rc == DIR_TRYAGAIN)

@@ -31,6 +31,7 @@
 #define TIMEOUT_MAX	300.0		/* seconds */
 #define HOPS_MAX	100
 #define CONNECTIONS_MAX	64
+#define RANGE_SIZE_MAX	1000000	/* values a ranged request asks for */
 
 /* What one load needs to report errors and resolve paths. */
 struct load {
@@ -243,6 +244,24 @@ set_file(struct load *l, const config_setting_t *s, const char *what,
 	if (**dst != '\0' && (kind = regfile_kind(*dst)) != NULL)
 		return fail(l, s, "'%s' %s: %s, not a regular file", what, *dst,
 		    kind);
+	return 0;
+}
+
+/* Replaces *dst by "FILE:LINE" of setting s (a message names it later). */
+static int
+set_where(struct load *l, const config_setting_t *s, char **dst)
+{
+	const char	*file = config_setting_source_file(s);
+	size_t		 len;
+	char		*at;
+
+	file = file != NULL ? file : l->path;
+	len = strlen(file) + 16;
+	if ((at = malloc(len)) == NULL)
+		return nomem(l);
+	snprintf(at, len, "%s:%u", file, config_setting_source_line(s));
+	free(*dst);
+	*dst = at;
 	return 0;
 }
 
@@ -567,6 +586,39 @@ load_replica(struct load *l, const config_setting_t *g)
 }
 
 /*
+ * The keys of one kind of bind are refused (unless "") with the other: a
+ * password file next to a keytab is a mistake, not a choice.  bind is
+ * the bind setting (NULL: not given, "simple"); set[] the settings of
+ * bind_dn, bind_password_file, keytab and principal, NULL when not
+ * given.
+ */
+static int
+check_bind(struct load *l, const config_setting_t *bind,
+    const config_setting_t *const set[4])
+{
+	static const char *const keys[4] = { "bind_dn", "bind_password_file",
+	    "keytab", "principal" };
+	const struct config_ldap *ld = &l->cfg->directory.ldap;
+	const char		*values[4] = { ld->bind_dn,
+				    ld->bind_password_file, ld->keytab,
+				    ld->principal };
+	int			 gssapi = ld->bind == BIND_GSSAPI;
+
+	for (int i = 0; i < 4; i++)
+		if (set[i] != NULL && values[i][0] != '\0' &&
+		    (i >= 2) != gssapi)
+			return fail(l, set[i], "'directory.ldap.%s' is for "
+			    "bind = \"%s\" (this one is \"%s\")", keys[i],
+			    i >= 2 ? "gssapi" : "simple",
+			    gssapi ? "gssapi" : "simple");
+	if (gssapi && ld->keytab[0] == '\0')
+		return fail(l, set[2] != NULL ? set[2] : bind, "bind = "
+		    "\"gssapi\" needs 'directory.ldap.keytab': the keytab "
+		    "whose keys prove who mailswitch is");
+	return 0;
+}
+
+/*
  * A replica's max_age must be one that a healthy replica meets.  Every
  * replica may poll -- on Active Directory and servers without syncprov
  * it always does, under syncrepl = "auto" too, and a syncrepl replica
@@ -603,6 +655,7 @@ static int
 load_ldap(struct load *l, const config_setting_t *g)
 {
 	struct config_ldap	*ld = &l->cfg->directory.ldap;
+	const config_setting_t	*bind = NULL, *set[4] = { NULL };
 	const char		*v;
 	long long		 n;
 
@@ -624,13 +677,39 @@ load_ldap(struct load *l, const config_setting_t *g)
 		else if (strcmp(name, "tls_ca_file") == 0)
 			r = set_file(l, s, "directory.ldap.tls_ca_file",
 			    &ld->tls_ca_file);
-		else if (strcmp(name, "bind_dn") == 0)
+		else if (strcmp(name, "bind") == 0) {
+			bind = s;
+			if ((r = get_string(l, s, "directory.ldap.bind", &v)) == 0) {
+				if (strcmp(v, "simple") == 0)
+					ld->bind = BIND_SIMPLE;
+				else if (strcmp(v, "gssapi") == 0)
+					ld->bind = BIND_GSSAPI;
+				else
+					r = fail(l, s, "bad bind '%s' in "
+					    "'directory.ldap.bind': must be "
+					    "simple or gssapi", v);
+			}
+		} else if (strcmp(name, "bind_dn") == 0) {
+			set[0] = s;
 			r = set_string(l, s, "directory.ldap.bind_dn",
 			    &ld->bind_dn, false);
-		else if (strcmp(name, "bind_password_file") == 0)
+		} else if (strcmp(name, "bind_password_file") == 0) {
+			set[1] = s;
 			r = set_file(l, s,
 			    "directory.ldap.bind_password_file",
 			    &ld->bind_password_file);
+		} else if (strcmp(name, "keytab") == 0) {
+			set[2] = s;
+			r = set_file(l, s, "directory.ldap.keytab", &ld->keytab);
+			if (r == 0)
+				r = set_where(l, s, &ld->keytab_at);
+		} else if (strcmp(name, "principal") == 0) {
+			set[3] = s;
+			r = set_string(l, s, "directory.ldap.principal",
+			    &ld->principal, false);
+			if (r == 0)
+				r = set_where(l, s, &ld->principal_at);
+		}
 		else if (strcmp(name, "base") == 0)
 			r = set_string(l, s, "directory.ldap.base", &ld->base,
 			    false);
@@ -660,6 +739,11 @@ load_ldap(struct load *l, const config_setting_t *g)
 			    CONNECTIONS_MAX, &n);
 			if (r == 0)
 				ld->connections = (int)n;
+		} else if (strcmp(name, "range_size") == 0) {
+			r = get_int(l, s, "directory.ldap.range_size", 0,
+			    RANGE_SIZE_MAX, &n);
+			if (r == 0)
+				ld->range_size = (int)n;
 		} else if (strcmp(name, "replica") == 0)
 			r = load_replica(l, s);
 		else
@@ -667,7 +751,15 @@ load_ldap(struct load *l, const config_setting_t *g)
 		if (r == -1)
 			return -1;
 	}
-	return 0;
+	if (ld->principal_at[0] == '\0' && ld->keytab_at[0] != '\0') {
+		char	*at = strdup(ld->keytab_at);
+
+		if (at == NULL)
+			return nomem(l);
+		free(ld->principal_at);
+		ld->principal_at = at;
+	}
+	return check_bind(l, bind, set);
 }
 
 static int
@@ -1297,6 +1389,10 @@ set_defaults(struct load *l)
 	    (d->ldap.tls_ca_file = strdup("")) == NULL ||
 	    (d->ldap.bind_dn = strdup("")) == NULL ||
 	    (d->ldap.bind_password_file = strdup("")) == NULL ||
+	    (d->ldap.keytab = strdup("")) == NULL ||
+	    (d->ldap.principal = strdup("")) == NULL ||
+	    (d->ldap.keytab_at = strdup("")) == NULL ||
+	    (d->ldap.principal_at = strdup("")) == NULL ||
 	    (d->ldap.base = strdup("")) == NULL ||
 	    (d->ldap.replica.change_attribute = strdup("modifyTimestamp")) ==
 	    NULL ||
@@ -1484,6 +1580,10 @@ config_free(config_t *cfg)
 	free(d->ldap.tls_ca_file);
 	free(d->ldap.bind_dn);
 	free(d->ldap.bind_password_file);
+	free(d->ldap.keytab);
+	free(d->ldap.principal);
+	free(d->ldap.keytab_at);
+	free(d->ldap.principal_at);
 	free(d->ldap.base);
 	free(d->ldap.replica.change_attribute);
 	free(d->proxy_attribute);

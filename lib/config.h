@@ -39,6 +39,11 @@ typedef enum ldap_scope_kind {
 	SCOPE_SUB
 } ldap_scope_kind_t;
 
+typedef enum ldap_bind_method {
+	BIND_SIMPLE,			/* bind_dn + password, or anonymous */
+	BIND_GSSAPI			/* SASL GSSAPI from a keytab (SPEC 10) */
+} ldap_bind_method_t;
+
 /* The maps of the tables mode (config_t.tables.maps, tables.h). */
 #define CONFIG_TABLES_ACCESS	0x1u
 #define CONFIG_TABLES_VIRTUAL	0x2u
@@ -74,12 +79,24 @@ typedef struct config {
 			size_t	  nuri;
 			bool	  starttls;
 			char	 *tls_ca_file;	/* resolved; "" = none */
+			ldap_bind_method_t bind;
 			char	 *bind_dn;	/* "" = anonymous */
 			char	 *bind_password_file; /* resolved; "" = none */
+			char	 *keytab;	/* gssapi: resolved; "" = none */
+			char	 *principal;	/* gssapi: "" = the keytab's
+						   first */
+			char	 *keytab_at;	/* "FILE:LINE" of the keytab
+						   and principal keys, for the
+						   messages of ldap_bind.c; the
+						   file alone when not set */
+			char	 *principal_at;
 			char	 *base;
 			ldap_scope_kind_t scope;
 			double	  timeout;	/* seconds, > 0 */
 			int	  connections;	/* >= 1 */
+			int	  range_size;	/* values asked for at a time
+						   (AD's ranged values, SPEC
+						   9); 0: ask plainly */
 			struct config_replica {	/* SPEC 9, dir_replica.h */
 				bool	 enabled;
 				int	 poll;		/* seconds, >= 1 */

@@ -9,7 +9,9 @@
  * control characters and NUL bytes as '?'.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -206,4 +208,47 @@ dir_entry_target(dir_entry_rules_t *r, const char *value, size_t len,
 	r->target = *a;
 	r->has_target = 1;
 	return DIR_ENTRY_TARGET;
+}
+
+int
+dir_entry_list_add(dir_entry_list_t *l, const char *address)
+{
+	size_t	 n = strlen(address), need, cap;
+	char	*p;
+
+	if (n > SIZE_MAX / 4 || l->len > SIZE_MAX / 4)
+		return -1;
+	need = l->len + (l->len > 0) + n + 1;
+	if (need > l->cap) {
+		for (cap = l->cap > 0 ? l->cap : 64; cap < need; cap *= 2)
+			;
+		if ((p = realloc(l->s, cap)) == NULL)
+			return -1;
+		l->s = p;
+		l->cap = cap;
+	}
+	if (l->len > 0)
+		l->s[l->len++] = '\n';
+	memcpy(l->s + l->len, address, n + 1);
+	l->len += n;
+	return 0;
+}
+
+int
+dir_entry_list_next(const char **list, char *buf, size_t buflen)
+{
+	const char	*p = *list, *end;
+	size_t		 len;
+
+	if (p == NULL || *p == '\0')
+		return 0;
+	if ((end = strchr(p, '\n')) == NULL)
+		end = p + strlen(p);
+	len = (size_t)(end - p);
+	if (len >= buflen)
+		len = buflen - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	*list = *end == '\n' ? end + 1 : end;
+	return 1;
 }

@@ -84,6 +84,29 @@ dir_entry_kind_t dir_entry_target(dir_entry_rules_t *r, const char *value,
  */
 const char *dir_entry_proxy_value(const char *value, int *primary);
 
+/*
+ * A list of addresses as one string, joined by '\n', which no address
+ * holds (RFC 5321 allows no control character, not even quoted): the
+ * secondary addresses of an entry (directory.h, dir_entry_t) as the
+ * back-ends gather them.  Start with { NULL, 0, 0 }; s is NULL until the
+ * first address; free s with free().
+ */
+typedef struct dir_entry_list {
+	char	*s;
+	size_t	 len, cap;
+} dir_entry_list_t;
+
+/* Appends address to l.  Returns 0, or -1 when out of memory (l as it was). */
+int	dir_entry_list_add(dir_entry_list_t *l, const char *address);
+
+/*
+ * Copies the next address of a joined list from *list into buf and moves
+ * *list past it.  Returns 1, or 0 when the list is done (*list NULL or
+ * "").  An address longer than buflen - 1 is cut (it is no address then,
+ * and will not parse).  Pure.
+ */
+int	dir_entry_list_next(const char **list, char *buf, size_t buflen);
+
 /* Returns the name of a kind ("primary", "bad entry", ...). */
 const char *dir_entry_kind_name(dir_entry_kind_t kind);
 

@@ -39,12 +39,16 @@ struct dir_index_block {
 	char			 data[];
 };
 
-/* One entry kept; the strings live in the arena. */
+/*
+ * One entry kept; the strings live in the arena, and no lookup changes
+ * them (they are not const only so that a dir_entry_t can point at them).
+ */
 struct dir_index_entry {
-	const char	*dn;
-	const char	*primary;	/* NULL: none */
-	const char	*target;	/* NULL: a user */
-	const char	*bad;		/* NULL, or its keys answer DIR_TRYAGAIN */
+	char	*dn;
+	char	*primary;	/* NULL: none */
+	char	*target;	/* NULL: a user */
+	char	*secondary;	/* joined; NULL: none, or a user */
+	char	*bad;		/* NULL, or its keys answer DIR_TRYAGAIN */
 };
 
 /* One (folded key, entry number) pair, gathered while building. */
@@ -219,7 +223,7 @@ dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
 	struct dir_index_entry	*e;
 	size_t			 nproxy = proxy->n, ntarget = target->n;
 	size_t			 n = b->nentries;
-	char			*dn, *primary, *tgt, *bad;
+	char			*dn, *primary, *tgt, *secondary, *bad;
 
 	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
 		return 0;		/* nothing to find it by */
@@ -230,6 +234,8 @@ dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
 	if (dir_index_store(b, rec->dn, &dn) == -1 ||
 	    dir_index_store(b, rec->primary, &primary) == -1 ||
 	    dir_index_store(b, rec->target, &tgt) == -1 ||
+	    dir_index_store(b, rec->target != NULL ? rec->secondary : NULL,
+	    &secondary) == -1 ||
 	    dir_index_store(b, rec->bad, &bad) == -1)
 		return -1;
 	for (size_t i = 0; i < rec->nproxy_keys; i++)
@@ -242,6 +248,7 @@ dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
 	e->dn = dn;
 	e->primary = primary;
 	e->target = tgt;
+	e->secondary = secondary;
 	e->bad = bad;
 	return 0;
 
@@ -407,8 +414,14 @@ dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
 		}
 	}
 	for (size_t i = k->first; i < k->first + k->count; i++) {
+		dir_entry_t	 found;
+
 		e = &ix->entries[t->idx[i]];
-		if (dir_result_add(res, e->dn, e->primary, e->target) == -1) {
+		found.dn = e->dn;
+		found.primary = e->primary;
+		found.target = e->target;
+		found.secondary = by_target ? e->secondary : NULL;
+		if (dir_result_add_entry(res, &found) == -1) {
 			dir_result_free(res);
 			snprintf(err, errlen, "directory index: out of memory");
 			return DIR_TRYAGAIN;

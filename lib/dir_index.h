@@ -38,6 +38,12 @@ typedef struct dir_index_record {
 						   would be wrong ("entry 'DN':
 						   ..."): its keys answer
 						   DIR_TRYAGAIN with it */
+	const char		*secondary;	/* the secondary proxy addresses,
+						   as spelled, joined by '\n'
+						   (dir_entry_list_add()); NULL:
+						   none.  Kept for an entry with a
+						   target only: by_target lookups
+						   return it (directory.h) */
 } dir_index_record_t;
 
 /* Returns an empty builder, or NULL when out of memory. */
@@ -67,7 +73,8 @@ void	dir_index_builder_free(dir_index_builder_t *b);
  * Finds the entries holding key (a folded address; folded again here, so
  * any case works) as a proxy address (by_target 0) or as their target
  * (1).  Returns DIR_FOUND with copies appended to res (the caller frees
- * them with dir_result_free()), DIR_NOTFOUND, or DIR_TRYAGAIN with a
+ * them with dir_result_free(); by_target answers with the entries'
+ * secondary addresses), DIR_NOTFOUND, or DIR_TRYAGAIN with a
  * message in err: out of memory, or a bad entry holds the key (the first
  * such entry's bad, as it was given); res is then emptied with
  * dir_result_free().  ix may be NULL: an empty index.  Thread-safe.

@@ -19,11 +19,13 @@
 #include <ldap.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "dir_entry.h"
 #include "dir_ldap.h"
 #include "ldap_conn.h"
 #include "ldap_op.h"
 #include "ldap_pool.h"
+#include "ldap_range.h"
 #include "printable.h"
 #include "x500.h"
 
@@ -35,14 +37,21 @@ struct dir_ldap {
 	char		*base;
 	int		 scope;		/* LDAP_SCOPE_* */
 	char		*proxy_attr, *target_attr;
+	char		 proxy_ask[LDAP_RANGE_ATTR_MAX];	/* ldap_range.h */
 };
 
-/* One lookup: the folded key, which attribute, and where answers go. */
+/*
+ * One lookup: the folded key, which attribute, where answers go, and
+ * the lookup's deadline (a clock_ms() value: that of the pool's
+ * operation, give or take the microseconds between the two), which also
+ * bounds the further requests of ranged values.
+ */
 struct ldap_query {
 	struct dir_ldap	*dl;
 	const char	*key;
 	int		 by_target;
 	dir_result_t	*res;
+	int64_t		 deadline;
 };
 
 static int	dir_ldap_by_proxy(void *, const char *, dir_result_t *, char *,
@@ -71,14 +80,16 @@ const dir_backend_ops_t dir_ldap_ops = {
  * fails the lookup.  Returns 0, or -1 with "ldap: entry 'DN': ..." in err.
  */
 static int
-dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
+dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, char *dn,
     struct berval **pv, struct berval **tv, char *err, size_t errlen)
 {
 	dir_entry_rules_t	 r;
 	dir_entry_kind_t	 kind;
+	dir_entry_list_t	 secondary = { NULL, 0, 0 };
+	dir_entry_t		 found;
 	char			 msg[1024], bad[1024] = "";
 	addr_t			 a;
-	int			 matched = 0;
+	int			 matched = 0, rc = 0;
 
 	dir_entry_begin(&r, dn, dl->target_attr);
 	for (size_t i = 0; pv != NULL && pv[i] != NULL; i++) {
@@ -89,6 +100,9 @@ dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
 			matched = 1;
 		if (kind == DIR_ENTRY_BAD_ENTRY && bad[0] == '\0')
 			snprintf(bad, sizeof(bad), "%s", msg);
+		/* the outbound rewrite's step 1 may need them (directory.h) */
+		if (kind == DIR_ENTRY_SECONDARY && q->by_target && rc == 0)
+			rc = dir_entry_list_add(&secondary, a.text);
 	}
 	for (size_t i = 0; tv != NULL && tv[i] != NULL; i++) {
 		kind = dir_entry_target(&r, tv[i]->bv_val, tv[i]->bv_len, &a,
@@ -99,15 +113,69 @@ dir_ldap_entry(struct dir_ldap *dl, struct ldap_query *q, const char *dn,
 		if (kind == DIR_ENTRY_BAD_ENTRY && bad[0] == '\0')
 			snprintf(bad, sizeof(bad), "%s", msg);
 	}
-	if (!matched)
-		return 0;
-	if (bad[0] != '\0') {
+	if (matched && bad[0] != '\0') {
 		snprintf(err, errlen, "ldap: %s", bad);
+		rc = -1;
+	} else if (matched) {
+		found.dn = dn;
+		found.primary = r.has_primary ? r.primary.text : NULL;
+		found.target = r.has_target ? r.target.text : NULL;
+		found.secondary = secondary.s;
+		if (rc == -1 || dir_result_add_entry(q->res, &found) == -1) {
+			snprintf(err, errlen, "ldap: out of memory");
+			rc = -1;
+		}
+	} else
+		rc = 0;
+	free(secondary.s);
+	return rc;
+}
+
+/* ldap_range_t's arm for a lookup: what is left of its deadline. */
+static int
+dir_ldap_arm(void *arg, struct timeval *tv)
+{
+	struct ldap_query	*q = arg;
+
+	return ldap_op_left(q->deadline, tv);
+}
+
+/*
+ * Reads the values of one entry of a lookup, ranged ones whole
+ * (ldap_range.h), into *pv and *tv.  An entry the server matched by the
+ * attribute asked for, that comes without any value of it, cannot be
+ * checked: a failure too (a server that ignores a range it does not
+ * know, with directory.ldap.range_size set, sends such entries).
+ * Returns 0, or -1 with "ldap: ..." in err and nothing to free.
+ */
+static int
+dir_ldap_values(struct ldap_query *q, LDAP *ld, LDAPMessage *e,
+    const char *dn, struct berval ***pv, struct berval ***tv, char *err,
+    size_t errlen)
+{
+	struct dir_ldap	*dl = q->dl;
+	ldap_range_t	 r = { ldap_conn_range_size(dl->conn), dir_ldap_arm, q };
+	char		 why[1024];
+
+	*pv = *tv = NULL;
+	if (ldap_range_values(ld, e, dl->proxy_attr, &r, pv, why,
+	    sizeof(why)) == -1 ||
+	    ldap_range_values(ld, e, dl->target_attr, &r, tv, why,
+	    sizeof(why)) == -1) {
+		ldap_value_free_len(*pv);
+		*pv = NULL;
+		snprintf(err, errlen, "ldap: %s", why);
 		return -1;
 	}
-	if (dir_result_add(q->res, dn, r.has_primary ? r.primary.text : NULL,
-	    r.has_target ? r.target.text : NULL) == -1) {
-		snprintf(err, errlen, "ldap: out of memory");
+	if ((q->by_target ? *tv : *pv) == NULL) {
+		snprintf(err, errlen, "ldap: entry '%s': the server found it "
+		    "by %s but sent none of its values%s", dn,
+		    q->by_target ? dl->target_attr : dl->proxy_attr,
+		    r.size > 0 ? " (directory.ldap.range_size is set: does "
+		    "the server know ranged values?)" : "");
+		ldap_value_free_len(*pv);
+		ldap_value_free_len(*tv);
+		*pv = *tv = NULL;
 		return -1;
 	}
 	return 0;
@@ -128,12 +196,13 @@ dir_ldap_parse_entries(void *arg, LDAP *ld, LDAPMessage *msg, char *err,
 	for (e = ldap_first_entry(ld, msg); e != NULL && rc == 0;
 	    e = ldap_next_entry(ld, e)) {
 		dn = ldap_get_dn(ld, e);
-		pv = ldap_get_values_len(ld, e, dl->proxy_attr);
-		tv = ldap_get_values_len(ld, e, dl->target_attr);
 		if (dn != NULL)
 			printable_mask(dn);
-		rc = dir_ldap_entry(dl, q, dn != NULL ? dn : "", pv, tv, err,
-		    errlen);
+		rc = dir_ldap_values(q, ld, e, dn != NULL ? dn : "", &pv, &tv,
+		    err, errlen);
+		if (rc == 0)
+			rc = dir_ldap_entry(dl, q, dn != NULL ? dn : "", pv, tv,
+			    err, errlen);
 		ldap_value_free_len(pv);
 		ldap_value_free_len(tv);
 		ldap_memfree(dn);
@@ -189,13 +258,14 @@ dir_ldap_lookup(struct dir_ldap *dl, int by_target, const char *key,
 	}
 	ber_memfree(out.bv_val);
 
-	attrs[0] = dl->proxy_attr;
+	attrs[0] = dl->proxy_ask;
 	attrs[1] = dl->target_attr;
 	attrs[2] = NULL;
 	q.dl = dl;
 	q.key = folded;
 	q.by_target = by_target;
 	q.res = res;
+	q.deadline = clock_ms() + ldap_conn_timeout_ms(dl->conn);
 	status = ldap_pool_search(dl->pool, dl->base, dl->scope, filter, attrs,
 	    DIR_LDAP_SIZELIMIT, dir_ldap_parse_entries, &q, err, errlen);
 	free(filter);
@@ -303,6 +373,12 @@ dir_ldap_open(const config_t *cfg, char *err, size_t errlen)
 	    (dl->proxy_attr = strdup(dc->proxy_attribute)) == NULL ||
 	    (dl->target_attr = strdup(dc->target_attribute)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", cfg->file);
+		goto fail;
+	}
+	if (ldap_range_attr(dl->proxy_attr, lc->range_size, dl->proxy_ask,
+	    sizeof(dl->proxy_ask)) == NULL) {
+		snprintf(err, errlen, "%s: directory.proxy_attribute '%s': too "
+		    "long", cfg->file, dl->proxy_attr);
 		goto fail;
 	}
 	dl->scope = lc->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :

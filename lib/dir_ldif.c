@@ -40,6 +40,7 @@ struct ldif_load {
 	char		(*keys)[ADDR_TEXT_MAX + 1]; /* its folded proxy keys */
 	const char	**keyv;		/* keys[0..nkeys), for dir_index_add */
 	size_t		 nkeys, maxkeys;
+	dir_entry_list_t secondary;	/* its secondary addresses */
 	char		*err;
 	size_t		 errlen;
 };
@@ -93,7 +94,8 @@ dir_ldif_key(struct ldif_load *ld, const char *key)
 /*
  * Reads one value of the proxy (is_target 0) or target (1) attribute of
  * the current entry by the shared rules (dir_entry.h): r keeps its primary
- * and target, ld->keys its proxy keys.  Any value the rules refuse stops
+ * and target, ld->keys its proxy keys, ld->secondary the secondary ones
+ * as spelled.  Any value the rules refuse stops
  * the load: an export is fixed before it is used.  Returns 0, or -1 with
  * the message in ld->err.
  */
@@ -121,7 +123,8 @@ dir_ldif_address(struct ldif_load *ld, dir_entry_rules_t *r,
 	case DIR_ENTRY_X500:		/* found by its key too (x500.h) */
 		break;
 	}
-	if (dir_ldif_key(ld, a.key) == -1)
+	if (dir_ldif_key(ld, a.key) == -1 || (kind == DIR_ENTRY_SECONDARY &&
+	    dir_entry_list_add(&ld->secondary, a.text) == -1))
 		return dir_ldif_error(ld, "out of memory");
 	return 0;
 }
@@ -140,6 +143,7 @@ dir_ldif_entry(void *arg, const ldif_read_entry_t *e)
 
 	ld->line = e->line;
 	ld->nkeys = 0;
+	ld->secondary.len = 0;
 	dir_entry_begin(&r, e->dn, ld->target_attr);
 	for (size_t v = 0; e->proxy[v] != NULL; v++)
 		if (dir_ldif_address(ld, &r, e->proxy[v], 0) == -1)
@@ -155,6 +159,7 @@ dir_ldif_entry(void *arg, const ldif_read_entry_t *e)
 	rec.proxy_keys = ld->keyv;
 	rec.nproxy_keys = ld->nkeys;
 	rec.target_key = r.has_target ? r.target.key : NULL;
+	rec.secondary = ld->secondary.len > 0 ? ld->secondary.s : NULL;
 	rec.bad = NULL;			/* a bad entry stopped the load */
 	if (dir_index_add(ld->b, &rec) == -1)
 		return dir_ldif_error(ld, "out of memory");
@@ -197,6 +202,7 @@ dir_ldif_load(const char *path, const char *proxy_attr,
 	dir_index_builder_free(ld.b);
 	free(ld.keys);
 	free(ld.keyv);
+	free(ld.secondary.s);
 	return ix;
 }
 

@@ -160,6 +160,7 @@ dir_result_free(dir_result_t *res)
 		free(res->entries[i].dn);
 		free(res->entries[i].primary);
 		free(res->entries[i].target);
+		free(res->entries[i].secondary);
 	}
 	free(res->entries);
 	res->entries = NULL;
@@ -179,9 +180,10 @@ dir_strdup(const char *s, int *fail)
 	return p;
 }
 
-int
-dir_result_add(dir_result_t *res, const char *dn, const char *primary,
-    const char *target)
+/* Appends copies of the strings as one entry; see dir_result_add(). */
+static int
+dir_result_append(dir_result_t *res, const char *dn, const char *primary,
+    const char *target, const char *secondary)
 {
 	dir_entry_t	*entries, e;
 	int		 fail = 0;
@@ -189,6 +191,7 @@ dir_result_add(dir_result_t *res, const char *dn, const char *primary,
 	e.dn = dir_strdup(dn != NULL ? dn : "", &fail);
 	e.primary = dir_strdup(primary, &fail);
 	e.target = dir_strdup(target, &fail);
+	e.secondary = dir_strdup(secondary, &fail);
 	if (fail || res->count + 1 > SIZE_MAX / sizeof(*entries))
 		goto nomem;
 	entries = realloc(res->entries, (res->count + 1) * sizeof(*entries));
@@ -202,5 +205,33 @@ nomem:
 	free(e.dn);
 	free(e.primary);
 	free(e.target);
+	free(e.secondary);
 	return -1;
+}
+
+int
+dir_result_add(dir_result_t *res, const char *dn, const char *primary,
+    const char *target)
+{
+	return dir_result_append(res, dn, primary, target, NULL);
+}
+
+int
+dir_result_add_entry(dir_result_t *res, const dir_entry_t *e)
+{
+	return dir_result_append(res, e->dn, e->primary, e->target,
+	    e->secondary);
+}
+
+int
+dir_result_copy(dir_result_t *dst, const dir_result_t *src)
+{
+	dst->entries = NULL;
+	dst->count = 0;
+	for (size_t i = 0; i < src->count; i++)
+		if (dir_result_add_entry(dst, &src->entries[i]) == -1) {
+			dir_result_free(dst);
+			return -1;
+		}
+	return 0;
 }

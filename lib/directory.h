@@ -26,12 +26,24 @@
 #define DIR_NOTFOUND	0
 #define DIR_TRYAGAIN	(-1)
 
-/* One directory object, as far as mailswitch cares about it. */
+/*
+ * One directory object, as far as mailswitch cares about it.  secondary
+ * is for the outbound rewrite (SPEC section 2, step 1: an Exchange
+ * 2010-style contact whose primary address is its external one is sent
+ * out as a secondary address): filled by the by_target lookups of every
+ * back-end, NULL in by_proxy answers.  Its addresses are joined by '\n'
+ * (dir_entry.h: dir_entry_list_add(), dir_entry_list_next()), so that it
+ * is one string like the others.
+ */
 typedef struct dir_entry {
 	char	*dn;		/* distinguished name, for messages */
 	char	*primary;	/* primary proxy address ("SMTP:"), bare, or NULL */
 	char	*target;	/* target address, bare ("SMTP:" removed), or NULL
 				   for a mailbox user */
+	char	*secondary;	/* the secondary proxy addresses ("smtp:" or
+				   bare), as spelled, in the directory's
+				   order, joined by '\n'; NULL: none (or a
+				   by_proxy answer) */
 } dir_entry_t;
 
 /*
@@ -194,11 +206,24 @@ void	*directory_find(directory_t *d, const dir_backend_ops_t *ops);
 void	dir_result_free(dir_result_t *res);
 
 /*
- * Appends a copy of an entry to res.  Returns 0, or -1 when out of memory
- * (res is left as it was).  For back-ends.
+ * Appends a copy of an entry to res (no secondary addresses).  Returns 0,
+ * or -1 when out of memory (res is left as it was).  For back-ends.
  */
 int	dir_result_add(dir_result_t *res, const char *dn, const char *primary,
 	    const char *target);
+
+/*
+ * Appends a copy of e, secondary addresses included, to res.  Returns 0,
+ * or -1 when out of memory (res is left as it was).
+ */
+int	dir_result_add_entry(dir_result_t *res, const dir_entry_t *e);
+
+/*
+ * Copies the entries of src into dst (which it overwrites; stale and
+ * stale_age are not copied).  Returns 0, or -1 when out of memory with
+ * dst empty.
+ */
+int	dir_result_copy(dir_result_t *dst, const dir_result_t *src);
 
 /*
  * Starts what the layers of d run in the background (the replica's sync

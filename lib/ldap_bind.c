@@ -1,7 +1,7 @@
 /*
  * ldap_bind.c - see ldap_bind.h.  The password is read once, kept in
  * memory for the reconnections, wiped when the handle is closed, and never
- * written into a message.
+ * written into a message.  The GSSAPI bind is ldap_gss.c's.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -10,24 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <lber.h>
 #include <ldap.h>
 
 #include "ldap_bind.h"
+#include "ldap_gss.h"
 #include "regfile.h"
 
 #define LDAP_BIND_PASSWORD_MAX	1024	/* bytes in the password file */
 
-typedef enum ldap_bind_kind {
-	LDAP_BIND_SIMPLE,		/* bind_dn + password, or anonymous */
-} ldap_bind_kind_t;
-
 struct ldap_bind {
-	ldap_bind_kind_t	 kind;
-	char			*dn;		/* "" = anonymous */
-	struct berval		 password;	/* bv_len 0 = anonymous */
+	ldap_bind_method_t	 kind;
+	char			*dn;		/* simple; "" = anonymous */
+	struct berval		 password;	/* simple; bv_len 0 = anonymous */
+	ldap_gss_t		*gss;		/* gssapi */
 	char			*name;		/* for messages */
 };
 
@@ -102,43 +101,67 @@ done:
 	return ret;
 }
 
+/* The simple bind's part of ldap_bind_open(). */
+static int
+ldap_bind_simple(ldap_bind_t *b, const config_t *cfg, char *err,
+    size_t errlen)
+{
+	const struct config_ldap	*lc = &cfg->directory.ldap;
+
+	if (lc->bind_dn[0] != '\0' && lc->bind_password_file[0] == '\0') {
+		snprintf(err, errlen, "%s: directory.ldap.bind_dn is set but "
+		    "bind_password_file is empty", cfg->file);
+		return -1;
+	}
+	if (lc->bind_dn[0] == '\0' && lc->bind_password_file[0] != '\0') {
+		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
+		    "is set but bind_dn is empty", cfg->file);
+		return -1;
+	}
+	if (lc->bind_dn[0] != '\0' && ldap_bind_password(b, cfg->file,
+	    lc->bind_password_file, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 ldap_bind_t *
 ldap_bind_open(const config_t *cfg, char *err, size_t errlen)
 {
 	const struct config_ldap	*lc = &cfg->directory.ldap;
 	ldap_bind_t			*b;
+	const char			*who;
 	size_t				 len;
 
 	if (lc->bind_dn == NULL || lc->bind_password_file == NULL) {
 		snprintf(err, errlen, "directory: incomplete ldap settings");
 		return NULL;
 	}
-	if (lc->bind_dn[0] != '\0' && lc->bind_password_file[0] == '\0') {
-		snprintf(err, errlen, "%s: directory.ldap.bind_dn is set but "
-		    "bind_password_file is empty", cfg->file);
-		return NULL;
-	}
-	if (lc->bind_dn[0] == '\0' && lc->bind_password_file[0] != '\0') {
-		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
-		    "is set but bind_dn is empty", cfg->file);
-		return NULL;
-	}
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		goto nomem;
-	b->kind = LDAP_BIND_SIMPLE;
-	if (lc->bind_dn[0] != '\0' && ldap_bind_password(b, cfg->file,
-	    lc->bind_password_file, err, errlen) == -1) {
-		ldap_bind_close(b);
-		return NULL;
+	b->kind = lc->bind;
+	if (b->kind == BIND_GSSAPI) {
+		if ((b->gss = ldap_gss_open(cfg, err, errlen)) == NULL) {
+			ldap_bind_close(b);
+			return NULL;
+		}
+		who = ldap_gss_principal(b->gss);
+	} else {
+		if (ldap_bind_simple(b, cfg, err, errlen) == -1) {
+			ldap_bind_close(b);
+			return NULL;
+		}
+		who = lc->bind_dn;
 	}
-	len = strlen(lc->bind_dn) + sizeof("anonymous bind");
+	len = strlen(who) + sizeof("GSSAPI bind as ");
 	if ((b->dn = strdup(lc->bind_dn)) == NULL ||
 	    (b->name = malloc(len)) == NULL) {
 		ldap_bind_close(b);
 		goto nomem;
 	}
-	if (b->dn[0] != '\0')
-		snprintf(b->name, len, "bind as %s", b->dn);
+	if (b->kind == BIND_GSSAPI)
+		snprintf(b->name, len, "GSSAPI bind as %s", who);
+	else if (who[0] != '\0')
+		snprintf(b->name, len, "bind as %s", who);
 	else
 		snprintf(b->name, len, "anonymous bind");
 	return b;
@@ -149,16 +172,61 @@ nomem:
 }
 
 int
-ldap_bind_run(const ldap_bind_t *b, LDAP *ld)
+ldap_bind_run(ldap_bind_t *b, LDAP *ld, int tls)
 {
 	struct berval	 password = b->password;	/* libldap's is not const */
 
 	switch (b->kind) {
-	case LDAP_BIND_SIMPLE:
+	case BIND_SIMPLE:
 		return ldap_sasl_bind_s(ld, b->dn, LDAP_SASL_SIMPLE, &password,
 		    NULL, NULL, NULL);
+	case BIND_GSSAPI:
+		return ldap_gss_bind(b->gss, ld, tls);
 	}
 	return LDAP_PARAM_ERROR;
+}
+
+const char *
+ldap_bind_hint(const ldap_bind_t *b, int rc, int tls)
+{
+	if (rc != LDAP_STRONG_AUTH_REQUIRED &&
+	    rc != LDAP_CONFIDENTIALITY_REQUIRED)
+		return "";
+	if (b->kind == BIND_SIMPLE && b->password.bv_len > 0 && !tls)
+		return "; the password went in clear, which the server "
+		    "refuses: use ldaps:// or starttls = true";
+	if (b->kind == BIND_GSSAPI && tls)
+		return "; inside TLS GSSAPI adds no SASL layer (AD's rule), "
+		    "which a Samba DC before 4.20 refuses unless 'ldap server "
+		    "require strong auth = allow_sasl_over_tls': use ldap://";
+	return "";
+}
+
+int
+ldap_bind_clear(const config_t *cfg, char *buf, size_t buflen)
+{
+	const struct config_ldap	*lc = &cfg->directory.ldap;
+	size_t				 len;
+	int				 n = 0;
+
+	if (cfg->directory.backend != BACKEND_LDAP ||
+	    lc->bind != BIND_SIMPLE || lc->bind_dn == NULL ||
+	    lc->bind_dn[0] == '\0' || lc->starttls || lc->uri == NULL)
+		return 0;
+	for (size_t i = 0; i < lc->nuri; i++) {
+		if (strncasecmp(lc->uri[i], "ldap://", 7) != 0)
+			continue;	/* ldaps://, or ldapi:// (local) */
+		if (n++ == 0)
+			snprintf(buf, buflen, "%s: directory.ldap: a simple bind "
+			    "sends the password in clear to %s", cfg->file,
+			    lc->uri[i]);
+		else if ((len = strlen(buf)) < buflen)
+			snprintf(buf + len, buflen - len, ", %s", lc->uri[i]);
+	}
+	if (n > 0 && (len = strlen(buf)) < buflen)
+		snprintf(buf + len, buflen - len, ": use ldaps:// or starttls "
+		    "= true");
+	return n > 0;
 }
 
 const char *
@@ -176,6 +244,7 @@ ldap_bind_close(ldap_bind_t *b)
 		explicit_bzero(b->password.bv_val, b->password.bv_len);
 		free(b->password.bv_val);
 	}
+	ldap_gss_close(b->gss);
 	free(b->dn);
 	free(b->name);
 	free(b);

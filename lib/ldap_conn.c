@@ -26,6 +26,7 @@
 #include "ldap_bind.h"
 #include "ldap_conn.h"
 #include "ldapio.h"
+#include "log.h"
 #include "regfile.h"
 
 #define LDAP_CONN_DOWN_MS	30000	/* a failed server is tried last */
@@ -43,6 +44,7 @@ struct ldap_conn {
 	char			*ca_file;	/* "" = the system's */
 	ldap_bind_t		*bind;
 	int64_t			 timeout_ms;	/* >= 1 */
+	int			 range_size;	/* ldap_range.h; 0: plainly */
 	pthread_mutex_t		 lock;		/* the down marks */
 	int			 lock_made;
 };
@@ -207,15 +209,16 @@ ldap_conn_one(ldap_conn_session_t *s, const ldap_op_t *op, size_t i,
 	if (ldap_conn_budget(s, op, ld, sv->starttls ? "bind" : "connect", &tv,
 	    why, whylen) == -1)
 		goto fail;
-	if ((rc = ldap_bind_run(s->lc->bind, ld)) != LDAP_SUCCESS) {
+	if ((rc = ldap_bind_run(s->lc->bind, ld, sv->tls)) != LDAP_SUCCESS) {
 		if (!sv->starttls && (rc == LDAP_SERVER_DOWN ||
 		    rc == LDAP_CONNECT_ERROR))
 			snprintf(why, whylen, "connect: %s",
 			    ldap_op_reason(ld, rc, reason, sizeof(reason)));
 		else
-			snprintf(why, whylen, "%s: %s",
+			snprintf(why, whylen, "%s: %s%s",
 			    ldap_bind_name(s->lc->bind),
-			    ldap_op_reason(ld, rc, reason, sizeof(reason)));
+			    ldap_op_reason(ld, rc, reason, sizeof(reason)),
+			    ldap_bind_hint(s->lc->bind, rc, sv->tls));
 		goto fail;
 	}
 	return ld;
@@ -376,6 +379,12 @@ ldap_conn_timeout_ms(const ldap_conn_t *lc)
 	return lc->timeout_ms;
 }
 
+int
+ldap_conn_range_size(const ldap_conn_t *lc)
+{
+	return lc->range_size;
+}
+
 /*
  * Copies the server list: each URI must parse; ldaps:// is TLS, ldap://
  * with starttls gets StartTLS.  Returns 0, or -1 with a message in err.
@@ -437,7 +446,7 @@ ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
 {
 	const struct config_ldap	*cl = &cfg->directory.ldap;
 	ldap_conn_t			*lc;
-	char				 why[256];
+	char				 why[1024];
 	int				 fd, v;
 
 	if (cfg->file == NULL || cl->uri == NULL || cl->tls_ca_file == NULL) {
@@ -461,9 +470,12 @@ ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
 	}
 	if ((lc->bind = ldap_bind_open(cfg, err, errlen)) == NULL)
 		goto fail;
+	if (ldap_bind_clear(cfg, why, sizeof(why)))
+		log_msg(LOG_WARNING, "%s", why);
 	if ((lc->ca_file = strdup(cl->tls_ca_file)) == NULL)
 		goto nomem;
 	lc->timeout_ms = ldap_conn_timeout(cl->timeout);
+	lc->range_size = cl->range_size;
 	if (pthread_mutex_init(&lc->lock, NULL) != 0)
 		goto nomem;
 	lc->lock_made = 1;

@@ -72,6 +72,13 @@ void	ldap_conn_close(ldap_conn_t *lc);
 int64_t	ldap_conn_timeout_ms(const ldap_conn_t *lc);
 
 /*
+ * directory.ldap.range_size of lc: how many values of a multi-valued
+ * attribute to ask for at a time (ldap_range.h); 0: ask plainly.
+ * Thread-safe.
+ */
+int	ldap_conn_range_size(const ldap_conn_t *lc);
+
+/*
  * Begins an operation on lc's servers (ldap_op_begin() with lc's timeout
  * and its number of servers).  Thread-safe.
  */

@@ -99,6 +99,7 @@ replica_entry_clear(replica_entry_t *e)
 	for (size_t i = 0; i < e->nkeys; i++)
 		free(e->keys[i]);
 	free(e->keys);
+	free(e->secondary.s);
 	free(e->dn_id);
 	ldap_memfree(e->dn);
 	memset(e, 0, sizeof(*e));
@@ -147,7 +148,7 @@ replica_entry_id(const replica_entry_t *e)
 int
 replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
     LDAP *ld, LDAPMessage *msg, const char *id, replica_id_kind_t ids,
-    char *err, size_t errlen)
+    const ldap_range_t *range, char *err, size_t errlen)
 {
 	struct berval		**pv, **tv;
 	dir_entry_rules_t	 rules;
@@ -171,8 +172,14 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	replica_entry_value(ld, msg, set->change_attr, e->change,
 	    sizeof(e->change));
 
-	pv = ldap_get_values_len(ld, msg, set->proxy_attr);
-	tv = ldap_get_values_len(ld, msg, set->target_attr);
+	if (ldap_range_values(ld, msg, set->proxy_attr, range, &pv, err,
+	    errlen) == -1)
+		goto fail;
+	if (ldap_range_values(ld, msg, set->target_attr, range, &tv, err,
+	    errlen) == -1) {
+		ldap_value_free_len(pv);
+		goto fail;
+	}
 	dir_entry_begin(&rules, e->dn, set->target_attr);
 	for (size_t i = 0; rc == 0 && pv != NULL && pv[i] != NULL; i++) {
 		kind = dir_entry_proxy(&rules, pv[i]->bv_val, pv[i]->bv_len, &a,
@@ -181,6 +188,8 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 			snprintf(e->bad, sizeof(e->bad), "replica: %s", msgbuf);
 		if (kind != DIR_ENTRY_OTHER && a.key[0] != '\0')
 			rc = replica_entry_key(e, a.key);
+		if (rc == 0 && kind == DIR_ENTRY_SECONDARY)
+			rc = dir_entry_list_add(&e->secondary, a.text);
 	}
 	for (size_t i = 0; rc == 0 && tv != NULL && tv[i] != NULL; i++) {
 		kind = dir_entry_target(&rules, tv[i]->bv_val, tv[i]->bv_len, &a,
@@ -206,11 +215,13 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	e->rec.proxy_keys = (const char *const *)e->keys;
 	e->rec.nproxy_keys = e->nkeys;
 	e->rec.target_key = e->target_key[0] != '\0' ? e->target_key : NULL;
+	e->rec.secondary = e->secondary.s;
 	e->rec.bad = e->bad[0] != '\0' ? e->bad : NULL;
 	return 0;
 
 nomem:
-	replica_entry_clear(e);
 	snprintf(err, errlen, "out of memory");
+fail:
+	replica_entry_clear(e);
 	return -1;
 }

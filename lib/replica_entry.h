@@ -14,7 +14,9 @@
 #include <ldap.h>
 
 #include "addr.h"
+#include "dir_entry.h"
 #include "dir_index.h"
+#include "ldap_range.h"
 #include "replica_state.h"
 #include "syncrepl.h"
 
@@ -79,6 +81,7 @@ typedef struct replica_entry {
 	char			 target_key[ADDR_TEXT_MAX + 1];
 	char			**keys;
 	size_t			 nkeys, maxkeys;
+	dir_entry_list_t	 secondary;	/* its secondary addresses */
 	char			 bad[REPLICA_ENTRY_BAD_MAX];
 	char			 change[REPLICA_ENTRY_CHANGE_MAX];
 } replica_entry_t;
@@ -88,13 +91,16 @@ typedef struct replica_entry {
  * initialised) by the attributes of set: its DN; its identity, which is
  * id when not NULL, else its identity of kind ids (replica_entry_ident())
  * when it has one, else its DN in lower case (replica_store_dn_id());
- * its proxy and target keys; and its change_attribute value.  Returns 0
- * (free what e holds with replica_entry_clear()), or -1 with a message in
- * err ("an entry without a DN", "out of memory"; e then holds nothing).
+ * its proxy and target keys, their values read whole when the server
+ * sends them in ranges (ldap_range.h, further requests made as range
+ * says); and its change_attribute value.  Returns 0 (free what e holds
+ * with replica_entry_clear()), or -1 with a message in err ("an entry
+ * without a DN", "out of memory", a ranged read that failed: never an
+ * entry with part of its values; e then holds nothing).
  */
 int	replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 	    LDAP *ld, LDAPMessage *msg, const char *id, replica_id_kind_t ids,
-	    char *err, size_t errlen);
+	    const ldap_range_t *range, char *err, size_t errlen);
 
 /* Frees what e holds and empties it. */
 void	replica_entry_clear(replica_entry_t *e);

@@ -64,10 +64,12 @@ static int
 replica_load_put(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 {
 	replica_entry_t	 e;
+	ldap_range_t	 range;
 	int		 rc;
 
-	if (replica_entry_read(&e, y->set, ld, msg, NULL, y->ids, y->err,
-	    sizeof(y->err)) == -1)
+	replica_search_range(y, &range);
+	if (replica_entry_read(&e, y->set, ld, msg, NULL, y->ids, &range,
+	    y->err, sizeof(y->err)) == -1)
 		return -1;
 	replica_load_note_change(y, e.change);
 	rc = replica_store_put(y->store, replica_entry_id(&e), &e.rec);
@@ -91,11 +93,13 @@ replica_load_change(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 {
 	const replica_settings_t *set = y->set;
 	replica_entry_t	 e;
+	ldap_range_t	 range;
 	char		 deleted[8];
 	int		 rc;
 
 	replica_entry_value(ld, msg, "isDeleted", deleted, sizeof(deleted));
-	if (replica_entry_read(&e, set, ld, msg, NULL, y->ids, y->err,
+	replica_search_range(y, &range);
+	if (replica_entry_read(&e, set, ld, msg, NULL, y->ids, &range, y->err,
 	    sizeof(y->err)) == -1)
 		return -1;
 	replica_load_note_change(y, e.change);
@@ -151,9 +155,10 @@ replica_load_full(replica_sync_t *y)
 {
 	const replica_settings_t *set = y->set;
 	replica_id_kind_t ids = replica_load_ids(y);
-	char		 filter[512], id_attr[32];
-	char		*attrs[] = { set->proxy_attr, set->target_attr,
-			    set->change_attr, NULL, NULL };
+	char		 filter[512], id_attr[32], ask[LDAP_RANGE_ATTR_MAX];
+	char		*attrs[] = { replica_search_proxy_ask(y, ask,
+			    sizeof(ask)), set->target_attr, set->change_attr,
+			    NULL, NULL };
 	unsigned long long usn_before = y->dc_usn;
 	int64_t		 start = clock_ms();
 	int		 rc;
@@ -248,9 +253,10 @@ replica_load_poll_tombstones(replica_sync_t *y)
 {
 	const replica_settings_t *set = y->set;
 	char		 filter[512], guid[] = "objectGUID", isdel[] =
-			    "isDeleted";
-	char		*attrs[] = { set->proxy_attr, set->target_attr,
-			    set->change_attr, guid, isdel, NULL };
+			    "isDeleted", ask[LDAP_RANGE_ATTR_MAX];
+	char		*attrs[] = { replica_search_proxy_ask(y, ask,
+			    sizeof(ask)), set->target_attr, set->change_attr,
+			    guid, isdel, NULL };
 	LDAPControl	 sd;
 
 	if (replica_load_changed_filter(y, filter, sizeof(filter)) == -1)
@@ -270,8 +276,10 @@ replica_load_poll_sweep(replica_sync_t *y)
 {
 	const replica_settings_t *set = y->set;
 	char		 filter[512], id_attr[32], noattrs[] = LDAP_NO_ATTRS;
-	char		*attrs[] = { set->proxy_attr, set->target_attr,
-			    set->change_attr, NULL, NULL };
+	char		 ask[LDAP_RANGE_ATTR_MAX];
+	char		*attrs[] = { replica_search_proxy_ask(y, ask,
+			    sizeof(ask)), set->target_attr, set->change_attr,
+			    NULL, NULL };
 	char		*ids_only[] = { noattrs, NULL };
 	int		 rc;
 

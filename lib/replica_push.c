@@ -92,6 +92,7 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 	LDAPControl		**ctrls = NULL, *c;
 	syncrepl_state_t	 st;
 	replica_entry_t		 e;
+	ldap_range_t		 range;
 	char			 uuid[SYNCREPL_UUID_TEXT];
 	int			 rc = 0;
 
@@ -115,8 +116,10 @@ replica_push_entry(replica_sync_t *y, struct persist *p, LDAP *ld,
 		break;
 	case SYNCREPL_ADD:
 	case SYNCREPL_MODIFY:
+		replica_search_range(y, &range);
 		if (replica_entry_read(&e, y->set, ld, msg, uuid,
-		    REPLICA_ID_ENTRYUUID, y->err, sizeof(y->err)) == -1) {
+		    REPLICA_ID_ENTRYUUID, &range, y->err, sizeof(y->err)) ==
+		    -1) {
 			rc = -1;
 			break;
 		}

@@ -3,8 +3,9 @@
  * work, on what a replica is made on: the ldap back-end's servers
  * (dir_ldap_open(), which checks the settings as at start-up; its pool is
  * never used), the replica's settings (replica_state.h), its session and
- * server (replica_server.h) and its paged search (replica_search.h), on a
- * state whose thread is never started.
+ * server (replica_server.h) and its paged search (replica_search.h) with
+ * its ranged reads of the values (ldap_range.h), on a state whose thread
+ * is never started.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "dir_ldap.h"
 #include "ldap_conn.h"
+#include "ldap_range.h"
 #include "printable.h"
 #include "replica_scan.h"
 #include "replica_search.h"
@@ -28,25 +30,47 @@ struct replica_scan {
 	void		*arg;
 };
 
-/* The paged search's entry: handed to the caller. */
+/*
+ * The paged search's entry: its values read whole, ranged ones too
+ * (ldap_range.h, as the replica's load reads them), handed to the
+ * caller.  A ranged read that fails, or an entry that comes with no
+ * value of either attribute although the filter asked for one (a server
+ * that drops a range it does not know: OpenLDAP), ends the scan: never
+ * an entry with part of its values.
+ */
 static int
 replica_scan_entry(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 {
 	struct replica_scan	*sc = (struct replica_scan *)(void *)y;
-	struct berval		**pv, **tv;
+	struct berval		**pv = NULL, **tv = NULL;
+	ldap_range_t		 range;
 	char			*dn = ldap_get_dn(ld, msg);
-	int			 rc;
+	int			 rc = -1;
 
 	if (dn != NULL)
 		printable_mask(dn);
-	pv = ldap_get_values_len(ld, msg, y->set->proxy_attr);
-	tv = ldap_get_values_len(ld, msg, y->set->target_attr);
-	rc = sc->fn(sc->arg, dn != NULL ? dn : "", pv, tv);
+	replica_search_range(y, &range);
+	if (ldap_range_values(ld, msg, y->set->proxy_attr, &range, &pv,
+	    y->err, sizeof(y->err)) == -1 ||
+	    ldap_range_values(ld, msg, y->set->target_attr, &range, &tv,
+	    y->err, sizeof(y->err)) == -1)
+		goto done;
+	if (pv == NULL && tv == NULL) {
+		/* the filter asked for one: the server dropped the range */
+		snprintf(y->err, sizeof(y->err), "entry '%s': the server "
+		    "found it by %s or %s but sent none of their values%s",
+		    dn != NULL ? dn : "", y->set->proxy_attr,
+		    y->set->target_attr, range.size > 0 ? " (directory.ldap."
+		    "range_size is set: does the server know ranged values?)" :
+		    "");
+		goto done;
+	}
+	if ((rc = sc->fn(sc->arg, dn != NULL ? dn : "", pv, tv)) != 0)
+		snprintf(y->err, sizeof(y->err), "out of memory");
+done:
 	ldap_value_free_len(pv);
 	ldap_value_free_len(tv);
 	ldap_memfree(dn);
-	if (rc != 0)
-		snprintf(y->err, sizeof(y->err), "out of memory");
 	return rc != 0 ? -1 : 0;
 }
 
@@ -57,7 +81,7 @@ replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg, char *err,
 	struct replica_scan	 sc;
 	replica_state_t		*st = NULL;
 	void			*dl;
-	char			 filter[512];
+	char			 filter[512], ask[LDAP_RANGE_ATTR_MAX];
 	char			*attrs[3];
 	int			 rc = -2;
 
@@ -86,7 +110,7 @@ replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg, char *err,
 		goto done;
 	}
 	replica_search_filter(sc.y.set, filter, sizeof(filter));
-	attrs[0] = sc.y.set->proxy_attr;
+	attrs[0] = replica_search_proxy_ask(&sc.y, ask, sizeof(ask));
 	attrs[1] = sc.y.set->target_attr;
 	attrs[2] = NULL;
 	if (replica_search_paged(&sc.y, sc.y.set->base, sc.y.set->scope, filter,

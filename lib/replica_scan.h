@@ -16,9 +16,10 @@
 #include "config.h"
 
 /*
- * What the caller does with one entry: its DN and the values of the proxy
- * and target attributes (NULL-terminated; NULL for none), valid during
- * the call.  0 to go on, -1 to stop the scan.
+ * What the caller does with one entry: its DN and every value of the
+ * proxy and target attributes (ranged ones read whole, ldap_range.h;
+ * NULL-terminated; NULL for none), valid during the call.  0 to go on,
+ * -1 to stop the scan.
  */
 typedef int	(*replica_scan_fn)(void *arg, const char *dn,
 		    struct berval *const *proxy, struct berval *const *target);
@@ -28,9 +29,10 @@ typedef int	(*replica_scan_fn)(void *arg, const char *dn,
  * page size (directory.ldap.replica.page_size) and the time limits it
  * uses, and hands each to fn in the order the server sends them.  Returns
  * 0 when every page came; -1 with a message in err when no server
- * answered, a search failed or fn stopped it ("the directory fails");
- * -2 with a message in err when the ldap settings of cfg cannot work (a
- * configuration error, as at start-up).  Blocks the calling thread.
+ * answered, a search or a ranged read failed or fn stopped it ("the
+ * directory fails"); -2 with a message in err when the ldap settings of
+ * cfg cannot work (a configuration error, as at start-up).  Blocks the
+ * calling thread.
  */
 int	replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg,
 	    char *err, size_t errlen);

@@ -13,6 +13,7 @@
 
 #include "ldap_conn.h"
 #include "ldap_op.h"
+#include "ldap_range.h"
 #include "replica_search.h"
 #include "replica_state.h"
 #include "replica_sync.h"
@@ -132,4 +133,33 @@ replica_search_filter(const replica_settings_t *set, char *buf,
 {
 	snprintf(buf, buflen, "(|(%s=*)(%s=*))", set->proxy_attr,
 	    set->target_attr);
+}
+
+/* ldap_range_t's arm for the replica: a request's time, as a page's. */
+static int
+replica_search_arm(void *arg, struct timeval *tv)
+{
+	replica_sync_t	*y = arg;
+
+	replica_search_budget(y, tv, y->set->timeout_ms);
+	return 0;
+}
+
+void
+replica_search_range(replica_sync_t *y, ldap_range_t *r)
+{
+	r->size = ldap_conn_range_size(y->set->ldap);
+	r->arm = replica_search_arm;
+	r->arg = y;
+}
+
+char *
+replica_search_proxy_ask(const replica_sync_t *y, char *buf, size_t buflen)
+{
+	const replica_settings_t *set = y->set;
+
+	if (ldap_range_attr(set->proxy_attr, ldap_conn_range_size(set->ldap),
+	    buf, buflen) == NULL)
+		snprintf(buf, buflen, "%s", set->proxy_attr);
+	return buf;
 }

@@ -15,6 +15,7 @@
 
 #include <ldap.h>
 
+#include "ldap_range.h"
 #include "replica_state.h"
 #include "replica_sync.h"
 
@@ -56,6 +57,21 @@ void	replica_search_show_deleted(LDAPControl *c);
  */
 void	replica_search_budget(replica_sync_t *y, struct timeval *tv,
 	    int64_t ms);
+
+/*
+ * Fills r for the ranged values of y's entries (ldap_range.h): the
+ * range_size of its connections, and each further request bounded as a
+ * page of the search is (replica_search_budget()).  r points at y.
+ */
+void	replica_search_range(replica_sync_t *y, ldap_range_t *r);
+
+/*
+ * Writes into buf (LDAP_RANGE_ATTR_MAX octets) how the searches of y ask
+ * for the proxy attribute: itself, or its first range
+ * (ldap_range_attr()).  Returns buf.
+ */
+char	*replica_search_proxy_ask(const replica_sync_t *y, char *buf,
+	    size_t buflen);
 
 /*
  * Writes the filter of the entries a replica holds, "(|(P=*)(T=*))" with

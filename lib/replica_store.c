@@ -18,6 +18,7 @@ struct store_rec {
 	unsigned long		 hash;
 	unsigned		 round;		/* last seen in this round */
 	const char		*id, *dn, *primary, *target, *target_key, *bad;
+	const char		*secondary;	/* joined (dir_entry.h) */
 	const char		**keys;
 	size_t			 nkeys;
 };
@@ -118,6 +119,7 @@ store_same(const struct store_rec *r, const dir_index_record_t *rec)
 	    !store_same_str(r->primary, rec->primary) ||
 	    !store_same_str(r->target, rec->target) ||
 	    !store_same_str(r->target_key, rec->target_key) ||
+	    !store_same_str(r->secondary, rec->secondary) ||
 	    !store_same_str(r->bad, rec->bad) ||
 	    r->nkeys != rec->nproxy_keys)
 		return 0;
@@ -162,7 +164,7 @@ store_make(const char *id, unsigned long hash, const dir_index_record_t *rec)
 	size += n * sizeof(char *);
 	size += store_len(id) + store_len(rec->dn) + store_len(rec->primary) +
 	    store_len(rec->target) + store_len(rec->target_key) +
-	    store_len(rec->bad);
+	    store_len(rec->secondary) + store_len(rec->bad);
 	for (size_t i = 0; i < n; i++)
 		size += store_len(rec->proxy_keys[i]);
 	if ((r = malloc(size)) == NULL)
@@ -178,6 +180,7 @@ store_make(const char *id, unsigned long hash, const dir_index_record_t *rec)
 	r->primary = store_copy(&p, rec->primary);
 	r->target = store_copy(&p, rec->target);
 	r->target_key = store_copy(&p, rec->target_key);
+	r->secondary = store_copy(&p, rec->secondary);
 	r->bad = store_copy(&p, rec->bad);
 	for (size_t i = 0; i < n; i++)
 		r->keys[i] = store_copy(&p, rec->proxy_keys[i]);
@@ -294,6 +297,7 @@ replica_store_index(replica_store_t *st)
 			rec.proxy_keys = r->keys;
 			rec.nproxy_keys = r->nkeys;
 			rec.target_key = r->target_key;
+			rec.secondary = r->secondary;
 			rec.bad = r->bad;
 			if (dir_index_add(b, &rec) == -1) {
 				dir_index_builder_free(b);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dir_entry.h"
 #include "resolve.h"
 #include "x500.h"
 
@@ -355,7 +356,7 @@ resolve_rcpt_decide(const config_t *cfg, directory_t *dir, const char *rcpt,
 	const domain_t	*domain;
 	dir_result_t	 res = { .entries = NULL };
 	addr_t		 to;
-	char		 err[256];
+	char		 err[sizeof(v->detail)];	/* a directory's story */
 	int		 status;
 
 	memset(v, 0, sizeof(*v));
@@ -444,13 +445,61 @@ resolve_sender_rule(const config_t *cfg, rcpt_verdict_t *v)
 	return 1;
 }
 
+/* 1 when domain (folded) is the `to` domain of an outbound rule. */
+static int
+resolve_rule_to(const config_t *cfg, const char *domain)
+{
+	for (size_t i = 0; i < cfg->outbound.nrules; i++)
+		if (strcasecmp(cfg->outbound.rules[i].to, domain) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Step 1 of SPEC section 2 for the one entry e whose target is the
+ * sender: its primary address -- unless an outbound rule would rewrite
+ * that one too (an Exchange 2010-style contact, whose primary SMTP
+ * address is its external one): then its first secondary address in a
+ * rule's `to` domain.  Returns 1 with the new sender in *to, or 0 when
+ * the entry gives none and the rules decide (a note in v->detail says
+ * why when the entry had a primary address).
+ */
+static int
+resolve_sender_entry(const config_t *cfg, const dir_entry_t *e, addr_t *to,
+    rcpt_verdict_t *v)
+{
+	const char	*list = e->secondary;
+	char		 buf[ADDR_TEXT_MAX + 1], err[256];
+	addr_t		 primary;
+
+	if (e->primary == NULL ||
+	    addr_parse(e->primary, &primary, err, sizeof(err)) != ADDR_OK)
+		return 0;
+	if (config_outbound_rule(cfg, addr_domain_key(&primary)) == NULL) {
+		*to = primary;
+		return 1;
+	}
+	while (dir_entry_list_next(&list, buf, sizeof(buf)))
+		if (addr_parse(buf, to, err, sizeof(err)) == ADDR_OK &&
+		    resolve_rule_to(cfg, addr_domain_key(to))) {
+			snprintf(v->detail, sizeof(v->detail), "the primary "
+			    "address of %.300s, %.300s, is an external one: its "
+			    "secondary address", e->dn, primary.text);
+			return 1;
+		}
+	snprintf(v->detail, sizeof(v->detail), "the primary address of "
+	    "%.300s, %.300s, is an external one, and no secondary address is in "
+	    "an outbound rule's domain: the rule", e->dn, primary.text);
+	return 0;
+}
+
 static resolve_action_t
 resolve_sender_decide(const config_t *cfg, directory_t *dir,
     const char *sender, rcpt_verdict_t *v)
 {
 	dir_result_t	 res = { .entries = NULL };
 	addr_t		 to;
-	char		 err[256];
+	char		 err[sizeof(v->detail)];	/* a directory's story */
 	int		 status;
 
 	memset(v, 0, sizeof(*v));
@@ -479,9 +528,8 @@ resolve_sender_decide(const config_t *cfg, directory_t *dir,
 			    "%.300s is the target of %zu entries (%.300s, %.300s); "
 			    "using the rules", v->original.text, res.count,
 			    res.entries[0].dn, res.entries[1].dn);
-		else if (status == DIR_FOUND && res.entries[0].primary != NULL &&
-		    addr_parse(res.entries[0].primary, &to, err,
-		    sizeof(err)) == ADDR_OK) {
+		else if (status == DIR_FOUND &&
+		    resolve_sender_entry(cfg, &res.entries[0], &to, v)) {
 			dir_result_free(&res);
 			return resolve_to(v, &to, REASON_SENDER_DIRECTORY);
 		}

@@ -58,9 +58,11 @@ const char *resolve_reply(const rcpt_verdict_t *v, char *buf, size_t len);
 /*
  * Decides the outbound address for sender (a path "<a@b>", a bare address,
  * or an addr-spec from a header field): with outbound.lookup, the primary
- * proxy address of the directory entry whose target it is; otherwise, or
- * when there is none, the first outbound rule for its domain, keeping the
- * local part.  The null sender, an unparseable one and one that nothing
+ * proxy address of the directory entry whose target it is -- or, when a
+ * rule would rewrite that primary address too (an Exchange 2010-style
+ * contact), the entry's first secondary address in a rule's `to` domain;
+ * otherwise, or when there is none, the first outbound rule for its
+ * domain, keeping the local part.  The null sender, an unparseable one and one that nothing
  * maps are KEEP.  A directory failure is TEMPFAIL (451 4.3.0) or, with
  * on_directory_error = accept, KEEP with REASON_DIRECTORY_ERROR.  Fills *v
  * (a rcpt_verdict_t: the same fields serve) and returns v->action; the

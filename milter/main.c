@@ -19,6 +19,7 @@
 
 #include "audit_cli.h"
 #include "daemon.h"
+#include "ldap_bind.h"
 #include "log.h"
 #include "query.h"
 #include "runtime.h"
@@ -198,8 +199,12 @@ main(int argc, char *argv[])
 			fprintf(stderr, "%s: the directory does not answer: "
 			    "%s\n", runtime_config(rt)->file, err);
 			status = EX_CONFIG;
-		} else if (check_only)
+		} else if (check_only) {
+			/* the load logged it; -n says it too, when all is well */
+			if (ldap_bind_clear(runtime_config(rt), err, sizeof(err)))
+				fprintf(stderr, "warning: %s\n", err);
 			status = EX_OK;
+		}
 		else if (outbound)
 			status = query_sender(rt, query, client_ip,
 			    overrides.verbose);

@@ -15,9 +15,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
-      libmicrohttpd-dev liblmdb-dev check miltertest postfix postfix-lmdb
-      swaks slapd ldap-utils openssl
-      iproute2 m4 mandoc curl debhelper dpkg-dev fakeroot lintian systemd
+      libmicrohttpd-dev libkrb5-dev libsasl2-dev liblmdb-dev check miltertest
+      postfix postfix-lmdb swaks slapd ldap-utils openssl iproute2 m4 mandoc
+      curl debhelper dpkg-dev fakeroot lintian systemd
       debootstrap systemd-container
       samba samba-dsdb-modules samba-ad-provision python3-samba ldb-tools
       krb5-user libsasl2-modules-gssapi-mit util-linux

@@ -13,7 +13,10 @@
 #    OU=Contacts, the users among them as recipients without a target),
 #    and "Big Dup" holding the last of Big List's 1,600 addresses (every
 #    value of an entry is read): exactly their findings, in order, exit 1;
-#    the counts on stderr.
+#    the counts on stderr.  The same with the values asked for in ranges
+#    (directory.ldap.range_size 1500, AD's MaxValRange, and 100): Big List
+#    comes back as "proxyAddresses;range=0-1499" (or 0-99) and is read
+#    whole by further requests, so its 1,600th address is still found.
 # 3. The DC stopped: 75.
 # Needs root, Postfix, Samba (t/run-tests.sh installs it).
 set -eu
@@ -46,8 +49,17 @@ echo "== 2. the seeds"
 audit_run "$conf"
 assert "-A exits 1" is "$A_RC" 1
 assert "exactly the seeded findings, in order" audit_same "$T/want" "$T/got"
-assert "stderr: the counts" is "$A_ERR" \
-    "mailswitch: audit of $((SAMBA_RECIPIENTS + ${#AUDIT_SEEDS[@]} + 1)) entries (ldaps://127.0.0.1/): 3 ambiguous, 2 loop, 1 unroutable, 1 collision, 3 malformed, 1 unconfigured"
+counts="mailswitch: audit of $((SAMBA_RECIPIENTS + ${#AUDIT_SEEDS[@]} + 1)) entries (ldaps://127.0.0.1/): 3 ambiguous, 2 loop, 1 unroutable, 1 collision, 3 malformed, 1 unconfigured"
+assert "stderr: the counts" is "$A_ERR" "$counts"
+for rs in 1500 100; do
+	c=$(ad_conf "audit-r$rs" "ldaps://127.0.0.1/" "range_size=$rs" \
+	    "replica={ page_size = 1000; }")
+	audit_run "$c"
+	assert "range_size $rs: -A exits 1" is "$A_RC" 1
+	assert "range_size $rs: the same findings (Big List read whole)" \
+	    audit_same "$T/want" "$T/got"
+	assert "range_size $rs: the same counts" is "$A_ERR" "$counts"
+done
 
 echo "== 3. the DC stopped"
 samba_stop

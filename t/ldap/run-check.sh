@@ -7,8 +7,9 @@
 # contrib/ldap/contacts.ldif, plus twelve entries holding
 # many@contoso.com and the broken entries of check_ldap's entry rows) and
 # runs CHECK_BINARY with
-#	T_CONF         a mailswitch configuration: the domains of
-#	               etc/mailswitch.conf, directory.backend = "ldap" on it
+#	T_CONF         a mailswitch configuration: the domains and outbound
+#	               rules of etc/mailswitch.conf, directory.backend =
+#	               "ldap" on it
 #	T_TLS_CONF     the same with StartTLS (certificates of slapd_certs)
 #	T_REPLICA_CONF the same as T_CONF with directory.ldap.replica enabled
 #	               (SPEC section 9: every lookup from an in-memory copy)
@@ -70,6 +71,12 @@ slapd_mailswitch_conf "$replconf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
 tlsconf=$SLAPD_TMP/mailswitch-ldap-tls.conf
 slapd_mailswitch_conf "$tlsconf" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
     connections=2 starttls=true "tls_ca_file=\"$SLAPD_TMP/certs/ca.pem\""
+# and the outbound rules of etc/mailswitch.conf (check_resolve's senders)
+for c in "$conf" "$replconf" "$tlsconf"; do
+	printf '%s\n' 'outbound = { rules = (' \
+	    '  { from = "fourthcoffee.com"; to = "contoso.com"; },' \
+	    '  { from = "*.fourthcoffee.com"; to = "contoso.com"; } ); };' >>"$c"
+done
 
 set +e
 T_CONF=$conf T_TLS_CONF=$tlsconf T_REPLICA_CONF=$replconf \

@@ -11,6 +11,9 @@
 #    replica's full load reads them) and with the replica enabled (-A
 #    starts no replica: it reads the directory once, itself); slapd's log
 #    shows the paged search.
+#    With directory.ldap.range_size, which slapd does not know (it drops
+#    the attribute asked for in a range): 75, naming range_size, never a
+#    directory that looks clean.
 # 2. slapd stopped: -A exits 75 and says the directory fails.
 # 3. A bad configuration (an attribute name no filter may hold): 78 with
 #    FILE:LINE.
@@ -60,6 +63,16 @@ done
 assert "slapd was asked page by page (11 searches for one page each)" \
     test "$(grep -c 'filter="(|(proxyAddresses=\*)(targetAddress=\*))"' \
     "$SLAPD_TMP/one/slapd.log")" -eq 11
+# OpenLDAP knows no ranged values: it drops proxyAddresses asked for as
+# "proxyAddresses;range=0-99", and an entry found by it comes without it
+ranged=$T/audit-ranged.conf
+slapd_mailswitch_conf "$ranged" "\"${SLAPD_URI[one]}\"" timeout=2.0 \
+    range_size=100
+echo "$outbound" >>"$ranged"
+audit_run "$ranged"
+assert "range_size on a server without ranges: -A exits 75" is "$A_RC" 75
+assert "... and says why, not a clean audit" has "$A_ERR" \
+    "but sent none of their values (directory.ldap.range_size is set: does the server know ranged values?)"
 
 echo "== 2. slapd stopped"
 slapd_stop one

@@ -9,8 +9,10 @@
 # or 0640: -n and -q exit 78 with a message that names the file and does
 # not hold the password.  A wrong password: -q 75 with the 451 line, -n 78,
 # and the milter, reloaded (SIGHUP) on it, answers 451 at RCPT.  Anonymous on this server: -n 78 (the
-# base is not readable).  Nothing mailswitch prints or logs ever holds the
-# password.  Needs root.
+# base is not readable).  The password goes in clear over this ldap://
+# server: -n warns, naming the server and the cure, and the milter logs
+# it at load; with StartTLS no warning.  Nothing mailswitch prints or logs
+# ever holds the password.  Needs root.
 set -eu
 . "$(dirname "$0")/lib.sh"
 ldap_test_init "$@"
@@ -48,6 +50,9 @@ assert "0600: -q bob@contoso.com -> bob@fourthcoffee.com" \
     is "$Q_RC $Q_OUT" "0 bob@fourthcoffee.com"
 assert "slapd saw the bind" e2e_file_has "$T/auth/slapd.log" \
     "BIND dn=\"$SLAPD_BIND_DN\" method=128"
+clear="warning: $good: directory.ldap: a simple bind sends the password in clear to ${SLAPD_URI[auth]}: use ldaps:// or starttls = true"
+assert "0600: -n warns that the password goes in clear (one line)" \
+    is "$N_ERR" "$clear"
 
 echo "== the password file readable by others"
 for mode in 644 640 604; do
@@ -85,6 +90,9 @@ assert "RCPT bob@contoso.com: 250 (bound)" starts "$RCPT_REPLY" 250
 smtp_rcpt nobody@sales.contoso.com
 assert "RCPT nobody@sales.contoso.com: 550 5.1.1 (bound)" \
     starts "$RCPT_REPLY" "550 5.1.1"
+assert "the milter warned at load that the password goes in clear" \
+    e2e_file_has "$E2E_TMP/mailswitch.log" \
+    "$T/milter.conf: ${clear#warning: $good: }"
 
 echo "== SIGHUP: a wrong password, read as nobody"
 chown nobody "$T/wrong.pw"

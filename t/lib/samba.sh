@@ -17,6 +17,7 @@
 #	samba_contact_add "Jo Doe" SMTP:jo@contoso.com SMTP:jo@fourthcoffee.com
 #	samba_contact_target / _rename / _move / _delete ...
 #	samba_admin_limit MaxConnIdleTime 5       # DC stopped; read at start
+#	samba_option "ldap server require strong auth" VALUE   # DC stopped
 #	samba_grant_tombstones                    # DC stopped: the bind
 #	                                          # account reads CN=Deleted Objects
 #	samba_snapshot NAME; samba_restore NAME   # DC stopped: a DB restore
@@ -676,6 +677,15 @@ samba_admin_limit()
 	ldbmodify -H "$SAMBA_DC/private/sam.ldb" "$SAMBA_TMP/limit.ldif" \
 	    >>"$SAMBA_TMP/modify.log" 2>&1 ||
 	    samba_die "cannot set $name: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+}
+
+# With the DC stopped: set the smb.conf option NAME to VALUE in [global]
+# (the copy's own smb.conf; read at start), e.g.
+# samba_option "ldap server require strong auth" allow_sasl_over_tls.
+samba_option()
+{
+	[ -z "$SAMBA_PID" ] || samba_die "samba_option: stop the DC first"
+	printf '\t%s = %s\n' "$1" "$2" >>"$SAMBA_DC/etc/smb.conf"
 }
 
 # With the DC stopped: let the bind account read the tombstones of the

@@ -59,6 +59,14 @@ static const struct seed clean[] = {
 	{ "cn=Dave Smith,ou=contacts", { "SMTP:dave.smith@contoso.com" },
 	    { "SMTP:dave@fourthcoffee.com" } },
 	{ "cn=Dave Jones,ou=users", { "SMTP:dave@contoso.com" }, { NULL } },
+	/*
+	 * An Exchange 2010-style contact (its primary address its external
+	 * one) sends as its secondary address gina.fox@contoso.com, not as
+	 * the rule's gina@contoso.com, which is Gina Ray's
+	 */
+	{ "cn=Gina Fox,ou=contacts", { "SMTP:gina@fourthcoffee.com",
+	    "smtp:gina.fox@contoso.com" }, { "SMTP:gina@fourthcoffee.com" } },
+	{ "cn=Gina Ray,ou=users", { "SMTP:gina@contoso.com" }, { NULL } },
 };
 
 /* One case of every kind. */
@@ -235,8 +243,9 @@ END_TEST
 
 /*
  * With outbound.lookup = false every target meets the rule alone: Dave
- * Smith's replies would reach Dave Jones; Bob's, Ann's and Erin's come
- * back to them (Erin's through the chain of erin@contoso.com).
+ * Smith's and Gina Fox's replies would reach Dave Jones and Gina Ray;
+ * Bob's, Ann's and Erin's come back to them (Erin's through the chain of
+ * erin@contoso.com).
  */
 START_TEST(test_no_lookup)
 {
@@ -249,6 +258,11 @@ START_TEST(test_no_lookup)
 	    "fourthcoffee.com -> contoso.com makes it dave@contoso.com, held by "
 	    "'cn=Dave Jones,ou=users'; replies to it go to dave@contoso.com; "
 	    "dave@fourthcoffee.com is the target of 'cn=Dave Smith,ou=contacts'"
+	    "\n"
+	    "collision\tgina@fourthcoffee.com\trule "
+	    "fourthcoffee.com -> contoso.com makes it gina@contoso.com, held by "
+	    "'cn=Gina Ray,ou=users'; replies to it go to gina@contoso.com; "
+	    "gina@fourthcoffee.com is the target of 'cn=Gina Fox,ou=contacts'"
 	    "\n");
 	config_free(cfg);
 }

@@ -148,6 +148,34 @@ static const struct {
 	    "'directory.ldap.connections' must be between 1 and 64" },
 	{ "directory = { ldap = { connections = 65; }; };\n", 1,
 	    "'directory.ldap.connections' must be between 1 and 64" },
+	/* the bind: simple or gssapi, and only the keys of that kind */
+	{ "directory = { ldap = { bind = \"kerberos\"; }; };\n", 1,
+	    "bad bind 'kerberos' in 'directory.ldap.bind': must be simple or "
+	    "gssapi" },
+	{ "directory = { ldap = {\n bind = \"gssapi\";\n }; };\n", 2,
+	    "bind = \"gssapi\" needs 'directory.ldap.keytab': the keytab "
+	    "whose keys prove who mailswitch is" },
+	{ "directory = { ldap = {\n bind = \"gssapi\";\n keytab = \"\";\n"
+	    " }; };\n", 3, "bind = \"gssapi\" needs 'directory.ldap.keytab'" },
+	{ "directory = { ldap = { bind = \"gssapi\"; keytab = \"k\";\n"
+	    " bind_dn = \"cn=x\"; }; };\n", 2, "'directory.ldap.bind_dn' is "
+	    "for bind = \"simple\" (this one is \"gssapi\")" },
+	{ "directory = { ldap = { bind = \"gssapi\"; keytab = \"k\";\n"
+	    " bind_password_file = \"pw\"; }; };\n", 2,
+	    "'directory.ldap.bind_password_file' is for bind = \"simple\"" },
+	{ "directory = { ldap = {\n keytab = \"k\"; }; };\n", 2,
+	    "'directory.ldap.keytab' is for bind = \"gssapi\" (this one is "
+	    "\"simple\")" },
+	{ "directory = { ldap = { bind = \"simple\";\n principal = \"p\"; };"
+	    " };\n", 2, "'directory.ldap.principal' is for bind = \"gssapi\"" },
+	{ "directory = { ldap = { bind = \"gssapi\"; keytab = 1; }; };\n", 1,
+	    "'directory.ldap.keytab' must be a string" },
+	{ "directory = { ldap = { range_size = -1; }; };\n", 1,
+	    "'directory.ldap.range_size' must be between 0 and 1000000" },
+	{ "directory = { ldap = { range_size = 1000001; }; };\n", 1,
+	    "'directory.ldap.range_size' must be between 0 and 1000000" },
+	{ "directory = { ldap = { range_size = \"1500\"; }; };\n", 1,
+	    "'directory.ldap.range_size' must be an integer" },
 	{ "directory = { cache = { entries = -1; }; };\n", 1,
 	    "'directory.cache.entries' must be at least 0" },
 	{ "directory = { cache = { negative_ttl = -1; }; };\n", 1,
@@ -352,6 +380,11 @@ static const char *const good_rows[] = {
 	"socketmap = \"inet6:9001@::1\";\nsocket = \"inet:8895@127.0.0.1\";\n",
 	"directory = { ldap = { timeout = 5; }; };\n",
 	"directory = { ldap = { timeout = 0.25; connections = 64; }; };\n",
+	"directory = { ldap = { range_size = 0; }; };\n",
+	"directory = { ldap = { bind = \"gssapi\"; keytab = \"k\"; "
+	    "principal = \"mailswitch@CONTOSO.COM\"; bind_dn = \"\"; }; };\n",
+	"directory = { ldap = { bind = \"simple\"; keytab = \"\"; }; };\n",
+	"directory = { ldap = { range_size = 1000000; }; };\n",
 	"directory = { cache = { entries = 10000000000; ttl = 0; }; };\n",
 	"directory = { cache = { stale_ttl = 0; }; };\n",
 	"directory = { cache = { ttl = 1; stale_ttl = 2147483647; }; };\n",
@@ -387,6 +420,31 @@ START_TEST(test_good)
 
 	ck_assert_msg(cfg != NULL, "row %d refused: %s\n%s", _i, err,
 	    good_rows[_i]);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * The keytab's path is the file's folder's, and its FILE:LINE is kept for
+ * the messages of the bind (ldap_gss.c): the principal's too, or the
+ * keytab's when the principal is not given.
+ */
+START_TEST(test_keytab_where)
+{
+	char		 err[CONFIG_ERR_MAX] = "";
+	const char	*path = write_temp("directory = { ldap = {\n"
+			    "  bind = \"gssapi\";\n  keytab = \"mail.keytab\";\n"
+			    "}; };\n");
+	config_t	*cfg = config_load(path, err, sizeof(err));
+	char		 at[128];
+
+	unlink(path);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	snprintf(at, sizeof(at), "%s:3", path);
+	ck_assert_str_eq(cfg->directory.ldap.keytab, "/tmp/mail.keytab");
+	ck_assert_str_eq(cfg->directory.ldap.keytab_at, at);
+	ck_assert_str_eq(cfg->directory.ldap.principal_at, at);
+	ck_assert_int_eq(cfg->directory.ldap.bind, BIND_GSSAPI);
 	config_free(cfg);
 }
 END_TEST
@@ -445,6 +503,10 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(d->ldap.scope, SCOPE_SUB);
 	ck_assert(d->ldap.timeout == 5.0);
 	ck_assert_int_eq(d->ldap.connections, 4);
+	ck_assert_int_eq(d->ldap.range_size, 0);
+	ck_assert_int_eq(d->ldap.bind, BIND_SIMPLE);
+	ck_assert_str_eq(d->ldap.keytab, "");
+	ck_assert_str_eq(d->ldap.principal, "");
 	ck_assert(!d->ldap.replica.enabled);
 	ck_assert_int_eq(d->ldap.replica.poll, 15);
 	ck_assert_int_eq(d->ldap.replica.refresh, 3600);
@@ -801,6 +863,7 @@ config_suite(void)
 
 	tcase_add_loop_test(tc, test_bad, 0, (int)NELEM(bad_rows));
 	tcase_add_loop_test(tc, test_good, 0, (int)NELEM(good_rows));
+	tcase_add_test(tc, test_keytab_where);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_replica);

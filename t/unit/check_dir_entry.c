@@ -4,6 +4,7 @@
  * message a refusal gives.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dir_entry.h"
@@ -197,6 +198,39 @@ START_TEST(test_long)
 }
 END_TEST
 
+/*
+ * The joined list of secondary addresses: what goes in comes out, in
+ * order; an address too long for the buffer is cut; NULL and "" are
+ * empty lists.
+ */
+START_TEST(test_list)
+{
+	static const char *const in[] = { "a@b", "\"x y\"@c", "Z@D" };
+	dir_entry_list_t	 l = { NULL, 0, 0 };
+	const char		*p;
+	char			 buf[8];
+	size_t			 n = 0;
+
+	for (size_t i = 0; i < NELEM(in); i++)
+		ck_assert_int_eq(dir_entry_list_add(&l, in[i]), 0);
+	ck_assert_str_eq(l.s, "a@b\n\"x y\"@c\nZ@D");
+	for (p = l.s; dir_entry_list_next(&p, buf, sizeof(buf)); n++)
+		ck_assert_str_eq(buf, in[n]);
+	ck_assert_uint_eq(n, NELEM(in));
+	l.len = 0;			/* emptied, reused */
+	ck_assert_int_eq(dir_entry_list_add(&l, "long.address@example.org"), 0);
+	p = l.s;
+	ck_assert_int_eq(dir_entry_list_next(&p, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "long.ad");
+	ck_assert_int_eq(dir_entry_list_next(&p, buf, sizeof(buf)), 0);
+	p = NULL;
+	ck_assert_int_eq(dir_entry_list_next(&p, buf, sizeof(buf)), 0);
+	p = "";
+	ck_assert_int_eq(dir_entry_list_next(&p, buf, sizeof(buf)), 0);
+	free(l.s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -206,6 +240,7 @@ main(void)
 	tcase_add_loop_test(tc, test_proxy_value, 0, NELEM(proxy_rows));
 	tcase_add_loop_test(tc, test_entry, 0, NELEM(entry_rows));
 	tcase_add_test(tc, test_long);
+	tcase_add_test(tc, test_list);
 	suite_add_tcase(s, tc);
 	return tcheck_run(s);
 }

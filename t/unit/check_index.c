@@ -32,28 +32,30 @@ static const dir_index_record_t records[] = {
 	/* a contact: "bob@contoso.com" twice (SMTP: and smtp:) */
 	{ "cn=bob", "Bob@Contoso.com", "bob@fourthcoffee.com",
 	  PROXY("bob@contoso.com", "bob.lee@contoso.com", "bob@contoso.com"),
-	  "bob@fourthcoffee.com", NULL },
+	  "bob@fourthcoffee.com", NULL, "Bob.Lee@contoso.com\nbob@contoso.com" },
 	/* a contact and a user sharing "shared@contoso.com" */
 	{ "cn=alice", "alice@contoso.com", "Alice@FourthCoffee.com",
 	  PROXY("alice@contoso.com", "shared@contoso.com"),
-	  "alice@fourthcoffee.com", NULL },
+	  "alice@fourthcoffee.com", NULL, "shared@contoso.com" },
+	/* a user: its secondary addresses are not kept */
 	{ "cn=carol", "carol@contoso.com", NULL,
-	  PROXY("carol@contoso.com", "shared@contoso.com"), NULL, NULL },
+	  PROXY("carol@contoso.com", "shared@contoso.com"), NULL, NULL,
+	  "shared@contoso.com" },
 	/* nothing to find it by: not kept */
-	{ "cn=nokeys", "x@contoso.com", NULL, NOPROXY, NULL, NULL },
+	{ "cn=nokeys", "x@contoso.com", NULL, NOPROXY, NULL, NULL, NULL },
 	/* a bad entry, sharing "shared2@contoso.com" with a good one */
 	{ "cn=bad", "bad@contoso.com", "bad@fourthcoffee.com",
 	  PROXY("bad@contoso.com", "shared2@contoso.com"),
-	  "bad@fourthcoffee.com", BAD_MSG },
+	  "bad@fourthcoffee.com", BAD_MSG, NULL },
 	{ "cn=dave", NULL, "dave@fourthcoffee.com",
 	  PROXY("dave@contoso.com", "shared2@contoso.com"),
-	  "dave@fourthcoffee.com", NULL },
+	  "dave@fourthcoffee.com", NULL, "dave@contoso.com\nshared2@contoso.com" },
 	/* a target only, shared with alice's */
 	{ "cn=frank", NULL, "alice@fourthcoffee.com", NOPROXY,
-	  "alice@fourthcoffee.com", NULL },
+	  "alice@fourthcoffee.com", NULL, NULL },
 	/* keys not folded by the caller are folded here */
 	{ "cn=mixed", "Mixed@Case.COM", NULL, PROXY("Mixed@Case.COM"), NULL,
-	  NULL },
+	  NULL, NULL },
 };
 #define KEPT	7		/* all but cn=nokeys */
 
@@ -85,53 +87,58 @@ static const struct lookup_row {
 	const char	*dn[2];		/* of the first two entries, in order */
 	const char	*primary, *target;	/* of the first */
 	const char	*err;		/* DIR_TRYAGAIN: the message */
+	const char	*secondary;	/* of the first: by target only */
 } lookup_rows[] = {
 	/* by proxy, by target, not across */
 	{ P, "bob@contoso.com", DIR_FOUND, 1, { "cn=bob" },
-	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL, NULL },
 	{ P, "bob.lee@contoso.com", DIR_FOUND, 1, { "cn=bob" },
-	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL, NULL },
 	{ T, "bob@fourthcoffee.com", DIR_FOUND, 1, { "cn=bob" },
-	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL,
+	  "Bob.Lee@contoso.com\nbob@contoso.com" },
 	{ P, "bob@fourthcoffee.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL,
-	  NULL },
-	{ T, "bob@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+	  NULL, NULL },
+	{ T, "bob@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL, NULL },
 	/* the query key is folded */
 	{ P, "BOB.Lee@CONTOSO.COM", DIR_FOUND, 1, { "cn=bob" },
-	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL, NULL },
 	{ T, "Bob@FourthCoffee.Com", DIR_FOUND, 1, { "cn=bob" },
-	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL },
+	  "Bob@Contoso.com", "bob@fourthcoffee.com", NULL,
+	  "Bob.Lee@contoso.com\nbob@contoso.com" },
 	/* and so is an added one */
 	{ P, "mixed@case.com", DIR_FOUND, 1, { "cn=mixed" }, "Mixed@Case.COM",
-	  NULL, NULL },
+	  NULL, NULL, NULL },
 	{ P, "MIXED@CASE.COM", DIR_FOUND, 1, { "cn=mixed" }, "Mixed@Case.COM",
-	  NULL, NULL },
+	  NULL, NULL, NULL },
 	/* a user: no target */
 	{ P, "carol@contoso.com", DIR_FOUND, 1, { "cn=carol" },
-	  "carol@contoso.com", NULL, NULL },
+	  "carol@contoso.com", NULL, NULL, NULL },
 	/* shared keys: both entries, in the order they were added */
 	{ P, "shared@contoso.com", DIR_FOUND, 2, { "cn=alice", "cn=carol" },
-	  "alice@contoso.com", "Alice@FourthCoffee.com", NULL },
+	  "alice@contoso.com", "Alice@FourthCoffee.com", NULL, NULL },
 	{ T, "alice@fourthcoffee.com", DIR_FOUND, 2, { "cn=alice", "cn=frank" },
-	  "alice@contoso.com", "Alice@FourthCoffee.com", NULL },
+	  "alice@contoso.com", "Alice@FourthCoffee.com", NULL,
+	  "shared@contoso.com" },
 	{ T, "dave@fourthcoffee.com", DIR_FOUND, 1, { "cn=dave" }, NULL,
-	  "dave@fourthcoffee.com", NULL },
+	  "dave@fourthcoffee.com", NULL,
+	  "dave@contoso.com\nshared2@contoso.com" },
 	/* the entry without keys was not kept */
-	{ P, "x@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+	{ P, "x@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL, NULL },
 	/* a bad entry: try again, whoever shares the key */
 	{ P, "bad@contoso.com", DIR_TRYAGAIN, 0, { NULL }, NULL, NULL,
-	  BAD_MSG },
+	  BAD_MSG, NULL },
 	{ T, "BAD@fourthcoffee.com", DIR_TRYAGAIN, 0, { NULL }, NULL, NULL,
-	  BAD_MSG },
+	  BAD_MSG, NULL },
 	{ P, "shared2@contoso.com", DIR_TRYAGAIN, 0, { NULL }, NULL, NULL,
-	  BAD_MSG },
+	  BAD_MSG, NULL },
 	{ P, "dave@contoso.com", DIR_FOUND, 1, { "cn=dave" }, NULL,
-	  "dave@fourthcoffee.com", NULL },
+	  "dave@fourthcoffee.com", NULL, NULL },
 	/* nothing */
 	{ P, "nobody@contoso.com", DIR_NOTFOUND, 0, { NULL }, NULL, NULL,
-	  NULL },
-	{ P, "", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
-	{ P, LONG_KEY, DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL },
+	  NULL, NULL },
+	{ P, "", DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL, NULL },
+	{ P, LONG_KEY, DIR_NOTFOUND, 0, { NULL }, NULL, NULL, NULL, NULL },
 };
 
 /* strcmp() on two pointers to strings, for qsort(). */
@@ -173,6 +180,10 @@ START_TEST(test_lookup)
 		    "row %d: primary %s target %s, want %s %s", _i,
 		    S(res.entries[0].primary), S(res.entries[0].target),
 		    S(r->primary), S(r->target));
+	if (res.count > 0)
+		ck_assert_msg(same(res.entries[0].secondary, r->secondary),
+		    "row %d: secondary '%s', want '%s'", _i,
+		    S(res.entries[0].secondary), S(r->secondary));
 	if (rc == DIR_TRYAGAIN) {
 		ck_assert_msg(same(err, r->err), "row %d: err '%s', want '%s'",
 		    _i, err, S(r->err));
@@ -292,7 +303,7 @@ END_TEST
 START_TEST(test_empty)
 {
 	static const dir_index_record_t nokeys = { "cn=x", "x@y", NULL,
-	    NOPROXY, NULL, NULL };
+	    NOPROXY, NULL, NULL, NULL };
 	dir_index_builder_t	*b;
 	dir_index_t		*ix[2];
 	dir_result_t		 res = { .entries = NULL };
@@ -330,7 +341,8 @@ START_TEST(test_copied)
 {
 	char			 dn[32], pri[32], tgt[32], pk[32], tk[32];
 	const char		*keys[] = { pk };
-	dir_index_record_t	 rec = { dn, pri, tgt, keys, 1, tk, NULL };
+	char			 sec[32];
+	dir_index_record_t	 rec = { dn, pri, tgt, keys, 1, tk, NULL, sec };
 	dir_index_builder_t	*b = dir_index_builder_new();
 	dir_index_t		*ix;
 	dir_result_t		 res = { .entries = NULL };
@@ -341,7 +353,9 @@ START_TEST(test_copied)
 	snprintf(tgt, sizeof(tgt), "A@c");
 	snprintf(pk, sizeof(pk), "a@b");
 	snprintf(tk, sizeof(tk), "a@c");
+	snprintf(sec, sizeof(sec), "A2@b");
 	ck_assert_int_eq(dir_index_add(b, &rec), 0);
+	memset(sec, 'x', sizeof(sec) - 1);
 	memset(dn, 'x', sizeof(dn) - 1);
 	memset(pri, 'x', sizeof(pri) - 1);
 	memset(tgt, 'x', sizeof(tgt) - 1);
@@ -356,6 +370,7 @@ START_TEST(test_copied)
 	dir_result_free(&res);
 	ck_assert_int_eq(dir_index_lookup(ix, T, "a@c", &res, err,
 	    sizeof(err)), DIR_FOUND);
+	ck_assert_str_eq(res.entries[0].secondary, "A2@b");
 	dir_result_free(&res);
 	dir_index_release(ix);
 }
@@ -463,7 +478,7 @@ START_TEST(test_many)
 	char			 dn[64], pri[64], sec[64], tgt[64], err[ERRLEN];
 	char			 want[64];
 	const char		*keys[] = { pri, sec };
-	dir_index_record_t	 rec = { dn, pri, tgt, keys, 2, tgt, NULL };
+	dir_index_record_t	 rec = { dn, pri, tgt, keys, 2, tgt, NULL, sec };
 	double			 t0 = seconds(), t;
 
 	for (int i = 0; i < MANY; i++) {

@@ -69,6 +69,14 @@ static const struct message_row {
 	  "CHGFROM <bob@contoso.com> | from=<bob@fourthcoffee.com> -> <bob@contoso.com> outbound\n"
 	  "CHGHEADER From \"Bob Lee\" <bob@contoso.com> #1 | header From: \"Bob Lee\" <bob@fourthcoffee.com> -> \"Bob Lee\" <bob@contoso.com> outbound\n"
 	  "LOG | rcpt=<someone@example.org> unchanged unconfigured\n", NULL, 0 },
+	{ "an Exchange 2010-style contact sends as its secondary address",
+	  "192.0.2.10", 1, "<hank@fourthcoffee.com>",
+	  { "<someone@example.org>" },
+	  { "From: Hank <HANK@fourthcoffee.com>", "Reply-To: ivy@fourthcoffee.com" }, "R",
+	  "CHGFROM <Hank.Reed@contoso.com> | from=<hank@fourthcoffee.com> -> <Hank.Reed@contoso.com> outbound\n"
+	  "CHGHEADER From Hank <Hank.Reed@contoso.com> #1 | header From: Hank <HANK@fourthcoffee.com> -> Hank <Hank.Reed@contoso.com> outbound\n"
+	  "CHGHEADER Reply-To ivy@contoso.com #1 | header Reply-To: ivy@fourthcoffee.com -> ivy@contoso.com outbound\n"
+	  "LOG | rcpt=<someone@example.org> unchanged unconfigured\n", NULL, 0 },
 	{ "the subsidiary to a contact whose target is configured: internal",
 	  "192.0.2.10", 1, "<bob@fourthcoffee.com>",
 	  { "<alice@contoso.com>" },

@@ -14,18 +14,21 @@ static const char *const ann_keys[] = { "ann@contoso.com" };
 
 static const dir_index_record_t bob = {
 	"cn=Bob Lee,ou=contacts,dc=contoso,dc=com", "bob@contoso.com",
-	"bob@fourthcoffee.com", bob_keys, 2, "bob@fourthcoffee.com", NULL
+	"bob@fourthcoffee.com", bob_keys, 2, "bob@fourthcoffee.com", NULL,
+	"bob.lee@contoso.com"
 };
 static const dir_index_record_t bob_moved = {
 	"cn=Bob Lee,ou=contacts,dc=contoso,dc=com", "bob@contoso.com",
-	"bob@northwind.example", bob_keys, 2, "bob@northwind.example", NULL
+	"bob@northwind.example", bob_keys, 2, "bob@northwind.example", NULL,
+	"bob.lee@contoso.com"
 };
 static const dir_index_record_t ann = {
 	"cn=Ann,ou=users,dc=contoso,dc=com", "ann@contoso.com", NULL,
-	ann_keys, 1, NULL, NULL
+	ann_keys, 1, NULL, NULL, NULL
 };
 static const dir_index_record_t nothing = {
-	"cn=Ann,ou=users,dc=contoso,dc=com", NULL, NULL, NULL, 0, NULL, NULL
+	"cn=Ann,ou=users,dc=contoso,dc=com", NULL, NULL, NULL, 0, NULL, NULL,
+	NULL
 };
 
 /* Looks key up by proxy in an index of st: the target ("" for a user). */

@@ -57,6 +57,9 @@ static const struct rcpt_row example_rows[] = {
 	{ "<frank@sales.contoso.com>", RESOLVE_REWRITE, "frank@fourthcoffee.com", "contact" },
 	{ "<zoe@contoso.com>", RESOLVE_REWRITE, "zoe.mueller@fourthcoffee.com", "contact" },
 	{ "<zm@contoso.com>", RESOLVE_REWRITE, "zoe.mueller@fourthcoffee.com", "contact" },
+	/* an Exchange 2010-style contact: its external primary is not ours */
+	{ "<hank.reed@contoso.com>", RESOLVE_REWRITE, "hank@fourthcoffee.com", "contact" },
+	{ "<hank@fourthcoffee.com>", RESOLVE_KEEP, "hank@fourthcoffee.com", "external" },
 	/* a chain of contacts is followed to its end */
 	{ "<erin@contoso.com>", RESOLVE_REWRITE, "erin@fourthcoffee.com", "contact" },
 	{ "<erin.old@contoso.com>", RESOLVE_REWRITE, "erin@fourthcoffee.com", "contact" },
@@ -155,6 +158,26 @@ static const struct rcpt_row example_rows[] = {
 	  BOB_IMCEAEX "@fourthcoffee.com", "external" },
 };
 
+/*
+ * Senders of the shipped example (SPEC section 2, steps 1 and 2): the
+ * contact whose target is the sender gives its primary address; an
+ * Exchange 2010-style contact, whose primary is its external address
+ * (which the rule fourthcoffee.com -> contoso.com rewrites too), gives
+ * its first secondary address in contoso.com, and one without such an
+ * address leaves it to the rule.
+ */
+static const struct rcpt_row sender_rows[] = {
+	{ "<bob@fourthcoffee.com>", RESOLVE_REWRITE, "bob@contoso.com", "directory" },
+	{ "<Alice.Wong@FourthCoffee.com>", RESOLVE_REWRITE, "alice@contoso.com", "directory" },
+	{ "<hank@fourthcoffee.com>", RESOLVE_REWRITE, "Hank.Reed@contoso.com", "directory" },
+	{ "<HANK@FourthCoffee.COM>", RESOLVE_REWRITE, "Hank.Reed@contoso.com", "directory" },
+	{ "<ivy@fourthcoffee.com>", RESOLVE_REWRITE, "ivy@contoso.com", "rule" },
+	{ "<nobody@fourthcoffee.com>", RESOLVE_REWRITE, "nobody@contoso.com", "rule" },
+	{ "<x@mail.fourthcoffee.com>", RESOLVE_REWRITE, "x@contoso.com", "rule" },
+	{ "<someone@example.org>", RESOLVE_KEEP, "someone@example.org", "unmapped" },
+	{ "<>", RESOLVE_KEEP, "", "null" },
+};
+
 /* A stricter site: every subdomain authoritative, no forwarding, one hop. */
 static const char strict_conf[] =
 	"directory = { backend = \"ldif\"; ldif = { path = \"%s\"; }; };\n"
@@ -234,6 +257,27 @@ check_rows(const config_t *cfg, directory_t *dir, const struct rcpt_row *rows,
 	}
 }
 
+/* check_rows() for senders (resolve_sender()). */
+static void
+check_sender_rows(const config_t *cfg, directory_t *dir,
+    const struct rcpt_row *rows, size_t n)
+{
+	rcpt_verdict_t	 v;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct rcpt_row *row = &rows[i];
+
+		resolve_sender(cfg, dir, row->rcpt, &v);
+		ck_assert_msg(v.action == row->action &&
+		    strcmp(v.address.text, row->expect) == 0 &&
+		    strcmp(reason_name(v.reason), row->reason) == 0,
+		    "sender %s: got %s \"%s\" (%s; %s), want %s \"%s\" (%s)",
+		    row->rcpt, action_names[v.action], v.address.text,
+		    reason_name(v.reason), v.detail,
+		    action_names[row->action], row->expect, row->reason);
+	}
+}
+
 START_TEST(test_example_table)
 {
 	char		 err[CONFIG_ERR_MAX];
@@ -244,6 +288,7 @@ START_TEST(test_example_table)
 	dir = directory_open(cfg, err, sizeof(err));
 	ck_assert_msg(dir != NULL, "%s", err);
 	check_rows(cfg, dir, example_rows, NELEM(example_rows));
+	check_sender_rows(cfg, dir, sender_rows, NELEM(sender_rows));
 	directory_close(dir);
 	config_free(cfg);
 }
@@ -280,6 +325,7 @@ START_TEST(test_replica_table)
 	ck_assert_msg(dir_replica_wait(dir, 20) == 0,
 	    "the replica of %s did not load within 20 s", path);
 	check_rows(cfg, dir, example_rows, NELEM(example_rows));
+	check_sender_rows(cfg, dir, sender_rows, NELEM(sender_rows));
 	directory_close(dir);
 	config_free(cfg);
 }

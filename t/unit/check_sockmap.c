@@ -126,6 +126,9 @@ static const struct row example_rows[] = {
 	R("generic erin@fourthcoffee.com", "OK erin.old@contoso.com", ""),
 	R("generic zoe.mueller@fourthcoffee.com", "OK zoe@contoso.com", ""),
 	R("generic frank@fourthcoffee.com", "OK frank@sales.contoso.com", ""),
+	/* an Exchange 2010-style contact: its secondary in contoso.com */
+	R("generic hank@fourthcoffee.com", "OK Hank.Reed@contoso.com", ""),
+	R("generic ivy@fourthcoffee.com", "OK ivy@contoso.com", ""),	/* rule */
 	R("generic Someone@FourthCoffee.com", "OK Someone@contoso.com", ""),	/* rule */
 	R("generic x@mail.fourthcoffee.com", "OK x@contoso.com", ""),		/* *. rule */
 	R("generic <bob@fourthcoffee.com>", "OK bob@contoso.com", ""),

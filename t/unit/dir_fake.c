@@ -62,9 +62,8 @@ dir_fake_lookup(dir_fake_t *f, int by_target, const char *key,
 	} else if (r != NULL) {
 		rc = DIR_FOUND;
 		for (size_t i = 0; i < r->res.count && rc == DIR_FOUND; i++)
-			if (dir_result_add(res, r->res.entries[i].dn,
-			    r->res.entries[i].primary,
-			    r->res.entries[i].target) == -1) {
+			if (dir_result_add_entry(res,
+			    &r->res.entries[i]) == -1) {
 				snprintf(err, errlen, "fake: out of memory");
 				rc = DIR_TRYAGAIN;
 			}
