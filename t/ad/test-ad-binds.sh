@@ -141,8 +141,8 @@ e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$E2E_MAILSWITCH_PID" ||
     e2e_die "no socketmap server"
 assert "at start: the password in clear is logged, with the cure" \
     e2e_file_has "$log" "$sm_conf: directory.ldap: a simple bind sends the password in clear to ldap://127.0.0.1/: use ldaps:// or starttls = true"
-sm_query virtual bob@contoso.com
-assert "at start: the lookup is deferred (TEMP)" starts "$SM_REPLY" "TEMP "
+smap_query virtual bob@contoso.com
+assert "at start: the lookup is deferred (TEMP)" starts "$SMAP_REPLY" "TEMP "
 assert "at start: the failure's log line names the cure" \
     e2e_file_has "$log" "the password went in clear, which the server refuses: use ldaps:// or starttls = true"
 assert "the daemon's log holds no password" \
@@ -292,10 +292,10 @@ assert "log: the full sync has $SAMBA_RECIPIENTS entries" \
 samba_contact_add "Kerb Test" SMTP:kerb@fourthcoffee.com \
     SMTP:kerb@sales.contoso.com ||
     e2e_die "cannot add a contact: $(tail -n 5 "$SAMBA_TMP/modify.log")"
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 fails=$E2E_FAILS
 assert "the replica sees an added contact (within 6 s of the add)" \
-    sm_wait 6 virtual kerb@sales.contoso.com "OK kerb@fourthcoffee.com"
+    smap_wait 6 virtual kerb@sales.contoso.com "OK kerb@fourthcoffee.com"
 [ "$E2E_FAILS" = "$fails" ] ||
     grep -F 'replica: ' "$log" | tail -n 8 | cut -c1-240 >&2
 assert "no sanitizer report in the replica's log" e2e_mailswitch_sane
@@ -310,7 +310,7 @@ e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$E2E_MAILSWITCH_PID" ||
     e2e_die "no socketmap server"
 burst=""
 for i in $(seq 1 16); do
-	(sm_query virtual "u$i@contoso.com"; echo "$SM_REPLY" >"$T/burst.$i") &
+	(smap_query virtual "u$i@contoso.com"; echo "$SMAP_REPLY" >"$T/burst.$i") &
 	burst="$burst $!"
 done
 for p in $burst; do

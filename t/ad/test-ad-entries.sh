@@ -111,21 +111,21 @@ assert "log: replica: full sync ok (within 30 s)" \
 assert "log: the full sync has $SAMBA_RECIPIENTS entries" \
     e2e_file_has "$log" "replica: full sync ok: $SAMBA_RECIPIENTS entries, "
 assert "replica: virtual big1599@contoso.com (the 1,600th address)" \
-    sm_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
+    smap_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
 assert "replica: generic big@fourthcoffee.com" \
-    sm_is generic big@fourthcoffee.com "OK big@contoso.com"
+    smap_is generic big@fourthcoffee.com "OK big@contoso.com"
 many=()
 for i in $(seq 1 249); do
 	many+=("smtp:many$i@sales.contoso.com")
 done
-SM_T0=$(ms_now)
+SMAP_T0=$(ms_now)
 samba_contact_add "Many Values" SMTP:many@fourthcoffee.com \
     SMTP:many@sales.contoso.com "${many[@]}" ||
     e2e_die "cannot add a contact: $(tail -n 5 "$SAMBA_TMP/modify.log")"
 assert "replica: a contact added with 250 addresses, by its 250th" \
-    sm_wait $((POLL + MARGIN)) virtual many249@sales.contoso.com \
+    smap_wait $((POLL + MARGIN)) virtual many249@sales.contoso.com \
     "OK many@fourthcoffee.com"
-echo "    seen after $SM_MS ms" >&2
+echo "    seen after $SMAP_MS ms" >&2
 assert "replica: no sync failed" \
     test -z "$(grep -F 'sync failed' "$log")"
 
@@ -138,11 +138,11 @@ Q_is "$ldaps" ERIN@FourthCoffee.Example erin.jones@contoso.com "ldap, any case"
 Q_is "$ldaps" someone@fourthcoffee.example someone@contoso.com \
     "ldap, no contact: the rule"
 assert "replica: generic erin@fourthcoffee.example" \
-    sm_is generic erin@fourthcoffee.example "OK erin.jones@contoso.com"
+    smap_is generic erin@fourthcoffee.example "OK erin.jones@contoso.com"
 assert "replica: generic dave@fourthcoffee.example" \
-    sm_is generic dave@fourthcoffee.example "OK dave@contoso.com"
+    smap_is generic dave@fourthcoffee.example "OK dave@contoso.com"
 assert "replica: virtual erin.jones@contoso.com (inbound)" \
-    sm_is virtual erin.jones@contoso.com "OK erin@fourthcoffee.example"
+    smap_is virtual erin.jones@contoso.com "OK erin@fourthcoffee.example"
 # the milter (on the replica) behind Postfix: Erin writes to the Internet
 smtp_open
 smtp_cmd "EHLO client.example.net"

@@ -81,8 +81,8 @@ conf()
 # REPLY
 ask()
 {
-	E2E_SOCKETMAP_PORT=$2 sm_query virtual "$3"
-	assert "$1: $5: virtual $3" is "$SM_REPLY" "$4"
+	E2E_SOCKETMAP_PORT=$2 smap_query virtual "$3"
+	assert "$1: $5: virtual $3" is "$SMAP_REPLY" "$4"
 }
 
 # until SECONDS -- sleep until SECONDS after $t0

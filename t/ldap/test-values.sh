@@ -65,7 +65,7 @@ replica_start "$T/replica.conf"
 assert "replica: full sync ok (within 20 s)" \
     log_wait_since 0 20 "replica: full sync ok: "
 assert "replica: virtual big1599@contoso.com" \
-    sm_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
+    smap_is virtual big1599@contoso.com "OK big@fourthcoffee.com"
 assert "no sanitizer report in the replica's log" e2e_mailswitch_sane
 
 echo "== 2. range_size 100 on a server that knows no ranges"
