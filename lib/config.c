@@ -317,20 +317,6 @@ config_check_listeners(const config_t *cfg, char *err, size_t errlen)
 	return -1;
 }
 
-bool
-config_mta_is_postfix(const config_t *cfg, const char *v)
-{
-	switch (cfg->mta) {
-	case MTA_POSTFIX:
-		return true;
-	case MTA_SENDMAIL:
-		return false;
-	case MTA_AUTO:
-		break;
-	}
-	return v != NULL && strncasecmp(v, "Postfix", 7) == 0;
-}
-
 void
 config_free(config_t *cfg)
 {
@@ -348,34 +334,4 @@ config_free(config_t *cfg)
 	domains_destroy(cfg->domains);
 	config_policy_outbound_free(&cfg->outbound);
 	free(cfg);
-}
-
-const rewrite_rule_t *
-config_outbound_rule(const config_t *cfg, const char *domain)
-{
-	size_t	dlen;
-
-	if (cfg == NULL || domain == NULL)
-		return NULL;
-	dlen = strlen(domain);
-	if (dlen > 0 && domain[dlen - 1] == '.')
-		dlen--;
-	if (dlen == 0)
-		return NULL;
-	for (size_t i = 0; i < cfg->outbound.nrules; i++) {
-		const rewrite_rule_t	*r = &cfg->outbound.rules[i];
-		size_t			 flen = strlen(r->from);
-
-		if (r->from[0] == '*' && r->from[1] == '.') {
-			/* ".x" at the end, after a label that is not empty */
-			const char	*suffix = r->from + 1;
-			size_t		 slen = flen - 1;
-
-			if (dlen > slen && domain[0] != '.' &&
-			    strncasecmp(domain + dlen - slen, suffix, slen) == 0)
-				return r;
-		} else if (dlen == flen && strncasecmp(domain, r->from, flen) == 0)
-			return r;
-	}
-	return NULL;
 }

@@ -77,22 +77,7 @@ int	config_check_socket(const char *spec, char *why, size_t whylen);
  */
 int	config_check_listeners(const config_t *cfg, char *err, size_t errlen);
 
-/*
- * Returns true when the MTA of a milter connection speaks Postfix's dialect
- * (added recipients without ESMTP parameters): always with mta = postfix,
- * never with sendmail, and with auto only when its "v" macro (may be NULL)
- * starts with "Postfix" -- Sendmail's stock macro lists send no "v", and
- * taking Sendmail for Postfix would drop a DSN request silently.
- */
-bool	config_mta_is_postfix(const config_t *cfg, const char *v);
-
 /* Frees a configuration; NULL is a no-op. */
 void	config_free(config_t *cfg);
-
-/*
- * Returns the first outbound rule whose domain matches domain (any case;
- * exact names and "*." wildcards, in file order), or NULL.
- */
-const rewrite_rule_t *config_outbound_rule(const config_t *cfg, const char *domain);
 
 #endif /* MAILSWITCH_CONFIG_H */
