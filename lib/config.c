@@ -81,13 +81,17 @@ check_metrics(config_read_t *rd, const config_setting_t *s, const char *v)
 	if (*v == '\0')
 		return 0;
 	if (strncmp(v, "inet:", 5) != 0 && strncmp(v, "inet6:", 6) != 0)
-		return config_read_fail(rd, s, "bad metrics '%s': must be inet:PORT@HOST "
-		    "or inet6:PORT@HOST", v);
+		return config_read_fail(rd, s,
+		    "bad metrics '%s': must be inet:PORT@HOST "
+		    "or inet6:PORT@HOST",
+		    v);
 	if (config_check_socket(v, why, sizeof(why)) == -1)
 		return config_read_fail(rd, s, "%s", why);
 	if (strchr(v, '@') == NULL)
-		return config_read_fail(rd, s, "bad metrics '%s': no host: say where it "
-		    "listens (inet:PORT@HOST)", v);
+		return config_read_fail(rd, s,
+		    "bad metrics '%s': no host: say where it "
+		    "listens (inet:PORT@HOST)",
+		    v);
 	return 0;
 }
 
@@ -103,7 +107,8 @@ set_socket(config_read_t *rd, const config_setting_t *s, const char *what,
 	char		*abs, *copy;
 	size_t		 plen;
 
-	if (config_read_text(rd, s, what, &v) == -1 || check_socket(rd, s, v) == -1)
+	if (config_read_text(rd, s, what, &v) == -1 ||
+	    check_socket(rd, s, v) == -1)
 		return -1;
 	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0)
 		path = strchr(v, ':') + 1;
@@ -141,18 +146,22 @@ load_top(config_read_t *rd, config_t *cfg, const config_setting_t *s)
 		if (config_read_text(rd, s, "metrics", &v) == -1 ||
 		    check_metrics(rd, s, v) == -1)
 			return -1;
-		return config_read_set_text(rd, s, "metrics", &cfg->metrics, false);
+		return config_read_set_text(rd, s, "metrics", &cfg->metrics,
+		    false);
 	}
 	if (strcmp(name, "user") == 0)
 		return config_read_set_text(rd, s, "user", &cfg->user, false);
 	if (strcmp(name, "pidfile") == 0)
-		return config_read_set_text(rd, s, "pidfile", &cfg->pidfile, true);
+		return config_read_set_text(rd, s, "pidfile", &cfg->pidfile,
+		    true);
 	if (strcmp(name, "log_level") == 0) {
 		if (config_read_text(rd, s, "log_level", &v) == -1)
 			return -1;
 		if ((x = log_level_from_name(v)) == -1)
-			return config_read_fail(rd, s, "bad log_level '%s': must be error, "
-			    "warning, notice, info or debug", v);
+			return config_read_fail(rd, s,
+			    "bad log_level '%s': must be error, "
+			    "warning, notice, info or debug",
+			    v);
 		cfg->log_level = x;
 		return 0;
 	}
@@ -160,8 +169,10 @@ load_top(config_read_t *rd, config_t *cfg, const config_setting_t *s)
 		if (config_read_text(rd, s, "syslog_facility", &v) == -1)
 			return -1;
 		if ((x = log_facility_from_name(v)) == -1)
-			return config_read_fail(rd, s, "bad syslog_facility '%s': must be "
-			    "mail, daemon, user or local0 .. local7", v);
+			return config_read_fail(rd, s,
+			    "bad syslog_facility '%s': must be "
+			    "mail, daemon, user or local0 .. local7",
+			    v);
 		cfg->syslog_facility = x;
 		return 0;
 	}
@@ -173,8 +184,10 @@ load_top(config_read_t *rd, config_t *cfg, const config_setting_t *s)
 		else if (strcmp(v, "accept") == 0)
 			cfg->on_directory_error = DIRERR_ACCEPT;
 		else
-			return config_read_fail(rd, s, "bad on_directory_error '%s': must be "
-			    "tempfail or accept", v);
+			return config_read_fail(rd, s,
+			    "bad on_directory_error '%s': must be "
+			    "tempfail or accept",
+			    v);
 		return 0;
 	}
 	if (strcmp(name, "mta") == 0) {
@@ -187,8 +200,10 @@ load_top(config_read_t *rd, config_t *cfg, const config_setting_t *s)
 		else if (strcmp(v, "sendmail") == 0)
 			cfg->mta = MTA_SENDMAIL;
 		else
-			return config_read_fail(rd, s, "bad mta '%s': must be auto, postfix "
-			    "or sendmail", v);
+			return config_read_fail(rd, s,
+			    "bad mta '%s': must be auto, postfix "
+			    "or sendmail",
+			    v);
 		return 0;
 	}
 	if (strcmp(name, "max_hops") == 0) {
@@ -201,11 +216,13 @@ load_top(config_read_t *rd, config_t *cfg, const config_setting_t *s)
 		if (config_read_text(rd, s, "trace_header", &v) == -1)
 			return -1;
 		if (*v != '\0' && !config_read_is_field_name(v))
-			return config_read_fail(rd, s, "bad header field name '%s' in "
+			return config_read_fail(rd, s,
+			    "bad header field name '%s' in "
 			    "'trace_header' (printable ASCII without ':', or "
-			    "\"\" for none)", v);
-		return config_read_set_text(rd, s, "trace_header", &cfg->trace_header,
-		    false);
+			    "\"\" for none)",
+			    v);
+		return config_read_set_text(rd, s, "trace_header",
+		    &cfg->trace_header, false);
 	}
 	if (strcmp(name, "directory") == 0)
 		return config_directory_load(rd, s, &cfg->directory);

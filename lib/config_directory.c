@@ -33,11 +33,15 @@ check_uri(config_read_t *rd, const config_setting_t *s, const char *what,
 	if (strncasecmp(v, "ldap://", 7) != 0 &&
 	    strncasecmp(v, "ldaps://", 8) != 0 &&
 	    strncasecmp(v, "ldapi://", 8) != 0)
-		return config_read_fail(rd, s, "bad URI '%s' in '%s': must start with "
-		    "ldap://, ldaps:// or ldapi://", v, what);
+		return config_read_fail(rd, s,
+		    "bad URI '%s' in '%s': must start with "
+		    "ldap://, ldaps:// or ldapi://",
+		    v, what);
 	if (strpbrk(v, " \t\r\n") != NULL)
-		return config_read_fail(rd, s, "bad URI '%s' in '%s': white space (one URI "
-		    "per string)", v, what);
+		return config_read_fail(rd, s,
+		    "bad URI '%s' in '%s': white space (one URI "
+		    "per string)",
+		    v, what);
 	return 0;
 }
 
@@ -47,8 +51,10 @@ check_attribute(config_read_t *rd, const config_setting_t *s, const char *what,
     const char *v)
 {
 	if (!is_attribute(v))
-		return config_read_fail(rd, s, "bad attribute name '%s' in '%s' (letters, "
-		    "digits, '-' and ';' options)", v, what);
+		return config_read_fail(rd, s,
+		    "bad attribute name '%s' in '%s' (letters, "
+		    "digits, '-' and ';' options)",
+		    v, what);
 	return 0;
 }
 
@@ -65,10 +71,12 @@ load_ldif(config_read_t *rd, const config_setting_t *g, config_directory_t *d)
 		if (strcmp(name, "path") == 0) {
 			const char	*v;
 
-			if (config_read_text(rd, s, "directory.ldif.path", &v) == -1)
+			if (config_read_text(rd, s, "directory.ldif.path",
+			    &v) == -1)
 				return -1;
 			if (*v == '\0')
-				return config_read_fail(rd, s, "'directory.ldif.path' must "
+				return config_read_fail(rd, s,
+				    "'directory.ldif.path' must "
 				    "not be empty");
 			if (config_read_set_file(rd, s, "directory.ldif.path",
 			    &d->ldif_path) == -1)
@@ -126,12 +134,16 @@ load_replica(config_read_t *rd, const config_setting_t *g,
 				else if (strcmp(v, "off") == 0)
 					rp->syncrepl = false;
 				else
-					r = config_read_fail(rd, s, "bad value '%s' in '%s': "
-					    "must be auto or off", v, what);
+					r = config_read_fail(rd, s,
+					    "bad value '%s' in '%s': "
+					    "must be auto or off",
+					    v, what);
 			}
 		} else
-			r = config_read_unknown(rd, s, "directory.ldap.replica");
-		if (slot != NULL && (r = config_read_int(rd, s, what, 1, max, &n)) == 0)
+			r = config_read_unknown(rd, s,
+			    "directory.ldap.replica");
+		if (slot != NULL &&
+		    (r = config_read_int(rd, s, what, 1, max, &n)) == 0)
 			*slot = (int)n;
 		if (r == -1)
 			return -1;
@@ -160,12 +172,14 @@ check_bind(config_read_t *rd, const config_ldap_t *ld,
 	for (int i = 0; i < 4; i++)
 		if (set[i] != NULL && values[i][0] != '\0' &&
 		    (i >= 2) != gssapi)
-			return config_read_fail(rd, set[i], "'directory.ldap.%s' is for "
-			    "bind = \"%s\" (this one is \"%s\")", keys[i],
-			    i >= 2 ? "gssapi" : "simple",
+			return config_read_fail(rd, set[i],
+			    "'directory.ldap.%s' is for "
+			    "bind = \"%s\" (this one is \"%s\")",
+			    keys[i], i >= 2 ? "gssapi" : "simple",
 			    gssapi ? "gssapi" : "simple");
 	if (gssapi && ld->keytab[0] == '\0')
-		return config_read_fail(rd, set[2] != NULL ? set[2] : bind, "bind = "
+		return config_read_fail(rd, set[2] != NULL ? set[2] : bind,
+		    "bind = "
 		    "\"gssapi\" needs 'directory.ldap.keytab': the keytab "
 		    "whose keys prove who mailswitch is");
 	return 0;
@@ -197,12 +211,14 @@ config_directory_check(config_read_t *rd, const libconfig_config_t *lc,
 	if ((s = config_lookup(lc, "directory.ldap.replica.max_age")) == NULL &&
 	    (s = config_lookup(lc, "directory.ldap.replica.poll")) == NULL)
 		s = config_lookup(lc, "directory.ldap.replica");
-	return config_read_fail(rd, s, "'directory.ldap.replica.max_age' (%d s) must be "
+	return config_read_fail(rd, s,
+	    "'directory.ldap.replica.max_age' (%d s) must be "
 	    "more than poll (%d s) plus timeout (%g s): a replica that polls "
 	    "is that old before each poll ends, and would answer unknown "
 	    "addresses with 451 while the directory answers (syncrepl = "
 	    "\"auto\" polls where the server offers no RFC 4533, as Active "
-	    "Directory)", rp->max_age, rp->poll, ld->timeout);
+	    "Directory)",
+	    rp->max_age, rp->poll, ld->timeout);
 }
 
 static int
@@ -220,32 +236,37 @@ load_ldap(config_read_t *rd, const config_setting_t *g, config_ldap_t *ld)
 		int			 r;
 
 		if (strcmp(name, "uri") == 0) {
-			r = config_read_strvec(rd, s, "directory.ldap.uri", check_uri,
-			    &ld->uri, &ld->nuri);
+			r = config_read_strvec(rd, s, "directory.ldap.uri",
+			    check_uri, &ld->uri, &ld->nuri);
 			if (r == 0 && ld->nuri == 0)
-				r = config_read_fail(rd, s, "'directory.ldap.uri' must name "
+				r = config_read_fail(rd, s,
+				    "'directory.ldap.uri' must name "
 				    "at least one server");
 		} else if (strcmp(name, "starttls") == 0)
-			r = config_read_bool(rd, s, "directory.ldap.starttls", &ld->starttls);
+			r = config_read_bool(rd, s, "directory.ldap.starttls",
+			    &ld->starttls);
 		else if (strcmp(name, "tls_ca_file") == 0)
-			r = config_read_set_file(rd, s, "directory.ldap.tls_ca_file",
-			    &ld->tls_ca_file);
+			r = config_read_set_file(rd, s,
+			    "directory.ldap.tls_ca_file", &ld->tls_ca_file);
 		else if (strcmp(name, "bind") == 0) {
 			bind = s;
-			if ((r = config_read_text(rd, s, "directory.ldap.bind", &v)) == 0) {
+			if ((r = config_read_text(rd, s, "directory.ldap.bind",
+			    &v)) == 0) {
 				if (strcmp(v, "simple") == 0)
 					ld->bind = BIND_SIMPLE;
 				else if (strcmp(v, "gssapi") == 0)
 					ld->bind = BIND_GSSAPI;
 				else
-					r = config_read_fail(rd, s, "bad bind '%s' in "
+					r = config_read_fail(rd, s,
+					    "bad bind '%s' in "
 					    "'directory.ldap.bind': must be "
-					    "simple or gssapi", v);
+					    "simple or gssapi",
+					    v);
 			}
 		} else if (strcmp(name, "bind_dn") == 0) {
 			set[0] = s;
-			r = config_read_set_text(rd, s, "directory.ldap.bind_dn",
-			    &ld->bind_dn, false);
+			r = config_read_set_text(rd, s,
+			    "directory.ldap.bind_dn", &ld->bind_dn, false);
 		} else if (strcmp(name, "bind_password_file") == 0) {
 			set[1] = s;
 			r = config_read_set_file(rd, s,
@@ -253,21 +274,25 @@ load_ldap(config_read_t *rd, const config_setting_t *g, config_ldap_t *ld)
 			    &ld->bind_password_file);
 		} else if (strcmp(name, "keytab") == 0) {
 			set[2] = s;
-			r = config_read_set_file(rd, s, "directory.ldap.keytab", &ld->keytab);
+			r = config_read_set_file(rd, s, "directory.ldap.keytab",
+			    &ld->keytab);
 			if (r == 0)
-				r = config_read_set_where(rd, s, &ld->keytab_at);
+				r = config_read_set_where(rd, s,
+				    &ld->keytab_at);
 		} else if (strcmp(name, "principal") == 0) {
 			set[3] = s;
-			r = config_read_set_text(rd, s, "directory.ldap.principal",
-			    &ld->principal, false);
+			r = config_read_set_text(rd, s,
+			    "directory.ldap.principal", &ld->principal, false);
 			if (r == 0)
-				r = config_read_set_where(rd, s, &ld->principal_at);
+				r = config_read_set_where(rd, s,
+				    &ld->principal_at);
 		}
 		else if (strcmp(name, "base") == 0)
-			r = config_read_set_text(rd, s, "directory.ldap.base", &ld->base,
-			    false);
+			r = config_read_set_text(rd, s, "directory.ldap.base",
+			    &ld->base, false);
 		else if (strcmp(name, "scope") == 0) {
-			if ((r = config_read_text(rd, s, "directory.ldap.scope", &v)) == 0) {
+			if ((r = config_read_text(rd, s, "directory.ldap.scope",
+			    &v)) == 0) {
 				if (strcmp(v, "base") == 0)
 					ld->scope = SCOPE_BASE;
 				else if (strcmp(v, "one") == 0)
@@ -275,26 +300,29 @@ load_ldap(config_read_t *rd, const config_setting_t *g, config_ldap_t *ld)
 				else if (strcmp(v, "sub") == 0)
 					ld->scope = SCOPE_SUB;
 				else
-					r = config_read_fail(rd, s, "bad scope '%s' in "
+					r = config_read_fail(rd, s,
+					    "bad scope '%s' in "
 					    "'directory.ldap.scope': must be "
-					    "base, one or sub", v);
+					    "base, one or sub",
+					    v);
 			}
 		} else if (strcmp(name, "timeout") == 0) {
 			r = config_read_number(rd, s, "directory.ldap.timeout",
 			    &ld->timeout);
 			if (r == 0 && !(ld->timeout > 0 &&
 			    ld->timeout <= TIMEOUT_MAX))
-				r = config_read_fail(rd, s, "'directory.ldap.timeout' must be "
+				r = config_read_fail(rd, s,
+				    "'directory.ldap.timeout' must be "
 				    "more than 0 and at most %g seconds",
 				    TIMEOUT_MAX);
 		} else if (strcmp(name, "connections") == 0) {
-			r = config_read_int(rd, s, "directory.ldap.connections", 1,
-			    CONNECTIONS_MAX, &n);
+			r = config_read_int(rd, s, "directory.ldap.connections",
+			    1, CONNECTIONS_MAX, &n);
 			if (r == 0)
 				ld->connections = (int)n;
 		} else if (strcmp(name, "range_size") == 0) {
-			r = config_read_int(rd, s, "directory.ldap.range_size", 0,
-			    RANGE_SIZE_MAX, &n);
+			r = config_read_int(rd, s, "directory.ldap.range_size",
+			    0, RANGE_SIZE_MAX, &n);
 			if (r == 0)
 				ld->range_size = (int)n;
 		} else if (strcmp(name, "replica") == 0)
@@ -327,23 +355,24 @@ load_cache(config_read_t *rd, const config_setting_t *g, config_cache_t *c)
 		const char		*name = config_setting_name(s);
 
 		if (strcmp(name, "entries") == 0) {
-			if (config_read_int(rd, s, "directory.cache.entries", 0, LONG_MAX,
-			    &n) == -1)
+			if (config_read_int(rd, s, "directory.cache.entries", 0,
+			    LONG_MAX, &n) == -1)
 				return -1;
 			c->entries = (long)n;
 		} else if (strcmp(name, "ttl") == 0) {
-			if (config_read_int(rd, s, "directory.cache.ttl", 0, INT_MAX,
-			    &n) == -1)
+			if (config_read_int(rd, s, "directory.cache.ttl", 0,
+			    INT_MAX, &n) == -1)
 				return -1;
 			c->ttl = (int)n;
 		} else if (strcmp(name, "negative_ttl") == 0) {
-			if (config_read_int(rd, s, "directory.cache.negative_ttl", 0,
-			    INT_MAX, &n) == -1)
+			if (config_read_int(rd, s,
+			    "directory.cache.negative_ttl", 0, INT_MAX,
+			    &n) == -1)
 				return -1;
 			c->negative_ttl = (int)n;
 		} else if (strcmp(name, "stale_ttl") == 0) {
-			if (config_read_int(rd, s, "directory.cache.stale_ttl", 0,
-			    INT_MAX, &n) == -1)
+			if (config_read_int(rd, s, "directory.cache.stale_ttl",
+			    0, INT_MAX, &n) == -1)
 				return -1;
 			c->stale_ttl = (int)n;
 		} else
@@ -366,15 +395,18 @@ config_directory_load(config_read_t *rd, const config_setting_t *g,
 		int			 r;
 
 		if (strcmp(name, "backend") == 0) {
-			if ((r = config_read_text(rd, s, "directory.backend", &v)) == 0) {
+			if ((r = config_read_text(rd, s, "directory.backend",
+			    &v)) == 0) {
 				if (strcmp(v, "ldap") == 0)
 					d->backend = BACKEND_LDAP;
 				else if (strcmp(v, "ldif") == 0)
 					d->backend = BACKEND_LDIF;
 				else
-					r = config_read_fail(rd, s, "bad backend '%s' in "
+					r = config_read_fail(rd, s,
+					    "bad backend '%s' in "
 					    "'directory.backend': must be ldap "
-					    "or ldif", v);
+					    "or ldif",
+					    v);
 			}
 		} else if (strcmp(name, "ldif") == 0)
 			r = load_ldif(rd, s, d);
@@ -394,7 +426,8 @@ config_directory_load(config_read_t *rd, const config_setting_t *g,
 			if (r == 0)
 				r = check_attribute(rd, s, what, v);
 			if (r == 0)
-				r = config_read_set_text(rd, s, what, dst, false);
+				r = config_read_set_text(rd, s, what, dst,
+				    false);
 		} else
 			r = config_read_unknown(rd, s, "directory");
 		if (r == -1)

@@ -17,7 +17,8 @@ check_daemon(config_read_t *rd, const config_setting_t *s, const char *what,
     const char *v)
 {
 	if (*v == '\0')
-		return config_read_fail(rd, s, "empty service name in '%s'", what);
+		return config_read_fail(rd, s, "empty service name in '%s'",
+		    what);
 	return 0;
 }
 
@@ -29,14 +30,15 @@ check_header(config_read_t *rd, const config_setting_t *s, const char *what,
 	int			 idx = config_setting_index(s);
 
 	if (!config_read_is_field_name(v))
-		return config_read_fail(rd, s, "bad header field name '%s' in '%s'", v, what);
+		return config_read_fail(rd, s,
+		    "bad header field name '%s' in '%s'", v, what);
 	for (int i = 0; i < idx; i++) {
 		const char	*prev;
 
 		prev = config_setting_get_string_elem(list, i);
 		if (prev != NULL && strcasecmp(prev, v) == 0)
-			return config_read_fail(rd, s, "duplicate header '%s' in '%s'", v,
-			    what);
+			return config_read_fail(rd, s,
+			    "duplicate header '%s' in '%s'", v, what);
 	}
 	return 0;
 }
@@ -58,7 +60,8 @@ load_domain(config_read_t *rd, const config_setting_t *g, domains_t *t,
 	*fwd = NULL;
 	memset(&d, 0, sizeof(d));
 	if (!config_setting_is_group(g))
-		return config_read_fail(rd, g, "each entry of 'domains' must be a group "
+		return config_read_fail(rd, g,
+		    "each entry of 'domains' must be a group "
 		    "{ name = \"...\"; authority = \"...\"; }");
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t	*s = config_setting_get_elem(g, (unsigned)i);
@@ -81,19 +84,24 @@ load_domain(config_read_t *rd, const config_setting_t *g, domains_t *t,
 			else if (strcmp(v, "external_relay") == 0)
 				d.authority = AUTHORITY_EXTERNAL_RELAY;
 			else
-				return config_read_fail(rd, s, "bad authority '%s': must be "
+				return config_read_fail(rd, s,
+				    "bad authority '%s': must be "
 				    "authoritative, internal_relay or "
-				    "external_relay", v);
+				    "external_relay",
+				    v);
 			have_auth = 1;
 		} else if (strcmp(key, "forward_to") == 0) {
-			if (config_read_text(rd, s, "forward_to", &forward_to) == -1)
+			if (config_read_text(rd, s, "forward_to",
+			    &forward_to) == -1)
 				return -1;
 			if (domains_check_name(forward_to, false, derr,
 			    sizeof(derr)) == -1)
-				return config_read_fail(rd, s, "forward_to: %s", derr);
+				return config_read_fail(rd, s, "forward_to: %s",
+				    derr);
 			*fwd = s;
 		} else if (strcmp(key, "canonicalize") == 0) {
-			if (config_read_bool(rd, s, "canonicalize", &d.canonicalize) == -1)
+			if (config_read_bool(rd, s, "canonicalize",
+			    &d.canonicalize) == -1)
 				return -1;
 		} else
 			return config_read_unknown(rd, s, "a domains entry");
@@ -104,9 +112,10 @@ load_domain(config_read_t *rd, const config_setting_t *g, domains_t *t,
 		return config_read_fail(rd, g, "domain '%s' has no 'authority' "
 		    "(authoritative, internal_relay or external_relay)", name);
 	if (*fwd != NULL && d.authority != AUTHORITY_INTERNAL_RELAY)
-		return config_read_fail(rd, *fwd, "domain '%s': forward_to is only allowed "
-		    "with authority = \"internal_relay\", not \"%s\"", name,
-		    domains_authority_name(d.authority));
+		return config_read_fail(rd, *fwd,
+		    "domain '%s': forward_to is only allowed "
+		    "with authority = \"internal_relay\", not \"%s\"",
+		    name, domains_authority_name(d.authority));
 
 	d.line = (int)config_setting_source_line(name_s);
 	if ((d.name = strdup(name)) == NULL ||
@@ -161,8 +170,8 @@ check_forward_loops(config_read_t *rd, const domains_t *t,
 				break;
 			for (size_t k = 0; k < nseen && r == 0; k++)
 				if (seen[k] == m)
-					r = config_read_fail(rd, fwd[i], "forward_to loop: %s",
-					    chain);
+					r = config_read_fail(rd, fwd[i],
+					    "forward_to loop: %s", chain);
 			/* every domain is seen at most once: nseen <= n */
 			seen[nseen++] = m;
 			next = m->forward_to;
@@ -182,7 +191,8 @@ config_policy_load_domains(config_read_t *rd, const config_setting_t *list,
 	/* an empty [ ] is an array; anything else must be a list */
 	if (!config_setting_is_list(list) && !(config_setting_is_array(list) &&
 	    config_setting_length(list) == 0))
-		return config_read_fail(rd, list, "'domains' must be a list of groups "
+		return config_read_fail(rd, list,
+		    "'domains' must be a list of groups "
 		    "( { ... }, ... )");
 	len = config_setting_length(list);
 	if ((fwd = calloc((size_t)len + 1, sizeof(*fwd))) == NULL)
@@ -206,7 +216,8 @@ load_rules(config_read_t *rd, const config_setting_t *list,
 
 	if (!config_setting_is_list(list) && !(config_setting_is_array(list) &&
 	    config_setting_length(list) == 0))
-		return config_read_fail(rd, list, "'outbound.rules' must be a list of groups "
+		return config_read_fail(rd, list,
+		    "'outbound.rules' must be a list of groups "
 		    "( { from = \"...\"; to = \"...\"; }, ... )");
 	len = config_setting_length(list);
 	if ((rules = calloc((size_t)len + 1, sizeof(*rules))) == NULL)
@@ -226,31 +237,37 @@ load_rules(config_read_t *rd, const config_setting_t *list,
 		rewrite_rule_t		*rule = &rules[o->nrules];
 
 		if (!config_setting_is_group(g))
-			return config_read_fail(rd, g, "each entry of 'outbound.rules' must "
+			return config_read_fail(rd, g,
+			    "each entry of 'outbound.rules' must "
 			    "be a group { from = \"...\"; to = \"...\"; }");
 		for (int k = 0; k < config_setting_length(g); k++) {
 			const config_setting_t	*s = config_setting_get_elem(g, (unsigned)k);
 			const char		*key = config_setting_name(s);
 
 			if (strcmp(key, "from") == 0) {
-				if (config_read_text(rd, s, "from", &from) == -1)
+				if (config_read_text(rd, s, "from", &from) ==
+				    -1)
 					return -1;
 				if (domains_check_name(from, true, derr,
 				    sizeof(derr)) == -1)
-					return config_read_fail(rd, s, "from: %s", derr);
+					return config_read_fail(rd, s,
+					    "from: %s", derr);
 				from_s = s;
 			} else if (strcmp(key, "to") == 0) {
 				if (config_read_text(rd, s, "to", &to) == -1)
 					return -1;
 				if (domains_check_name(to, false, derr,
 				    sizeof(derr)) == -1)
-					return config_read_fail(rd, s, "to: %s", derr);
+					return config_read_fail(rd, s, "to: %s",
+					    derr);
 				to_s = s;
 			} else
-				return config_read_unknown(rd, s, "an outbound.rules entry");
+				return config_read_unknown(rd, s,
+				    "an outbound.rules entry");
 		}
 		if (from_s == NULL || to_s == NULL)
-			return config_read_fail(rd, g, "an outbound.rules entry needs both "
+			return config_read_fail(rd, g,
+			    "an outbound.rules entry needs both "
 			    "'from' and 'to'");
 		if ((rule->from = strdup(from)) == NULL)
 			return config_read_nomem(rd);
@@ -274,7 +291,8 @@ load_clients(config_read_t *rd, const config_setting_t *list,
 	int			 len;
 
 	if (!config_setting_is_array(list) && !config_setting_is_list(list))
-		return config_read_fail(rd, list, "'outbound.clients' must be a list of "
+		return config_read_fail(rd, list,
+		    "'outbound.clients' must be a list of "
 		    "strings [ \"...\", ... ]");
 	len = config_setting_length(list);
 	if ((nets = calloc((size_t)len + 1, sizeof(*nets))) == NULL)
@@ -286,7 +304,8 @@ load_clients(config_read_t *rd, const config_setting_t *list,
 		const config_setting_t	*e = config_setting_get_elem(list, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return config_read_fail(rd, e, "'outbound.clients' must be a list of "
+			return config_read_fail(rd, e,
+			    "'outbound.clients' must be a list of "
 			    "strings [ \"...\", ... ]");
 		if (netaddr_parse(config_setting_get_string(e), &nets[i], nerr,
 		    sizeof(nerr)) == -1)
@@ -311,18 +330,19 @@ config_policy_load_outbound(config_read_t *rd, const config_setting_t *g,
 		if (strcmp(name, "clients") == 0)
 			r = load_clients(rd, s, o);
 		else if (strcmp(name, "daemons") == 0)
-			r = config_read_strvec(rd, s, "outbound.daemons", check_daemon,
-			    &o->daemons, &o->ndaemons);
+			r = config_read_strvec(rd, s, "outbound.daemons",
+			    check_daemon, &o->daemons, &o->ndaemons);
 		else if (strcmp(name, "authenticated") == 0)
 			r = config_read_bool(rd, s, "outbound.authenticated",
 			    &o->authenticated);
 		else if (strcmp(name, "lookup") == 0)
-			r = config_read_bool(rd, s, "outbound.lookup", &o->lookup);
+			r = config_read_bool(rd, s, "outbound.lookup",
+			    &o->lookup);
 		else if (strcmp(name, "rules") == 0)
 			r = load_rules(rd, s, o);
 		else if (strcmp(name, "headers") == 0)
-			r = config_read_strvec(rd, s, "outbound.headers", check_header,
-			    &o->headers, &o->nheaders);
+			r = config_read_strvec(rd, s, "outbound.headers",
+			    check_header, &o->headers, &o->nheaders);
 		else
 			r = config_read_unknown(rd, s, "outbound");
 		if (r == -1)

@@ -22,10 +22,12 @@ load_table_maps(config_read_t *rd, const config_setting_t *s,
 	int		 len;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return config_read_fail(rd, s, "'tables.maps' must be a list of strings "
+		return config_read_fail(rd, s,
+		    "'tables.maps' must be a list of strings "
 		    "[ \"...\", ... ]");
 	if ((len = config_setting_length(s)) == 0)
-		return config_read_fail(rd, s, "'tables.maps' must name at least one of "
+		return config_read_fail(rd, s,
+		    "'tables.maps' must name at least one of "
 		    "access, virtual, generic");
 	for (int i = 0; i < len; i++) {
 		const config_setting_t	*e = config_setting_get_elem(s, (unsigned)i);
@@ -36,10 +38,13 @@ load_table_maps(config_read_t *rd, const config_setting_t *s,
 			if (strcmp(v, table_map_names[m]) == 0)
 				bit = 1u << m;
 		if (bit == 0)
-			return config_read_fail(rd, e, "bad map '%s' in 'tables.maps': must "
-			    "be access, virtual or generic", v ? v : "?");
+			return config_read_fail(rd, e,
+			    "bad map '%s' in 'tables.maps': must "
+			    "be access, virtual or generic",
+			    v ? v : "?");
 		if (maps & bit)
-			return config_read_fail(rd, e, "'tables.maps' names '%s' twice", v);
+			return config_read_fail(rd, e,
+			    "'tables.maps' names '%s' twice", v);
 		maps |= bit;
 	}
 	t->maps = maps;
@@ -86,34 +91,40 @@ config_tables_check(config_read_t *rd, const libconfig_config_t *lc,
 		return 0;
 	if (cfg->directory.backend == BACKEND_LDAP &&
 	    !cfg->directory.ldap.replica.enabled)
-		return config_read_fail(rd, g, "'tables' are written from a copy of the "
+		return config_read_fail(rd, g,
+		    "'tables' are written from a copy of the "
 		    "whole directory: set directory.backend = \"ldif\" or "
 		    "directory.ldap.replica.enabled = true");
 	if (stat(cfg->tables.path, &st) == -1 || !S_ISDIR(st.st_mode))
-		return config_read_fail(rd, g, "'tables.path' %s: %s", cfg->tables.path,
+		return config_read_fail(rd, g, "'tables.path' %s: %s",
+		    cfg->tables.path,
 		    errno == ENOENT ? "no such folder" : "not a folder");
 	for (size_t i = 0; i < domains_count(cfg->domains); i++) {
 		const domain_t	*d = domains_get(cfg->domains, i);
 
 		if ((cfg->tables.maps & CONFIG_TABLES_VIRTUAL) &&
 		    d->forward_to != NULL && strncmp(d->name, "*.", 2) == 0)
-			return config_read_fail(rd, g, "'tables.maps' has virtual, but domain "
+			return config_read_fail(rd, g,
+			    "'tables.maps' has virtual, but domain "
 			    "%s (line %d) has a forward_to that Postfix's "
 			    "virtual table cannot hold (it looks up @domain "
 			    "exactly): name its subdomains, or leave virtual "
-			    "out", d->name, d->line);
+			    "out",
+			    d->name, d->line);
 	}
 	for (size_t i = 0; i < cfg->outbound.nrules; i++) {
 		const rewrite_rule_t	*r = &cfg->outbound.rules[i];
 
 		if ((cfg->tables.maps & CONFIG_TABLES_GENERIC) &&
 		    strncmp(r->from, "*.", 2) == 0)
-			return config_read_fail(rd, g, "'tables.maps' has generic, but the "
+			return config_read_fail(rd, g,
+			    "'tables.maps' has generic, but the "
 			    "outbound rule from = \"%s\" (line %d) is one "
 			    "Postfix's generic table cannot hold (it looks up "
 			    "@domain exactly): name its subdomains, or leave "
 			    "generic out and give the Internet transport the "
-			    "socketmap's generic map", r->from, r->line);
+			    "socketmap's generic map",
+			    r->from, r->line);
 	}
 	return 0;
 }
