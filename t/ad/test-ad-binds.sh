@@ -293,10 +293,10 @@ samba_contact_add "Kerb Test" SMTP:kerb@fourthcoffee.com \
     SMTP:kerb@sales.contoso.com ||
     e2e_die "cannot add a contact: $(tail -n 5 "$SAMBA_TMP/modify.log")"
 SMAP_T0=$(ms_now)
-fails=$E2E_FAILS
+fails=$ASSERT_FAILS
 assert "the replica sees an added contact (within 6 s of the add)" \
     smap_wait 6 virtual kerb@sales.contoso.com "OK kerb@fourthcoffee.com"
-[ "$E2E_FAILS" = "$fails" ] ||
+[ "$ASSERT_FAILS" = "$fails" ] ||
     grep -F 'replica: ' "$log" | tail -n 8 | cut -c1-240 >&2
 assert "no sanitizer report in the replica's log" e2e_mailswitch_sane
 

@@ -148,7 +148,7 @@ printf 'dn: cn=b,dc=x\nproxyAddresses: SMTP:b@elsewhere.example\n' >"$tmp/info.l
 printf 'directory = { backend = "ldif"; ldif = { path = "clean.ldif"; }; };\ndomains = ( { name = "contoso.com"; authority = "authoritative"; } );\n' >"$tmp/clean.conf"
 printf 'directory = { backend = "ldif"; ldif = { path = "info.ldif"; }; };\n' >"$tmp/info.conf"
 row 1  '^ambiguous	shared@contoso\.com	held by 2 entries' \
-    'audit of 14 entries .*: 2 ambiguous, 3 loop, 0 unroutable, 0 collision, 0 malformed, 0 unconfigured$' \
+    'audit of 16 entries .*: 2 ambiguous, 3 loop, 0 unroutable, 0 collision, 0 malformed, 1 unconfigured$' \
                                                     -c "$conf" -A
 row 0  '^$' 'audit of 1 entries .*: 0 ambiguous, .* 0 unconfigured$' -c "$tmp/clean.conf" -A
 row 0  '^unconfigured	b@elsewhere\.example	' ': .* 1 unconfigured$' -c "$tmp/info.conf" -A

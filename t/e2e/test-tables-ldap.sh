@@ -69,8 +69,8 @@ MSLOG=$E2E_TMP/mailswitch.log
 E2E_MAILSWITCH_PID=$!
 e2e_wait_for 30 grep -q 'tables: full write ok' "$MSLOG" ||
     { cat "$MSLOG" >&2; e2e_die "no tables written"; }
-assert "the first write is the replica's copy (14 entries)" \
-    grep -q 'tables: full write ok: 14 directory entries' "$MSLOG"
+assert "the first write is the replica's copy (16 entries)" \
+    grep -q 'tables: full write ok: 16 directory entries' "$MSLOG"
 
 e2e_sink_start
 e2e_sink_start internet
