@@ -409,8 +409,8 @@ audit_sender(audit_t *a, const char *key, const dir_entry_t *e, size_t n,
 	size_t			 o;
 	int			 rc = 0;
 
-	if (audit_parse(key, &ad) == -1 || (rule = config_outbound_rule(a->cfg,
-	    addr_domain_key(&ad))) == NULL)
+	if (audit_parse(key, &ad) == -1 || (rule = resolve_outbound_rule(
+	    &a->cfg->outbound, addr_domain_key(&ad))) == NULL)
 		return 0;
 	if ((v = malloc(2 * sizeof(*v))) == NULL)
 		return -1;

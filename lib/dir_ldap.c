@@ -338,13 +338,13 @@ dir_ldap_attr_ok(const char *name)
 }
 
 void *
-dir_ldap_open(const config_t *cfg, char *err, size_t errlen)
+dir_ldap_open(const config_directory_t *dc, const char *file, const char *user,
+    char *err, size_t errlen)
 {
-	const struct config_directory	*dc = &cfg->directory;
 	const struct config_ldap	*lc = &dc->ldap;
 	struct dir_ldap			*dl;
 
-	if (cfg->file == NULL || lc->uri == NULL || lc->tls_ca_file == NULL ||
+	if (file == NULL || lc->uri == NULL || lc->tls_ca_file == NULL ||
 	    lc->bind_dn == NULL || lc->bind_password_file == NULL ||
 	    lc->base == NULL || dc->proxy_attribute == NULL ||
 	    dc->target_attribute == NULL) {
@@ -352,33 +352,33 @@ dir_ldap_open(const config_t *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	if ((dl = calloc(1, sizeof(*dl))) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", cfg->file);
+		snprintf(err, errlen, "%s: out of memory", file);
 		return NULL;
 	}
 	if (!dir_ldap_attr_ok(dc->proxy_attribute) ||
 	    !dir_ldap_attr_ok(dc->target_attribute)) {
 		snprintf(err, errlen, "%s: directory.%s '%s' is not an LDAP "
-		    "attribute name", cfg->file,
+		    "attribute name", file,
 		    dir_ldap_attr_ok(dc->proxy_attribute) ?
 		    "target_attribute" : "proxy_attribute",
 		    dir_ldap_attr_ok(dc->proxy_attribute) ?
 		    dc->target_attribute : dc->proxy_attribute);
 		goto fail;
 	}
-	if ((dl->conn = ldap_conn_open(cfg, err, errlen)) == NULL ||
+	if ((dl->conn = ldap_conn_open(lc, file, user, err, errlen)) == NULL ||
 	    (dl->pool = ldap_pool_open(dl->conn, lc->connections > 0 ?
 	    (size_t)lc->connections : 1, err, errlen)) == NULL)
 		goto fail;
 	if ((dl->base = strdup(lc->base)) == NULL ||
 	    (dl->proxy_attr = strdup(dc->proxy_attribute)) == NULL ||
 	    (dl->target_attr = strdup(dc->target_attribute)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", cfg->file);
+		snprintf(err, errlen, "%s: out of memory", file);
 		goto fail;
 	}
 	if (ldap_range_attr(dl->proxy_attr, lc->range_size, dl->proxy_ask,
 	    sizeof(dl->proxy_ask)) == NULL) {
 		snprintf(err, errlen, "%s: directory.proxy_attribute '%s': too "
-		    "long", cfg->file, dl->proxy_attr);
+		    "long", file, dl->proxy_attr);
 		goto fail;
 	}
 	dl->scope = lc->scope == SCOPE_BASE ? LDAP_SCOPE_BASE :

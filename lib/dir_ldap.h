@@ -20,23 +20,25 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config_directory.h"
 #include "directory.h"
 #include "ldap_conn.h"
 
 extern const dir_backend_ops_t dir_ldap_ops;
 
 /*
- * Prepares the back-end for cfg->directory (copies what it needs; keeps
- * no pointer to cfg): checks the attribute names, then opens the way to
+ * Prepares the back-end for the directory section dc (copies what it
+ * needs; keeps no pointer to dc): checks the attribute names, then opens the way to
  * the servers (ldap_conn_open(): the uri list, tls_ca_file, the bind
  * password file, refused when group or others may read it) and a pool
  * over it.  Does not connect: servers that are down at start are not an
  * error.  Returns the back-end handle for dir_ldap_ops, or NULL with a
  * message in err for a configuration that cannot work.  The message
- * never holds the password.
+ * never holds the password.  file is the configuration file's name for
+ * the messages, user the user mailswitch runs as (config_t's).
  */
-void	*dir_ldap_open(const config_t *cfg, char *err, size_t errlen);
+void	*dir_ldap_open(const config_directory_t *dc, const char *file,
+	    const char *user, char *err, size_t errlen);
 
 /*
  * Returns the way to the servers of the back-end h, for a reader with

@@ -32,7 +32,7 @@ static directory_t *
 dir_open_ldif(const config_t *cfg, directory_t *previous, char *err,
     size_t errlen)
 {
-	const struct config_directory	*dc = &cfg->directory;
+	const config_directory_t	*dc = &cfg->directory;
 	void				*h;
 
 	(void)previous;
@@ -48,11 +48,11 @@ static directory_t *
 dir_open_ldap(const config_t *cfg, directory_t *previous, char *err,
     size_t errlen)
 {
-	const struct config_directory	*dc = &cfg->directory;
+	const config_directory_t	*dc = &cfg->directory;
 	directory_t			*d;
 	void				*h;
 
-	if ((h = dir_ldap_open(cfg, err, errlen)) == NULL ||
+	if ((h = dir_ldap_open(dc, cfg->file, cfg->user, err, errlen)) == NULL ||
 	    (d = dir_metrics_wrap(directory_new(&dir_ldap_ops, h, err, errlen),
 	    err, errlen)) == NULL)
 		return NULL;
@@ -62,7 +62,8 @@ dir_open_ldap(const config_t *cfg, directory_t *previous, char *err,
 		return NULL;
 	if (!dc->ldap.replica.enabled)
 		return d;
-	return dir_replica_wrap(d, dir_ldap_conn(h), cfg, previous, err, errlen);
+	return dir_replica_wrap(d, dir_ldap_conn(h), dc, previous, err,
+	    errlen);
 }
 
 static const struct dir_open_info {

@@ -168,8 +168,9 @@ dir_replica_close(void *h)
 }
 
 directory_t *
-dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap, const config_t *cfg,
-    directory_t *previous, char *err, size_t errlen)
+dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap,
+    const config_directory_t *dc, directory_t *previous, char *err,
+    size_t errlen)
 {
 	struct dir_replica	*dr, *p;
 
@@ -181,7 +182,7 @@ dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap, const config_t *cfg,
 		return NULL;
 	}
 	dr->inner = inner;
-	if ((dr->st = replica_state_new(cfg, ldap, err, errlen)) == NULL) {
+	if ((dr->st = replica_state_new(dc, ldap, err, errlen)) == NULL) {
 		dir_replica_close(dr);
 		return NULL;
 	}

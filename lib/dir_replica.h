@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config_directory.h"
 #include "directory.h"
 #include "ldap_conn.h"
 
@@ -34,7 +34,7 @@ extern const dir_backend_ops_t dir_replica_ops;
 
 /*
  * Wraps inner (the ldap directory, with its cache) in a replica of
- * cfg->directory, fed from ldap (the way to the servers of inner's ldap
+ * the directory section dc, fed from ldap (the way to the servers of inner's ldap
  * back-end, dir_ldap_conn(); it must live as long as inner does).  When
  * previous (the directory of the configuration being replaced; may be
  * NULL) has a replica with an index, the new one serves that index until
@@ -46,7 +46,7 @@ extern const dir_backend_ops_t dir_replica_ops;
  * inner from now on), or NULL with a message in err (inner closed).
  */
 directory_t *dir_replica_wrap(directory_t *inner, ldap_conn_t *ldap,
-	    const config_t *cfg, directory_t *previous, char *err,
+	    const config_directory_t *dc, directory_t *previous, char *err,
 	    size_t errlen);
 
 /*

@@ -103,31 +103,30 @@ done:
 
 /* The simple bind's part of ldap_bind_open(). */
 static int
-ldap_bind_simple(ldap_bind_t *b, const config_t *cfg, char *err,
-    size_t errlen)
+ldap_bind_simple(ldap_bind_t *b, const config_ldap_t *lc, const char *file,
+    char *err, size_t errlen)
 {
-	const struct config_ldap	*lc = &cfg->directory.ldap;
 
 	if (lc->bind_dn[0] != '\0' && lc->bind_password_file[0] == '\0') {
 		snprintf(err, errlen, "%s: directory.ldap.bind_dn is set but "
-		    "bind_password_file is empty", cfg->file);
+		    "bind_password_file is empty", file);
 		return -1;
 	}
 	if (lc->bind_dn[0] == '\0' && lc->bind_password_file[0] != '\0') {
 		snprintf(err, errlen, "%s: directory.ldap.bind_password_file "
-		    "is set but bind_dn is empty", cfg->file);
+		    "is set but bind_dn is empty", file);
 		return -1;
 	}
-	if (lc->bind_dn[0] != '\0' && ldap_bind_password(b, cfg->file,
+	if (lc->bind_dn[0] != '\0' && ldap_bind_password(b, file,
 	    lc->bind_password_file, err, errlen) == -1)
 		return -1;
 	return 0;
 }
 
 ldap_bind_t *
-ldap_bind_open(const config_t *cfg, char *err, size_t errlen)
+ldap_bind_open(const config_ldap_t *lc, const char *file, const char *user,
+    char *err, size_t errlen)
 {
-	const struct config_ldap	*lc = &cfg->directory.ldap;
 	ldap_bind_t			*b;
 	const char			*who;
 	size_t				 len;
@@ -140,13 +139,13 @@ ldap_bind_open(const config_t *cfg, char *err, size_t errlen)
 		goto nomem;
 	b->kind = lc->bind;
 	if (b->kind == BIND_GSSAPI) {
-		if ((b->gss = ldap_gss_open(cfg, err, errlen)) == NULL) {
+		if ((b->gss = ldap_gss_open(lc, file, user, err, errlen)) == NULL) {
 			ldap_bind_close(b);
 			return NULL;
 		}
 		who = ldap_gss_principal(b->gss);
 	} else {
-		if (ldap_bind_simple(b, cfg, err, errlen) == -1) {
+		if (ldap_bind_simple(b, lc, file, err, errlen) == -1) {
 			ldap_bind_close(b);
 			return NULL;
 		}
@@ -167,7 +166,7 @@ ldap_bind_open(const config_t *cfg, char *err, size_t errlen)
 	return b;
 
 nomem:
-	snprintf(err, errlen, "%s: out of memory", cfg->file);
+	snprintf(err, errlen, "%s: out of memory", file);
 	return NULL;
 }
 
@@ -203,14 +202,13 @@ ldap_bind_hint(const ldap_bind_t *b, int rc, int tls)
 }
 
 int
-ldap_bind_clear(const config_t *cfg, char *buf, size_t buflen)
+ldap_bind_clear(const config_ldap_t *lc, const char *file, char *buf,
+    size_t buflen)
 {
-	const struct config_ldap	*lc = &cfg->directory.ldap;
 	size_t				 len;
 	int				 n = 0;
 
-	if (cfg->directory.backend != BACKEND_LDAP ||
-	    lc->bind != BIND_SIMPLE || lc->bind_dn == NULL ||
+	if (lc->bind != BIND_SIMPLE || lc->bind_dn == NULL ||
 	    lc->bind_dn[0] == '\0' || lc->starttls || lc->uri == NULL)
 		return 0;
 	for (size_t i = 0; i < lc->nuri; i++) {
@@ -218,7 +216,7 @@ ldap_bind_clear(const config_t *cfg, char *buf, size_t buflen)
 			continue;	/* ldaps://, or ldapi:// (local) */
 		if (n++ == 0)
 			snprintf(buf, buflen, "%s: directory.ldap: a simple bind "
-			    "sends the password in clear to %s", cfg->file,
+			    "sends the password in clear to %s", file,
 			    lc->uri[i]);
 		else if ((len = strlen(buf)) < buflen)
 			snprintf(buf + len, buflen - len, ", %s", lc->uri[i]);

@@ -22,21 +22,24 @@
 
 #include <ldap.h>
 
-#include "config.h"
+#include "config_directory.h"
 
 typedef struct ldap_bind ldap_bind_t;
 
 /*
- * Reads what the bind of cfg->directory.ldap needs.  simple: bind_dn and
+ * Reads what the bind of the ldap section lc needs.  simple: bind_dn and
  * bind_password_file are both set or both "", and the password file is a
  * regular file that group and others may not read, of at most 1024 bytes
  * (one trailing newline is not part of the password), neither empty nor
  * holding a NUL.  gssapi: the keytab and principal (ldap_gss_open()).
  * Returns the handle (free with ldap_bind_close()), or NULL with "FILE:
  * directory.ldap....: what is wrong" in err; err never holds the
- * password.  Keeps no pointer to cfg.
+ * password.  Keeps no pointer to lc.  file is the configuration file's
+ * name (the FILE of the messages), user the user mailswitch runs as
+ * (config_t's; ldap_gss_open()).
  */
-ldap_bind_t *ldap_bind_open(const config_t *cfg, char *err, size_t errlen);
+ldap_bind_t *ldap_bind_open(const config_ldap_t *lc, const char *file,
+	    const char *user, char *err, size_t errlen);
 
 /*
  * Binds ld, within the timeouts already set on it; for a connection
@@ -66,15 +69,17 @@ const char *ldap_bind_name(const ldap_bind_t *b);
 const char *ldap_bind_hint(const ldap_bind_t *b, int rc, int tls);
 
 /*
- * Writes into buf, when the configuration cfg makes a simple bind with
- * a password to a server without TLS (the ldap back-end, an ldap:// URI,
- * starttls false),
+ * Writes into buf, when the ldap section lc (of the ldap back-end: the
+ * caller asks only then) makes a simple bind with a password to a server
+ * without TLS (an ldap:// URI, starttls false), with file the
+ * configuration file's name,
  * the warning "FILE: directory.ldap: a simple bind sends the password in
  * clear to URI[, ...]: use ldaps:// or starttls = true".  Returns 1 when
  * it wrote one, 0 when the password never goes in clear (or there is
  * none).  Pure.
  */
-int	ldap_bind_clear(const config_t *cfg, char *buf, size_t buflen);
+int	ldap_bind_clear(const config_ldap_t *lc, const char *file, char *buf,
+	    size_t buflen);
 
 /* Wipes the secret from memory and frees b; NULL is a no-op. */
 void	ldap_bind_close(ldap_bind_t *b);

@@ -390,16 +390,15 @@ ldap_conn_range_size(const ldap_conn_t *lc)
  * with starttls gets StartTLS.  Returns 0, or -1 with a message in err.
  */
 static int
-ldap_conn_servers(ldap_conn_t *lc, const config_t *cfg, char *err,
-    size_t errlen)
+ldap_conn_servers(ldap_conn_t *lc, const config_ldap_t *cl, const char *file,
+    char *err, size_t errlen)
 {
-	const struct config_ldap	*cl = &cfg->directory.ldap;
 	LDAPURLDesc			*lud;
 	int				 rc;
 
 	if (cl->nuri == 0 || cl->nuri > LDAP_OP_SERVERS_MAX) {
 		snprintf(err, errlen, "%s: directory.ldap.uri: between 1 and "
-		    "%d servers", cfg->file, LDAP_OP_SERVERS_MAX);
+		    "%d servers", file, LDAP_OP_SERVERS_MAX);
 		return -1;
 	}
 	if ((lc->servers = calloc(cl->nuri, sizeof(*lc->servers))) == NULL)
@@ -410,7 +409,7 @@ ldap_conn_servers(ldap_conn_t *lc, const config_t *cfg, char *err,
 
 		if ((rc = ldap_url_parse(cl->uri[i], &lud)) != LDAP_URL_SUCCESS) {
 			snprintf(err, errlen, "%s: directory.ldap.uri '%s': not "
-			    "a valid LDAP URI (error %d)", cfg->file,
+			    "a valid LDAP URI (error %d)", file,
 			    cl->uri[i], rc);
 			return -1;
 		}
@@ -424,7 +423,7 @@ ldap_conn_servers(ldap_conn_t *lc, const config_t *cfg, char *err,
 	}
 	return 0;
 nomem:
-	snprintf(err, errlen, "%s: out of memory", cfg->file);
+	snprintf(err, errlen, "%s: out of memory", file);
 	return -1;
 }
 
@@ -442,35 +441,35 @@ ldap_conn_timeout(double timeout)
 }
 
 ldap_conn_t *
-ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
+ldap_conn_open(const config_ldap_t *cl, const char *file, const char *user,
+    char *err, size_t errlen)
 {
-	const struct config_ldap	*cl = &cfg->directory.ldap;
 	ldap_conn_t			*lc;
 	char				 why[1024];
 	int				 fd, v;
 
-	if (cfg->file == NULL || cl->uri == NULL || cl->tls_ca_file == NULL) {
+	if (file == NULL || cl->uri == NULL || cl->tls_ca_file == NULL) {
 		snprintf(err, errlen, "directory: incomplete ldap settings");
 		return NULL;
 	}
 	if ((lc = calloc(1, sizeof(*lc))) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", cfg->file);
+		snprintf(err, errlen, "%s: out of memory", file);
 		return NULL;
 	}
-	if (ldap_conn_servers(lc, cfg, err, errlen) == -1)
+	if (ldap_conn_servers(lc, cl, file, err, errlen) == -1)
 		goto fail;
 	if (cl->tls_ca_file[0] != '\0') {
 		if ((fd = regfile_open(cl->tls_ca_file, why, sizeof(why))) == -1) {
 			snprintf(err, errlen, "%s: directory.ldap.tls_ca_file "
-			    "%s: cannot read: %s", cfg->file, cl->tls_ca_file,
+			    "%s: cannot read: %s", file, cl->tls_ca_file,
 			    why);
 			goto fail;
 		}
 		(void)close(fd);
 	}
-	if ((lc->bind = ldap_bind_open(cfg, err, errlen)) == NULL)
+	if ((lc->bind = ldap_bind_open(cl, file, user, err, errlen)) == NULL)
 		goto fail;
-	if (ldap_bind_clear(cfg, why, sizeof(why)))
+	if (ldap_bind_clear(cl, file, why, sizeof(why)))
 		log_msg(LOG_WARNING, "%s", why);
 	if ((lc->ca_file = strdup(cl->tls_ca_file)) == NULL)
 		goto nomem;
@@ -485,7 +484,7 @@ ldap_conn_open(const config_t *cfg, char *err, size_t errlen)
 	return lc;
 
 nomem:
-	snprintf(err, errlen, "%s: out of memory", cfg->file);
+	snprintf(err, errlen, "%s: out of memory", file);
 fail:
 	ldap_conn_close(lc);
 	return NULL;

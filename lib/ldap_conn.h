@@ -47,21 +47,24 @@
 
 #include <ldap.h>
 
-#include "config.h"
+#include "config_directory.h"
 #include "ldap_op.h"
 
 typedef struct ldap_conn ldap_conn_t;
 typedef struct ldap_conn_session ldap_conn_session_t;
 
 /*
- * Prepares the way to the servers of cfg->directory.ldap (copies what it
- * needs; keeps no pointer to cfg): each uri must parse, tls_ca_file must
+ * Prepares the way to the servers of the ldap section cl (copies what it
+ * needs; keeps no pointer to cl): each uri must parse, tls_ca_file must
  * be readable, the bind's secret is read (ldap_bind_open()).  Does not
  * connect: servers that are down at start are not an error.  Returns the
  * handle (free with ldap_conn_close()), or NULL with "FILE: ..." in err
  * for a configuration that cannot work; err never holds the password.
+ * file is the configuration file's name (the FILE of the messages), user
+ * the user mailswitch runs as (config_t's; ldap_gss_open()).
  */
-ldap_conn_t *ldap_conn_open(const config_t *cfg, char *err, size_t errlen);
+ldap_conn_t *ldap_conn_open(const config_ldap_t *cl, const char *file,
+	    const char *user, char *err, size_t errlen);
 
 /*
  * Frees lc; NULL is a no-op.  Every session of lc must be closed first.

@@ -41,7 +41,7 @@ struct ldap_gss_call {
  * root).  Returns 0, or -1 with the reason in why.
  */
 static int
-ldap_gss_file(const config_t *cfg, const char *path, char *why,
+ldap_gss_file(const char *user, const char *path, char *why,
     size_t whylen)
 {
 	struct passwd	 pw, *pwp = NULL;
@@ -66,8 +66,8 @@ ldap_gss_file(const config_t *cfg, const char *path, char *why,
 		    "(chmod 600)", (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
-	if (runs_as == 0 && cfg->user != NULL && cfg->user[0] != '\0' &&
-	    getpwnam_r(cfg->user, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+	if (runs_as == 0 && user != NULL && user[0] != '\0' &&
+	    getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
 	    pwp != NULL)
 		runs_as = pwp->pw_uid;
 	if (st.st_uid != 0 && st.st_uid != runs_as && st.st_uid != geteuid()) {
@@ -96,14 +96,13 @@ ldap_gss_sasl_ready(void)
 }
 
 /*
- * Makes *hosts the host of each URI of cfg that has one (not ldapi://):
+ * Makes *hosts the host of each URI of lc that has one (not ldapi://):
  * the servers whose tickets are got ahead.  Returns how many (free each
  * and the array), or -1 when out of memory (*hosts then holds nothing).
  */
 static int
-ldap_gss_hosts(const config_t *cfg, char ***hosts)
+ldap_gss_hosts(const config_ldap_t *lc, char ***hosts)
 {
-	const struct config_ldap	*lc = &cfg->directory.ldap;
 	LDAPURLDesc			*lud;
 	int				 n = 0;
 
@@ -130,9 +129,9 @@ ldap_gss_hosts(const config_t *cfg, char ***hosts)
 }
 
 ldap_gss_t *
-ldap_gss_open(const config_t *cfg, char *err, size_t errlen)
+ldap_gss_open(const config_ldap_t *lc, const char *file, const char *user,
+    char *err, size_t errlen)
 {
-	const struct config_ldap	*lc = &cfg->directory.ldap;
 	ldap_gss_t			*g;
 	char				 why[1024], **hosts = NULL;
 	int				 nhosts, wrong_name;
@@ -142,7 +141,7 @@ ldap_gss_open(const config_t *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "directory: incomplete ldap settings");
 		return NULL;
 	}
-	if (ldap_gss_file(cfg, lc->keytab, why, sizeof(why)) == -1) {
+	if (ldap_gss_file(user, lc->keytab, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: directory.ldap.keytab %s: %s",
 		    lc->keytab_at, lc->keytab, why);
 		return NULL;
@@ -154,9 +153,9 @@ ldap_gss_open(const config_t *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
-	    (nhosts = ldap_gss_hosts(cfg, &hosts)) == -1) {
+	    (nhosts = ldap_gss_hosts(lc, &hosts)) == -1) {
 		free(g);
-		snprintf(err, errlen, "%s: out of memory", cfg->file);
+		snprintf(err, errlen, "%s: out of memory", file);
 		return NULL;
 	}
 	g->cred = ldap_gss_cred_open(lc->keytab, lc->principal,

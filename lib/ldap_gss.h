@@ -28,20 +28,23 @@
 
 #include <ldap.h>
 
-#include "config.h"
+#include "config_directory.h"
 
 typedef struct ldap_gss ldap_gss_t;
 
 /*
- * Reads the keytab of cfg->directory.ldap (keytab, principal) and makes
+ * Reads the keytab of the ldap section lc (keytab, principal) and makes
  * the handle; contacts no KDC.  A keytab that is missing, unreadable,
  * not a regular file, readable by group or others, owned by another
  * user, not a keytab, or without the principal ("" = its first one), and
  * a libsasl2 without its GSSAPI module, are configuration errors: NULL
  * with "FILE:LINE: directory.ldap.keytab PATH: ..." in err.  Returns the
- * handle (free with ldap_gss_close()).  Keeps no pointer to cfg.
+ * handle (free with ldap_gss_close()).  Keeps no pointer to lc.  file is
+ * the configuration file's name (for "out of memory"), user the user
+ * mailswitch runs as (config_t's), who must be able to read the keytab.
  */
-ldap_gss_t *ldap_gss_open(const config_t *cfg, char *err, size_t errlen);
+ldap_gss_t *ldap_gss_open(const config_ldap_t *lc, const char *file,
+	    const char *user, char *err, size_t errlen);
 
 /*
  * Binds ld with SASL GSSAPI as the handle's principal; tls says whether

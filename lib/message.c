@@ -543,3 +543,17 @@ message_plan(message_t *m, const config_t *cfg, directory_t *dir,
 	}
 	return 0;
 }
+
+bool
+message_mta_is_postfix(mta_kind_t mta, const char *v)
+{
+	switch (mta) {
+	case MTA_POSTFIX:
+		return true;
+	case MTA_SENDMAIL:
+		return false;
+	case MTA_AUTO:
+		break;
+	}
+	return v != NULL && strncasecmp(v, "Postfix", 7) == 0;
+}

@@ -30,7 +30,7 @@ typedef struct message_client {
 	const char	*ip;		/* the client's address as text, or NULL */
 	const char	*daemon;	/* Postfix's {daemon_name}, or NULL */
 	const char	*auth;		/* {auth_authen}, or NULL */
-	bool		 postfix;	/* Postfix's dialect (config_mta_is_postfix) */
+	bool		 postfix;	/* Postfix's dialect (message_mta_is_postfix) */
 } message_client_t;
 
 /* The answer to one RCPT. */
@@ -97,5 +97,14 @@ bool	message_sender_verdict(const message_t *m, reason_t *r, bool *tempfail);
 
 /* Forgets the current message (end, abort, a new MAIL FROM). */
 void	message_reset(message_t *m);
+
+/*
+ * Returns true when the MTA of a milter connection speaks Postfix's dialect
+ * (added recipients without ESMTP parameters): always with mta = postfix,
+ * never with sendmail, and with auto only when its "v" macro (may be NULL)
+ * starts with "Postfix" -- Sendmail's stock macro lists send no "v", and
+ * taking Sendmail for Postfix would drop a DSN request silently.
+ */
+bool	message_mta_is_postfix(mta_kind_t mta, const char *v);
 
 #endif /* MAILSWITCH_MESSAGE_H */

@@ -88,10 +88,11 @@ replica_scan(const config_t *cfg, replica_scan_fn fn, void *arg, char *err,
 	memset(&sc, 0, sizeof(sc));
 	sc.fn = fn;
 	sc.arg = arg;
-	if ((dl = dir_ldap_open(cfg, err, errlen)) == NULL)
+	if ((dl = dir_ldap_open(&cfg->directory, cfg->file, cfg->user, err,
+	    errlen)) == NULL)
 		return -2;
-	if ((st = replica_state_new(cfg, dir_ldap_conn(dl), err, errlen)) ==
-	    NULL)
+	if ((st = replica_state_new(&cfg->directory, dir_ldap_conn(dl), err,
+	    errlen)) == NULL)
 		goto done;
 	if (replica_sync_begin(&sc.y, st) == -1) {
 		snprintf(err, errlen, "out of memory");

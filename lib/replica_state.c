@@ -37,11 +37,10 @@ struct replica_state {
 };
 
 replica_state_t *
-replica_state_new(const config_t *cfg, ldap_conn_t *ldap, char *err,
-    size_t errlen)
+replica_state_new(const config_directory_t *dc, ldap_conn_t *ldap,
+    char *err, size_t errlen)
 {
-	const struct config_directory	*dc = &cfg->directory;
-	const struct config_replica	*rc = &dc->ldap.replica;
+	const config_replica_t		*rc = &dc->ldap.replica;
 	replica_state_t			*st;
 	pthread_condattr_t		 ca;
 

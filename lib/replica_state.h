@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config_directory.h"
 #include "dir_index.h"
 #include "directory.h"
 #include "ldap_conn.h"
@@ -44,13 +44,13 @@ typedef struct replica_settings {
 typedef struct replica_state replica_state_t;
 
 /*
- * Makes the state of a replica of cfg->directory fed from ldap (which
- * must outlive it), with no index yet.  Copies what it needs of cfg.
+ * Makes the state of a replica of the directory section dc fed from ldap
+ * (which must outlive it), with no index yet.  Copies what it needs of dc.
  * Returns it (free with replica_state_free()), or NULL with a message in
  * err when out of memory.
  */
-replica_state_t *replica_state_new(const config_t *cfg, ldap_conn_t *ldap,
-	    char *err, size_t errlen);
+replica_state_t *replica_state_new(const config_directory_t *dc,
+	    ldap_conn_t *ldap, char *err, size_t errlen);
 
 /*
  * Stops the thread, if it was started, waits for it to end, and frees st

@@ -432,7 +432,7 @@ resolve_sender_rule(const config_t *cfg, rcpt_verdict_t *v)
 	addr_t			 to;
 	char			 err[256];
 
-	rule = config_outbound_rule(cfg, addr_domain_key(&v->original));
+	rule = resolve_outbound_rule(&cfg->outbound, addr_domain_key(&v->original));
 	if (rule == NULL)
 		return 0;
 	if (addr_with_domain(&v->original, rule->to, &to, err,
@@ -475,7 +475,7 @@ resolve_sender_entry(const config_t *cfg, const dir_entry_t *e, addr_t *to,
 	if (e->primary == NULL ||
 	    addr_parse(e->primary, &primary, err, sizeof(err)) != ADDR_OK)
 		return 0;
-	if (config_outbound_rule(cfg, addr_domain_key(&primary)) == NULL) {
+	if (resolve_outbound_rule(&cfg->outbound, addr_domain_key(&primary)) == NULL) {
 		*to = primary;
 		return 1;
 	}
@@ -584,4 +584,34 @@ resolve_is_internet(const config_t *cfg, const char *rcpt)
 			return 0;
 	}
 	return 1;
+}
+
+const rewrite_rule_t *
+resolve_outbound_rule(const config_outbound_t *o, const char *domain)
+{
+	size_t	dlen;
+
+	if (o == NULL || domain == NULL)
+		return NULL;
+	dlen = strlen(domain);
+	if (dlen > 0 && domain[dlen - 1] == '.')
+		dlen--;
+	if (dlen == 0)
+		return NULL;
+	for (size_t i = 0; i < o->nrules; i++) {
+		const rewrite_rule_t	*r = &o->rules[i];
+		size_t			 flen = strlen(r->from);
+
+		if (r->from[0] == '*' && r->from[1] == '.') {
+			/* ".x" at the end, after a label that is not empty */
+			const char	*suffix = r->from + 1;
+			size_t		 slen = flen - 1;
+
+			if (dlen > slen && domain[0] != '.' &&
+			    strncasecmp(domain + dlen - slen, suffix, slen) == 0)
+				return r;
+		} else if (dlen == flen && strncasecmp(domain, r->from, flen) == 0)
+			return r;
+	}
+	return NULL;
 }

@@ -89,4 +89,12 @@ int	resolve_is_outbound_client(const config_t *cfg, const char *client_ip,
  */
 int	resolve_is_internet(const config_t *cfg, const char *rcpt);
 
+/*
+ * Returns the first rule of o whose domain matches domain (any case; exact
+ * names and "*." wildcards, in file order), or NULL: the rule that
+ * rewrites an outbound sender of that domain.  o may be NULL.
+ */
+const rewrite_rule_t *resolve_outbound_rule(const config_outbound_t *o,
+	    const char *domain);
+
 #endif /* MAILSWITCH_RESOLVE_H */

@@ -156,7 +156,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		return SMFIS_TEMPFAIL;
 	if (c->rt == NULL)
 		c->rt = runtime_acquire();
-	c->postfix = config_mta_is_postfix(runtime_config(c->rt),
+	c->postfix = message_mta_is_postfix(runtime_config(c->rt)->mta,
 	    smfi_getsymval(ctx, "v"));
 	return SMFIS_CONTINUE;
 }

@@ -201,7 +201,9 @@ main(int argc, char *argv[])
 			status = EX_CONFIG;
 		} else if (check_only) {
 			/* the load logged it; -n says it too, when all is well */
-			if (ldap_bind_clear(runtime_config(rt), err, sizeof(err)))
+			if (runtime_config(rt)->directory.backend == BACKEND_LDAP &&
+			    ldap_bind_clear(&runtime_config(rt)->directory.ldap,
+			    runtime_config(rt)->file, err, sizeof(err)))
 				fprintf(stderr, "warning: %s\n", err);
 			status = EX_OK;
 		}

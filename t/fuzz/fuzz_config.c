@@ -26,6 +26,7 @@
 #include "config.h"
 #include "domains.h"
 #include "fuzz_common.h"
+#include "resolve.h"
 
 /*
  * libconfig 1.5 (Debian 12) leaks the string of a TOK_STRING the parser
@@ -155,7 +156,7 @@ check_config(const config_t *cfg, const char *path)
 
 		if (from == NULL || o->rules[i].to == NULL)
 			fail("a rule without from or to");
-		if (config_outbound_rule(cfg, from[0] == '*' ? from + 2 :
+		if (resolve_outbound_rule(&cfg->outbound, from[0] == '*' ? from + 2 :
 		    from) == NULL && from[0] != '*')
 			fail("a rule does not match its own domain");
 	}

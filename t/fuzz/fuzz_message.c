@@ -398,7 +398,7 @@ begin(struct run *r, const char *sender)
 	client.ip = r->ip;
 	client.daemon = r->daemon;
 	client.auth = r->auth;
-	client.postfix = r->postfix = config_mta_is_postfix(r->cfg, r->vmacro);
+	client.postfix = r->postfix = message_mta_is_postfix(r->cfg->mta, r->vmacro);
 	if (message_begin(r->msg, r->cfg, &client, sender) == -1)
 		fail("out of memory in message_begin");
 	r->null_sender = addr_parse_path(sender, &a, err, sizeof(err)) ==

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "message.h"
+#include "resolve.h"
 #include "tcheck.h"
 
 /* Writes text to a new file in /tmp; returns its path in a static buffer. */
@@ -534,7 +536,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(o->headers[1], "Sender");
 	ck_assert_str_eq(o->headers[2], "Reply-To");
 	ck_assert_ptr_null(o->headers[3]);
-	ck_assert_ptr_null(config_outbound_rule(cfg, "example.com"));
+	ck_assert_ptr_null(resolve_outbound_rule(&cfg->outbound, "example.com"));
 	config_free(cfg);
 }
 END_TEST
@@ -601,11 +603,11 @@ START_TEST(test_etc)
 	ck_assert_str_eq(o->rules[0].from, "fourthcoffee.com");
 	ck_assert_str_eq(o->rules[0].to, "contoso.com");
 	ck_assert_str_eq(o->rules[1].from, "*.fourthcoffee.com");
-	ck_assert_ptr_eq(config_outbound_rule(cfg, "FourthCoffee.com"),
+	ck_assert_ptr_eq(resolve_outbound_rule(&cfg->outbound, "FourthCoffee.com"),
 	    &o->rules[0]);
-	ck_assert_ptr_eq(config_outbound_rule(cfg, "eu.fourthcoffee.com"),
+	ck_assert_ptr_eq(resolve_outbound_rule(&cfg->outbound, "eu.fourthcoffee.com"),
 	    &o->rules[1]);
-	ck_assert_ptr_null(config_outbound_rule(cfg, "contoso.com"));
+	ck_assert_ptr_null(resolve_outbound_rule(&cfg->outbound, "contoso.com"));
 	ck_assert_uint_eq(o->nheaders, 3);
 	ck_assert_str_eq(o->headers[2], "Reply-To");
 	config_free(cfg);
@@ -822,7 +824,7 @@ START_TEST(test_mta)
 {
 	config_t	 cfg = { .mta = mta_rows[_i].mta };
 
-	ck_assert_msg(config_mta_is_postfix(&cfg, mta_rows[_i].v) ==
+	ck_assert_msg(message_mta_is_postfix(cfg.mta, mta_rows[_i].v) ==
 	    mta_rows[_i].postfix, "row %d (v %s): got %d", _i,
 	    mta_rows[_i].v ? mta_rows[_i].v : "none", !mta_rows[_i].postfix);
 }
@@ -846,7 +848,7 @@ START_TEST(test_rules)
 	ck_assert_msg(cfg != NULL, "%s", err);
 	ck_assert_str_eq(cfg->outbound.rules[0].from, "*.example.org");
 	ck_assert_int_eq(cfg->outbound.rules[4].line, 6);
-	r = config_outbound_rule(cfg, rule_rows[_i].domain);
+	r = resolve_outbound_rule(&cfg->outbound, rule_rows[_i].domain);
 	ck_assert_msg((r == NULL && want == NULL) ||
 	    (r != NULL && want != NULL && strcmp(r->to, want) == 0),
 	    "rule(%s) = %s, want %s", rule_rows[_i].domain,
