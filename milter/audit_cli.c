@@ -1,6 +1,6 @@
 /*
  * audit_cli.c - mailswitch -A (see audit_cli.h): the reading and the
- * printing; what is a finding is lib/audit.c's.
+ * printing; what is a finding is lib/policy/audit.c's.
  */
 #include <stdio.h>
 #include <sysexits.h>

@@ -4,7 +4,7 @@
  * A connection context is made in connect, reset per message and freed in
  * close; it holds the configuration generation the connection started
  * with.  What to answer at RCPT and what to change at the end of the
- * message come from lib/message.c; this file only speaks libmilter: it
+ * message come from lib/policy/message.c; this file only speaks libmilter: it
  * sets the replies and applies the plan's steps with smfi_* calls, putting
  * the queue id in front of each log line.
  */

@@ -1,5 +1,5 @@
 /*
- * metrics_http.c - see metrics_http.h.  The text is lib/metrics.c's
+ * metrics_http.c - see metrics_http.h.  The text is lib/util/metrics.c's
  * (metrics_format()); this file has the socket and the HTTP.
  */
 #include <sys/socket.h>

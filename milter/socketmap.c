@@ -1,7 +1,8 @@
 /*
  * socketmap.c - see socketmap.h.  The protocol (netstrings, the maps, the
- * log lines and what to count) is lib/netstring.c and lib/sockmap.c; this
- * file has the sockets, the threads and the timeouts.
+ * log lines and what to count) is lib/proto/netstring.c and
+ * lib/proto/sockmap.c; this file has the sockets, the threads and the
+ * timeouts.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -168,14 +169,14 @@ socketmap_send(int fd, const sockmap_result_t *res)
 	return n == 0 ? -1 : socketmap_write(fd, out, n);
 }
 
-/* Logs an answered request as lib/sockmap.c says. */
+/* Logs an answered request as lib/proto/sockmap.c says. */
 static void
 socketmap_log(const sockmap_result_t *res)
 {
 	log_msg(res->log_level, "socketmap: %s", res->log);
 }
 
-/* Counts the decision of an answered request, when lib/sockmap.c says so. */
+/* Counts the decision of an answered request, when sockmap.c says so. */
 static void
 socketmap_count(const sockmap_result_t *res)
 {

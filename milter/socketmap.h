@@ -1,7 +1,7 @@
 /*
  * socketmap.h - the Postfix socketmap server (SPEC section 6): a second
  * front end in the same daemon, answering Postfix's socketmap_table(5)
- * lookups with the decisions of lib/sockmap.c.
+ * lookups with the decisions of lib/proto/sockmap.c.
  *
  * One thread accepts; each connection (Postfix keeps one per process and
  * reuses it) has a thread of its own, so a slow or stalled client never

@@ -1,6 +1,6 @@
 /*
  * tables_thread.h - the tables mode's front end (README "Tables mode"):
- * a thread that keeps Postfix's own lmdb: tables (lib/tables.h) current
+ * a thread that keeps Postfix's own lmdb: tables (lib/tables/tables.h) current
  * with the directory's copy of the running configuration, so that
  * Postfix decides in-process, as mailswitch would.
  *

@@ -1,6 +1,6 @@
 /*
  * fuzz_addr.c - libFuzzer target for the RFC 5321 path parser of
- * lib/addr.c (addr_parse_path, and addr_parse on the same bytes).
+ * lib/policy/addr.c (addr_parse_path, and addr_parse on the same bytes).
  *
  * Besides crashes and sanitizer reports, it checks what addr.h promises:
  * a parsed address is within the length limits, its key is its text

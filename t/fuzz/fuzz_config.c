@@ -1,6 +1,6 @@
 /*
  * fuzz_config.c - libFuzzer target for the configuration loader
- * (lib/config.c over libconfig, with domains.c, netaddr.c and the socket
+ * (lib/config/config.c over libconfig, with domains.c, netaddr.c and the socket
  * checks): the input is a configuration file, written to a file in memory
  * and loaded with config_load() as `mailswitch -n`, a start or a SIGHUP
  * would load it.  Its "@include" lines are defused first, so that no other

@@ -1,6 +1,6 @@
 /*
- * fuzz_entry.c - libFuzzer target for the entry rules (lib/dir_entry.c)
- * on the values an LDAP server returns: any octets, NUL bytes included,
+ * fuzz_entry.c - libFuzzer target for the entry rules
+ * (lib/directory/dir_entry.c) on the values an LDAP server returns: any octets, NUL bytes included,
  * of any length, read in the order the ldap back-end and the replica read
  * them (every proxy value, then every target value).
  *

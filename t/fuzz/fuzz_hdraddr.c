@@ -1,5 +1,5 @@
 /*
- * fuzz_hdraddr.c - libFuzzer target for lib/hdraddr.c.
+ * fuzz_hdraddr.c - libFuzzer target for lib/policy/hdraddr.c.
  *
  * Besides crashes and sanitizer reports, it checks what hdraddr promises:
  * every offset lies inside the value; a rewrite is only refused when the

@@ -1,9 +1,9 @@
 /*
- * fuzz_ldif.c - libFuzzer target for the LDIF back-end (lib/dir_ldif.c:
- * libldap's reader, mailswitch's checks around it and the entry rules of
- * lib/dir_entry.c): the input is an export, written to a file in memory
- * and loaded with dir_ldif_open() as `mailswitch -n`, a start or a SIGHUP
- * would load it.  Its "include:" lines and URL values ("attr:< file:")
+ * fuzz_ldif.c - libFuzzer target for the LDIF back-end
+ * (lib/directory/dir_ldif.c: libldap's reader, mailswitch's checks around
+ * it and the entry rules of lib/directory/dir_entry.c): the input is an
+ * export, written to a file in memory and loaded with dir_ldif_open()
+ * as `mailswitch -n`, a start or a SIGHUP would load it.  Its "include:" lines and URL values ("attr:< file:")
  * are defused first, so that no other file is read: the unit tests
  * (check_ldif) cover those.
  *

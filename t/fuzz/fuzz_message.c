@@ -1,6 +1,6 @@
 /*
  * fuzz_message.c - libFuzzer target for the per-message policy as an SMTP
- * client drives it through the MTA: lib/message.c (with resolve.c,
+ * client drives it through the MTA: lib/policy/message.c (with resolve.c,
  * outbound.c, hdraddr.c, plan.c), called as milter/callbacks.c calls it,
  * on the shipped example configuration (its domains, its outbound clients,
  * rules and header fields: the real outbound mapping) over

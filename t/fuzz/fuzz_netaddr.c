@@ -1,5 +1,5 @@
 /*
- * fuzz_netaddr.c - libFuzzer target for lib/netaddr.c: the networks of
+ * fuzz_netaddr.c - libFuzzer target for lib/policy/netaddr.c: the networks of
  * outbound.clients and the client addresses the MTA passes
  * ({client_addr}, "IPv6:" prefixed or not).
  *

@@ -1,9 +1,9 @@
 /*
  * fuzz_sockmap.c - libFuzzer target for the socketmap front end's pure
  * parts: the bytes a Postfix client (or anyone) sends on a socketmap
- * connection go through the netstring reader of lib/netstring.c, and each
- * complete request through sockmap_reply() of lib/sockmap.c, on the shipped
- * example (etc/mailswitch.conf with etc/contacts.ldif), twice: on its LDIF
+ * connection go through the netstring reader of lib/proto/netstring.c,
+ * and each complete request through sockmap_reply() of
+ * lib/proto/sockmap.c, on the shipped example (etc/mailswitch.conf with etc/contacts.ldif), twice: on its LDIF
  * directory as it is, and behind a directory that fails and goes stale
  * (fuzz_flaky_open(): a cache with serve-stale over a fake with keys that
  * always fail, are ambiguous, hold no address, or chain past max_hops).

@@ -1,6 +1,6 @@
 /*
  * fuzz_syncrepl.c - libFuzzer target for the RFC 4533 decoders of
- * lib/syncrepl.c: the same bytes as a Sync State Control, a Sync Info
+ * lib/proto/syncrepl.c: the same bytes as a Sync State Control, a Sync Info
  * Message and a Sync Done Control, and as the cookie of a Sync Request.
  *
  * Besides crashes, leaks and sanitizer reports, it checks what

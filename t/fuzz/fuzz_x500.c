@@ -1,6 +1,6 @@
 /*
  * fuzz_x500.c - libFuzzer target for Exchange's encapsulated addresses
- * (lib/x500.c), and for the path parser on them (lib/addr.c).
+ * (lib/policy/x500.c), and for the path parser on them (lib/policy/addr.c).
  *
  * The input is a local part.  Besides crashes and sanitizer reports, it
  * checks what x500.h promises: a local part without the prefix is

@@ -1,5 +1,5 @@
 /*
- * replica_threads.c - the directory replica (lib/dir_replica.h) under
+ * replica_threads.c - the directory replica (lib/replica/dir_replica.h) under
  * NTHREADS threads of lookups while its sync thread applies changes and
  * swaps in full reloads.  Run by t/ldap/replica-threads.sh, which starts
  * a private slapd with REPLICA_T_USERS generated contacts

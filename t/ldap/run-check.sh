@@ -42,7 +42,7 @@ ldif=$SLAPD_TMP/contacts.ldif
 		    "proxyAddresses: SMTP:many$i@contoso.com" \
 		    "proxyAddresses: smtp:many@contoso.com"
 	done
-	# entries whose values break the rules (lib/dir_entry.h); check_ldap
+	# entries whose values break the rules (lib/directory/dir_entry.h); check_ldap
 	# reads "mail" as the target attribute for the two-targets one
 	while IFS='|' read -r cn ou attrs; do
 		printf '\n%s\n' "dn: cn=$cn,ou=$ou,dc=contoso,dc=com"

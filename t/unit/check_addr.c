@@ -1,5 +1,5 @@
 /*
- * check_addr.c - tables for lib/addr.c.
+ * check_addr.c - tables for lib/policy/addr.c.
  *
  * Inputs and expected texts may hold "{N*s}", expanded to N copies of s,
  * so that the length limits can be written down exactly.

@@ -1,5 +1,5 @@
 /*
- * check_audit.c - the directory audit (lib/audit.c) on the shipped
+ * check_audit.c - the directory audit (lib/policy/audit.c) on the shipped
  * configuration (etc/mailswitch.conf: contoso.com an internal relay that
  * forwards to legacy.contoso.com, sales.contoso.com authoritative,
  * fourthcoffee.com external; the rule fourthcoffee.com -> contoso.com;

@@ -1,5 +1,5 @@
 /*
- * check_hdraddr.c - tables for lib/hdraddr.c.
+ * check_hdraddr.c - tables for lib/policy/hdraddr.c.
  *
  * The map of the rewrite table is the Address Rewrite rule of the running
  * example: any address at fourthcoffee.com or one of its subdomains (any

@@ -207,8 +207,8 @@ START_TEST(test_lookups)
 END_TEST
 
 /*
- * The entry rules (lib/dir_entry.h) on a live directory, with the broken
- * entries t/ldap/run-check.sh adds.  An entry that holds the key answers
+ * The entry rules (lib/directory/dir_entry.h) on a live directory, with
+ * the broken entries t/ldap/run-check.sh adds.  An entry that holds the key answers
  * when only a secondary value of it is malformed (skipped), and fails the
  * lookup, naming its DN, when its answer would be wrong: a malformed
  * primary or target, two primaries, two targets.  An entry the server

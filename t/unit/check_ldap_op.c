@@ -1,5 +1,5 @@
 /*
- * check_ldap_op.c - the budget of one LDAP operation (lib/ldap_op.c):
+ * check_ldap_op.c - the budget of one LDAP operation (lib/ldap/ldap_op.c):
  * the time limit a search is sent with, against the client's own wait
  * for it.
  */

@@ -1,5 +1,5 @@
 /*
- * check_message.c - the plan of a whole message (lib/message.c), on the
+ * check_message.c - the plan of a whole message (lib/policy/message.c), on the
  * shipped example: what is answered at RCPT, and the steps the milter
  * applies at the end, written one per line as
  *

@@ -1,5 +1,5 @@
 /*
- * check_metrics.c - the exposition of lib/metrics.c: one row per case,
+ * check_metrics.c - the exposition of lib/util/metrics.c: one row per case,
  * the counts made and the sample lines that are then not 0 (every other
  * sample of the fixed set must be 0); then the shape of the text: every
  * family once, with # HELP and # TYPE before its samples, the exact set

@@ -1,7 +1,7 @@
 /*
  * check_netstring.c - the incremental netstring reader and the writer of
- * lib/netstring.c.  Every reader row runs whole and in chunks of every size
- * from 1 byte up: the answer must not depend on how the bytes arrive.
+ * lib/proto/netstring.c.  Every reader row runs whole and in chunks of
+ * every size from 1 byte up: the answer must not depend on how the bytes arrive.
  */
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * check_replica_dn.c - where an entry stands against the replica's base
- * and scope (lib/replica_dn.c), as Active Directory spells DNs: a table of
- * DN, base, scope and the answer; and which naming context holds a base.
+ * and scope (lib/replica/replica_dn.c), as Active Directory spells DNs:
+ * a table of DN, base, scope and the answer; and which naming context holds a base.
  */
 #include <ldap.h>
 

@@ -1,5 +1,5 @@
 /*
- * check_replica_store.c - the replica's own copy (lib/replica_store.c):
+ * check_replica_store.c - the replica's own copy (lib/replica/replica_store.c):
  * what put, delete, the seen marks and the sweep do to it and report,
  * that its index answers what it holds, and when it has changes that no
  * index has published yet.

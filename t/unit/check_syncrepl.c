@@ -1,5 +1,5 @@
 /*
- * check_syncrepl.c - the RFC 4533 values of lib/syncrepl.c.  Each table
+ * check_syncrepl.c - the RFC 4533 values of lib/proto/syncrepl.c.  Each table
  * row is encoded here with ber_printf() the way slapd's syncprov encodes
  * it (DEFAULT values left out or sent), decoded and compared; then every
  * truncation of it and it with one octet more must be refused.  The

@@ -1,5 +1,5 @@
 /*
- * check_x500.c - tables for lib/x500.c: the encapsulation prefix, the
+ * check_x500.c - tables for lib/policy/x500.c: the encapsulation prefix, the
  * decoder (every escape, '_', "+HH" in either case, truncated and bad
  * escapes, long local parts) and the key.
  *
