@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 deps=(build-essential cmake pkg-config libmilter-dev libldap-dev libconfig-dev
-      libmicrohttpd-dev libkrb5-dev libsasl2-dev)
+      libmicrohttpd-dev libkrb5-dev libsasl2-dev liblmdb-dev)
 installed=$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null |
            grep -c 'install ok installed' || true)
 if [ "$installed" != "${#deps[@]}" ]; then
