@@ -54,6 +54,14 @@ sanitizer_free()
 	fi
 }
 
+# ldap_metrics_init -- for a test that reads the metrics (t/metrics.sh,
+# sourced by the test): dies unless curl is installed; METRICS_TMP is $T.
+ldap_metrics_init()
+{
+	command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
+	METRICS_TMP=$T
+}
+
 # Milliseconds since the epoch.
 ms_now()
 {
