@@ -12,38 +12,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "message.h"
 #include "resolve.h"
 #include "tcheck.h"
-
-/* Writes text to a new file in /tmp; returns its path in a static buffer. */
-static const char *
-write_temp(const char *text)
-{
-	static char	 path[64];
-	FILE		*fp;
-	int		 fd;
-
-	snprintf(path, sizeof(path), "/tmp/check_config-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_msg(fd != -1, "mkstemp");
-	fp = fdopen(fd, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	ck_assert_int_eq(fclose(fp), 0);
-	return path;
-}
-
-/* Loads text from a temporary file. */
-static config_t *
-load_text(const char *text, char *err, size_t errlen)
-{
-	const char	*path = write_temp(text);
-	config_t	*cfg = config_load(path, err, errlen);
-
-	unlink(path);
-	return cfg;
-}
 
 static const struct {
 	const char	*text;
@@ -353,7 +323,7 @@ static const struct {
 
 START_TEST(test_bad)
 {
-	const char	*path = write_temp(bad_rows[_i].text);
+	const char	*path = tcheck_temp_file(bad_rows[_i].text);
 	char		 err[CONFIG_ERR_MAX] = "", want[CONFIG_ERR_MAX];
 	config_t	*cfg = config_load(path, err, sizeof(err));
 
@@ -418,7 +388,7 @@ static const char *const good_rows[] = {
 START_TEST(test_good)
 {
 	char		 err[CONFIG_ERR_MAX] = "";
-	config_t	*cfg = load_text(good_rows[_i], err, sizeof(err));
+	config_t	*cfg = tcheck_config_text(good_rows[_i], err, sizeof(err));
 
 	ck_assert_msg(cfg != NULL, "row %d refused: %s\n%s", _i, err,
 	    good_rows[_i]);
@@ -434,7 +404,7 @@ END_TEST
 START_TEST(test_keytab_where)
 {
 	char		 err[CONFIG_ERR_MAX] = "";
-	const char	*path = write_temp("directory = { ldap = {\n"
+	const char	*path = tcheck_temp_file("directory = { ldap = {\n"
 			    "  bind = \"gssapi\";\n  keytab = \"mail.keytab\";\n"
 			    "}; };\n");
 	config_t	*cfg = config_load(path, err, sizeof(err));
@@ -642,7 +612,7 @@ START_TEST(test_paths)
 	config_free(cfg);
 
 	/* exactly the file's folder + "/" + the relative path */
-	cfg = load_text("directory = { ldif = { path = \"c.ldif\"; };\n"
+	cfg = tcheck_config_text("directory = { ldif = { path = \"c.ldif\"; };\n"
 	    "  ldap = { tls_ca_file = \"tls/ca.pem\"; bind_password_file = \"pw\"; }; };\n",
 	    err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
@@ -652,13 +622,13 @@ START_TEST(test_paths)
 	config_free(cfg);
 
 	/* a unix socket too; an absolute one and inet: stay as they are */
-	cfg = load_text("socket = \"unix:run/ms.sock\";\n"
+	cfg = tcheck_config_text("socket = \"unix:run/ms.sock\";\n"
 	    "socketmap = \"local:sm.sock\";\n", err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
 	ck_assert_str_eq(cfg->socket, "unix:/tmp/run/ms.sock");
 	ck_assert_str_eq(cfg->socketmap, "local:/tmp/sm.sock");
 	config_free(cfg);
-	cfg = load_text("socket = \"unix:/run/ms.sock\";\n"
+	cfg = tcheck_config_text("socket = \"unix:/run/ms.sock\";\n"
 	    "socketmap = \"inet:9000@127.0.0.1\";\n", err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
 	ck_assert_str_eq(cfg->socket, "unix:/run/ms.sock");
@@ -686,23 +656,6 @@ START_TEST(test_include)
 	    "unknown key 'maxhops'") != NULL, "got '%s'", err);
 }
 END_TEST
-
-static const struct {
-	const char	*domain;
-	const char	*to;		/* the rule found, NULL = none */
-} rule_rows[] = {
-	{ "example.com", "exact.example" },
-	{ "EXAMPLE.COM", "exact.example" },
-	{ "example.com.", "exact.example" },
-	{ "x.example.com", "wild.example" },
-	{ "a.b.example.com", "wild.example" },
-	{ "eu.example.org", "first.example" },	/* first in file order */
-	{ "example.org", "org.example" },
-	{ "xexample.com", NULL },
-	{ ".example.com", NULL },
-	{ "com", NULL },
-	{ "", NULL },
-};
 
 /*
  * Paths that are not regular files (a FIFO would block the reader for
@@ -762,7 +715,7 @@ START_TEST(test_irregular)
 	else {
 		tcheck_subst(irregular_rows[_i].text, fifo, "", part, text,
 		    sizeof(text));
-		main = write_temp(text);
+		main = tcheck_temp_file(text);
 	}
 	tcheck_subst(irregular_rows[_i].want, fifo, main, part, want,
 	    sizeof(want));
@@ -778,29 +731,11 @@ START_TEST(test_irregular)
 }
 END_TEST
 
-/* mta = auto takes Postfix only when "v" says so (SPEC section 1, DSN). */
-static const struct {
-	mta_kind_t	 mta;
-	const char	*v;
-	bool		 postfix;
-} mta_rows[] = {
-	{ MTA_AUTO, "Postfix 3.7.11", true },
-	{ MTA_AUTO, "postfix", true },
-	{ MTA_AUTO, NULL, false },	/* Sendmail's stock macro lists */
-	{ MTA_AUTO, "", false },
-	{ MTA_AUTO, "8.17.1", false },
-	{ MTA_AUTO, "Sendmail 8.17.1", false },
-	{ MTA_POSTFIX, NULL, true },
-	{ MTA_POSTFIX, "8.17.1", true },
-	{ MTA_SENDMAIL, "Postfix 3.7.11", false },
-	{ MTA_SENDMAIL, NULL, false },
-};
-
 /* Every replica key lands where replica_state.c reads it. */
 START_TEST(test_replica)
 {
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = load_text("directory = { ldap = { replica = {\n"
+	config_t	*cfg = tcheck_config_text("directory = { ldap = { replica = {\n"
 	    "  enabled = true; poll = 2; refresh = 60;\n"
 	    "  change_attribute = \"uSNChanged\"; page_size = 1000;\n"
 	    "  max_age = 30; syncrepl = \"off\";\n}; }; };\n", err,
@@ -816,43 +751,6 @@ START_TEST(test_replica)
 	ck_assert_int_eq(rp->page_size, 1000);
 	ck_assert_int_eq(rp->max_age, 30);
 	ck_assert(!rp->syncrepl);
-	config_free(cfg);
-}
-END_TEST
-
-START_TEST(test_mta)
-{
-	config_t	 cfg = { .mta = mta_rows[_i].mta };
-
-	ck_assert_msg(message_mta_is_postfix(cfg.mta, mta_rows[_i].v) ==
-	    mta_rows[_i].postfix, "row %d (v %s): got %d", _i,
-	    mta_rows[_i].v ? mta_rows[_i].v : "none", !mta_rows[_i].postfix);
-}
-END_TEST
-
-START_TEST(test_rules)
-{
-	static const char text[] =
-	    "outbound = { rules = (\n"
-	    "  { from = \"*.EXAMPLE.org\"; to = \"first.example\"; },\n"
-	    "  { from = \"eu.example.org\"; to = \"second.example\"; },\n"
-	    "  { from = \"Example.com\"; to = \"exact.example\"; },\n"
-	    "  { from = \"*.example.com\"; to = \"wild.example\"; },\n"
-	    "  { from = \"example.org\"; to = \"org.example\"; }\n"
-	    "); };\n";
-	char			 err[CONFIG_ERR_MAX] = "";
-	config_t		*cfg = load_text(text, err, sizeof(err));
-	const rewrite_rule_t	*r;
-	const char		*want = rule_rows[_i].to;
-
-	ck_assert_msg(cfg != NULL, "%s", err);
-	ck_assert_str_eq(cfg->outbound.rules[0].from, "*.example.org");
-	ck_assert_int_eq(cfg->outbound.rules[4].line, 6);
-	r = resolve_outbound_rule(&cfg->outbound, rule_rows[_i].domain);
-	ck_assert_msg((r == NULL && want == NULL) ||
-	    (r != NULL && want != NULL && strcmp(r->to, want) == 0),
-	    "rule(%s) = %s, want %s", rule_rows[_i].domain,
-	    r ? r->to : "NULL", want ? want : "NULL");
 	config_free(cfg);
 }
 END_TEST
@@ -873,8 +771,6 @@ config_suite(void)
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_include);
 	tcase_add_loop_test(tc, test_irregular, 0, (int)NELEM(irregular_rows));
-	tcase_add_loop_test(tc, test_mta, 0, (int)NELEM(mta_rows));
-	tcase_add_loop_test(tc, test_rules, 0, (int)NELEM(rule_rows));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -336,6 +336,34 @@ START_TEST(test_directory_down)
 }
 END_TEST
 
+/* mta = auto takes Postfix only when "v" says so (SPEC section 1, DSN). */
+static const struct {
+	mta_kind_t	 mta;
+	const char	*v;
+	bool		 postfix;
+} mta_rows[] = {
+	{ MTA_AUTO, "Postfix 3.7.11", true },
+	{ MTA_AUTO, "postfix", true },
+	{ MTA_AUTO, NULL, false },	/* Sendmail's stock macro lists */
+	{ MTA_AUTO, "", false },
+	{ MTA_AUTO, "8.17.1", false },
+	{ MTA_AUTO, "Sendmail 8.17.1", false },
+	{ MTA_POSTFIX, NULL, true },
+	{ MTA_POSTFIX, "8.17.1", true },
+	{ MTA_SENDMAIL, "Postfix 3.7.11", false },
+	{ MTA_SENDMAIL, NULL, false },
+};
+
+START_TEST(test_mta)
+{
+	config_t	 cfg = { .mta = mta_rows[_i].mta };
+
+	ck_assert_msg(message_mta_is_postfix(cfg.mta, mta_rows[_i].v) ==
+	    mta_rows[_i].postfix, "row %d (v %s): got %d", _i,
+	    mta_rows[_i].v ? mta_rows[_i].v : "none", !mta_rows[_i].postfix);
+}
+END_TEST
+
 static Suite *
 message_suite(void)
 {
@@ -344,6 +372,7 @@ message_suite(void)
 
 	tcase_add_loop_test(tc, test_message, 0, (int)NELEM(rows));
 	tcase_add_test(tc, test_directory_down);
+	tcase_add_loop_test(tc, test_mta, 0, (int)NELEM(mta_rows));
 	tcase_add_test(tc, test_long_reply);
 	suite_add_tcase(s, tc);
 	return s;

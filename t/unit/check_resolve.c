@@ -696,6 +696,51 @@ START_TEST(test_x500_long)
 }
 END_TEST
 
+/* The outbound rule of a domain: exact, then wildcard, in file order. */
+static const struct {
+	const char	*domain;
+	const char	*to;		/* the rule found, NULL = none */
+} rule_rows[] = {
+	{ "example.com", "exact.example" },
+	{ "EXAMPLE.COM", "exact.example" },
+	{ "example.com.", "exact.example" },
+	{ "x.example.com", "wild.example" },
+	{ "a.b.example.com", "wild.example" },
+	{ "eu.example.org", "first.example" },	/* first in file order */
+	{ "example.org", "org.example" },
+	{ "xexample.com", NULL },
+	{ ".example.com", NULL },
+	{ "com", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_rules)
+{
+	static const char text[] =
+	    "outbound = { rules = (\n"
+	    "  { from = \"*.EXAMPLE.org\"; to = \"first.example\"; },\n"
+	    "  { from = \"eu.example.org\"; to = \"second.example\"; },\n"
+	    "  { from = \"Example.com\"; to = \"exact.example\"; },\n"
+	    "  { from = \"*.example.com\"; to = \"wild.example\"; },\n"
+	    "  { from = \"example.org\"; to = \"org.example\"; }\n"
+	    "); };\n";
+	char			 err[CONFIG_ERR_MAX] = "";
+	config_t		*cfg = tcheck_config_text(text, err, sizeof(err));
+	const rewrite_rule_t	*r;
+	const char		*want = rule_rows[_i].to;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->outbound.rules[0].from, "*.example.org");
+	ck_assert_int_eq(cfg->outbound.rules[4].line, 6);
+	r = resolve_outbound_rule(&cfg->outbound, rule_rows[_i].domain);
+	ck_assert_msg((r == NULL && want == NULL) ||
+	    (r != NULL && want != NULL && strcmp(r->to, want) == 0),
+	    "rule(%s) = %s, want %s", rule_rows[_i].domain,
+	    r ? r->to : "NULL", want ? want : "NULL");
+	config_free(cfg);
+}
+END_TEST
+
 static Suite *
 resolve_suite(void)
 {
@@ -703,6 +748,7 @@ resolve_suite(void)
 	TCase	*tc = tcase_create("inbound");
 
 	tcase_add_test(tc, test_example_table);
+	tcase_add_loop_test(tc, test_rules, 0, (int)NELEM(rule_rows));
 	/* on slapd only (t/ldap/run-check.sh sets it; the unit run has none) */
 	if (getenv("T_REPLICA_CONF") != NULL)
 		tcase_add_test(tc, test_replica_table);

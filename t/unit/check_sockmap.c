@@ -378,19 +378,11 @@ example_conf(void)
 static config_t *
 load_text(const char *tmpl, const char *f, const char *m)
 {
-	char		 path[] = "/tmp/check_sockmap.XXXXXX";
 	char		 err[CONFIG_ERR_MAX], text[8192];
 	config_t	*cfg;
-	FILE		*fp;
-	int		 fd = mkstemp(path);
 
-	ck_assert(fd != -1);
-	ck_assert((fp = fdopen(fd, "w")) != NULL);
 	tcheck_subst(tmpl, f, m, "", text, sizeof(text));
-	fputs(text, fp);
-	fclose(fp);
-	cfg = config_load(path, err, sizeof(err));
-	unlink(path);
+	cfg = tcheck_config_text(text, err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
 	return cfg;
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "config.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -106,6 +109,41 @@ tcheck_expand(const char *tmpl, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+/*
+ * Writes text to a new file in /tmp; returns its path in a static buffer
+ * (the next call reuses it).  The caller unlinks the file.
+ */
+static inline const char *
+tcheck_temp_file(const char *text)
+{
+	static char	 path[64];
+	FILE		*fp;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/tmp/tcheck-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_msg(fd != -1, "mkstemp");
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	return path;
+}
+
+/*
+ * Loads the configuration text (written to a temporary file, removed
+ * again): config_load()'s result, NULL with the message in err.
+ */
+static inline config_t *
+tcheck_config_text(const char *text, char *err, size_t errlen)
+{
+	const char	*path = tcheck_temp_file(text);
+	config_t	*cfg = config_load(path, err, errlen);
+
+	unlink(path);
+	return cfg;
 }
 
 #endif /* MAILSWITCH_TCHECK_H */
