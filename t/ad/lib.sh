@@ -10,6 +10,9 @@
 #	    # (t/lib/samba.sh), then sets $MS, $T (a scratch folder) and
 #	    # starts the DC from the cached template
 #	ad_conf NAME URI [KEY=VALUE...]   # $T/NAME.conf, bound over TLS
+#	ad_restore_before STEP            # the DC back to its snapshot
+#	q_is CONF ADDRESS RC OUTPUT WHAT  # assert mailswitch -q's answer
+#	Q_is CONF ADDRESS OUTPUT WHAT     # assert mailswitch -Q's answer
 #
 # Needs root, Postfix, slapd (t/ldap/lib.sh checks for it), Samba.
 
@@ -66,4 +69,45 @@ ad_replica_conf()
 	SAMBA_CONF_TOP="metrics = \"inet:$METRICS_PORT@127.0.0.1\";
 socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";" \
 	    ad_conf "$name" "$uri" connections=2 "replica={ $replica }"
+}
+
+# q_is CONF ADDRESS RC OUTPUT WHAT -- assert (as WHAT) that mailswitch -c
+# CONF -q ADDRESS exits RC printing OUTPUT (q_run of t/ldap/lib.sh).
+q_is()
+{
+	q_run "$1" "$2"
+	assert "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
+}
+
+# Q_is CONF ADDRESS OUTPUT WHAT -- assert (as WHAT) that mailswitch -c CONF
+# -Q ADDRESS, asked from the subsidiary (192.0.2.7), exits 0 printing
+# OUTPUT; its stderr is appended to $T/qq.err.
+Q_is()
+{
+	local out rc
+	set +e
+	out=$(timeout 30 "$MS" -c "$1" -Q "$2" -a 192.0.2.7 2>>"$T/qq.err")
+	rc=$?
+	set -e
+	assert "$4: -Q $2 -> $3" is "$rc $out" "0 $3"
+}
+
+# ad_restore_before STEP -- restore the DC from its snapshot "before"
+# (samba_snapshot; stopped, restored, started), assert as "STEP." that
+# this rolled its highestCommittedUSN back, then add the contact Post
+# Restore (post@sales.contoso.com -> post@fourthcoffee.com), which the
+# snapshot never had; dies if the add fails.
+ad_restore_before()
+{
+	local usn_before usn_after
+	usn_before=$(samba_rootdse highestCommittedUSN)
+	samba_stop
+	samba_restore before
+	samba_start
+	usn_after=$(samba_rootdse highestCommittedUSN)
+	echo "    highestCommittedUSN: $usn_before before the restore, $usn_after after" >&2
+	assert "$1. (the restore rolled the DC's USN back)" lt "$usn_after" "$usn_before"
+	samba_contact_add "Post Restore" SMTP:post@fourthcoffee.com \
+	    SMTP:post@sales.contoso.com ||
+	    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
 }

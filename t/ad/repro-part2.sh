@@ -135,7 +135,7 @@ item2()
 
 item3()
 {
-	local i usn_before usn_after
+	local i
 	echo "== 3. a DB restore (USN rollback)"
 	repro_reset
 	samba_stop
@@ -157,16 +157,7 @@ item3()
 		ms_stacks
 		return 0
 	fi
-	usn_before=$(samba_rootdse highestCommittedUSN)
-	samba_stop
-	samba_restore before
-	samba_start 2>/dev/null
-	usn_after=$(samba_rootdse highestCommittedUSN)
-	echo "    highestCommittedUSN: $usn_before before the restore, $usn_after after" >&2
-	assert "3. (the restore rolled the DC's USN back)" lt "$usn_after" "$usn_before"
-	samba_contact_add "Post Restore" SMTP:post@fourthcoffee.com \
-	    SMTP:post@sales.contoso.com ||
-	    e2e_die "add failed: $(tail -n 3 "$SAMBA_TMP/modify.log")"
+	ad_restore_before 3
 	assert "3. a contact added after the restore is seen (within 15 s)" \
 	    smap_wait 15 virtual post@sales.contoso.com "OK post@fourthcoffee.com"
 	# (the polls' DN sweep removes it too, some time: not within 5 s as

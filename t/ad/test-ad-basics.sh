@@ -37,20 +37,12 @@ set -eu
 . "$AD_LIB_DIR/../metrics.sh"
 t_start=$(date +%s%3N)
 ad_test_init "$0" "$@"
-command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
-METRICS_TMP=$T
+ldap_metrics_init
 log=$E2E_TMP/mailswitch.log
 POLL=1
 MARGIN=5
 unknown_550="550 5.1.1 <nobody@sales.contoso.com>: Recipient address rejected: User unknown"
 tf="451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
-
-# q_is CONF ADDRESS RC OUTPUT WHAT: -q ADDRESS exits RC printing OUTPUT
-q_is()
-{
-	q_run "$1" "$2"
-	assert "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
-}
 
 # True when every TCP or UDP socket listening in the test's namespace is
 # bound to 127.0.0.1, and the DC's ports are among them.

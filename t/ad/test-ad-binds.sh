@@ -82,24 +82,6 @@ gconf()
 	echo "$T/$name.conf"
 }
 
-# q_is CONF ADDRESS RC OUTPUT WHAT: -q ADDRESS exits RC printing OUTPUT
-q_is()
-{
-	q_run "$1" "$2"
-	assert "$5: -q $2 -> $3 $4" is "$Q_RC $Q_OUT" "$3 $4"
-}
-
-# Q_is CONF ADDRESS OUTPUT WHAT: -Q ADDRESS from the subsidiary prints OUTPUT
-Q_is()
-{
-	local out rc
-	set +e
-	out=$(timeout 30 "$MS" -c "$1" -Q "$2" -a 192.0.2.7 2>>"$T/qq.err")
-	rc=$?
-	set -e
-	assert "$4: -Q $2 -> $3" is "$rc $out" "0 $3"
-}
-
 # The number of tickets the KDC gave mailswitch@CONTOSO.COM so far.
 as_count()
 {

@@ -18,21 +18,10 @@
 # Prints PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-. "$here/../ldap/slapd.sh"
+. "$here/ldap.sh"
 
-e2e_init
-slapd_init
-# slapd_cleanup keeps the exit status for e2e_cleanup
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+e2e_ldap_init "$@"
 
 slapd_start one
 
@@ -41,20 +30,11 @@ slapd_start one
 # t/milter/mailswitch-test.conf.
 conf()
 {
-	slapd_mailswitch_conf "$1" "\"${SLAPD_URI[one]}\"" "timeout=2.0" \
-	    "connections=2"
+	e2e_ldap_conf "$1"
 	sed -i "s/^on_directory_error = .*/on_directory_error = \"$2\";/" "$1"
 	grep -q "^on_directory_error = \"$2\";" "$1" ||
 	    e2e_die "cannot set on_directory_error in $1"
-	cat >>"$1" <<'EOF'
-outbound = {
-  clients = [ "192.0.2.0/24", "2001:db8::/32" ];
-  lookup = true;
-  rules = ( { from = "fourthcoffee.com"; to = "contoso.com"; },
-            { from = "*.fourthcoffee.com"; to = "contoso.com"; } );
-  headers = [ "From", "Sender", "Reply-To" ];
-};
-EOF
+	e2e_ldap_outbound >>"$1"
 }
 conf "$E2E_TMP/tempfail.conf" tempfail
 conf "$E2E_TMP/accept.conf" accept

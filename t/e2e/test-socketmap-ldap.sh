@@ -25,34 +25,14 @@
 # Prints PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-. "$here/../ldap/slapd.sh"
+. "$here/ldap.sh"
 
-e2e_init
-slapd_init
-# slapd_cleanup keeps the exit status for e2e_cleanup
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+e2e_ldap_init "$@"
 
 slapd_start one
-slapd_mailswitch_conf "$E2E_TMP/ldap.conf" "\"${SLAPD_URI[one]}\"" \
-    "timeout=2.0" "connections=2"
-cat >>"$E2E_TMP/ldap.conf" <<'EOF'
-outbound = {
-  clients = [ "192.0.2.0/24", "2001:db8::/32" ];
-  lookup = true;
-  rules = ( { from = "fourthcoffee.com"; to = "contoso.com"; },
-            { from = "*.fourthcoffee.com"; to = "contoso.com"; } );
-  headers = [ "From", "Sender", "Reply-To" ];
-};
-EOF
+e2e_ldap_conf "$E2E_TMP/ldap.conf"
+e2e_ldap_outbound >>"$E2E_TMP/ldap.conf"
 e2e_socketmap_conf "$E2E_TMP/ldap.conf" "$E2E_TMP/mailswitch.conf"
 
 e2e_sink_start

@@ -29,27 +29,16 @@
 # slapd and Postfix's lmdb table (Debian: postfix-lmdb).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-. "$here/../ldap/slapd.sh"
+. "$here/ldap.sh"
 
-e2e_init
-slapd_init
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+e2e_ldap_init "$@"
 
 tables=$E2E_TMP/tables
 mkdir -p "$tables"
 chown nobody "$tables"
 slapd_start one
-slapd_mailswitch_conf "$E2E_TMP/ldap.conf" "\"${SLAPD_URI[one]}\"" \
-    "timeout=2.0" "connections=2" \
+e2e_ldap_conf "$E2E_TMP/ldap.conf" \
     "replica={ enabled = true; poll = 1; max_age = 4; syncrepl = \"off\"; }"
 {
 	echo "socket = \"\";"

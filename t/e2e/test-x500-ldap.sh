@@ -12,32 +12,19 @@
 # Prints PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
+. "$here/ldap.sh"
 . "$here/x500-checks.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-. "$here/../ldap/slapd.sh"
 
-e2e_init
-slapd_init
-# slapd_cleanup keeps the exit status for e2e_cleanup
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+e2e_ldap_init "$@"
 
 {
 	cat "$E2E_TOP/contrib/ldap/contacts.ldif"
 	x500_ldif_entries top inetOrgPerson mailswitchRecipient
 } >"$E2E_TMP/contacts.ldif"
 slapd_start one --ldif "$E2E_TMP/contacts.ldif"
-slapd_mailswitch_conf "$E2E_TMP/ldap.conf" "\"${SLAPD_URI[one]}\"" \
-    "timeout=2.0" "connections=2"
-slapd_mailswitch_conf "$E2E_TMP/ldap-replica.conf" "\"${SLAPD_URI[one]}\"" \
-    "timeout=2.0" "connections=2" \
+e2e_ldap_conf "$E2E_TMP/ldap.conf"
+e2e_ldap_conf "$E2E_TMP/ldap-replica.conf" \
     "replica={ enabled = true; poll = 1; page_size = 3; }"
 echo "slapd on ${SLAPD_URI[one]}"
 

@@ -54,6 +54,31 @@ sanitizer_free()
 	fi
 }
 
+# ldap_metrics_init -- for a test that reads the metrics (t/metrics.sh,
+# sourced by the test): dies unless curl is installed; METRICS_TMP is $T.
+ldap_metrics_init()
+{
+	command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
+	METRICS_TMP=$T
+}
+
+# ldap_metrics_conf CACHE -- write $T/mailswitch.conf (mode 644; its path
+# also in $conf) for slapd one: timeout 1 s, two connections, the metrics
+# on $METRICS_PORT and the cache group "cache = { CACHE };".
+ldap_metrics_conf()
+{
+	conf=$T/mailswitch.conf
+	slapd_mailswitch_conf "$T/base.conf" "\"${SLAPD_URI[one]}\"" \
+	    timeout=1.0 connections=2
+	{
+		echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
+		sed -e "s|cache = { entries = 0; };|cache = { $1 };|" \
+		    "$T/base.conf"
+	} >"$conf"
+	chmod 644 "$conf"
+	grep -qF "cache = { $1 };" "$conf" || e2e_die "no cache group in $conf"
+}
+
 # Milliseconds since the epoch.
 ms_now()
 {

@@ -15,20 +15,11 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
-command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
-METRICS_TMP=$T
+ldap_metrics_init
 METRICS_PORT=$(free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
 
 slapd_start one
-conf=$T/mailswitch.conf
-slapd_mailswitch_conf "$T/base.conf" "\"${SLAPD_URI[one]}\"" timeout=1.0 \
-    connections=2
-{
-	echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
-	sed -e 's|cache = { entries = 0; };|cache = { entries = 100; ttl = 300; negative_ttl = 60; };|' \
-	    "$T/base.conf"
-} >"$conf"
-chmod 644 "$conf"
+ldap_metrics_conf "entries = 100; ttl = 300; negative_ttl = 60;"
 e2e_sink_start
 e2e_mailswitch_start "$MS" "$conf"
 pid=$E2E_MAILSWITCH_PID

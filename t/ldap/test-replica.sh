@@ -42,9 +42,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
-command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
 command -v ldapmodify >/dev/null 2>&1 || e2e_die "ldapmodify is not installed"
-METRICS_TMP=$T
+ldap_metrics_init
 log=$E2E_TMP/mailswitch.log
 failed_incr='mailswitch_replica_syncs_total{kind="incremental",result="failed"}'
 ok_incr='mailswitch_replica_syncs_total{kind="incremental",result="ok"}'

@@ -16,65 +16,17 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
-command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
-METRICS_TMP=$T
+ldap_metrics_init
 METRICS_PORT=$(free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
 
 slapd_start one
-conf=$T/mailswitch.conf
-slapd_mailswitch_conf "$T/base.conf" "\"${SLAPD_URI[one]}\"" timeout=1.0 \
-    connections=2
-{
-	echo "metrics = \"inet:$METRICS_PORT@127.0.0.1\";"
-	sed -e 's|cache = { entries = 0; };|cache = { entries = 100; ttl = 1; negative_ttl = 1; stale_ttl = 60; };|' \
-	    "$T/base.conf"
-} >"$conf"
-chmod 644 "$conf"
-grep -q 'stale_ttl = 60' "$conf" || e2e_die "no stale_ttl in $conf"
+ldap_metrics_conf "entries = 100; ttl = 1; negative_ttl = 1; stale_ttl = 60;"
 e2e_sink_start
 e2e_mailswitch_start "$MS" "$conf"
 pid=$E2E_MAILSWITCH_PID
 e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 log=$E2E_TMP/mailswitch.log
 stale_metric=mailswitch_cache_stale_answers_total
-
-# One message to ADDRESS; its queue id in QID ("" when refused).
-send_to()
-{
-	QID=""
-	smtp_open
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "MAIL FROM:<someone@example.org>"
-	smtp_cmd "RCPT TO:<$1>"
-	RCPT_REPLY=$SMTP_REPLY
-	if [ "$SMTP_CODE" = 250 ]; then
-		smtp_cmd "DATA"
-		smtp_data_body <<EOF
-From: Someone <someone@example.org>
-To: $1
-Subject: mailswitch serve-stale test
-
-Hello, stale or fresh.
-EOF
-		case $SMTP_REPLY in
-		"250 2.0.0 Ok: queued as "*) QID=${SMTP_REPLY##* } ;;
-		esac
-	fi
-	smtp_cmd "QUIT"
-	smtp_close
-	echo "    $1: RCPT $RCPT_REPLY, queue id '$QID'" >&2
-}
-
-# True when the one message smtp-sink holds went to exactly RCPT; clears it.
-delivered_to()
-{
-	local dump ok=1
-	e2e_sink_wait 1 20 || { echo "    nothing at smtp-sink" >&2; return 1; }
-	dump=$(find "$E2E_TMP/sink" -type f -name 'msg.*' | head -n 1)
-	e2e_same "$(e2e_sink_rcpts "$dump")" "$1" || ok=0
-	e2e_sink_clear
-	[ "$ok" = 1 ]
-}
 
 # The log line of queue id $1's rewrite of bob (waits for it).
 bob_line()
@@ -86,10 +38,10 @@ bob_line()
 }
 
 echo "== slapd up: bob@contoso.com looked up once"
-send_to bob@contoso.com
+msg_send bob@contoso.com
 assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
 assert "queued" test -n "$QID"
-assert "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
+assert "delivered to bob@fourthcoffee.com" msg_delivered_to "<bob@fourthcoffee.com>"
 line=$(bob_line "$QID")
 assert "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
 assert "log: a fresh answer" test -z "$(printf '%s' "$line" | grep stale)"
@@ -99,10 +51,10 @@ assert "no stale answer yet" is "$(metrics_value "$stale_metric")" 0
 sleep 2		# > ttl: bob's answer expires
 echo "== slapd stopped, bob's answer expired"
 slapd_stop one
-send_to bob@contoso.com
+msg_send bob@contoso.com
 assert "RCPT bob@contoso.com: 250 (a stale answer)" starts "$RCPT_REPLY" 250
 assert "queued" test -n "$QID"
-assert "still delivered to bob@fourthcoffee.com" delivered_to \
+assert "still delivered to bob@fourthcoffee.com" msg_delivered_to \
     "<bob@fourthcoffee.com>"
 line=$(bob_line "$QID")
 assert "log: the rewrite says stale ($line)" has "$line" \
@@ -112,7 +64,7 @@ assert "log: ... and how old" test -n \
 metrics_get "$METRICS_PORT"
 assert "$stale_metric counts it" test \
     "$(metrics_value "$stale_metric")" -ge 1
-send_to alice@contoso.com
+msg_send alice@contoso.com
 assert "RCPT alice@contoso.com (never looked up): 451 4.3.0" is \
     "$RCPT_REPLY" "451 4.3.0 <alice@contoso.com>: Temporary lookup failure"
 assert "log: the failure of alice" e2e_file_has "$log" \
@@ -120,16 +72,16 @@ assert "log: the failure of alice" e2e_file_has "$log" \
 
 echo "== slapd back: fresh again"
 slapd_run one
-send_to bob@contoso.com
+msg_send bob@contoso.com
 assert "RCPT bob@contoso.com: 250" starts "$RCPT_REPLY" 250
-assert "delivered to bob@fourthcoffee.com" delivered_to "<bob@fourthcoffee.com>"
+assert "delivered to bob@fourthcoffee.com" msg_delivered_to "<bob@fourthcoffee.com>"
 line=$(bob_line "$QID")
 assert "log: the rewrite ($line)" has "$line" "-> <bob@fourthcoffee.com> contact"
 assert "log: a fresh answer, not stale" \
     test -z "$(printf '%s' "$line" | grep stale)"
-send_to alice@contoso.com
+msg_send alice@contoso.com
 assert "RCPT alice@contoso.com: 250 now" starts "$RCPT_REPLY" 250
-assert "delivered to alice's target" delivered_to \
+assert "delivered to alice's target" msg_delivered_to \
     "<Alice.Wong@fourthcoffee.com>"
 assert "the same mailswitch process ($pid)" kill -0 "$pid"
 
