@@ -109,8 +109,10 @@ deb=$(pkg_build "$src" "$work/build" nocheck) || {
 echo "ok - built $(basename "$deb") ($(since "$t") s)"
 
 # ---- 2. the Debian tree, cached -------------------------------------------
-# The package's dependencies, as package names (first of alternatives).
-depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
+# The package's dependencies and recommendations (apt-get install takes
+# both), as package names (first of alternatives).
+depends=$({ dpkg-deb -f "$deb" Depends; dpkg-deb -f "$deb" Recommends; } |
+    tr ',' '\n' |
     sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' -e 's/:any$//' |
     grep -v '^$' | sort -u | paste -sd, -)
 include="systemd,systemd-sysv,dbus,man-db,postfix,swaks,$depends"
