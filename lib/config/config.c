@@ -305,7 +305,8 @@ config_load(const char *path, char *err, size_t errlen)
 		if (load_top(&rd, cfg,
 		    config_setting_get_elem(root, (unsigned)i)) == -1)
 			goto done;
-	if (config_tables_check(&rd, &lc, cfg) == -1 ||
+	if (config_tables_check(&rd, &lc, &cfg->tables,
+	    &cfg->directory, cfg->domains, &cfg->outbound) == -1 ||
 	    config_directory_check(&rd, &lc, &cfg->directory) == -1 ||
 	    config_check_listeners(cfg, err, errlen) == -1)
 		goto done;

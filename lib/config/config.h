@@ -16,11 +16,10 @@
 #include <stddef.h>
 
 #include "config_directory.h"
+#include "config_err.h"
 #include "config_policy.h"
 #include "config_tables.h"
 #include "domains.h"
-
-#define CONFIG_ERR_MAX	1024	/* size for error buffers */
 
 typedef enum dir_error_policy {
 	DIRERR_TEMPFAIL,		/* 451 4.3.0, the mail stays queued */

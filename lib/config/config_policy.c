@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
+#include "config_policy.h"
 #include "config_read.h"
 
 static int

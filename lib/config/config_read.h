@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config_err.h"
+
 /* libconfig's config_t and ours share a name: rename libconfig's. */
 #define config_t libconfig_config_t
 #include <libconfig.h>

@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_directory.h"
+#include "config_policy.h"
 #include "config_read.h"
+#include "config_tables.h"
 
 static const char *const table_map_names[] = { "access", "virtual", "generic" };
 
@@ -82,27 +84,28 @@ config_tables_load(config_read_t *rd, const config_setting_t *g,
  */
 int
 config_tables_check(config_read_t *rd, const libconfig_config_t *lc,
-    const config_t *cfg)
+    const config_tables_t *t, const config_directory_t *dir,
+    const domains_t *domains, const config_outbound_t *outbound)
 {
 	const config_setting_t	*g = config_lookup(lc, "tables");
 	struct stat		 st;
 
-	if (cfg->tables.path[0] == '\0')
+	if (t->path[0] == '\0')
 		return 0;
-	if (cfg->directory.backend == BACKEND_LDAP &&
-	    !cfg->directory.ldap.replica.enabled)
+	if (dir->backend == BACKEND_LDAP &&
+	    !dir->ldap.replica.enabled)
 		return config_read_fail(rd, g,
 		    "'tables' are written from a copy of the "
 		    "whole directory: set directory.backend = \"ldif\" or "
 		    "directory.ldap.replica.enabled = true");
-	if (stat(cfg->tables.path, &st) == -1 || !S_ISDIR(st.st_mode))
+	if (stat(t->path, &st) == -1 || !S_ISDIR(st.st_mode))
 		return config_read_fail(rd, g, "'tables.path' %s: %s",
-		    cfg->tables.path,
+		    t->path,
 		    errno == ENOENT ? "no such folder" : "not a folder");
-	for (size_t i = 0; i < domains_count(cfg->domains); i++) {
-		const domain_t	*d = domains_get(cfg->domains, i);
+	for (size_t i = 0; i < domains_count(domains); i++) {
+		const domain_t	*d = domains_get(domains, i);
 
-		if ((cfg->tables.maps & CONFIG_TABLES_VIRTUAL) &&
+		if ((t->maps & CONFIG_TABLES_VIRTUAL) &&
 		    d->forward_to != NULL && strncmp(d->name, "*.", 2) == 0)
 			return config_read_fail(rd, g,
 			    "'tables.maps' has virtual, but domain "
@@ -112,10 +115,10 @@ config_tables_check(config_read_t *rd, const libconfig_config_t *lc,
 			    "out",
 			    d->name, d->line);
 	}
-	for (size_t i = 0; i < cfg->outbound.nrules; i++) {
-		const rewrite_rule_t	*r = &cfg->outbound.rules[i];
+	for (size_t i = 0; i < outbound->nrules; i++) {
+		const rewrite_rule_t	*r = &outbound->rules[i];
 
-		if ((cfg->tables.maps & CONFIG_TABLES_GENERIC) &&
+		if ((t->maps & CONFIG_TABLES_GENERIC) &&
 		    strncmp(r->from, "*.", 2) == 0)
 			return config_read_fail(rd, g,
 			    "'tables.maps' has generic, but the "

@@ -6,6 +6,9 @@
 #ifndef MAILSWITCH_CONFIG_TABLES_H
 #define MAILSWITCH_CONFIG_TABLES_H
 
+#include "config_directory.h"
+#include "config_policy.h"
+
 /* The maps of the tables mode (config_tables_t.maps, tables.h). */
 #define CONFIG_TABLES_ACCESS	0x1u
 #define CONFIG_TABLES_VIRTUAL	0x2u
@@ -21,7 +24,6 @@ typedef struct config_tables {
 struct config_read;
 struct config_setting_t;
 struct libconfig_config_t;		/* libconfig's config_t (config_read.h) */
-struct config;				/* config.h's */
 
 /*
  * Reads the tables group g into t (path resolved against the
@@ -32,14 +34,15 @@ int	config_tables_load(struct config_read *rd,
 	    const struct config_setting_t *g, config_tables_t *t);
 
 /*
- * With tables.path set, once the whole file lc is read into cfg: a copy of
- * the whole directory to write them from, a folder for them, and nothing
- * the chosen maps cannot hold (Postfix looks up "@domain" exactly in the
+ * With t->path set, once the whole file lc is read (its directory, domains
+ * and outbound sections given beside t): a copy of the whole directory to
+ * write them from, a folder for them, and nothing the chosen maps cannot hold (Postfix looks up "@domain" exactly in the
  * virtual and generic tables).  Returns 0, or -1 with the error written,
  * at the tables group's line.
  */
 int	config_tables_check(struct config_read *rd,
-	    const struct libconfig_config_t *lc,
-	    const struct config *cfg);
+	    const struct libconfig_config_t *lc, const config_tables_t *t,
+	    const config_directory_t *dir, const domains_t *domains,
+	    const config_outbound_t *outbound);
 
 #endif /* MAILSWITCH_CONFIG_TABLES_H */
