@@ -233,6 +233,25 @@ example_conf(void)
 	    tcheck_etc("mailswitch.conf");
 }
 
+/*
+ * The example configuration over a fresh fake directory (*dir, *fake):
+ * on_error is its on_directory_error, or -1 to keep the example's.  The
+ * caller closes *dir and frees the configuration.
+ */
+static config_t *
+fake_setup(int on_error, directory_t **dir, dir_fake_t **fake)
+{
+	char		 err[CONFIG_ERR_MAX];
+	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	if (on_error != -1)
+		cfg->on_directory_error = (dir_error_policy_t)on_error;
+	*dir = dir_fake_open(fake, err, sizeof(err));
+	ck_assert_msg(*dir != NULL, "%s", err);
+	return cfg;
+}
+
 static void
 check_rows(const config_t *cfg, directory_t *dir, const struct rcpt_row *rows,
     size_t n)
@@ -428,16 +447,14 @@ static const struct failure_row {
 START_TEST(test_directory_failure)
 {
 	const struct failure_row *row = &failure_rows[_i];
-	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	char		 reply[RESOLVE_TEXT_MAX + 16];
 	directory_t	*dir;
 	dir_fake_t	*fake;
+	config_t	*cfg = fake_setup(row->accept ? DIRERR_ACCEPT :
+			    DIRERR_TEMPFAIL, &dir, &fake);
 	rcpt_verdict_t	 v;
 	const char	*got;
 
-	ck_assert_msg(cfg != NULL, "%s", err);
-	cfg->on_directory_error = row->accept ? DIRERR_ACCEPT : DIRERR_TEMPFAIL;
-	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
 	dir_fake_fail(fake, 1);
 	if (row->sender)
 		resolve_sender(cfg, dir, row->address, &v);
@@ -494,14 +511,12 @@ START_TEST(test_stale)
 {
 	const struct stale_row *row = &stale_rows[_i];
 	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
 	directory_t	*dir;
 	dir_fake_t	*fake;
+	config_t	*cfg = fake_setup(-1, &dir, &fake);
 	rcpt_verdict_t	 v;
 	const char	*got;
 
-	ck_assert_msg(cfg != NULL, "%s", err);
-	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
 	ck_assert_int_eq(dir_fake_set(fake, 0, "bob@contoso.com", DIR_FOUND,
 	    "cn=bob", "bob@contoso.com", "bob@fourthcoffee.com"), 0);
 	ck_assert_int_eq(dir_fake_set(fake, 1, "bob@fourthcoffee.com",
@@ -604,16 +619,14 @@ static const struct x500_row {
 START_TEST(test_x500_fake)
 {
 	const struct x500_row *row = &x500_rows[_i];
-	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	char		 reply[RESOLVE_TEXT_MAX + 16];
 	directory_t	*dir;
 	dir_fake_t	*fake;
+	config_t	*cfg = fake_setup(row->accept ? DIRERR_ACCEPT :
+			    DIRERR_TEMPFAIL, &dir, &fake);
 	rcpt_verdict_t	 v;
 	const char	*got;
 
-	ck_assert_msg(cfg != NULL, "%s", err);
-	cfg->on_directory_error = row->accept ? DIRERR_ACCEPT : DIRERR_TEMPFAIL;
-	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
 	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("noprimary"), DIR_FOUND,
 	    "cn=np", NULL, "np@fourthcoffee.com"), 0);
 	ck_assert_int_eq(dir_fake_set(fake, 0, X_KEY("nothing"), DIR_FOUND,
@@ -647,15 +660,13 @@ END_TEST
 START_TEST(test_x500_long)
 {
 	static char	 rcpt[ADDR_TEXT_MAX + 16], key[X500_KEY_MAX + 1];
-	char		 err[CONFIG_ERR_MAX], reply[RESOLVE_TEXT_MAX + 16];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	char		 reply[RESOLVE_TEXT_MAX + 16];
 	directory_t	*dir;
 	dir_fake_t	*fake;
+	config_t	*cfg = fake_setup(-1, &dir, &fake);
 	rcpt_verdict_t	 v;
 	size_t		 n;
 
-	ck_assert_msg(cfg != NULL, "%s", err);
-	ck_assert_ptr_nonnull(dir = dir_fake_open(&fake, err, sizeof(err)));
 	/* "IMCEAEX-_o=Org_cn=" + 2008 octets + "@contoso.com": 2038 */
 	n = (size_t)snprintf(rcpt, sizeof(rcpt), "<IMCEAEX-_o=Org_cn=");
 	memset(rcpt + n, 'b', ADDR_TEXT_MAX - 18 - 12);
