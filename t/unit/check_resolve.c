@@ -219,21 +219,6 @@ static const struct rcpt_row strict_rows[] = {
 };
 
 /*
- * The example configuration: etc/mailswitch.conf, or $T_CONF (the same
- * domains on another back-end: t/ldap/run-check.sh points it at slapd).
- * $T_REPLICA_CONF (run-check.sh too): the same ldap back-end with its
- * replica enabled (SPEC section 9), test_replica_table.
- */
-static const char *
-example_conf(void)
-{
-	const char	*conf = getenv("T_CONF");
-
-	return conf != NULL && conf[0] != '\0' ? conf :
-	    tcheck_etc("mailswitch.conf");
-}
-
-/*
  * The example configuration over a fresh fake directory (*dir, *fake):
  * on_error is its on_directory_error, or -1 to keep the example's.  The
  * caller closes *dir and frees the configuration.
@@ -242,7 +227,7 @@ static config_t *
 fake_setup(int on_error, directory_t **dir, dir_fake_t **fake)
 {
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 
 	ck_assert_msg(cfg != NULL, "%s", err);
 	if (on_error != -1)
@@ -300,7 +285,7 @@ check_sender_rows(const config_t *cfg, directory_t *dir,
 START_TEST(test_example_table)
 {
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	directory_t	*dir;
 
 	ck_assert_msg(cfg != NULL, "%s", err);
@@ -327,13 +312,13 @@ START_TEST(test_replica_table)
 	directory_t	*dir, *plain;
 
 	ck_assert_msg(path != NULL, "T_REPLICA_CONF is not set");
-	plain_cfg = config_load(example_conf(), err, sizeof(err));
+	plain_cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	ck_assert_msg(plain_cfg != NULL, "%s", err);
 	plain = directory_open(plain_cfg, err, sizeof(err));
 	ck_assert_msg(plain != NULL, "%s", err);
 	ck_assert_msg(dir_replica_wait(plain, 0.2) == -1,
 	    "dir_replica_wait on %s (no replica) did not say -1",
-	    example_conf());
+	    tcheck_example_conf());
 	directory_close(plain);
 	config_free(plain_cfg);
 
@@ -399,7 +384,7 @@ static const struct {
 START_TEST(test_internet)
 {
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 
 	ck_assert_msg(cfg != NULL, "%s", err);
 	for (size_t i = 0; i < NELEM(internet_rows); i++)
@@ -555,7 +540,7 @@ END_TEST
 START_TEST(test_chain_hops)
 {
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	directory_t	*dir;
 	rcpt_verdict_t	 v;
 

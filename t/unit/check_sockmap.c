@@ -365,14 +365,6 @@ check_log_rows(const config_t *cfg, directory_t *dir,
 	}
 }
 
-static const char *
-example_conf(void)
-{
-	const char	*conf = getenv("T_CONF");
-
-	return conf != NULL && conf[0] != '\0' ? conf :
-	    tcheck_etc("mailswitch.conf");
-}
 
 /* Loads a configuration from text, "@F@" and "@M@" replaced by f and m. */
 static config_t *
@@ -403,7 +395,7 @@ START_TEST(test_example_table)
 {
 	char		 err[CONFIG_ERR_MAX];
 
-	run_table(config_load(example_conf(), err, sizeof(err)), example_rows,
+	run_table(config_load(tcheck_example_conf(), err, sizeof(err)), example_rows,
 	    NELEM(example_rows));
 }
 END_TEST
@@ -415,7 +407,7 @@ END_TEST
 START_TEST(test_virtual_end_of_chain)
 {
 	char		 err[CONFIG_ERR_MAX], req[SOCKMAP_TEXT_MAX + 16];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	directory_t	*dir;
 	sockmap_result_t res, again;
 	int		 checked = 0;
@@ -467,7 +459,7 @@ static const struct {
 START_TEST(test_client_reads)
 {
 	char		 err[CONFIG_ERR_MAX], req[600], reads[900], milter[900];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	directory_t	*dir;
 	sockmap_result_t res;
 	rcpt_verdict_t	 v;
@@ -500,7 +492,7 @@ END_TEST
 START_TEST(test_log_fields)
 {
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	directory_t	*dir;
 	sockmap_result_t res;
 
@@ -544,7 +536,7 @@ START_TEST(test_request_size)
 {
 	static char	 req[SOCKMAP_QUERY_MAX + 2];
 	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(example_conf(), err, sizeof(err));
+	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	directory_t	*dir;
 	sockmap_result_t res;
 
@@ -587,7 +579,7 @@ START_TEST(test_log_and_count)
 	directory_t	*dir;
 
 	log_set_level(LOG_DEBUG);	/* every line is made */
-	run_log_table(config_load(example_conf(), err, sizeof(err)),
+	run_log_table(config_load(tcheck_example_conf(), err, sizeof(err)),
 	    example_log_rows, NELEM(example_log_rows));
 	run_log_table(load_text(down_conf, "tempfail", ""), tempfail_log_rows,
 	    NELEM(tempfail_log_rows));
@@ -596,7 +588,7 @@ START_TEST(test_log_and_count)
 
 	/* at the usual level, a debug line is not even made */
 	log_set_level(LOG_INFO);
-	cfg = config_load(example_conf(), err, sizeof(err));
+	cfg = config_load(tcheck_example_conf(), err, sizeof(err));
 	ck_assert(cfg != NULL);
 	ck_assert_msg((dir = directory_open(cfg, err, sizeof(err))) != NULL,
 	    "%s", err);

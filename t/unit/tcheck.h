@@ -50,6 +50,22 @@ tcheck_etc(const char *name)
 }
 
 /*
+ * Returns the configuration the policy tests run on: $T_CONF when set (the
+ * same domains on another back-end: t/ldap/run-check.sh points it at
+ * slapd), else the shipped etc/mailswitch.conf.  ($T_REPLICA_CONF, set by
+ * run-check.sh too, is the same ldap back-end with its replica enabled:
+ * check_resolve's test_replica_table.)
+ */
+static inline const char *
+tcheck_example_conf(void)
+{
+	const char	*conf = getenv("T_CONF");
+
+	return conf != NULL && conf[0] != '\0' ? conf :
+	    tcheck_etc("mailswitch.conf");
+}
+
+/*
  * Copies tmpl into out with each "@F@", "@M@" and "@P@" replaced by f, m
  * and p: paths a table row cannot know before the test makes them.
  */
