@@ -3,7 +3,7 @@
 # (postfix-bench.sh, replica-bench.sh, modes-bench.sh).
 #
 #	bench_load LABEL COUNT LIMIT COMMAND...
-#	    clear smtp-sink; run COMMAND (the load generator: smtp_load,
+#	    clear smtp-sink; run COMMAND (the load generator: load_gen smtp,
 #	    smtp-source ...) under timeout LIMIT seconds, its output appended
 #	    to $E2E_TMP/load.log; wait at most LIMIT seconds until COUNT
 #	    messages are at smtp-sink.  T_SEND: seconds until COMMAND ended,

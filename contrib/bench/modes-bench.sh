@@ -33,7 +33,7 @@
 # entries: "userI@contoso.com userI@fourthcoffee.com" and
 # "uI@contoso.com userI@fourthcoffee.com", postmap'd.
 #
-# Load: contrib/bench's smtp_load (one message per connection, no
+# Load: contrib/bench's load_gen smtp (one message per connection, no
 # pipelining, 5 recipients a message, every one a contact): MESSAGES
 # (default 2000) over 20 sessions (accepted msg/s at smtpd, delivered
 # msg/s at smtp-sink) and SERIAL_MESSAGES (default 300) over one session
@@ -46,7 +46,7 @@
 # spawns Postfix's processes before the timed loads.
 #
 # Every delivered envelope is checked: each message (by its Subject,
-# smtp_load's number) reached smtp-sink exactly once per recipient, with
+# load_gen's number) reached smtp-sink exactly once per recipient, with
 # exactly its 5 recipients rewritten to @fourthcoffee.com (A: unchanged,
 # @contoso.com) and its sender unchanged.
 #
@@ -55,7 +55,7 @@
 # message (Postfix's smtpd, cleanup, trivial-rewrite, qmgr, smtp, master;
 # mailswitch, slapd, smtp-sink, the load); and for X, U and M a run of
 # 200 messages with mailswitch at log_level debug: the socketmap requests
-# a message, by map and key kind, from its log.  And, once: smap_rtt's
+# a message, by map and key kind, from its log.  And, once: load_gen rtt's
 # round trips on one connection over loopback TCP and over the unix
 # socket (cache hits), with the server's CPU time a lookup.
 #
@@ -96,11 +96,9 @@ for ((i = ${#setup_list[@]} - 1; i >= 0; i--)); do
 	order="$order ${setup_list[i]}"
 done
 here=$(cd "$(dirname "$0")" && pwd)
-load=${SMTP_LOAD:-$(dirname "$(dirname "$bin")")/contrib/bench/smtp_load}
-rtt=${SMAP_RTT:-$(dirname "$load")/smap_rtt}
+load=${LOAD_GEN:-$(dirname "$(dirname "$bin")")/contrib/bench/load_gen}
 [ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
-[ -x "$load" ] && [ -x "$rtt" ] ||
-    { echo "no $load or $rtt (set SMTP_LOAD, SMAP_RTT)" >&2; exit 64; }
+[ -x "$load" ] || { echo "no $load (set LOAD_GEN)" >&2; exit 64; }
 # shellcheck disable=SC1091  # the tree's test library, not followed
 . "$here/../../t/e2e/lib.sh"
 # shellcheck source=contrib/bench/load.sh
@@ -340,7 +338,7 @@ check_envelopes()
 # their envelopes.
 run_load()
 {
-	bench_load "$1" "$3" "$limit" "$load" -s "$2" -m "$3" -r "$nrcpt" \
+	bench_load "$1" "$3" "$limit" "$load" smtp -s "$2" -m "$3" -r "$nrcpt" \
 	    -b "$4" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" || exit 1
 	# smtp-sink makes a dump at MAIL: let the last ones be written
 	e2e_wait_for 5 envelopes_complete "$3" || true
@@ -467,12 +465,12 @@ if [ "$profile" = 1 ] && [[ $setups == *[XU]* ]]; then
 	{
 		local c0 c1
 		ms_start "$1" notice
-		timeout 60 "$rtt" -n 2000 -k 1000 "$2" >/dev/null ||
-		    e2e_die "smap_rtt warm-up failed"
+		timeout 60 "$load" rtt -n 2000 -k 1000 "$2" >/dev/null ||
+		    e2e_die "load_gen rtt warm-up failed"
 		c0=$(cpu_ticks "$E2E_MAILSWITCH_PID")
 		# the client's CPU too: what a Postfix process spends a lookup
 		TIMEFORMAT='%U %S'
-		{ time timeout 120 "$rtt" -n 100000 -k 1000 "$2" |
+		{ time timeout 120 "$load" rtt -n 100000 -k 1000 "$2" |
 		    sed 's/^/    /' >&3; } 3>&1 2>"$E2E_TMP/rtt-client"
 		c1=$(cpu_ticks "$E2E_MAILSWITCH_PID")
 		awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {

@@ -49,7 +49,7 @@
 #
 # (b) Throughput, COLD: one Postfix (modes-bench.sh's: one message per
 # connection, 5 recipients a message, all contacts, through
-# contrib/bench/smtp_load) in the setups
+# contrib/bench/load_gen smtp) in the setups
 #   R  mailswitch socketmap server (check_recipient_access and
 #      virtual_alias_maps socketmap:..., as modes-bench.sh's D), ldap
 #      back-end with the replica, measured after its full load;
@@ -137,10 +137,9 @@ for _ in $(seq 2 "$rounds"); do
 done
 [ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
 here=$(cd "$(dirname "$0")" && pwd)
-load=${SMTP_LOAD:-$(dirname "$(dirname "$bin")")/contrib/bench/smtp_load}
-rtt=${SMAP_RTT:-$(dirname "$load")/smap_rtt}
-if [ ! -x "$load" ] || [ ! -x "$rtt" ]; then
-	echo "no $load or $rtt (set SMTP_LOAD, SMAP_RTT)" >&2
+load=${LOAD_GEN:-$(dirname "$(dirname "$bin")")/contrib/bench/load_gen}
+if [ ! -x "$load" ]; then
+	echo "no $load (set LOAD_GEN)" >&2
 	exit 64
 fi
 # shellcheck disable=SC1091  # the tree's test library, not followed
@@ -327,7 +326,7 @@ lookup_check()
 {
 	local before n
 	before=$(slapd_lines "$1")
-	timeout 20 "$rtt" -n 1 -k 1 -p "user$3@contoso.com" \
+	timeout 20 "$load" rtt -n 1 -k 1 -p "user$3@contoso.com" \
 	    "127.0.0.1:$E2E_SOCKETMAP_PORT" >"$E2E_TMP/rtt.out" 2>&1 ||
 	    { cat "$E2E_TMP/rtt.out" >&2; tail -n 5 "$E2E_TMP/mailswitch.log" >&2
 	      e2e_die "$2: no OK answer for user$3@contoso.com"; }
@@ -489,7 +488,7 @@ check_rcpts()
 # them.
 run_load()
 {
-	bench_load "$1" "$3" "$limit" "$load" -s "$2" -m "$3" -r "$nrcpt" \
+	bench_load "$1" "$3" "$limit" "$load" smtp -s "$2" -m "$3" -r "$nrcpt" \
 	    -b "$4" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" || exit 1
 	check_rcpts "$1" "$3"
 }
