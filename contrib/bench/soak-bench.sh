@@ -39,43 +39,32 @@
 # Everything listens on 127.0.0.1, is stopped by its own PID (EXIT trap);
 # every load and wait is bounded.  Needs root, slapd, Postfix.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 4 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [MESSAGES [OUTAGE_EVERY [OUTAGE_SECONDS]]]" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+bench_usage 1 4 "MAILSWITCH_BINARY [MESSAGES [OUTAGE_EVERY [OUTAGE_SECONDS]]]" "$@"
+bin=$(bench_binary "$1")
 nmsg=${2:-100000}
 every=${3:-20000}
 outage=${4:-5}
 contacts=${CONTACTS:-20000}
 entries=${CACHE_ENTRIES:-5000}
-case $nmsg$every$outage$contacts$entries in
-*[!0-9]*) echo "counts must be numbers" >&2; exit 64 ;;
-esac
+bench_numbers counts "$nmsg" "$every" "$outage" "$contacts" "$entries"
 [ "$nmsg" -ge 1 ] && [ "$every" -ge 2 ] && [ "$outage" -ge 1 ] &&
     [ "$contacts" -ge 1 ] && [ "$entries" -ge 1 ] ||
     { echo "MESSAGES >= 1, OUTAGE_EVERY >= 2, OUTAGE_SECONDS >= 1" >&2; exit 64; }
-[ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../../t/e2e/lib.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-. "$here/../../t/ldap/slapd.sh"
-# the harness sizes its database for the test directories: raise the limit
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_MAXSIZE=1073741824
+load=$(bench_load_gen "$bin")
+BENCH_HARNESS="e2e slapd"
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
 
-e2e_init slapd slapadd
-slapd_init
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+bench_start slapd slapadd
 
 limit=600			# seconds, per chunk and per wait
 nsess=20
 chunk=$((every / 2))
 
-load=${LOAD_GEN:-$(dirname "$(dirname "$bin")")/contrib/bench/load_gen}
-[ -x "$load" ] || e2e_die "no $load (set LOAD_GEN)"
 
 echo "== slapd with $contacts contacts"
 "$E2E_TOP/t/ldap/gen-contacts.sh" "$contacts" >"$SLAPD_TMP/contacts.ldif"
