@@ -6,11 +6,11 @@
 #include <sys/un.h>
 
 #include <arpa/inet.h>
+#include <sys/time.h>
+
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,7 @@
 /* A connection with a read buffer (replies may arrive together). */
 struct smap_conn {
 	int	 fd;
+	int	 ms;		/* the socket's timeouts now; 0: none set */
 	char	 buf[4096];
 	size_t	 have, off;
 };
@@ -98,16 +99,13 @@ smap_conn_t *
 smap_conn_open(const char *addr)
 {
 	smap_conn_t	*c;
-	int		 fd, flags, e;
+	int		 fd;
 
 	if ((fd = smap_conn_socket(addr)) == -1)
 		return NULL;
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
-		e = errno;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
-		errno = e;
+		errno = ENOMEM;
 		return NULL;
 	}
 	c->fd = fd;
@@ -123,16 +121,23 @@ smap_conn_close(smap_conn_t *c)
 	free(c);
 }
 
-/* Waits ms at most for events on c; 1 when ready, -1 otherwise. */
+/* A read or write on c waits ms at most (ms >= 1).  0, or -1. */
 static int
-conn_wait(smap_conn_t *c, short events, int ms)
+conn_timeouts(smap_conn_t *c, int ms)
 {
-	struct pollfd	 p = { .fd = c->fd, .events = events };
-	int		 r;
+	struct timeval	 tv;
 
-	while ((r = poll(&p, 1, ms)) == -1 && errno == EINTR)
-		;
-	return r == 1 ? 1 : -1;
+	if (ms < 1)
+		ms = 1;
+	if (ms == c->ms)
+		return 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		return -1;
+	c->ms = ms;
+	return 0;
 }
 
 int
@@ -141,13 +146,13 @@ smap_conn_write(smap_conn_t *c, const void *buf, size_t len, int ms)
 	const char	*p = buf;
 	ssize_t		 n;
 
+	if (conn_timeouts(c, ms) == -1)
+		return -1;
 	while (len > 0) {
 		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN && conn_wait(c, POLLOUT, ms) == 1)
-				continue;
-			return -1;
+			return -1;	/* EAGAIN: the timeout */
 		}
 		p += n;
 		len -= (size_t)n;
@@ -159,7 +164,8 @@ int
 smap_conn_send(smap_conn_t *c, const char *payload, int ms)
 {
 	size_t	 len = strlen(payload);
-	char	*out = malloc(len + 24);
+	char	 small[1024];
+	char	*out = len + 24 <= sizeof(small) ? small : malloc(len + 24);
 	int	 n, rc;
 
 	if (out == NULL)
@@ -168,7 +174,8 @@ smap_conn_send(smap_conn_t *c, const char *payload, int ms)
 	memcpy(out + n, payload, len);
 	out[(size_t)n + len] = ',';
 	rc = smap_conn_write(c, out, (size_t)n + len + 1, ms);
-	free(out);
+	if (out != small)
+		free(out);
 	return rc;
 }
 
@@ -181,6 +188,8 @@ conn_byte(smap_conn_t *c, char *ch, int ms)
 {
 	ssize_t	 n;
 
+	if (c->off == c->have && conn_timeouts(c, ms) == -1)
+		return -1;
 	while (c->off == c->have) {
 		n = read(c->fd, c->buf, sizeof(c->buf));
 		if (n > 0) {
@@ -192,8 +201,7 @@ conn_byte(smap_conn_t *c, char *ch, int ms)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN || conn_wait(c, POLLIN, ms) != 1)
-			return -1;
+		return -1;		/* EAGAIN: the timeout */
 	}
 	*ch = c->buf[c->off++];
 	return 1;

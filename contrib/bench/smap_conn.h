@@ -8,9 +8,9 @@
  *
  * Addresses: inet:PORT@IPV4 and unix:PATH (mailswitch's own syntax), or
  * IPV4:PORT.  A TCP connection has TCP_NODELAY set (Postfix's client sets
- * none but sends a request in one write).  The descriptor is non-blocking
- * once connected: a read or write is tried first and waited for (poll)
- * only when it would block.
+ * none but sends a request in one write).  The waits are the socket's
+ * own (SO_RCVTIMEO, SO_SNDTIMEO, set when a call's ms differs from the
+ * last call's): a round trip costs the client one write and one read.
  */
 #ifndef SMAP_CONN_H
 #define SMAP_CONN_H
