@@ -123,7 +123,7 @@ static void
 case_table(void)
 {
 	smap_conn_t	*c = smap_conn_open(addr);
-	char	 got[REPLY_MAX];
+	char		 got[REPLY_MAX];
 
 	if (c == NULL) {
 		result(false, "table: cannot connect to %s: %s", addr,
@@ -177,10 +177,10 @@ all_replies(smap_conn_t *c, char *why, size_t whylen)
 static void
 case_pipeline(void)
 {
-	char	 out[4096], why[REPLY_MAX + 200];
-	size_t	 n = all_rows(out, sizeof(out));
+	char		 out[4096], why[REPLY_MAX + 200];
+	size_t		 n = all_rows(out, sizeof(out));
 	smap_conn_t	*c = smap_conn_open(addr);
-	bool	 ok;
+	bool		 ok;
 
 	ok = c != NULL && smap_conn_write(c, out, n, IO_MS) == 0 &&
 	    all_replies(c, why, sizeof(why));
@@ -240,9 +240,9 @@ case_malformed(void)
 
 	for (size_t i = 0; i < NBADS; i++) {
 		smap_conn_t	*c = smap_conn_open(addr);
-		size_t	 len = bads[i].len ? bads[i].len : strlen(bads[i].bytes);
-		bool	 good, perm = false, closed = false;
-		int	 n = -1;
+		size_t		 len = bads[i].len ? bads[i].len : strlen(bads[i].bytes);
+		bool		 good, perm = false, closed = false;
+		int		 n = -1;
 
 		if (c == NULL) {
 			result(false, "malformed: %s: cannot connect",
@@ -283,8 +283,8 @@ case_maximum(void)
 
 	for (size_t m = 0; m < 3; m++) {
 		smap_conn_t	*c = smap_conn_open(addr);
-		size_t	 nl = strlen(maps[m].req), dom = strlen("@contoso.com");
-		bool	 ok;
+		size_t		 nl = strlen(maps[m].req), dom = strlen("@contoso.com");
+		bool		 ok;
 
 		memcpy(req, maps[m].req, nl);
 		req[nl] = ' ';
@@ -319,7 +319,7 @@ static void *
 worker_run(void *arg)
 {
 	struct worker	*w = arg;
-	smap_conn_t		*c = smap_conn_open(addr);
+	smap_conn_t	*c = smap_conn_open(addr);
 	char		 got[REPLY_MAX];
 
 	if (c == NULL) {
@@ -386,7 +386,7 @@ static void *
 stall_run(void *arg)
 {
 	struct stall	*s = arg;
-	smap_conn_t		*c = smap_conn_open(addr);
+	smap_conn_t	*c = smap_conn_open(addr);
 	double		 t0 = now();
 	int		 r;
 
@@ -407,10 +407,10 @@ stall_run(void *arg)
 static void
 case_stall_others(void)
 {
-	char	 got[REPLY_MAX];
-	double	 t0 = now(), took;
+	char		 got[REPLY_MAX];
+	double		 t0 = now(), took;
 	smap_conn_t	*c = smap_conn_open(addr);
-	bool	 ok = c != NULL && ask(c, rows[0].req, got, sizeof(got)) &&
+	bool		 ok = c != NULL && ask(c, rows[0].req, got, sizeof(got)) &&
 	    strcmp(got, rows[0].want) == 0;
 
 	took = now() - t0;
@@ -443,8 +443,8 @@ static void
 case_limit(void)
 {
 	smap_conn_t	*c[LIMIT + 3];
-	char	 got[REPLY_MAX];
-	int	 open = 0, refused = 0, again = 0, after = 0;
+	char		 got[REPLY_MAX];
+	int		 open = 0, refused = 0, again = 0, after = 0;
 
 	memset(c, 0, sizeof(c));
 	/*
@@ -519,7 +519,7 @@ static void *
 stream_run(void *arg)
 {
 	struct stream	*s = arg;
-	smap_conn_t		*c = smap_conn_open(addr);
+	smap_conn_t	*c = smap_conn_open(addr);
 	char		 got[REPLY_MAX];
 
 	if (c == NULL) {
@@ -581,7 +581,7 @@ case_sighup(void)
 	struct stream	 s[4];
 	int		 answered = 0, wrong = 0, sent = 0;
 	const char	*why = "";
-	smap_conn_t		*p;
+	smap_conn_t	*p;
 	char		 got[REPLY_MAX];
 	const char	*want_old = "OK nobody@legacy.contoso.com";
 	const char	*want_new = "OK nobody@other.contoso.com";
@@ -658,9 +658,9 @@ static void
 case_sigterm(const char *want_nobody)
 {
 	smap_conn_t	*c = smap_conn_open(addr), *n;
-	char	 got[REPLY_MAX], req[128];
-	bool	 ok;
-	int	 len;
+	char		 got[REPLY_MAX], req[128];
+	bool		 ok;
+	int		 len;
 
 	if (c == NULL) {
 		result(false, "sigterm: cannot connect");
@@ -729,7 +729,7 @@ int
 main(int argc, char **argv)
 {
 	struct stall	 stall;
-	smap_conn_t		*idle;
+	smap_conn_t	*idle;
 	double		 idle_since;
 	bool		 quick = false;
 
