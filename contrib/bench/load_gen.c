@@ -138,6 +138,7 @@ main(int argc, char **argv)
 {
 	const struct load_mode	*modes[] = { &load_mode_smtp,
 	    &load_mode_soak, &load_mode_rtt };
+	static char		 prog[32];
 	pthread_t		*th;
 	double			 t0;
 	int			 c, rc;
@@ -155,6 +156,8 @@ main(int argc, char **argv)
 		load.count = 100000;
 	argv++;
 	argc--;
+	snprintf(prog, sizeof(prog), "load_gen %s", mode->name);
+	argv[0] = prog;		/* getopt's messages */
 	while ((c = getopt(argc, argv, mode->optstring)) != -1)
 		if (!option(c, optarg))
 			return usage();
