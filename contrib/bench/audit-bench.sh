@@ -28,12 +28,12 @@
 # stopped by its PID (EXIT trap).  Needs root (the slapd helpers), slapd,
 # slapadd, GNU time.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [SIZES]" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+bench_usage 1 2 "MAILSWITCH_BINARY [SIZES]" "$@"
+bin=$(bench_binary "$1")
 sizes=${2:-10000,100000}
 reps=${REPS:-2}
 page=${PAGE_SIZE:-500}
@@ -45,17 +45,15 @@ case ,$sizes, in
 *[!0-9,]* | *,,*) echo "SIZES: numbers, separated by commas" >&2; exit 64 ;;
 esac
 IFS=, read -r -a size_list <<<"$sizes"
-[ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
 [ -x /usr/bin/time ] || { echo "no /usr/bin/time (Debian: time)" >&2; exit 64; }
-here=$(cd "$(dirname "$0")" && pwd)
+BENCH_HARNESS=slapd
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
+# no 500-entry cap on a search's total
 # shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
-# a database for 100,000 entries, and no 500-entry cap on a search's total
-# shellcheck disable=SC2034  # read by slapd.sh
-{ SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }
+SLAPD_SIZELIMIT=unlimited
 slapd_init
+trap slapd_cleanup EXIT
 top=$SLAPD_TOP
 tmp=$SLAPD_TMP
 

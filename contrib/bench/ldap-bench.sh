@@ -18,26 +18,23 @@
 # on 127.0.0.1 only and is stopped on exit.  Needs slapd, slapadd, openssl
 # and ss (the test harness's requirements); runs as any user.
 set -eu
-if [ $# -lt 1 ] || [ $# -gt 4 ]; then
-	echo "usage: $0 CACHE_BENCH [ENTRIES [THREADS [LOOKUPS]]]" >&2
-	exit 64
-fi
-bench=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
+
+bench_usage 1 4 "CACHE_BENCH [ENTRIES [THREADS [LOOKUPS]]]" "$@"
+bench=$(bench_binary "$1")
 entries=${2:-10000}
 threads=${3:-8}
 lookups=${4:-5000}
 conns=${CONNECTIONS:-4}
-case $entries$threads$lookups$conns in
-*[!0-9]*) echo "counts must be numbers" >&2; exit 64 ;;
-esac
-here=$(cd "$(dirname "$0")" && pwd)
+bench_numbers counts "$entries" "$threads" "$lookups" "$conns"
 top=$(cd "$here/../.." && pwd)
-. "$top/t/ldap/slapd.sh"
-# The harness sizes its database for the test directories (10 MB): 10,000
-# contacts need more: raise the limit.
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_MAXSIZE=1073741824
+BENCH_HARNESS=slapd
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
 slapd_init
+trap slapd_cleanup EXIT
 
 echo "== slapd with $entries contacts"
 "$top/t/ldap/gen-contacts.sh" "$entries" >"$SLAPD_TMP/contacts.ldif"

@@ -33,7 +33,7 @@
 # entries: "userI@contoso.com userI@fourthcoffee.com" and
 # "uI@contoso.com userI@fourthcoffee.com", postmap'd.
 #
-# Load: contrib/bench's smtp_load (one message per connection, no
+# Load: contrib/bench's load_gen smtp (one message per connection, no
 # pipelining, 5 recipients a message, every one a contact): MESSAGES
 # (default 2000) over 20 sessions (accepted msg/s at smtpd, delivered
 # msg/s at smtp-sink) and SERIAL_MESSAGES (default 300) over one session
@@ -46,7 +46,7 @@
 # spawns Postfix's processes before the timed loads.
 #
 # Every delivered envelope is checked: each message (by its Subject,
-# smtp_load's number) reached smtp-sink exactly once per recipient, with
+# load_gen's number) reached smtp-sink exactly once per recipient, with
 # exactly its 5 recipients rewritten to @fourthcoffee.com (A: unchanged,
 # @contoso.com) and its sender unchanged.
 #
@@ -55,7 +55,7 @@
 # message (Postfix's smtpd, cleanup, trivial-rewrite, qmgr, smtp, master;
 # mailswitch, slapd, smtp-sink, the load); and for X, U and M a run of
 # 200 messages with mailswitch at log_level debug: the socketmap requests
-# a message, by map and key kind, from its log.  And, once: smap_rtt's
+# a message, by map and key kind, from its log.  And, once: load_gen rtt's
 # round trips on one connection over loopback TCP and over the unix
 # socket (cache hits), with the server's CPU time a lookup.
 #
@@ -63,21 +63,18 @@
 # folder), is stopped by its own PID (EXIT trap); every load and wait is
 # bounded.  Needs root, slapd, postfix-ldap (B), postfix-lmdb (T).
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 4 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [MESSAGES [SERIAL_MESSAGES" \
-	    "[SETUPS]]]" >&2
-	exit 64
-fi
+bench_usage 1 4 "MAILSWITCH_BINARY [MESSAGES [SERIAL_MESSAGES [SETUPS]]]" "$@"
 cmdline="PROFILE=${PROFILE:-0} $0 $*"
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+bin=$(bench_binary "$1")
 npar=${2:-2000}
 nser=${3:-300}
 setups=${4:-A,H,B,M,X,U,T}
 profile=${PROFILE:-0}
-case $npar$nser in
-*[!0-9]*) echo "message counts must be numbers" >&2; exit 64 ;;
-esac
+bench_numbers "message counts" "$npar" "$nser"
 [ "$npar" -ge 1 ] && [ "$npar" -le 20000 ] && [ "$nser" -ge 1 ] &&
     [ "$nser" -le 20000 ] || { echo "counts: 1..20000" >&2; exit 64; }
 case ,$setups, in
@@ -95,28 +92,15 @@ order="${setup_list[*]}"
 for ((i = ${#setup_list[@]} - 1; i >= 0; i--)); do
 	order="$order ${setup_list[i]}"
 done
-here=$(cd "$(dirname "$0")" && pwd)
-load=${SMTP_LOAD:-$(dirname "$(dirname "$bin")")/contrib/bench/smtp_load}
-rtt=${SMAP_RTT:-$(dirname "$load")/smap_rtt}
-[ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
-[ -x "$load" ] && [ -x "$rtt" ] ||
-    { echo "no $load or $rtt (set SMTP_LOAD, SMAP_RTT)" >&2; exit 64; }
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/e2e/lib.sh"
-# shellcheck source=contrib/bench/load.sh
-. "$here/load.sh"
+load=$(bench_load_gen "$bin")
+BENCH_HARNESS="e2e slapd"
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
+# no 500-entry cap on the replica's paged searches
 # shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
-# the harness sizes its database for the test directories: raise the
-# limit; no 500-entry cap on the replica's paged searches
-# shellcheck disable=SC2034  # read by slapd.sh
-{ SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }
+SLAPD_SIZELIMIT=unlimited
 
-e2e_init slapd
-slapd_init
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+bench_start slapd
 
 limit=300			# seconds, per load and per wait
 nrcpt=5
@@ -231,16 +215,7 @@ for t in ldap hash lmdb; do
 	postconf -c "$E2E_POSTFIX_DIR" -m | grep -qx "$t" ||
 	    e2e_die "Postfix has no $t table (Debian: postfix-$t)"
 done
-cat >"$E2E_POSTFIX_DIR/ldap-virtual.cf" <<LDAP
-server_host = ${SLAPD_URI[bench]%/}/
-version = 3
-bind = no
-search_base = $SLAPD_BASE
-scope = sub
-query_filter = (|(proxyAddresses=smtp:%s)(proxyAddresses=%s))
-result_attribute = mail
-domain = contoso.com
-LDAP
+bench_postfix_ldap bench
 cp "$E2E_TMP/virtual" "$E2E_POSTFIX_DIR/virtual"
 postmap -c "$E2E_POSTFIX_DIR" "hash:$E2E_POSTFIX_DIR/virtual" ||
     e2e_die "postmap of H's table failed"
@@ -340,8 +315,7 @@ check_envelopes()
 # their envelopes.
 run_load()
 {
-	bench_load "$1" "$3" "$limit" "$load" -s "$2" -m "$3" -r "$nrcpt" \
-	    -b "$4" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" || exit 1
+	bench_smtp "$@"
 	# smtp-sink makes a dump at MAIL: let the last ones be written
 	e2e_wait_for 5 envelopes_complete "$3" || true
 	check_envelopes "$1" "$3" "$4"
@@ -467,12 +441,12 @@ if [ "$profile" = 1 ] && [[ $setups == *[XU]* ]]; then
 	{
 		local c0 c1
 		ms_start "$1" notice
-		timeout 60 "$rtt" -n 2000 -k 1000 "$2" >/dev/null ||
-		    e2e_die "smap_rtt warm-up failed"
+		timeout 60 "$load" rtt -n 2000 -k 1000 "$2" >/dev/null ||
+		    e2e_die "load_gen rtt warm-up failed"
 		c0=$(cpu_ticks "$E2E_MAILSWITCH_PID")
 		# the client's CPU too: what a Postfix process spends a lookup
 		TIMEFORMAT='%U %S'
-		{ time timeout 120 "$rtt" -n 100000 -k 1000 "$2" |
+		{ time timeout 120 "$load" rtt -n 100000 -k 1000 "$2" |
 		    sed 's/^/    /' >&3; } 3>&1 2>"$E2E_TMP/rtt-client"
 		c1=$(cpu_ticks "$E2E_MAILSWITCH_PID")
 		awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {

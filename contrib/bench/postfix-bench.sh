@@ -14,24 +14,20 @@
 # is bounded in time; everything listens on 127.0.0.1 and is stopped by the
 # EXIT trap.  Needs root.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 3 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [PARALLEL_MESSAGES [SERIAL_MESSAGES]]" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+bench_usage 1 3 "MAILSWITCH_BINARY [PARALLEL_MESSAGES [SERIAL_MESSAGES]]" "$@"
+bin=$(bench_binary "$1")
 npar=${2:-2000}
 nser=${3:-300}
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../../t/e2e/lib.sh"
-# shellcheck source=contrib/bench/load.sh
-. "$here/load.sh"
-
-case $npar$nser in
-*[!0-9]*) echo "message counts must be numbers" >&2; exit 64 ;;
-esac
+bench_numbers "message counts" "$npar" "$nser"
 [ "$npar" -ge 1 ] && [ "$npar" -le 100000 ] && [ "$nser" -ge 1 ] &&
     [ "$nser" -le 100000 ] || { echo "counts: 1..100000" >&2; exit 64; }
+BENCH_HARNESS=e2e
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
 
 e2e_init smtp-source
 conf=$E2E_TOP/etc/mailswitch.conf	# log_level info: one line per decision

@@ -49,7 +49,7 @@
 #
 # (b) Throughput, COLD: one Postfix (modes-bench.sh's: one message per
 # connection, 5 recipients a message, all contacts, through
-# contrib/bench/smtp_load) in the setups
+# contrib/bench/load_gen smtp) in the setups
 #   R  mailswitch socketmap server (check_recipient_access and
 #      virtual_alias_maps socketmap:..., as modes-bench.sh's D), ldap
 #      back-end with the replica, measured after its full load;
@@ -80,14 +80,13 @@
 # (Debian: postfix-ldap).  E2E_KEEP=1 SLAPD_KEEP=1 keep the logs
 # (mailswitch-all.log: every daemon's, in turn).
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 5 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [SIZES [MESSAGES [SERIAL_MESSAGES" \
-	    "[FRONT_ENDS]]]]" >&2
-	exit 64
-fi
+bench_usage 1 5 "MAILSWITCH_BINARY [SIZES [MESSAGES [SERIAL_MESSAGES [FRONT_ENDS]]]]" "$@"
 cmdline="$*"
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+bin=$(bench_binary "$1")
 sizes=${2:-10000,100000}
 npar=${3:-1500}
 nser=${4:-200}
@@ -99,9 +98,7 @@ poll=${POLL:-15}
 perf=${PERF:-0}
 env_now="REPS=$reps ROUNDS=$rounds PAGE_SIZE=$page POLL=$poll PERF=$perf"
 cmdline="$env_now $0 $cmdline"
-case $npar$nser$reps$rounds$page$poll$perf in
-*[!0-9]*) echo "counts must be numbers" >&2; exit 64 ;;
-esac
+bench_numbers counts "$npar" "$nser" "$reps" "$rounds" "$page" "$poll" "$perf"
 case ,$sizes, in
 *[!0-9,]* | *,,*) echo "SIZES: numbers, separated by commas" >&2; exit 64 ;;
 esac
@@ -135,30 +132,15 @@ order=$one
 for _ in $(seq 2 "$rounds"); do
 	order="$order $one"
 done
-[ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
-here=$(cd "$(dirname "$0")" && pwd)
-load=${SMTP_LOAD:-$(dirname "$(dirname "$bin")")/contrib/bench/smtp_load}
-rtt=${SMAP_RTT:-$(dirname "$load")/smap_rtt}
-if [ ! -x "$load" ] || [ ! -x "$rtt" ]; then
-	echo "no $load or $rtt (set SMTP_LOAD, SMAP_RTT)" >&2
-	exit 64
-fi
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/e2e/lib.sh"
-# shellcheck source=contrib/bench/load.sh
-. "$here/load.sh"
+load=$(bench_load_gen "$bin")
+BENCH_HARNESS="e2e slapd"
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
+# no 500-entry cap on a search (see above)
 # shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
-# the harness sizes its database for the test directories: raise the
-# limit; and no 500-entry cap on a search (see above)
-# shellcheck disable=SC2034  # read by slapd.sh
-{ SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }
+SLAPD_SIZELIMIT=unlimited
 
-e2e_init slapd slapadd
-slapd_init
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+bench_start slapd slapadd
 
 limit=300			# seconds, per load and per wait
 nrcpt=5
@@ -327,7 +309,7 @@ lookup_check()
 {
 	local before n
 	before=$(slapd_lines "$1")
-	timeout 20 "$rtt" -n 1 -k 1 -p "user$3@contoso.com" \
+	timeout 20 "$load" rtt -n 1 -k 1 -p "user$3@contoso.com" \
 	    "127.0.0.1:$E2E_SOCKETMAP_PORT" >"$E2E_TMP/rtt.out" 2>&1 ||
 	    { cat "$E2E_TMP/rtt.out" >&2; tail -n 5 "$E2E_TMP/mailswitch.log" >&2
 	      e2e_die "$2: no OK answer for user$3@contoso.com"; }
@@ -424,16 +406,7 @@ e2e_sink_start
 e2e_postfix_start ""
 postconf -c "$E2E_POSTFIX_DIR" -m | grep -qx ldap ||
     e2e_die "Postfix has no ldap table (install postfix-ldap)"
-cat >"$E2E_POSTFIX_DIR/ldap-virtual.cf" <<LDAP
-server_host = ${SLAPD_URI[$tp_slapd]%/}/
-version = 3
-bind = no
-search_base = $SLAPD_BASE
-scope = sub
-query_filter = (|(proxyAddresses=smtp:%s)(proxyAddresses=%s))
-result_attribute = mail
-domain = contoso.com
-LDAP
+bench_postfix_ldap "$tp_slapd"
 e2e_postfix_set "virtual_alias_domains ="
 echo "Postfix 127.0.0.1:$E2E_SMTP_PORT -> smtp-sink $E2E_SINK_PORT;" \
     "mailswitch socketmap $E2E_SOCKETMAP_PORT, milter $E2E_MILTER_PORT;" \
@@ -489,8 +462,7 @@ check_rcpts()
 # them.
 run_load()
 {
-	bench_load "$1" "$3" "$limit" "$load" -s "$2" -m "$3" -r "$nrcpt" \
-	    -b "$4" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" || exit 1
+	bench_smtp "$@"
 	check_rcpts "$1" "$3"
 }
 

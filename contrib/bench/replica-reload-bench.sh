@@ -13,26 +13,25 @@
 # VmRSS / VmHWM of the daemon.  Everything listens on 127.0.0.1 and is
 # stopped by its own PID; every wait is bounded.  Needs root, slapd.
 set -eu
-if [ $# -lt 1 ] || [ $# -gt 4 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [CONTACTS [SAMPLES [CHANGE]]]" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
+
+bench_usage 1 4 "MAILSWITCH_BINARY [CONTACTS [SAMPLES [CHANGE]]]" "$@"
+bin=$(bench_binary "$1")
 count=${2:-100000}
 samples=${3:-12}
 change=${4:-1}
-here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_MAXSIZE=1073741824
+bench_numbers counts "$count" "$samples" "$change"
+BENCH_HARNESS=slapd
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
 mspid=""
 stop_all()
 {
 	proc_stop "$mspid" 10 mailswitch
 	slapd_cleanup
 }
-export SLAPD_OWNER=1		# slapd_init: our trap, not its own
 slapd_init
 trap stop_all EXIT
 sh "$here/../../t/ldap/gen-contacts.sh" "$count" >"$SLAPD_TMP/c.ldif"

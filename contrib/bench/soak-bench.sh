@@ -13,8 +13,8 @@
 # the cache is full and evicting for most of the run.  Message k goes to
 # user(k mod CONTACTS)@contoso.com (one recipient; a different one from
 # each message to the next, cycling over the contacts), over 20 parallel
-# sessions, one message per connection (contrib/bench/soak_load.c, built
-# here with cc unless SOAK_LOAD names a binary).
+# sessions, one message per connection (contrib/bench's load_gen soak:
+# the build's, next to MAILSWITCH_BINARY's folder, or LOAD_GEN).
 #
 # The load runs in chunks of OUTAGE_EVERY / 2 messages; in each chunk that
 # starts at a multiple of OUTAGE_EVERY (not the first) slapd is stopped
@@ -37,49 +37,34 @@
 # glibc's per-thread arenas from the daemon's own memory).
 #
 # Everything listens on 127.0.0.1, is stopped by its own PID (EXIT trap);
-# every load and wait is bounded.  Needs root, slapd, Postfix, cc.
+# every load and wait is bounded.  Needs root, slapd, Postfix.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 4 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [MESSAGES [OUTAGE_EVERY [OUTAGE_SECONDS]]]" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+bench_usage 1 4 "MAILSWITCH_BINARY [MESSAGES [OUTAGE_EVERY [OUTAGE_SECONDS]]]" "$@"
+bin=$(bench_binary "$1")
 nmsg=${2:-100000}
 every=${3:-20000}
 outage=${4:-5}
 contacts=${CONTACTS:-20000}
 entries=${CACHE_ENTRIES:-5000}
-case $nmsg$every$outage$contacts$entries in
-*[!0-9]*) echo "counts must be numbers" >&2; exit 64 ;;
-esac
+bench_numbers counts "$nmsg" "$every" "$outage" "$contacts" "$entries"
 [ "$nmsg" -ge 1 ] && [ "$every" -ge 2 ] && [ "$outage" -ge 1 ] &&
     [ "$contacts" -ge 1 ] && [ "$entries" -ge 1 ] ||
     { echo "MESSAGES >= 1, OUTAGE_EVERY >= 2, OUTAGE_SECONDS >= 1" >&2; exit 64; }
-[ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 64; }
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../../t/e2e/lib.sh"
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_OWNER=1
-. "$here/../../t/ldap/slapd.sh"
-# the harness sizes its database for the test directories: raise the limit
-# shellcheck disable=SC2034  # read by slapd.sh
-SLAPD_MAXSIZE=1073741824
+load=$(bench_load_gen "$bin")
+BENCH_HARNESS="e2e slapd"
+# shellcheck source=contrib/bench/harness.sh
+. "$here/harness.sh"
 
-e2e_init slapd slapadd
-slapd_init
-trap 'slapd_cleanup; e2e_cleanup' EXIT
+bench_start slapd slapadd
 
 limit=600			# seconds, per chunk and per wait
 nsess=20
 chunk=$((every / 2))
 
-load=${SOAK_LOAD:-}
-if [ -z "$load" ]; then
-	load=$E2E_TMP/soak_load
-	cc -O2 -Wall -Wextra -Werror -pthread -o "$load" "$here/soak_load.c" ||
-	    e2e_die "cannot build soak_load"
-fi
 
 echo "== slapd with $contacts contacts"
 "$E2E_TOP/t/ldap/gen-contacts.sh" "$contacts" >"$SLAPD_TMP/contacts.ldif"
@@ -160,10 +145,10 @@ accepted=0 tempfail=0 errors=0 outages=0
 run()
 {
 	local first=$1 n=$2 out a t e
-	if ! out=$(timeout $((limit + 30)) "$load" -s "$nsess" -m "$n" \
+	if ! out=$(timeout $((limit + 30)) "$load" soak -s "$nsess" -m "$n" \
 	    -k "$first" -c "$contacts" -T "$limit" \
 	    "127.0.0.1:$E2E_SMTP_PORT" 2>&1); then
-		echo "soak_load failed or timed out: $out" >&2
+		echo "load_gen soak failed or timed out: $out" >&2
 		tail -n 20 "$E2E_TMP/postfix/maillog" >&2
 		exit 1
 	fi
@@ -179,7 +164,7 @@ run()
 # (CACHE_ENTRIES distinct recipients, at least 400 messages)
 warm=$((entries < 400 ? 400 : entries))
 echo "== warm-up: $warm messages"
-timeout $((limit + 30)) "$load" -s "$nsess" -m "$warm" -k "$nmsg" \
+timeout $((limit + 30)) "$load" soak -s "$nsess" -m "$warm" -k "$nmsg" \
     -c "$contacts" -T "$limit" "127.0.0.1:$E2E_SMTP_PORT" >/dev/null ||
     e2e_die "warm-up failed: $(tail -n 5 "$E2E_TMP/postfix/maillog")"
 wait_sink "$warm"

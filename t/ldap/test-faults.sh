@@ -1,7 +1,7 @@
 #!/bin/bash
 # t/ldap/test-faults.sh -- faults under load, every message accounted for:
 #
-#	test-faults.sh MAILSWITCH_BINARY     (T_SMTP_LOAD: contrib/bench's smtp_load)
+#	test-faults.sh MAILSWITCH_BINARY     (T_LOAD_GEN: contrib/bench's load_gen)
 #
 # A private slapd with generated contacts (t/ldap/gen-contacts.sh),
 # mailswitch in milter mode (ldap back-end, timeout 1 s, cache on) behind
@@ -24,8 +24,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 ldap_test_init "$@"
 
-LOAD=${T_SMTP_LOAD:-$(dirname "$MS")/../contrib/bench/smtp_load}
-[ -x "$LOAD" ] || e2e_die "no smtp_load (T_SMTP_LOAD): $LOAD"
+LOAD=${T_LOAD_GEN:-$(dirname "$MS")/../contrib/bench/load_gen}
+[ -x "$LOAD" ] || e2e_die "no load_gen (T_LOAD_GEN): $LOAD"
 if [ "${T_SANITIZED:-0}" = 1 ]; then
 	msgs=${FAULTS_MESSAGES:-60}
 else
@@ -57,7 +57,7 @@ LOAD_PID=""
 # Starts the load of scenario number $1 (recipients from $1 * 1000 on).
 load_start()
 {
-	"$LOAD" -s 8 -m "$msgs" -r 2 -b $(($1 * 1000)) -w "$pace" -T 60 \
+	"$LOAD" smtp -s 8 -m "$msgs" -r 2 -b $(($1 * 1000)) -w "$pace" -T 60 \
 	    -o "$T/load.$1" "127.0.0.1:$E2E_SMTP_PORT" >"$T/load.$1.out" 2>&1 &
 	LOAD_PID=$!
 }

@@ -1,7 +1,9 @@
 # t/lib/socketmap.sh -- questions to mailswitch's socketmap front end
-# (SPEC section 6) from a shell test, over bash's /dev/tcp, each on a
-# connection of its own.  Sourced by t/ldap/lib.sh (and so by the tests of
-# t/ldap, t/ad and t/e2e that use it).
+# (SPEC section 6) from a shell test, each on a connection of its own,
+# asked by the tools' one socketmap client: t/socketmap/smclient.c -l
+# (contrib/bench/smap_conn.c), the build's ($T_SMCLIENT, by default
+# t/smclient in the build folder of $MS).  Sourced by t/ldap/lib.sh (and
+# so by the tests of t/ldap, t/ad and t/e2e that use it).
 #
 #	smap_query NAME KEY                    # one lookup: SMAP_REPLY
 #	smap_is NAME KEY REPLY                 # the reply is REPLY (shows it if not)
@@ -26,17 +28,15 @@ smap_ms_now()
 # SMAP_REPLY ("(no reply)" when none came within 5 s).  Always true.
 smap_query()
 {
-	local req="$1 $2" len="" data=""
+	local client=${T_SMCLIENT:-$(dirname "$MS")/../t/smclient}
 	SMAP_REPLY="(no reply)"
-	{ exec 6<>"/dev/tcp/127.0.0.1/${SMAP_PORT:-$E2E_SOCKETMAP_PORT}"; } \
-	    2>/dev/null || return 0
-	printf '%d:%s,' "${#req}" "$req" >&6
-	if IFS= read -r -d : -t 5 len <&6 &&
-	    [ "$len" -ge 0 ] 2>/dev/null && [ "$len" -le 100000 ] &&
-	    IFS= read -r -N "$len" -t 5 data <&6; then
-		SMAP_REPLY=$data
+	if [ ! -x "$client" ]; then
+		SMAP_REPLY="(no socketmap client: $client; set T_SMCLIENT)"
+		return 0
 	fi
-	{ exec 6>&- 6<&-; } 2>/dev/null || true
+	SMAP_REPLY=$("$client" -l \
+	    "inet:${SMAP_PORT:-$E2E_SOCKETMAP_PORT}@127.0.0.1" "$1" "$2" \
+	    2>/dev/null) || SMAP_REPLY="(no reply)"
 }
 
 # smap_wait SECONDS NAME KEY REPLY: ask "NAME KEY" every 0.1 s, at most

@@ -9,24 +9,23 @@
  *					malformed table and SIGTERM only
  *	smclient -r ADDR		exit 0 when ADDR refuses a connection
  *	smclient -w ADDR		wait (10 s at most) until ADDR accepts
+ *	smclient -l ADDR MAP KEY	one lookup "MAP KEY" on a connection
+ *					of its own: the reply's data on
+ *					stdout (no newline added), exit 0;
+ *					exit 1 when none came within IO_MS
  *
- * ADDR is inet:PORT@HOST or unix:PATH; PID is the daemon's (SIGHUP,
+ * The client code (connections, netstrings, timeouts) is
+ * contrib/bench/smap_conn.c, which contrib/bench's load_gen uses too.
+ * ADDR is inet:PORT@HOST or unix:PATH (or HOST:PORT); PID is the daemon's (SIGHUP,
  * SIGTERM); CONF its configuration file, edited in place (a new file
  * renamed over it) for the reload case.  Every wait is bounded: each read
  * and write has a timeout (IO_MS), each case a deadline.  Exit status 0
  * only when every check passed.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/types.h>
-#include <sys/un.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +36,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "smap_conn.h"
 
 #define IO_MS		5000	/* every read and write */
 #define REPLY_MAX	2048	/* a reply payload we accept */
@@ -81,221 +82,11 @@ msleep(int ms)
 		;
 }
 
-/* ---- connections -------------------------------------------------------- */
-
-/* A connection with a read buffer (replies may arrive together). */
-typedef struct conn {
-	int	 fd;
-	char	 buf[4096];
-	size_t	 have, off;
-} conn_t;
-
-/* Opens a socket connected to addr; -1 with errno set. */
-static int
-sm_socket(void)
-{
-	int	 fd, on = 1;
-
-	if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un	 sun;
-
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", addr + 5);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-			int	 e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		return fd;
-	} else {
-		struct sockaddr_in	 sin;
-		const char		*at = strchr(addr, '@');
-
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((unsigned short)atoi(addr + 5));
-		if (at == NULL || inet_pton(AF_INET, at + 1, &sin.sin_addr) != 1) {
-			errno = EINVAL;
-			return -1;
-		}
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-			return -1;
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-			int	 e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		return fd;
-	}
-}
-
-static conn_t *
-conn_open(void)
-{
-	conn_t	*c;
-	int	 fd;
-
-	if ((fd = sm_socket()) == -1)
-		return NULL;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	c->fd = fd;
-	return c;
-}
-
-static void
-conn_close(conn_t *c)
-{
-	if (c == NULL)
-		return;
-	close(c->fd);
-	free(c);
-}
-
-/* Writes all of buf.  Returns 0, or -1. */
-static int
-conn_write(conn_t *c, const char *buf, size_t len)
-{
-	struct pollfd	 p = { .fd = c->fd, .events = POLLOUT };
-	ssize_t		 n;
-
-	while (len > 0) {
-		if (poll(&p, 1, IO_MS) != 1)
-			return -1;
-		if ((n = send(c->fd, buf, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Sends payload as a netstring.  Returns 0, or -1. */
-static int
-conn_send(conn_t *c, const char *payload)
-{
-	size_t	 len = strlen(payload);
-	char	*out = malloc(len + 16);
-	int	 n, rc;
-
-	if (out == NULL)
-		return -1;
-	n = snprintf(out, len + 16, "%zu:", len);
-	memcpy(out + n, payload, len);
-	out[(size_t)n + len] = ',';
-	rc = conn_write(c, out, (size_t)n + len + 1);
-	free(out);
-	return rc;
-}
-
-/*
- * Reads one byte within ms.  Returns 1, 0 at end of file (or a reset),
- * -1 on timeout or error.
- */
-static int
-conn_byte(conn_t *c, char *ch, int ms)
-{
-	struct pollfd	 p = { .fd = c->fd, .events = POLLIN };
-	ssize_t		 n;
-
-	if (c->off == c->have) {
-		for (;;) {
-			int	 r = poll(&p, 1, ms);
-
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r != 1)
-				return -1;
-			n = read(c->fd, c->buf, sizeof(c->buf));
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == 0 || (n == -1 && errno == ECONNRESET))
-				return 0;
-			if (n == -1)
-				return -1;
-			break;
-		}
-		c->have = (size_t)n;
-		c->off = 0;
-	}
-	*ch = c->buf[c->off++];
-	return 1;
-}
-
-/*
- * Reads one reply netstring into out (NUL-terminated).  Returns its
- * length, -2 at end of file before any byte, -1 otherwise (timeout, a
- * broken netstring, end of file inside it).
- */
-static int
-conn_reply(conn_t *c, char *out, size_t outlen, int ms)
-{
-	size_t	 len = 0, i;
-	char	 ch;
-	int	 r, digits = 0;
-
-	for (;;) {
-		if ((r = conn_byte(c, &ch, ms)) != 1)
-			return r == 0 && digits == 0 ? -2 : -1;
-		if (ch == ':')
-			break;
-		if (ch < '0' || ch > '9' || ++digits > 6)
-			return -1;
-		len = len * 10 + (size_t)(ch - '0');
-	}
-	if (digits == 0 || len + 1 > outlen)
-		return -1;
-	for (i = 0; i < len; i++)
-		if (conn_byte(c, &out[i], ms) != 1)
-			return -1;
-	out[len] = '\0';
-	if (conn_byte(c, &ch, ms) != 1 || ch != ',')
-		return -1;
-	return (int)len;
-}
-
-/*
- * Waits (ms at most) for the server to close c.  Returns 1 on end of
- * file without data, 0 when data arrived, -1 on timeout.
- */
-static int
-conn_closed(conn_t *c, int ms)
-{
-	char	 ch;
-	int	 r = conn_byte(c, &ch, ms);
-
-	return r == 0 ? 1 : r == 1 ? 0 : -1;
-}
-
-/* One request, one reply on c; got gets the reply or a description. */
+/* One request, one reply on c (smap_conn_ask, IO_MS for each wait). */
 static bool
-ask(conn_t *c, const char *req, char *got, size_t gotlen)
+ask(smap_conn_t *c, const char *req, char *got, size_t gotlen)
 {
-	int	 n;
-
-	if (conn_send(c, req) == -1) {
-		snprintf(got, gotlen, "(write failed: %s)", strerror(errno));
-		return false;
-	}
-	if ((n = conn_reply(c, got, gotlen, IO_MS)) < 0) {
-		snprintf(got, gotlen, "%s", n == -2 ? "(connection closed)" :
-		    "(no reply / bad netstring)");
-		return false;
-	}
-	return true;
+	return smap_conn_ask(c, req, got, gotlen, IO_MS);
 }
 
 /* ---- the answer table ---------------------------------------------------- */
@@ -331,8 +122,8 @@ static const struct row rows[] = {
 static void
 case_table(void)
 {
-	conn_t	*c = conn_open();
-	char	 got[REPLY_MAX];
+	smap_conn_t	*c = smap_conn_open(addr);
+	char		 got[REPLY_MAX];
 
 	if (c == NULL) {
 		result(false, "table: cannot connect to %s: %s", addr,
@@ -349,7 +140,7 @@ case_table(void)
 			result(false, "table: %-36s -> got \"%s\", want \"%s\"",
 			    rows[i].req, got, rows[i].want);
 	}
-	conn_close(c);
+	smap_conn_close(c);
 }
 
 /* Formats every row's request into out; returns the length. */
@@ -366,12 +157,12 @@ all_rows(char *out, size_t outlen)
 
 /* Reads NROWS replies; names the first wrong one.  Returns true if all good. */
 static bool
-all_replies(conn_t *c, char *why, size_t whylen)
+all_replies(smap_conn_t *c, char *why, size_t whylen)
 {
 	char	 got[REPLY_MAX];
 
 	for (size_t i = 0; i < NROWS; i++)
-		if (conn_reply(c, got, sizeof(got), IO_MS) < 0 ||
+		if (smap_conn_reply(c, got, sizeof(got), IO_MS) < 0 ||
 		    strcmp(got, rows[i].want) != 0) {
 			snprintf(why, whylen, "reply %zu (%s): got \"%s\", "
 			    "want \"%s\"", i + 1, rows[i].req, got,
@@ -386,29 +177,29 @@ all_replies(conn_t *c, char *why, size_t whylen)
 static void
 case_pipeline(void)
 {
-	char	 out[4096], why[REPLY_MAX + 200];
-	size_t	 n = all_rows(out, sizeof(out));
-	conn_t	*c = conn_open();
-	bool	 ok;
+	char		 out[4096], why[REPLY_MAX + 200];
+	size_t		 n = all_rows(out, sizeof(out));
+	smap_conn_t	*c = smap_conn_open(addr);
+	bool		 ok;
 
-	ok = c != NULL && conn_write(c, out, n) == 0 &&
+	ok = c != NULL && smap_conn_write(c, out, n, IO_MS) == 0 &&
 	    all_replies(c, why, sizeof(why));
 	result(ok, "pipelined: %zu requests in one write: %s", NROWS,
 	    c == NULL ? "cannot connect" : why);
-	conn_close(c);
+	smap_conn_close(c);
 
 	/* byte by byte, a pause after each so that each is a read of its own */
-	c = conn_open();
+	c = smap_conn_open(addr);
 	ok = c != NULL;
 	for (size_t i = 0; ok && i < n; i++) {
-		ok = conn_write(c, out + i, 1) == 0;
+		ok = smap_conn_write(c, out + i, 1, IO_MS) == 0;
 		if (i < 120)
 			msleep(1);
 	}
 	ok = ok && all_replies(c, why, sizeof(why));
 	result(ok, "split: %zu requests sent one byte per write: %s", NROWS,
 	    c == NULL ? "cannot connect" : why);
-	conn_close(c);
+	smap_conn_close(c);
 }
 
 /* ---- malformed requests ---------------------------------------------------- */
@@ -448,10 +239,10 @@ case_malformed(void)
 	char	 got[REPLY_MAX], first[REPLY_MAX];
 
 	for (size_t i = 0; i < NBADS; i++) {
-		conn_t	*c = conn_open();
-		size_t	 len = bads[i].len ? bads[i].len : strlen(bads[i].bytes);
-		bool	 good, perm = false, closed = false;
-		int	 n = -1;
+		smap_conn_t	*c = smap_conn_open(addr);
+		size_t		 len = bads[i].len ? bads[i].len : strlen(bads[i].bytes);
+		bool		 good, perm = false, closed = false;
+		int		 n = -1;
 
 		if (c == NULL) {
 			result(false, "malformed: %s: cannot connect",
@@ -460,19 +251,19 @@ case_malformed(void)
 		}
 		good = ask(c, rows[0].req, first, sizeof(first)) &&
 		    strcmp(first, rows[0].want) == 0;
-		if (conn_write(c, bads[i].bytes, len) == 0 &&
-		    (n = conn_reply(c, got, sizeof(got), IO_MS)) >= 0)
+		if (smap_conn_write(c, bads[i].bytes, len, IO_MS) == 0 &&
+		    (n = smap_conn_reply(c, got, sizeof(got), IO_MS)) >= 0)
 			perm = strncmp(got, "PERM ", 5) == 0;
 		else
 			snprintf(got, sizeof(got), "(%s)", n == -2 ?
 			    "closed without a reply" : "no reply");
-		(void)conn_send(c, rows[0].req);	/* may fail: closed */
-		closed = conn_closed(c, IO_MS) == 1;
+		(void)smap_conn_send(c, rows[0].req, IO_MS);	/* may fail: closed */
+		closed = smap_conn_closed(c, IO_MS) == 1;
 		result(good && perm && closed, "malformed: %-15s -> \"%s\"%s%s",
 		    bads[i].what, got, closed ? ", closed" :
 		    ", NOT closed (or answered after PERM)",
 		    good ? "" : ", and the good request before it failed");
-		conn_close(c);
+		smap_conn_close(c);
 	}
 }
 
@@ -491,9 +282,9 @@ case_maximum(void)
 	char	 req[10001], got[REPLY_MAX], again[REPLY_MAX];
 
 	for (size_t m = 0; m < 3; m++) {
-		conn_t	*c = conn_open();
-		size_t	 nl = strlen(maps[m].req), dom = strlen("@contoso.com");
-		bool	 ok;
+		smap_conn_t	*c = smap_conn_open(addr);
+		size_t		 nl = strlen(maps[m].req), dom = strlen("@contoso.com");
+		bool		 ok;
 
 		memcpy(req, maps[m].req, nl);
 		req[nl] = ' ';
@@ -508,7 +299,7 @@ case_maximum(void)
 		    "(want \"%s\", the connection kept)", strlen(req),
 		    maps[m].req, c == NULL ? "(cannot connect)" : got,
 		    maps[m].want);
-		conn_close(c);
+		smap_conn_close(c);
 	}
 }
 
@@ -528,7 +319,7 @@ static void *
 worker_run(void *arg)
 {
 	struct worker	*w = arg;
-	conn_t		*c = conn_open();
+	smap_conn_t	*c = smap_conn_open(addr);
 	char		 got[REPLY_MAX];
 
 	if (c == NULL) {
@@ -547,7 +338,7 @@ worker_run(void *arg)
 		}
 		w->good++;
 	}
-	conn_close(c);
+	smap_conn_close(c);
 	return NULL;
 }
 
@@ -595,20 +386,20 @@ static void *
 stall_run(void *arg)
 {
 	struct stall	*s = arg;
-	conn_t		*c = conn_open();
+	smap_conn_t	*c = smap_conn_open(addr);
 	double		 t0 = now();
 	int		 r;
 
 	s->closed_after = -1;
-	if (c == NULL || conn_write(c, "20:virtual bo", 13) == -1) {
-		conn_close(c);
+	if (c == NULL || smap_conn_write(c, "20:virtual bo", 13, IO_MS) == -1) {
+		smap_conn_close(c);
 		return NULL;
 	}
-	r = conn_closed(c, (READ_SECONDS + 6) * 1000);
+	r = smap_conn_closed(c, (READ_SECONDS + 6) * 1000);
 	s->data = r == 0;
 	if (r == 1)
 		s->closed_after = now() - t0;
-	conn_close(c);
+	smap_conn_close(c);
 	return NULL;
 }
 
@@ -616,20 +407,20 @@ stall_run(void *arg)
 static void
 case_stall_others(void)
 {
-	char	 got[REPLY_MAX];
-	double	 t0 = now(), took;
-	conn_t	*c = conn_open();
-	bool	 ok = c != NULL && ask(c, rows[0].req, got, sizeof(got)) &&
+	char		 got[REPLY_MAX];
+	double		 t0 = now(), took;
+	smap_conn_t	*c = smap_conn_open(addr);
+	bool		 ok = c != NULL && ask(c, rows[0].req, got, sizeof(got)) &&
 	    strcmp(got, rows[0].want) == 0;
 
 	took = now() - t0;
 	result(ok && took < 1.0, "stall: while a client stalls mid-request, "
 	    "another is answered in %.3f s (want < 1 s)", took);
-	conn_close(c);
+	smap_conn_close(c);
 }
 
 static void
-case_stall_end(struct stall *s, conn_t *idle, double idle_since)
+case_stall_end(struct stall *s, smap_conn_t *idle, double idle_since)
 {
 	char	 got[REPLY_MAX];
 	bool	 ok;
@@ -651,9 +442,9 @@ case_stall_end(struct stall *s, conn_t *idle, double idle_since)
 static void
 case_limit(void)
 {
-	conn_t	*c[LIMIT + 3];
-	char	 got[REPLY_MAX];
-	int	 open = 0, refused = 0, again = 0, after = 0;
+	smap_conn_t	*c[LIMIT + 3];
+	char		 got[REPLY_MAX];
+	int		 open = 0, refused = 0, again = 0, after = 0;
 
 	memset(c, 0, sizeof(c));
 	/*
@@ -662,11 +453,11 @@ case_limit(void)
 	 * a refusal below the limit is retried (2 s at most).
 	 */
 	for (int i = 0, retries = 0; i < LIMIT; i++) {
-		if ((c[i] = conn_open()) == NULL)
+		if ((c[i] = smap_conn_open(addr)) == NULL)
 			break;
 		if (!ask(c[i], rows[i % NROWS].req, got, sizeof(got)) ||
 		    strcmp(got, rows[i % NROWS].want) != 0) {
-			conn_close(c[i]);
+			smap_conn_close(c[i]);
 			c[i] = NULL;
 			if (retries++ == 20)
 				break;
@@ -680,12 +471,12 @@ case_limit(void)
 	    "(want %d)", open, LIMIT);
 	for (int i = LIMIT; i < LIMIT + 3; i++) {
 		/* accepted by the kernel, then closed without a reply */
-		if ((c[i] = conn_open()) == NULL) {
+		if ((c[i] = smap_conn_open(addr)) == NULL) {
 			refused++;
 			continue;
 		}
-		if (conn_send(c[i], rows[0].req) == -1 ||
-		    conn_closed(c[i], IO_MS) == 1)
+		if (smap_conn_send(c[i], rows[0].req, IO_MS) == -1 ||
+		    smap_conn_closed(c[i], IO_MS) == 1)
 			refused++;
 	}
 	result(refused == 3, "limit: %d of 3 connections over the limit "
@@ -697,19 +488,19 @@ case_limit(void)
 	result(again == open, "limit: the %d first connections still answer "
 	    "(%d did)", open, again);
 	for (int i = 0; i < LIMIT + 3; i++) {
-		conn_close(c[i]);
+		smap_conn_close(c[i]);
 		c[i] = NULL;
 	}
 	/* the server notices the closes: a new connection works again */
 	for (int k = 0; k < 50 && after == 0; k++) {
-		conn_t	*n = conn_open();
+		smap_conn_t	*n = smap_conn_open(addr);
 
 		if (n != NULL && ask(n, rows[0].req, got, sizeof(got)) &&
 		    strcmp(got, rows[0].want) == 0)
 			after = 1;
 		else
 			msleep(100);
-		conn_close(n);
+		smap_conn_close(n);
 	}
 	result(after == 1, "limit: after the connections closed, a new one "
 	    "is answered");
@@ -728,7 +519,7 @@ static void *
 stream_run(void *arg)
 {
 	struct stream	*s = arg;
-	conn_t		*c = conn_open();
+	smap_conn_t	*c = smap_conn_open(addr);
 	char		 got[REPLY_MAX];
 
 	if (c == NULL) {
@@ -748,7 +539,7 @@ stream_run(void *arg)
 		}
 		s->answered++;
 	}
-	conn_close(c);
+	smap_conn_close(c);
 	return NULL;
 }
 
@@ -790,7 +581,7 @@ case_sighup(void)
 	struct stream	 s[4];
 	int		 answered = 0, wrong = 0, sent = 0;
 	const char	*why = "";
-	conn_t		*p;
+	smap_conn_t	*p;
 	char		 got[REPLY_MAX];
 	const char	*want_old = "OK nobody@legacy.contoso.com";
 	const char	*want_new = "OK nobody@other.contoso.com";
@@ -821,7 +612,7 @@ case_sighup(void)
 	    sent, answered, wrong, why[0] ? ": " : "", why);
 
 	/* a new forward_to, seen by the SAME connection after SIGHUP */
-	p = conn_open();
+	p = smap_conn_open(addr);
 	ok = p != NULL && ask(p, req, got, sizeof(got)) &&
 	    strcmp(got, want_old) == 0;
 	result(ok, "sighup: before the edit, %s -> \"%s\"", req,
@@ -829,7 +620,7 @@ case_sighup(void)
 	if (!ok || conf_replace("forward_to = \"legacy.contoso.com\"",
 	    "forward_to = \"other.contoso.com\"") == -1) {
 		result(false, "sighup: cannot edit %s", conf_path);
-		conn_close(p);
+		smap_conn_close(p);
 		return;
 	}
 	kill(daemon_pid, SIGHUP);
@@ -853,7 +644,7 @@ case_sighup(void)
 	    strcmp(got, "OK 550 5.1.1 User unknown") == 0;
 	result(ok, "sighup: the same connection keeps answering after the "
 	    "reload: \"%s\"", got);
-	conn_close(p);
+	smap_conn_close(p);
 }
 
 /* ---- SIGTERM ---------------------------------------------------------------------- */
@@ -866,10 +657,10 @@ case_sighup(void)
 static void
 case_sigterm(const char *want_nobody)
 {
-	conn_t	*c = conn_open(), *n;
-	char	 got[REPLY_MAX], req[128];
-	bool	 ok;
-	int	 len;
+	smap_conn_t	*c = smap_conn_open(addr), *n;
+	char		 got[REPLY_MAX], req[128];
+	bool		 ok;
+	int		 len;
 
 	if (c == NULL) {
 		result(false, "sigterm: cannot connect");
@@ -879,35 +670,58 @@ case_sigterm(const char *want_nobody)
 	ok = ask(c, rows[0].req, got, sizeof(got)) &&
 	    strcmp(got, rows[0].want) == 0;
 	len = snprintf(req, sizeof(req), "26:virtual nobody@contoso.com,");
-	ok = ok && conn_write(c, req, 12) == 0;
+	ok = ok && smap_conn_write(c, req, 12, IO_MS) == 0;
 	msleep(200);
 	if (kill(daemon_pid, SIGTERM) == -1) {
 		result(false, "sigterm: kill: %s", strerror(errno));
-		conn_close(c);
+		smap_conn_close(c);
 		return;
 	}
 	msleep(500);
-	n = conn_open();
+	n = smap_conn_open(addr);
 	result(n == NULL, "sigterm: with a request in flight, a new connection "
 	    "is refused (%s)", n == NULL ? strerror(errno) : "accepted");
-	conn_close(n);
-	ok = ok && conn_write(c, req + 12, (size_t)len - 12) == 0 &&
-	    conn_reply(c, got, sizeof(got), IO_MS) >= 0 &&
+	smap_conn_close(n);
+	ok = ok && smap_conn_write(c, req + 12, (size_t)len - 12, IO_MS) == 0 &&
+	    smap_conn_reply(c, got, sizeof(got), IO_MS) >= 0 &&
 	    strcmp(got, want_nobody) == 0;
 	result(ok, "sigterm: the request in flight is answered: \"%s\" (want "
 	    "\"%s\")", ok ? got : "(none)", want_nobody);
-	result(conn_closed(c, IO_MS) == 1, "sigterm: then its connection is "
+	result(smap_conn_closed(c, IO_MS) == 1, "sigterm: then its connection is "
 	    "closed");
-	conn_close(c);
+	smap_conn_close(c);
 }
 
 /* ---- main ---------------------------------------------------------------------- */
+
+/* -l: one lookup on a connection of its own; the reply's data on stdout. */
+static int
+lookup(const char *where, const char *map, const char *key)
+{
+	static char	 got[100001];	/* what t/lib/socketmap.sh read */
+	smap_conn_t	*c;
+	char		*req;
+	size_t		 len = strlen(map) + 1 + strlen(key) + 1;
+	bool		 ok;
+
+	if ((req = malloc(len)) == NULL)
+		return 1;
+	snprintf(req, len, "%s %s", map, key);
+	ok = (c = smap_conn_open(where)) != NULL &&
+	    ask(c, req, got, sizeof(got));
+	smap_conn_close(c);
+	free(req);
+	if (!ok)
+		return 1;
+	fputs(got, stdout);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
 
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: smclient [-q] ADDR PID CONF | -r ADDR | "
-	    "-w ADDR\n");
+	    "-w ADDR | -l ADDR MAP KEY\n");
 	return 2;
 }
 
@@ -915,7 +729,7 @@ int
 main(int argc, char **argv)
 {
 	struct stall	 stall;
-	conn_t		*idle;
+	smap_conn_t	*idle;
 	double		 idle_since;
 	bool		 quick = false;
 
@@ -924,7 +738,7 @@ main(int argc, char **argv)
 		int	 fd;
 
 		addr = argv[2];
-		if ((fd = sm_socket()) == -1)
+		if ((fd = smap_conn_socket(addr)) == -1)
 			return 0;
 		close(fd);
 		return 1;
@@ -932,7 +746,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "-w") == 0) {
 		addr = argv[2];
 		for (int i = 0; i < 100; i++) {
-			int	 fd = sm_socket();
+			int	 fd = smap_conn_socket(addr);
 
 			if (fd != -1) {
 				close(fd);
@@ -942,6 +756,8 @@ main(int argc, char **argv)
 		}
 		return 1;
 	}
+	if (argc == 5 && strcmp(argv[1], "-l") == 0)
+		return lookup(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "-q") == 0) {
 		quick = true;
 		argv++;
@@ -956,7 +772,7 @@ main(int argc, char **argv)
 	if (!quick) {
 		/* the 10 s read timeout runs while the other cases do */
 		memset(&stall, 0, sizeof(stall));
-		idle = conn_open();
+		idle = smap_conn_open(addr);
 		idle_since = now();
 		pthread_create(&stall.tid, NULL, stall_run, &stall);
 		msleep(100);
@@ -969,7 +785,7 @@ main(int argc, char **argv)
 		case_maximum();
 		case_concurrent();
 		case_stall_end(&stall, idle, idle_since);
-		conn_close(idle);
+		smap_conn_close(idle);
 		msleep(200);	/* let the server see these closes */
 		case_limit();
 		case_sighup();
