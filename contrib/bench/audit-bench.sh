@@ -51,7 +51,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
 # shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
+. "$here/../../t/lib/slapd.sh"
 # a database for 100,000 entries, and no 500-entry cap on a search's total
 # shellcheck disable=SC2034  # read by slapd.sh
 { SLAPD_MAXSIZE=1073741824; SLAPD_SIZELIMIT=unlimited; }

@@ -32,7 +32,7 @@ case $entries$threads$lookups$conns in
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-. "$top/t/ldap/slapd.sh"
+. "$top/t/lib/slapd.sh"
 # The harness sizes its database for the test directories (10 MB): 10,000
 # contacts need more: raise the limit.
 # shellcheck disable=SC2034  # read by slapd.sh

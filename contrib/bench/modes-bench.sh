@@ -108,7 +108,7 @@ rtt=${SMAP_RTT:-$(dirname "$load")/smap_rtt}
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
 # shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
+. "$here/../../t/lib/slapd.sh"
 # the harness sizes its database for the test directories: raise the
 # limit; no 500-entry cap on the replica's paged searches
 # shellcheck disable=SC2034  # read by slapd.sh

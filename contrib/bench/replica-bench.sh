@@ -150,7 +150,7 @@ fi
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
 # shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
+. "$here/../../t/lib/slapd.sh"
 # the harness sizes its database for the test directories: raise the
 # limit; and no 500-entry cap on a search (see above)
 # shellcheck disable=SC2034  # read by slapd.sh

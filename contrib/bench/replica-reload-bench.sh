@@ -23,7 +23,7 @@ samples=${3:-12}
 change=${4:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
+. "$here/../../t/lib/slapd.sh"
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_MAXSIZE=1073741824
 mspid=""

@@ -61,7 +61,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../t/e2e/lib.sh"
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
-. "$here/../../t/ldap/slapd.sh"
+. "$here/../../t/lib/slapd.sh"
 # the harness sizes its database for the test directories: raise the limit
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_MAXSIZE=1073741824

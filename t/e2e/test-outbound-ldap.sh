@@ -1,7 +1,7 @@
 #!/bin/bash
 # t/e2e/test-outbound-ldap.sh -- the outbound Address Rewrite with the ldap
 # back-end, end to end through a private Postfix and a private slapd
-# (t/ldap/slapd.sh, contrib/ldap/contacts.ldif, no cache):
+# (t/lib/slapd.sh, contrib/ldap/contacts.ldif, no cache):
 #
 #	test-outbound-ldap.sh MAILSWITCH_BINARY
 #

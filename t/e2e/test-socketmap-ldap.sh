@@ -1,6 +1,6 @@
 #!/bin/bash
 # t/e2e/test-socketmap-ldap.sh -- the socketmap front end (SPEC section 6)
-# end to end with the ldap back-end: a private slapd (t/ldap/slapd.sh,
+# end to end with the ldap back-end: a private slapd (t/lib/slapd.sh,
 # contrib/ldap/contacts.ldif, no cache) and a private Postfix in socketmap
 # mode (contrib/postfix/main-socketmap.cf, master-socketmap.cf):
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t/e2e/test-tables-ldap.sh -- the tables mode with the replica (SPEC
-# section 9): a private slapd (t/ldap/slapd.sh, contrib/ldap/contacts.ldif),
+# section 9): a private slapd (t/lib/slapd.sh, contrib/ldap/contacts.ldif),
 # mailswitch on the ldap back-end with the replica polling every second
 # (max_age 4 s) and writing the lmdb tables, a private Postfix deciding
 # from them (contrib/postfix/main-tables.cf, master-tables.cf):

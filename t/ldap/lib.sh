@@ -1,5 +1,5 @@
 # t/ldap/lib.sh -- what the t/ldap/test-*.sh scripts share: private slapd
-# servers (t/ldap/slapd.sh) plus the private Postfix, smtp-sink and
+# servers (t/lib/slapd.sh) plus the private Postfix, smtp-sink and
 # mailswitch of t/e2e/lib.sh, one EXIT trap that stops them all by PID.
 #
 #	. "$(dirname "$0")/lib.sh"
@@ -19,7 +19,7 @@
 LDAP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$LDAP_LIB_DIR/../e2e/lib.sh"
 SLAPD_OWNER=1
-. "$LDAP_LIB_DIR/slapd.sh"
+. "$LDAP_LIB_DIR/../lib/slapd.sh"
 # shellcheck source=t/lib/socketmap.sh
 . "$LDAP_LIB_DIR/../lib/socketmap.sh"
 

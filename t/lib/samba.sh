@@ -1,5 +1,5 @@
 # t/lib/samba.sh -- a real Samba Active Directory domain controller for the
-# tests, as t/ldap/slapd.sh is a real slapd.
+# tests, as t/lib/slapd.sh is a real slapd.
 #
 # Source it from a bash script (set -eu).  Samba's ports are fixed (88,
 # 389, 464, 636, 3268, 3269), so the DC and every client of it run in a
