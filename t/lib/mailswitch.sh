@@ -1,0 +1,90 @@
+# t/lib/mailswitch.sh -- the daemon under test, started in the foreground
+# as nobody (logging to $E2E_TMP/mailswitch.log) and stopped by its PID:
+# the milter on inet:$E2E_MILTER_PORT@127.0.0.1, or the socketmap front end
+# on $E2E_SOCKETMAP_PORT with a configuration made for it.
+#
+#	e2e_mailswitch_start BIN CONF [OPTION...]
+#	e2e_socketmap_conf IN OUT [MILTER]; e2e_mailswitch_start_socketmap BIN OUT
+#	e2e_mailswitch_stop
+#	e2e_mailswitch_sane              # stop; no sanitizer report in its log
+#
+# Sourced by t/e2e/lib.sh, whose frame it uses ($E2E_TMP, the ports,
+# e2e_die, e2e_wait_port).  The functions keep the e2e_mailswitch_ prefix
+# they had there: some 30 tests and contrib/bench call them by that name.
+
+# shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
+E2E_MAILSWITCH_PID=""
+
+# Start BINARY with CONF in the foreground (logging to
+# $E2E_TMP/mailswitch.log) on inet:$E2E_MILTER_PORT@127.0.0.1 as nobody.
+e2e_mailswitch_start()
+{
+	local bin=$1 conf=$2
+	shift 2
+	[ -x "$bin" ] || e2e_die "not executable: $bin"
+	"$bin" -f -c "$conf" -p "inet:$E2E_MILTER_PORT@127.0.0.1" \
+	    -u nobody "$@" >"$E2E_TMP/mailswitch.log" 2>&1 &
+	E2E_MAILSWITCH_PID=$!
+	if ! e2e_wait_port "$E2E_MILTER_PORT" 10 "$E2E_MAILSWITCH_PID"; then
+		cat "$E2E_TMP/mailswitch.log" >&2
+		e2e_die "mailswitch did not start"
+	fi
+}
+
+# Write OUT, a copy of the configuration IN for the socketmap front end:
+# socket = "" (or MILTER, e.g. "inet:PORT@127.0.0.1", for both front
+# ends) and socketmap = "inet:$E2E_SOCKETMAP_PORT@127.0.0.1"; a relative
+# ldif path is made absolute (it is relative to IN's folder).
+e2e_socketmap_conf()
+{
+	local in=$1 out=$2 milter=${3:-} dir
+	dir=$(cd "$(dirname "$in")" && pwd)
+	{
+		echo "socket = \"$milter\";"
+		echo "socketmap = \"inet:$E2E_SOCKETMAP_PORT@127.0.0.1\";"
+		sed -e '/^[ \t]*socket[ \t]*=/d' -e '/^[ \t]*socketmap[ \t]*=/d' \
+		    -e "s|\(path[ \t]*=[ \t]*\"\)\([^/\"][^\"]*\"\)|\1$dir/\2|" \
+		    "$in"
+	} >"$out"
+}
+
+# Start BINARY with CONF (from e2e_socketmap_conf: no -p, which would set
+# the milter's socket) in the foreground as nobody, logging to
+# $E2E_TMP/mailswitch.log; wait for the socketmap port (and the milter's,
+# when CONF has one on $E2E_MILTER_PORT).
+e2e_mailswitch_start_socketmap()
+{
+	local bin=$1 conf=$2
+	shift 2
+	[ -x "$bin" ] || e2e_die "not executable: $bin"
+	"$bin" -f -c "$conf" -u nobody "$@" >>"$E2E_TMP/mailswitch.log" 2>&1 &
+	E2E_MAILSWITCH_PID=$!
+	if ! e2e_wait_port "$E2E_SOCKETMAP_PORT" 10 "$E2E_MAILSWITCH_PID"; then
+		cat "$E2E_TMP/mailswitch.log" >&2
+		e2e_die "mailswitch (socketmap) did not start"
+	fi
+	if grep -q "^socket = \"inet:$E2E_MILTER_PORT@" "$conf" &&
+	    ! e2e_wait_port "$E2E_MILTER_PORT" 10 "$E2E_MAILSWITCH_PID"; then
+		cat "$E2E_TMP/mailswitch.log" >&2
+		e2e_die "mailswitch (milter) did not start"
+	fi
+}
+
+e2e_mailswitch_stop()
+{
+	proc_stop "$E2E_MAILSWITCH_PID" 10 mailswitch
+	E2E_MAILSWITCH_PID=""
+}
+
+# Stop mailswitch; true when its log has no sanitizer report (ASan, UBSan,
+# LSan, TSan write theirs to stderr, some only at exit).
+e2e_mailswitch_sane()
+{
+	local pat='AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:'
+	e2e_mailswitch_stop
+	if grep -qE "$pat" "$E2E_TMP/mailswitch.log"; then
+		grep -E -A5 "$pat" "$E2E_TMP/mailswitch.log" | head -n 40 >&2
+		return 1
+	fi
+	return 0
+}
