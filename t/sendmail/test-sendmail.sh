@@ -3,7 +3,7 @@
 #
 #	test-sendmail.sh MAILSWITCH_BINARY
 #
-# Two private Sendmail instances (t/sendmail/lib.sh) use the milter as
+# Two private Sendmail instances (t/lib/sendmail.sh) use the milter as
 # contrib/sendmail/mailswitch.mc attaches it, relay to smtp-sink and share
 # one mailswitch (t/milter/mailswitch-test.conf: the example LDIF, plus
 # outbound.daemons = [ "subsidiary" ]; no `mta' key, so "auto"):
@@ -19,7 +19,8 @@
 # mailer, logged no milter error and delivered everything (its queue is
 # empty), and mailswitch stopped without a sanitizer report.  Prints
 # PASS/FAIL lines; exits non-zero on any failure.  Needs root and, the
-# first time, apt-get download (lib.sh).  E2E_KEEP=1 keeps the temp dir;
+# first time, apt-get download (t/lib/sendmail.sh).  E2E_KEEP=1 keeps the
+# temp dir;
 # SENDMAIL_CONFIGS="documented" runs one configuration only;
 # MAILSWITCH_SENDMAIL_CACHE moves the package cache.
 set -eu
@@ -29,7 +30,7 @@ if [ $# -ne 1 ]; then
 	exit 64
 fi
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/sendmail.sh"
 
 # ---- the cases ----
 
