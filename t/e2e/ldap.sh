@@ -24,12 +24,7 @@ SLAPD_OWNER=1
 # first.
 e2e_ldap_init()
 {
-	if [ $# -ne 1 ]; then
-		echo "usage: $0 MAILSWITCH_BINARY" >&2
-		exit 64
-	fi
-	# shellcheck disable=SC2034  # $bin is for the test
-	bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+	e2e_binary "$@"
 	e2e_init
 	slapd_init
 	trap 'slapd_cleanup; e2e_cleanup' EXIT

@@ -13,12 +13,8 @@
 # t/milter/mailswitch-test.conf (test-inbound-ldap.sh: the ldap back-end).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+e2e_binary "$@"
 
 e2e_init
 conf=${E2E_INBOUND_CONF:-$E2E_TOP/t/milter/mailswitch-test.conf}

@@ -27,12 +27,8 @@
 # PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+e2e_binary "$@"
 
 e2e_init
 conf=$E2E_TOP/t/milter/mailswitch-test.conf

@@ -25,12 +25,8 @@
 # MAILSWITCH_SENDMAIL_CACHE moves the package cache.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/../lib/sendmail.sh"
+e2e_binary "$@"
 
 # ---- the cases ----
 
