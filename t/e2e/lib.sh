@@ -44,6 +44,7 @@
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LIB_DIR/../ports.sh"
 . "$E2E_LIB_DIR/../lib/process.sh"
+. "$E2E_LIB_DIR/../lib/tmpdir.sh"
 . "$E2E_LIB_DIR/../lib/assert.sh"
 . "$E2E_LIB_DIR/../lib/sink.sh"
 . "$E2E_LIB_DIR/../lib/mailswitch.sh"
@@ -93,8 +94,7 @@ e2e_binary()
 e2e_init()
 {
 	e2e_require "$@"
-	E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-e2e.XXXXXX")
-	chmod 755 "$E2E_TMP"
+	E2E_TMP=$(tmpdir_make e2e)
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT TERM
 	E2E_SMTP_PORT=$(e2e_free_port)
@@ -117,13 +117,7 @@ e2e_cleanup()
 	e2e_postfix_stop
 	e2e_mailswitch_stop
 	e2e_sink_stop
-	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
-		if [ "${E2E_KEEP:-0}" = 1 ]; then
-			echo "kept $E2E_TMP" >&2
-		else
-			rm -rf "$E2E_TMP"
-		fi
-	fi
+	tmpdir_remove "$E2E_TMP" "${E2E_KEEP:-0}"
 	exit "$rc"
 }
 

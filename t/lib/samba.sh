@@ -84,6 +84,7 @@
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 SAMBA_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SAMBA_LIB_DIR/process.sh"
+. "$SAMBA_LIB_DIR/tmpdir.sh"
 SAMBA_REALM=CONTOSO.COM
 SAMBA_DOMAIN=CONTOSO
 SAMBA_DNS_DOMAIN=contoso.com
@@ -163,7 +164,7 @@ samba_init()
 		SAMBA_TMP=$1
 		mkdir -p "$SAMBA_TMP"
 	else
-		SAMBA_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-samba.XXXXXX")
+		SAMBA_TMP=$(tmpdir_make samba)
 	fi
 	chmod 755 "$SAMBA_TMP"
 	if [ "${SAMBA_OWNER:-0}" != 1 ]; then
@@ -211,13 +212,7 @@ samba_cleanup()
 	local rc=$?
 	set +e
 	samba_stop
-	if [ -n "$SAMBA_TMP" ] && [ -d "$SAMBA_TMP" ]; then
-		if [ "${SAMBA_KEEP:-0}" = 1 ]; then
-			echo "kept $SAMBA_TMP" >&2
-		else
-			rm -rf "$SAMBA_TMP"
-		fi
-	fi
+	tmpdir_remove "$SAMBA_TMP" "${SAMBA_KEEP:-0}"
 	return "$rc"
 }
 

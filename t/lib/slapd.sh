@@ -58,6 +58,7 @@
 SLAPD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SLAPD_LIB_DIR/../ports.sh"
 . "$SLAPD_LIB_DIR/process.sh"
+. "$SLAPD_LIB_DIR/tmpdir.sh"
 SLAPD_TOP=$(cd "$SLAPD_LIB_DIR/../.." && pwd)
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_MODULE_DIR=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
@@ -86,8 +87,7 @@ slapd_init()
 		    [ -x "/usr/sbin/$cmd" ] || slapd_die "missing command: $cmd"
 	done
 	PATH=$PATH:/usr/sbin
-	SLAPD_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-ldap.XXXXXX")
-	chmod 755 "$SLAPD_TMP"
+	SLAPD_TMP=$(tmpdir_make ldap)
 	if [ "${SLAPD_OWNER:-0}" != 1 ]; then
 		trap slapd_cleanup EXIT
 		trap 'exit 130' INT TERM
@@ -102,13 +102,7 @@ slapd_cleanup()
 	for name in "${!SLAPD_PID[@]}"; do
 		slapd_stop "$name"
 	done
-	if [ -n "$SLAPD_TMP" ] && [ -d "$SLAPD_TMP" ]; then
-		if [ "${SLAPD_KEEP:-0}" = 1 ]; then
-			echo "kept $SLAPD_TMP" >&2
-		else
-			rm -rf "$SLAPD_TMP"
-		fi
-	fi
+	tmpdir_remove "$SLAPD_TMP" "${SLAPD_KEEP:-0}"
 	return "$rc"
 }
 

@@ -39,6 +39,8 @@ top=$(cd "$here/../.." && pwd)
 . "$top/t/metrics.sh"
 # shellcheck source=t/lib/process.sh
 . "$top/t/lib/process.sh"
+# shellcheck source=t/lib/tmpdir.sh
+. "$top/t/lib/tmpdir.sh"
 # shellcheck source=t/lib/assert.sh
 . "$top/t/lib/assert.sh"
 
@@ -49,8 +51,7 @@ for c in miltertest curl; do
 	}
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-metrics.XXXXXX")
-chmod 755 "$tmp"
+tmp=$(tmpdir_make metrics)
 METRICS_TMP=$tmp
 pid=""
 idle_pid=""
@@ -66,11 +67,7 @@ cleanup()
 		echo "--- daemon log:" >&2
 		cat "$tmp/log" >&2
 	fi
-	if [ "${T_KEEP:-0}" = 1 ]; then
-		echo "kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	tmpdir_remove "$tmp" "${T_KEEP:-0}"
 	exit "$rc"
 }
 trap cleanup EXIT
