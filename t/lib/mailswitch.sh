@@ -13,7 +13,41 @@
 # they had there: some 30 tests and contrib/bench call them by that name.
 
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
-E2E_MAILSWITCH_PID=""
+E2E_MAILSWITCH_PID=${E2E_MAILSWITCH_PID:-}
+
+# mailswitch_conf_ldap BASE URIS [KEY=VALUE...]: print the common head of
+# a test configuration on the ldap back-end (t/lib/slapd.sh's and
+# t/lib/samba.sh's): the milter on inet:8895@127.0.0.1 (a test passes -p),
+# user nobody, log_level debug, on_directory_error tempfail; the directory
+# on URIS (a list body: '"ldap://..." , "ldaps://..."') with BASE, scope
+# sub, the KEY=VALUE pairs of the ldap group written as given, no cache;
+# then "domains = (" with contoso.com (internal relay, forward_to
+# legacy.contoso.com) and sales.contoso.com (authoritative, canonicalize):
+# the caller adds the rest of the list and closes it.
+mailswitch_conf_ldap()
+{
+	local base=$1 uris=$2 kv
+	shift 2
+	echo "socket = \"inet:8895@127.0.0.1\";"
+	echo "user = \"nobody\";"
+	echo "log_level = \"debug\";"
+	echo "on_directory_error = \"tempfail\";"
+	echo "directory = {"
+	echo "  backend = \"ldap\";"
+	echo "  ldap = {"
+	echo "    uri = [ $uris ];"
+	echo "    base = \"$base\";"
+	echo "    scope = \"sub\";"
+	for kv in "$@"; do
+		echo "    ${kv%%=*} = ${kv#*=};"
+	done
+	echo "  };"
+	echo "  cache = { entries = 0; };"
+	echo "};"
+	echo "domains = ("
+	echo "  { name = \"contoso.com\"; authority = \"internal_relay\"; forward_to = \"legacy.contoso.com\"; },"
+	echo "  { name = \"sales.contoso.com\"; authority = \"authoritative\"; canonicalize = true; },"
+}
 
 # Start BINARY with CONF in the foreground (logging to
 # $E2E_TMP/mailswitch.log) on inet:$E2E_MILTER_PORT@127.0.0.1 as nobody.
