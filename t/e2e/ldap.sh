@@ -24,7 +24,7 @@ SLAPD_OWNER=1
 # first.
 e2e_ldap_init()
 {
-	e2e_binary "$@"
+	mailswitch_binary "$@"
 	e2e_init
 	slapd_init
 	trap 'slapd_cleanup; e2e_cleanup' EXIT

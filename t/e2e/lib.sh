@@ -10,7 +10,7 @@
 # Source it from a bash script that runs `set -eu`:
 #
 #	. "$(dirname "$0")/lib.sh"
-#	e2e_binary "$@"               # MAILSWITCH_BINARY as $bin
+#	mailswitch_binary "$@"        # MAILSWITCH_BINARY as $bin
 #	e2e_init                      # temp dir + trap that cleans everything
 #	e2e_sink_start                # smtp-sink on 127.0.0.1:$E2E_SINK_PORT
 #	e2e_mailswitch_start BIN CONF # mailswitch on inet:$E2E_MILTER_PORT@127.0.0.1
@@ -77,17 +77,6 @@ e2e_require()
 		command -v "$cmd" >/dev/null 2>&1 ||
 		    e2e_die "missing command: $cmd"
 	done
-}
-
-# e2e_binary "$@" -- take the test's one argument, MAILSWITCH_BINARY, as
-# an absolute path in $bin (usage and exit 64 otherwise).
-e2e_binary()
-{
-	if [ $# -ne 1 ]; then
-		echo "usage: $0 MAILSWITCH_BINARY" >&2
-		exit 64
-	fi
-	bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 }
 
 # Create the temp dir and install the cleanup trap.

@@ -28,7 +28,7 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 
 addresses=(
 	someone@example.org bob@contoso.com.example.org Bob@FourthCoffee.com

@@ -36,19 +36,14 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 
 e2e_init
 
 # The shared test configuration, with the LDIF path made absolute and the
 # subsidiary's Postfix service name added.
 conf=$E2E_TMP/mailswitch.conf
-sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
-    -e 's|^\( *daemons *=\).*|\1 [ "subsidiary" ];|' \
-    "$E2E_TOP/t/milter/mailswitch-test.conf" >"$conf"
-grep -q '"subsidiary"' "$conf" || e2e_die "cannot set outbound.daemons"
-grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
-    e2e_die "cannot set the LDIF path"
+mailswitch_conf_subsidiary "$conf"
 # The example directory plus a contact whose target is on the Internet
 # (messages g and h).
 cat "$E2E_TOP/etc/contacts.ldif" "$E2E_LIB_DIR/outbound-contacts.ldif" \

@@ -28,7 +28,7 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 
 e2e_init
 conf=$E2E_TOP/t/milter/mailswitch-test.conf

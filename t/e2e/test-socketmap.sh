@@ -15,7 +15,7 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 
 e2e_init
 e2e_socketmap_conf "$E2E_TOP/t/milter/mailswitch-test.conf" \

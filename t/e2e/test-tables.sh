@@ -30,7 +30,7 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 
 e2e_init postmap
 tables=$E2E_TMP/tables

@@ -12,7 +12,7 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 . "$E2E_LIB_DIR/x500-checks.sh"
 
 e2e_init

@@ -3,6 +3,7 @@
 # the milter on inet:$E2E_MILTER_PORT@127.0.0.1, or the socketmap front end
 # on $E2E_SOCKETMAP_PORT with a configuration made for it.
 #
+#	mailswitch_binary "$@"           # the test's argument, as $bin
 #	e2e_mailswitch_start BIN CONF [OPTION...]
 #	e2e_socketmap_conf IN OUT [MILTER]; e2e_mailswitch_start_socketmap BIN OUT
 #	e2e_mailswitch_stop
@@ -14,6 +15,34 @@
 
 # shellcheck shell=bash disable=SC2034  # variables are for the sourcing script
 E2E_MAILSWITCH_PID=${E2E_MAILSWITCH_PID:-}
+
+# mailswitch_binary "$@" -- take the test's one argument,
+# MAILSWITCH_BINARY, as an absolute path in $bin (usage and exit 64
+# otherwise).
+mailswitch_binary()
+{
+	if [ $# -ne 1 ]; then
+		echo "usage: $0 MAILSWITCH_BINARY" >&2
+		exit 64
+	fi
+	bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+}
+
+# mailswitch_conf_subsidiary FILE: write FILE, t/milter/mailswitch-test.conf
+# with its LDIF path made absolute (etc/contacts.ldif) and
+# outbound.daemons = [ "subsidiary" ] (the {daemon_name} of the private
+# Postfix's or Sendmail's second SMTP service).  Uses $E2E_TOP and
+# e2e_die of t/e2e/lib.sh.
+mailswitch_conf_subsidiary()
+{
+	local conf=$1
+	sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
+	    -e 's|^\( *daemons *=\).*|\1 [ "subsidiary" ];|' \
+	    "$E2E_TOP/t/milter/mailswitch-test.conf" >"$conf"
+	grep -q '"subsidiary"' "$conf" || e2e_die "cannot set outbound.daemons"
+	grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
+	    e2e_die "cannot set the LDIF path"
+}
 
 # mailswitch_conf_ldap BASE URIS [KEY=VALUE...]: print the common head of
 # a test configuration on the ldap back-end (t/lib/slapd.sh's and

@@ -27,12 +27,6 @@
 # the daemon by its PID and removes the temp dir (T_KEEP=1 keeps it).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$1
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/t/ports.sh"
@@ -43,6 +37,9 @@ top=$(cd "$here/../.." && pwd)
 . "$top/t/lib/tmpdir.sh"
 # shellcheck source=t/lib/assert.sh
 . "$top/t/lib/assert.sh"
+# shellcheck source=t/lib/mailswitch.sh
+. "$top/t/lib/mailswitch.sh"
+mailswitch_binary "$@"
 
 for c in miltertest curl; do
 	command -v "$c" >/dev/null 2>&1 || {

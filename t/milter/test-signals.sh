@@ -32,12 +32,6 @@
 # T_KEEP=1 to keep it).  Exit status 0 only when every check passed.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$1
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=t/ports.sh
@@ -48,6 +42,9 @@ top=$(cd "$here/../.." && pwd)
 . "$top/t/lib/tmpdir.sh"
 # shellcheck source=t/lib/assert.sh
 . "$top/t/lib/assert.sh"
+# shellcheck source=t/lib/mailswitch.sh
+. "$top/t/lib/mailswitch.sh"
+mailswitch_binary "$@"
 
 command -v miltertest >/dev/null 2>&1 || {
 	echo "FATAL: miltertest is not installed" >&2

@@ -26,7 +26,7 @@
 set -eu
 
 . "$(dirname "$0")/../lib/sendmail.sh"
-e2e_binary "$@"
+mailswitch_binary "$@"
 
 # ---- the cases ----
 
@@ -83,12 +83,7 @@ declare -A DISPLAY_NAME=([bob@fourthcoffee.com]="Bob Lee" [Alice.Wong@fourthcoff
 
 sendmail_init
 conf=$E2E_TMP/mailswitch.conf
-sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
-    -e 's|^\( *daemons *=\).*|\1 [ "subsidiary" ];|' \
-    "$E2E_TOP/t/milter/mailswitch-test.conf" >"$conf"
-grep -q '"subsidiary"' "$conf" || e2e_die "cannot set outbound.daemons"
-grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
-    e2e_die "cannot set the LDIF path"
+mailswitch_conf_subsidiary "$conf"
 ! grep -qE '^[[:space:]]*mta[[:space:]]*=' "$conf" ||
     e2e_die "the test configuration must not set mta"
 
