@@ -15,6 +15,7 @@
 #	e2e_sink_start                # smtp-sink on 127.0.0.1:$E2E_SINK_PORT
 #	e2e_mailswitch_start BIN CONF # mailswitch on inet:$E2E_MILTER_PORT@127.0.0.1
 #	e2e_postfix_start milter      # Postfix on 127.0.0.1:$E2E_SMTP_PORT
+#	                              # (the three: e2e_start_milter BIN CONF)
 #
 # Or the socketmap front end (SPEC section 6) instead of the milter (or
 # the tables mode: e2e_postfix_start_tables DIR, the same with Postfix's
@@ -127,6 +128,17 @@ e2e_port_open()
 e2e_wait_port()
 {
 	proc_wait_up "${3:-}" $((${2:-10} * 10)) e2e_port_open "$1"
+}
+
+# e2e_start_milter BIN CONF: the milter path of most tests: smtp-sink
+# (e2e_sink_start), BIN with CONF on $E2E_MILTER_PORT
+# (e2e_mailswitch_start), the private Postfix with that milter
+# (e2e_postfix_start).
+e2e_start_milter()
+{
+	e2e_sink_start
+	e2e_mailswitch_start "$1" "$2"
+	e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 }
 
 # Wait (at most SECONDS) until COMMAND... succeeds.

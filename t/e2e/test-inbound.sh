@@ -19,9 +19,7 @@ mailswitch_binary "$@"
 e2e_init
 conf=${E2E_INBOUND_CONF:-$E2E_TOP/t/milter/mailswitch-test.conf}
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT"
 

@@ -39,9 +39,7 @@ conf()
 conf "$E2E_TMP/tempfail.conf" tempfail
 conf "$E2E_TMP/accept.conf" accept
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$E2E_TMP/tempfail.conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$E2E_TMP/tempfail.conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT, slapd ${SLAPD_URI[one]}"
 

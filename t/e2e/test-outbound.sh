@@ -52,9 +52,7 @@ sed -i "s|\"$E2E_TOP/etc/contacts.ldif\"|\"$E2E_TMP/contacts.ldif\"|" "$conf"
 grep -qF "\"$E2E_TMP/contacts.ldif\"" "$conf" ||
     e2e_die "cannot set the LDIF path to $E2E_TMP/contacts.ldif"
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT (subsidiary service" \
     "$E2E_SUB_PORT), mailswitch on $E2E_MILTER_PORT, smtp-sink on" \
     "$E2E_SINK_PORT"

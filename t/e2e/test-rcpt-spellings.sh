@@ -62,9 +62,7 @@ ROWS=(
 	'<bob@contoso.com>;<@x.example:bob@contoso.com>|<bob@fourthcoffee.com>|<bob@contoso.com>'
 )
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT"
 

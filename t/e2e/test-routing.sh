@@ -18,9 +18,7 @@ mailswitch_binary "$@"
 e2e_init
 conf=$E2E_TOP/t/milter/mailswitch-test.conf
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 
 smtp_open
 smtp_cmd "EHLO client.example.net"
