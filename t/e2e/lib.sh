@@ -27,6 +27,7 @@
 #	e2e_mailswitch_start_socketmap BIN OUT
 #	e2e_postfix_start_socketmap   # contrib/postfix/main-socketmap.cf and
 #	                              # master-socketmap.cf, on that port
+#	                              # (the four: e2e_start_socketmap BIN OUT)
 #
 # In that mode Postfix has no milter; the recipients of the switched
 # domains go to the smtp-sink on $E2E_SINK_PORT (the connectors: the stock
@@ -139,6 +140,17 @@ e2e_start_milter()
 	e2e_sink_start
 	e2e_mailswitch_start "$1" "$2"
 	e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+}
+
+# e2e_start_socketmap BIN CONF: the socketmap path: both smtp-sinks (the
+# connectors' and the internet transport's), BIN with CONF (from
+# e2e_socketmap_conf) and the private Postfix in socketmap mode.
+e2e_start_socketmap()
+{
+	e2e_sink_start
+	e2e_sink_start internet
+	e2e_mailswitch_start_socketmap "$1" "$2"
+	e2e_postfix_start_socketmap
 }
 
 # Wait (at most SECONDS) until COMMAND... succeeds.

@@ -20,10 +20,7 @@ mailswitch_binary "$@"
 e2e_init
 e2e_socketmap_conf "$E2E_TOP/t/milter/mailswitch-test.conf" \
     "$E2E_TMP/mailswitch.conf"
-e2e_sink_start
-e2e_sink_start internet
-e2e_mailswitch_start_socketmap "$bin" "$E2E_TMP/mailswitch.conf"
-e2e_postfix_start_socketmap
+e2e_start_socketmap "$bin" "$E2E_TMP/mailswitch.conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch socketmap on" \
     "$E2E_SOCKETMAP_PORT, smtp-sink on $E2E_SINK_PORT (connectors) and" \
     "$E2E_INET_PORT (internet)"
