@@ -24,14 +24,7 @@ echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT"
 
 # One SMTP transaction, each reply checked.
-smtp_open
-assert "greeting 220" e2e_reply_starts "220"
-smtp_cmd "EHLO client.example.net"
-smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-assert "XCLIENT 220" e2e_reply_starts "220"
-smtp_cmd "EHLO client.example.net"
-smtp_cmd "MAIL FROM:<someone@example.org>"
-assert "MAIL FROM 250" e2e_reply_starts "250"
+smtp_begin_from_internet
 smtp_cmd "RCPT TO:<bob@contoso.com>"
 assert "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<dan.park@contoso.com>"

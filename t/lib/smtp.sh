@@ -7,6 +7,7 @@
 #	smtp_cmd "RCPT TO:<bob@contoso.com>"   # SMTP_REPLY, SMTP_CODE
 #	smtp_data_body <message          # after DATA's 354: text and the dot
 #	smtp_close
+#	smtp_begin_from_internet         # open, XCLIENT, MAIL FROM, asserted
 #	assert "RCPT bob" e2e_reply_starts 250
 #	assert "RCPT bob" e2e_reply_is "250 2.1.5 Ok"
 #
@@ -48,6 +49,22 @@ smtp_read()
 		SMTP_CODE=${line:0:3}
 		return 0
 	done
+}
+
+# smtp_begin_from_internet: a session to the private smtpd as a client on
+# the Internet (XCLIENT ADDR=203.0.113.7), up to MAIL FROM
+# <someone@example.org>; asserts "greeting 220", "XCLIENT 220" and
+# "MAIL FROM 250".
+smtp_begin_from_internet()
+{
+	smtp_open
+	assert "greeting 220" e2e_reply_starts "220"
+	smtp_cmd "EHLO client.example.net"
+	smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
+	assert "XCLIENT 220" e2e_reply_starts "220"
+	smtp_cmd "EHLO client.example.net"
+	smtp_cmd "MAIL FROM:<someone@example.org>"
+	assert "MAIL FROM 250" e2e_reply_starts "250"
 }
 
 # Send one command line and read the reply.
