@@ -48,15 +48,7 @@ assert "slapd was asked (the ldap back-end is in use)" \
 # rcpt ADDR -- one RCPT TO:<ADDR> from someone@example.org; sets RCPT_REPLY.
 rcpt()
 {
-	smtp_open
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "MAIL FROM:<someone@example.org>"
-	smtp_cmd "RCPT TO:<$1>"
-	RCPT_REPLY=$SMTP_REPLY
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_rcpt_from 203.0.113.7 "$1"
 }
 
 echo "== 5. slapd stopped: 451 4.3.0 at RCPT; the retry arrives"

@@ -70,13 +70,7 @@ echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, tables in $tables," \
 # rcpt_reply ADDR: the reply to RCPT TO:<ADDR> (the session then quits)
 rcpt_reply()
 {
-	smtp_open
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "MAIL FROM:<someone@example.org>"
-	smtp_cmd "RCPT TO:<$1>"
-	RCPT_REPLY=$SMTP_REPLY
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_rcpt_from "" "$1"
 	echo "$RCPT_REPLY"
 }
 # reply_is ADDR PREFIX: true when RCPT TO:<ADDR> is answered PREFIX...

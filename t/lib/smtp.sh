@@ -8,6 +8,7 @@
 #	smtp_data_body <message          # after DATA's 354: text and the dot
 #	smtp_close
 #	smtp_begin_from_internet         # open, XCLIENT, MAIL FROM, asserted
+#	smtp_rcpt_from IP ADDRESS        # one RCPT's reply in RCPT_REPLY
 #	assert "RCPT bob" e2e_reply_starts 250
 #	assert "RCPT bob" e2e_reply_is "250 2.1.5 Ok"
 #
@@ -65,6 +66,25 @@ smtp_begin_from_internet()
 	smtp_cmd "EHLO client.example.net"
 	smtp_cmd "MAIL FROM:<someone@example.org>"
 	assert "MAIL FROM 250" e2e_reply_starts "250"
+}
+
+# smtp_rcpt_from IP ADDRESS: one session to the private smtpd, as a client
+# at IP (XCLIENT; "" for none: Postfix sees 127.0.0.1), MAIL FROM
+# <someone@example.org>, RCPT TO:<ADDRESS>, QUIT; the RCPT reply in
+# RCPT_REPLY.
+smtp_rcpt_from()
+{
+	smtp_open
+	smtp_cmd "EHLO client.example.net"
+	if [ -n "$1" ]; then
+		smtp_cmd "XCLIENT ADDR=$1 NAME=[UNAVAILABLE]"
+		smtp_cmd "EHLO client.example.net"
+	fi
+	smtp_cmd "MAIL FROM:<someone@example.org>"
+	smtp_cmd "RCPT TO:<$2>"
+	RCPT_REPLY=$SMTP_REPLY
+	smtp_cmd "QUIT"
+	smtp_close
 }
 
 # Send one command line and read the reply.
