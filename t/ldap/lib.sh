@@ -23,6 +23,8 @@ SLAPD_OWNER=1
 . "$LDAP_LIB_DIR/../lib/slapd.sh"
 # shellcheck source=t/lib/socketmap.sh
 . "$LDAP_LIB_DIR/../lib/socketmap.sh"
+# shellcheck source=t/metrics.sh
+. "$LDAP_LIB_DIR/../metrics.sh"
 
 MS=""
 T=""
@@ -56,7 +58,7 @@ sanitizer_free()
 }
 
 # ldap_metrics_init -- for a test that reads the metrics (t/metrics.sh,
-# sourced by the test): dies unless curl is installed; METRICS_TMP is $T.
+# sourced above): dies unless curl is installed; METRICS_TMP is $T.
 ldap_metrics_init()
 {
 	command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"

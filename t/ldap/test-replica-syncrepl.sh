@@ -30,7 +30,6 @@
 # Needs root, slapd with syncprov, ldap-utils, curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
 command -v ldapmodify >/dev/null 2>&1 || e2e_die "ldapmodify is not installed"
 ldap_metrics_init

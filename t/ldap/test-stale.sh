@@ -14,7 +14,6 @@
 # again (no "stale" in its log line).  Needs root.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
 ldap_metrics_init
 METRICS_PORT=$(free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
