@@ -7,7 +7,7 @@
 # mailswitch runs with t/milter/mailswitch-test.conf (etc/contacts.ldif)
 # with socket = "" (no milter) and socketmap on 127.0.0.1; Postfix with
 # contrib/postfix/main-socketmap.cf, master-socketmap.cf and transport
-# (t/e2e/lib.sh: e2e_postfix_start_socketmap).  The checks are those of
+# (t/lib/postfix.sh: e2e_postfix_start_socketmap).  The checks are those of
 # t/e2e/socketmap-checks.sh: DSN kept through the rewrite and the
 # "expanded" notice, the refusals at RCPT, the contacts, the outbound
 # rewrite on the Internet transport only, the logs.  Prints PASS/FAIL

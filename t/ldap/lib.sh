@@ -1,6 +1,7 @@
 # t/ldap/lib.sh -- what the t/ldap/test-*.sh scripts share: private slapd
 # servers (t/lib/slapd.sh) plus the private Postfix, smtp-sink and
-# mailswitch of t/e2e/lib.sh, one EXIT trap that stops them all by PID.
+# mailswitch of t/lib/ (by t/e2e/lib.sh), one EXIT trap that stops them
+# all by PID.
 #
 #	. "$(dirname "$0")/lib.sh"
 #	ldap_test_init MAILSWITCH_BINARY     # sets $MS, $T (a scratch folder)

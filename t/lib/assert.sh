@@ -4,7 +4,7 @@
 # a failure is counted in ASSERT_FAILS; the test ends with assert_summary,
 # whose status is the test's.  Predicates that explain a failure print
 # their "want / got" lines on stderr (t/e2e/lib.sh's e2e_same,
-# e2e_reply_is, t/ldap/lib.sh's is / has / lacks ...).
+# t/lib/smtp.sh's e2e_reply_is, t/ldap/lib.sh's is / has / lacks ...).
 #
 #	assert "bob is rewritten" e2e_same "$got" "<bob@fourthcoffee.com>"
 #	assert_is "SIGTERM: exit 0" "$status" 0
