@@ -16,7 +16,7 @@
 # e2e_die).  e2e_reply_is and e2e_reply_starts keep the names they had
 # there: some 20 tests call them.
 
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # SMTP_CODE, RCPT_REPLY are for the sourcing script
 
 # Open a session to the private smtpd (or the one on PORT, e.g.
 # $E2E_SUB_PORT) on fd 5; read the greeting.
