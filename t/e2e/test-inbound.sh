@@ -43,10 +43,8 @@ Message-ID: <e2e-inbound@example.org>
 
 Hello through the mail switch.
 EOF
-assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
-qid=${SMTP_REPLY##* }
-smtp_cmd "QUIT"
-smtp_close
+smtp_end_queued "end of data 250 queued"
+qid=$SMTP_QID
 echo "queue id: $qid"
 
 # What reached the next hop.

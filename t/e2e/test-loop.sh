@@ -66,10 +66,8 @@ Message-ID: <e2e-loop@example.org>
 
 Around and around.
 EOF
-assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
-qid=${SMTP_REPLY##* }
-smtp_cmd "QUIT"
-smtp_close
+smtp_end_queued "end of data 250 queued"
+qid=$SMTP_QID
 echo "queue id: $qid"
 
 # Both queues empty (the bounce delivered), at most 30 s; then 3 s more

@@ -80,11 +80,8 @@ send()
 	smtp_cmd "DATA"
 	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body
-	assert "$name: end of data 250 queued" \
-	    e2e_reply_starts "250 2.0.0 Ok: queued as "
-	QID[$name]=${SMTP_REPLY##* }
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_end_queued "$name: end of data 250 queued"
+	QID[$name]=$SMTP_QID
 	echo "$name: queue id ${QID[$name]}"
 }
 

@@ -62,10 +62,8 @@ Subject: mailswitch routing test
 
 Routing test.
 EOF
-assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
-qid=${SMTP_REPLY##* }
-smtp_cmd "QUIT"
-smtp_close
+smtp_end_queued "end of data 250 queued"
+qid=$SMTP_QID
 
 if e2e_sink_wait 1 20; then
 	sleep 1		# one message, but let a stray second one show up

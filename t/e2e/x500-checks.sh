@@ -108,10 +108,8 @@ x500_send()
 
 	A reply from Outlook's remembered recipients.
 	EOF
-	assert "$name: end of data 250" e2e_reply_starts "250 2.0.0 Ok: queued as "
-	X5_QID=${SMTP_REPLY##* }
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_end_queued "$name: end of data 250"
+	X5_QID=$SMTP_QID
 }
 
 # x500_refused RCPT REPLY -- RCPT TO:<RCPT> is answered exactly REPLY.

@@ -6,7 +6,7 @@
 #	smtp_open [PORT]                 # default $E2E_SMTP_PORT; the greeting
 #	smtp_cmd "RCPT TO:<bob@contoso.com>"   # SMTP_REPLY, SMTP_CODE
 #	smtp_data_body <message          # after DATA's 354: text and the dot
-#	smtp_close
+#	smtp_close                       # or smtp_end_queued NAME: SMTP_QID
 #	smtp_begin_from_internet         # open, XCLIENT, MAIL FROM, asserted
 #	smtp_rcpt_from IP ADDRESS        # one RCPT's reply in RCPT_REPLY
 #	assert "RCPT bob" e2e_reply_starts 250
@@ -16,7 +16,7 @@
 # e2e_die).  e2e_reply_is and e2e_reply_starts keep the names they had
 # there: some 20 tests call them.
 
-# shellcheck shell=bash disable=SC2034  # SMTP_CODE, RCPT_REPLY are for the sourcing script
+# shellcheck shell=bash disable=SC2034  # SMTP_CODE, SMTP_QID, RCPT_REPLY are for the sourcing script
 
 # Open a session to the private smtpd (or the one on PORT, e.g.
 # $E2E_SUB_PORT) on fd 5; read the greeting.
@@ -106,6 +106,17 @@ smtp_data_body()
 	echo "C: (message) ." >>"$E2E_TMP/smtp.log"
 	printf '.\r\n' >&5
 	smtp_read
+}
+
+# smtp_end_queued NAME: after smtp_data_body, assert NAME: Postfix's
+# "250 2.0.0 Ok: queued as QID"; the queue id in SMTP_QID (the reply's
+# last word, whatever it was); QUIT and close the session.
+smtp_end_queued()
+{
+	assert "$1" e2e_reply_starts "250 2.0.0 Ok: queued as "
+	SMTP_QID=${SMTP_REPLY##* }
+	smtp_cmd "QUIT"
+	smtp_close
 }
 
 # Close the session's fd 5 (the braces keep stderr: "exec ... 2>/dev/null"
