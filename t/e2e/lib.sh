@@ -161,29 +161,6 @@ e2e_wait_for()
 	proc_wait_up "" $((secs * 10)) "$@"
 }
 
-# ---- checks (the want / got lines of t/lib/assert.sh) ----
-
-# True when the two strings are equal; shows both otherwise.
-e2e_same()
-{
-	if [ "$1" = "$2" ]; then
-		return 0
-	fi
-	echo "    want: $(echo "$2" | tr '\n' ' ')" >&2
-	echo "    got:  $(echo "$1" | tr '\n' ' ')" >&2
-	return 1
-}
-
-# True when FILE has a line containing STRING (plain text).
-e2e_file_has()
-{
-	if grep -qF -- "$2" "$1" 2>/dev/null; then
-		return 0
-	fi
-	echo "    no line with: $2 (in $(basename "$1"))" >&2
-	return 1
-}
-
 # Show the files a failing test wants a human to read.
 e2e_show_logs()
 {
