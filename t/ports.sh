@@ -1,4 +1,4 @@
-# t/ports.sh -- sourced by the test harnesses (t/e2e/lib.sh, t/ldap/slapd.sh).
+# t/ports.sh -- sourced by the test harnesses (t/e2e/lib.sh, t/lib/slapd.sh).
 #
 # free_port [EXCLUDED...]: prints a TCP port on 127.0.0.1 in 10000..31999
 # (below Linux's ephemeral range) that no socket uses -- not only listeners:

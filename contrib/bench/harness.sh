@@ -1,12 +1,12 @@
 # contrib/bench/harness.sh -- the tree's test harness as the benchmarks
-# use it, sourced at the top level (t/ldap/slapd.sh declares its arrays
+# use it, sourced at the top level (t/lib/slapd.sh declares its arrays
 # there) after the command line is checked:
 #
 #	BENCH_HARNESS="e2e slapd"; . "$here/harness.sh"
 #
 # e2e:   t/e2e/lib.sh (the private Postfix, smtp-sink, mailswitch) and
 #        contrib/bench/load.sh (bench_load, bench_smtp);
-# slapd: t/ldap/slapd.sh owned by the benchmark (SLAPD_OWNER=1: its EXIT
+# slapd: t/lib/slapd.sh owned by the benchmark (SLAPD_OWNER=1: its EXIT
 #        trap, not slapd_init's) with the database limit raised to 1 GiB
 #        (the harness sizes it for the test directories);
 # both:  bench_start E2E_INIT_ARGS... -- e2e_init, slapd_init and the EXIT
@@ -28,7 +28,7 @@ case " ${BENCH_HARNESS:-} " in
 *" slapd "*)
 	SLAPD_OWNER=1
 	# shellcheck disable=SC1091  # the tree's test library, not followed
-	. "$BENCH_DIR/../../t/ldap/slapd.sh"
+	. "$BENCH_DIR/../../t/lib/slapd.sh"
 	SLAPD_MAXSIZE=1073741824
 	;;
 esac

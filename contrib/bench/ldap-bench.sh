@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # contrib/bench/ldap-bench.sh -- lookups per second through the ldap
 # back-end with a cold and a warm cache, and with no cache, against a
-# private slapd (t/ldap/slapd.sh) holding ENTRIES generated contacts
+# private slapd (t/lib/slapd.sh) holding ENTRIES generated contacts
 # (t/ldap/gen-contacts.sh: userI@contoso.com -> userI@fourthcoffee.com):
 #
 #	ldap-bench.sh CACHE_BENCH [ENTRIES [THREADS [LOOKUPS]]]

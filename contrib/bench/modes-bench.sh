@@ -25,7 +25,7 @@
 # modes-bench's earlier versions under it (100,000 entries, ttl 300 s),
 # log_level info (a line per decision), one daemon per setup.
 #
-# Directory: a private slapd (t/ldap/slapd.sh) with generated contacts
+# Directory: a private slapd (t/lib/slapd.sh) with generated contacts
 # (t/ldap/gen-contacts.sh: userI@contoso.com and uI@contoso.com ->
 # userI@fourthcoffee.com), enough for every recipient of the runs; B
 # returns a plain copy of each target in mail: (Postfix's ldap table cannot

@@ -18,7 +18,7 @@
 # the end the CPU by command of the first run of each setup.
 # The defaults take about 4 minutes on the project's 2-CPU test machine.
 #
-# Directory: a private slapd (t/ldap/slapd.sh) per size, holding that many
+# Directory: a private slapd (t/lib/slapd.sh) per size, holding that many
 # generated contacts (t/ldap/gen-contacts.sh: userI@contoso.com ->
 # userI@fourthcoffee.com) plus, as in modes-bench.sh, a plain copy of each
 # target in mail: (for Postfix's ldap table, which cannot strip the

@@ -4,7 +4,7 @@
 #
 #	replica-reload-bench.sh MAILSWITCH_BINARY [CONTACTS [SAMPLES [CHANGE]]]
 #
-# A private slapd (t/ldap/slapd.sh, database limit raised) holding CONTACTS
+# A private slapd (t/lib/slapd.sh, database limit raised) holding CONTACTS
 # (default 100000) generated contacts (t/ldap/gen-contacts.sh); mailswitch
 # (socketmap only, log_level info) with replica { poll = 4; refresh = 8;
 # syncrepl = "off"; }.  Every 5 s, SAMPLES times (default 12): with CHANGE=1

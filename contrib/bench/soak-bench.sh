@@ -1,7 +1,7 @@
 #!/bin/bash
 # contrib/bench/soak-bench.sh -- a long run through a private Postfix with
 # mailswitch as milter (ldap back-end, cache on, on_directory_error =
-# tempfail) against a private slapd (t/ldap/slapd.sh) that is stopped for a
+# tempfail) against a private slapd (t/lib/slapd.sh) that is stopped for a
 # while every so often; not in CI:
 #
 #	soak-bench.sh MAILSWITCH_BINARY [MESSAGES [OUTAGE_EVERY [OUTAGE_SECONDS]]]

@@ -1,6 +1,6 @@
 # t/ad/lib.sh -- what the t/ad/ scripts share: the Samba AD DC of
 # t/lib/samba.sh plus the helpers of t/ldap/lib.sh (the private Postfix,
-# smtp-sink and mailswitch of t/e2e/lib.sh, q_run, n_run, smtp_rcpt,
+# smtp-sink and mailswitch of t/lib/ by t/e2e/lib.sh, q_run, n_run, smtp_rcpt,
 # msg_send, smap_query, log_wait_since...), one EXIT trap that stops them
 # all by PID.
 #

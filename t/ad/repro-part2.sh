@@ -28,7 +28,6 @@
 # Each item starts from a fresh copy of the DC.  Needs root, Samba, curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$AD_LIB_DIR/../metrics.sh"
 [ $# -ge 1 ] || { echo "usage: $0 MAILSWITCH_BINARY [ITEM...]" >&2; exit 64; }
 samba_enter_ns "$0" "$@"
 bin=$1

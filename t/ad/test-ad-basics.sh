@@ -34,7 +34,6 @@
 # Needs root, Postfix, Samba (t/run-tests.sh installs it), curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$AD_LIB_DIR/../metrics.sh"
 t_start=$(date +%s%3N)
 ad_test_init "$0" "$@"
 ldap_metrics_init

@@ -1,4 +1,4 @@
-# t/e2e/ldap.sh -- t/e2e/lib.sh with a private slapd (t/ldap/slapd.sh) for
+# t/e2e/ldap.sh -- t/e2e/lib.sh with a private slapd (t/lib/slapd.sh) for
 # the end-to-end tests on the ldap back-end.  Source it in place of lib.sh:
 #
 #	. "$here/ldap.sh"
@@ -16,7 +16,7 @@ E2E_LDAP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$E2E_LDAP_DIR/lib.sh"
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_OWNER=1
-. "$E2E_LDAP_DIR/../ldap/slapd.sh"
+. "$E2E_LDAP_DIR/../lib/slapd.sh"
 
 # e2e_ldap_init "$@" -- take the test's one argument, MAILSWITCH_BINARY, as
 # an absolute path in $bin (usage and exit 64 otherwise); make lib.sh's and
@@ -24,12 +24,7 @@ SLAPD_OWNER=1
 # first.
 e2e_ldap_init()
 {
-	if [ $# -ne 1 ]; then
-		echo "usage: $0 MAILSWITCH_BINARY" >&2
-		exit 64
-	fi
-	# shellcheck disable=SC2034  # $bin is for the test
-	bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+	mailswitch_binary "$@"
 	e2e_init
 	slapd_init
 	trap 'slapd_cleanup; e2e_cleanup' EXIT

@@ -27,12 +27,8 @@
 # Postfix's lmdb table (Debian: postfix-lmdb).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 addresses=(
 	someone@example.org bob@contoso.com.example.org Bob@FourthCoffee.com

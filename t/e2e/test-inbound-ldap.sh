@@ -3,7 +3,7 @@
 #
 #	test-inbound-ldap.sh MAILSWITCH_BINARY
 #
-# Starts a private slapd (t/ldap/slapd.sh: contrib/ldap/mailswitch.schema
+# Starts a private slapd (t/lib/slapd.sh: contrib/ldap/mailswitch.schema
 # and contrib/ldap/contacts.ldif, the people of etc/contacts.ldif), writes
 # a configuration with the domains of t/milter/mailswitch-test.conf and
 # directory.backend = "ldap" on it (no cache), and runs test-inbound.sh
@@ -16,7 +16,7 @@ if [ $# -ne 1 ]; then
 	exit 64
 fi
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../ldap/slapd.sh"
+. "$here/../lib/slapd.sh"
 
 slapd_init			# its EXIT trap stops slapd
 slapd_start one

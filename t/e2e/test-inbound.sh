@@ -13,31 +13,18 @@
 # t/milter/mailswitch-test.conf (test-inbound-ldap.sh: the ldap back-end).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init
 conf=${E2E_INBOUND_CONF:-$E2E_TOP/t/milter/mailswitch-test.conf}
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT"
 
 # One SMTP transaction, each reply checked.
-smtp_open
-assert "greeting 220" e2e_reply_starts "220"
-smtp_cmd "EHLO client.example.net"
-smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-assert "XCLIENT 220" e2e_reply_starts "220"
-smtp_cmd "EHLO client.example.net"
-smtp_cmd "MAIL FROM:<someone@example.org>"
-assert "MAIL FROM 250" e2e_reply_starts "250"
+smtp_begin_from_internet
 smtp_cmd "RCPT TO:<bob@contoso.com>"
 assert "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
 smtp_cmd "RCPT TO:<dan.park@contoso.com>"
@@ -56,10 +43,8 @@ Message-ID: <e2e-inbound@example.org>
 
 Hello through the mail switch.
 EOF
-assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
-qid=${SMTP_REPLY##* }
-smtp_cmd "QUIT"
-smtp_close
+smtp_end_queued "end of data 250 queued"
+qid=$SMTP_QID
 echo "queue id: $qid"
 
 # What reached the next hop.

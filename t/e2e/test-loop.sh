@@ -16,12 +16,8 @@
 # lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init
 conf=$E2E_TOP/t/milter/mailswitch-test.conf
@@ -57,14 +53,7 @@ echo "gateway Postfix on 127.0.0.1:$E2E_SMTP_PORT (mailswitch on" \
     "$E2E_MILTER_PORT), the other system on $E2E_SMTP2_PORT, smtp-sink" \
     "on $E2E_SINK_PORT"
 
-smtp_open
-assert "greeting 220" e2e_reply_starts "220"
-smtp_cmd "EHLO client.example.net"
-smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-assert "XCLIENT 220" e2e_reply_starts "220"
-smtp_cmd "EHLO client.example.net"
-smtp_cmd "MAIL FROM:<someone@example.org>"
-assert "MAIL FROM 250" e2e_reply_starts "250"
+smtp_begin_from_internet
 smtp_cmd "RCPT TO:<bob@contoso.com>"
 assert "RCPT bob@contoso.com (contact) 250" e2e_reply_starts "250"
 smtp_cmd "DATA"
@@ -77,10 +66,8 @@ Message-ID: <e2e-loop@example.org>
 
 Around and around.
 EOF
-assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
-qid=${SMTP_REPLY##* }
-smtp_cmd "QUIT"
-smtp_close
+smtp_end_queued "end of data 250 queued"
+qid=$SMTP_QID
 echo "queue id: $qid"
 
 # Both queues empty (the bounce delivered), at most 30 s; then 3 s more

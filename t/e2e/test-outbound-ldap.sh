@@ -1,7 +1,7 @@
 #!/bin/bash
 # t/e2e/test-outbound-ldap.sh -- the outbound Address Rewrite with the ldap
 # back-end, end to end through a private Postfix and a private slapd
-# (t/ldap/slapd.sh, contrib/ldap/contacts.ldif, no cache):
+# (t/lib/slapd.sh, contrib/ldap/contacts.ldif, no cache):
 #
 #	test-outbound-ldap.sh MAILSWITCH_BINARY
 #
@@ -39,9 +39,7 @@ conf()
 conf "$E2E_TMP/tempfail.conf" tempfail
 conf "$E2E_TMP/accept.conf" accept
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$E2E_TMP/tempfail.conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$E2E_TMP/tempfail.conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT, slapd ${SLAPD_URI[one]}"
 

@@ -35,24 +35,15 @@
 # PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init
 
 # The shared test configuration, with the LDIF path made absolute and the
 # subsidiary's Postfix service name added.
 conf=$E2E_TMP/mailswitch.conf
-sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
-    -e 's|^\( *daemons *=\).*|\1 [ "subsidiary" ];|' \
-    "$E2E_TOP/t/milter/mailswitch-test.conf" >"$conf"
-grep -q '"subsidiary"' "$conf" || e2e_die "cannot set outbound.daemons"
-grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
-    e2e_die "cannot set the LDIF path"
+mailswitch_conf_subsidiary "$conf"
 # The example directory plus a contact whose target is on the Internet
 # (messages g and h).
 cat "$E2E_TOP/etc/contacts.ldif" "$E2E_LIB_DIR/outbound-contacts.ldif" \
@@ -61,9 +52,7 @@ sed -i "s|\"$E2E_TOP/etc/contacts.ldif\"|\"$E2E_TMP/contacts.ldif\"|" "$conf"
 grep -qF "\"$E2E_TMP/contacts.ldif\"" "$conf" ||
     e2e_die "cannot set the LDIF path to $E2E_TMP/contacts.ldif"
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT (subsidiary service" \
     "$E2E_SUB_PORT), mailswitch on $E2E_MILTER_PORT, smtp-sink on" \
     "$E2E_SINK_PORT"
@@ -91,11 +80,8 @@ send()
 	smtp_cmd "DATA"
 	assert "$name: DATA 354" e2e_reply_starts "354"
 	smtp_data_body
-	assert "$name: end of data 250 queued" \
-	    e2e_reply_starts "250 2.0.0 Ok: queued as "
-	QID[$name]=${SMTP_REPLY##* }
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_end_queued "$name: end of data 250 queued"
+	QID[$name]=$SMTP_QID
 	echo "$name: queue id ${QID[$name]}"
 }
 

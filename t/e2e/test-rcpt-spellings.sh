@@ -27,12 +27,8 @@
 # PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init
 conf=$E2E_TOP/t/milter/mailswitch-test.conf
@@ -66,9 +62,7 @@ ROWS=(
 	'<bob@contoso.com>;<@x.example:bob@contoso.com>|<bob@fourthcoffee.com>|<bob@contoso.com>'
 )
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch on" \
     "$E2E_MILTER_PORT, smtp-sink on $E2E_SINK_PORT"
 

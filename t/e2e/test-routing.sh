@@ -12,19 +12,13 @@
 # Prints PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init
 conf=$E2E_TOP/t/milter/mailswitch-test.conf
 
-e2e_sink_start
-e2e_mailswitch_start "$bin" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$bin" "$conf"
 
 smtp_open
 smtp_cmd "EHLO client.example.net"
@@ -68,10 +62,8 @@ Subject: mailswitch routing test
 
 Routing test.
 EOF
-assert "end of data 250 queued" e2e_reply_starts "250 2.0.0 Ok: queued as "
-qid=${SMTP_REPLY##* }
-smtp_cmd "QUIT"
-smtp_close
+smtp_end_queued "end of data 250 queued"
+qid=$SMTP_QID
 
 if e2e_sink_wait 1 20; then
 	sleep 1		# one message, but let a stray second one show up

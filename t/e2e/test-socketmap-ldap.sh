@@ -1,6 +1,6 @@
 #!/bin/bash
 # t/e2e/test-socketmap-ldap.sh -- the socketmap front end (SPEC section 6)
-# end to end with the ldap back-end: a private slapd (t/ldap/slapd.sh,
+# end to end with the ldap back-end: a private slapd (t/lib/slapd.sh,
 # contrib/ldap/contacts.ldif, no cache) and a private Postfix in socketmap
 # mode (contrib/postfix/main-socketmap.cf, master-socketmap.cf):
 #
@@ -35,10 +35,7 @@ e2e_ldap_conf "$E2E_TMP/ldap.conf"
 e2e_ldap_outbound >>"$E2E_TMP/ldap.conf"
 e2e_socketmap_conf "$E2E_TMP/ldap.conf" "$E2E_TMP/mailswitch.conf"
 
-e2e_sink_start
-e2e_sink_start internet
-e2e_mailswitch_start_socketmap "$bin" "$E2E_TMP/mailswitch.conf"
-e2e_postfix_start_socketmap
+e2e_start_socketmap "$bin" "$E2E_TMP/mailswitch.conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch socketmap on" \
     "$E2E_SOCKETMAP_PORT, smtp-sink on $E2E_SINK_PORT (connectors) and" \
     "$E2E_INET_PORT (internet), slapd ${SLAPD_URI[one]}"
@@ -51,15 +48,7 @@ assert "slapd was asked (the ldap back-end is in use)" \
 # rcpt ADDR -- one RCPT TO:<ADDR> from someone@example.org; sets RCPT_REPLY.
 rcpt()
 {
-	smtp_open
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "MAIL FROM:<someone@example.org>"
-	smtp_cmd "RCPT TO:<$1>"
-	RCPT_REPLY=$SMTP_REPLY
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_rcpt_from 203.0.113.7 "$1"
 }
 
 echo "== 5. slapd stopped: 451 4.3.0 at RCPT; the retry arrives"

@@ -7,27 +7,20 @@
 # mailswitch runs with t/milter/mailswitch-test.conf (etc/contacts.ldif)
 # with socket = "" (no milter) and socketmap on 127.0.0.1; Postfix with
 # contrib/postfix/main-socketmap.cf, master-socketmap.cf and transport
-# (t/e2e/lib.sh: e2e_postfix_start_socketmap).  The checks are those of
+# (t/lib/postfix.sh: e2e_postfix_start_socketmap).  The checks are those of
 # t/e2e/socketmap-checks.sh: DSN kept through the rewrite and the
 # "expanded" notice, the refusals at RCPT, the contacts, the outbound
 # rewrite on the Internet transport only, the logs.  Prints PASS/FAIL
 # lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init
 e2e_socketmap_conf "$E2E_TOP/t/milter/mailswitch-test.conf" \
     "$E2E_TMP/mailswitch.conf"
-e2e_sink_start
-e2e_sink_start internet
-e2e_mailswitch_start_socketmap "$bin" "$E2E_TMP/mailswitch.conf"
-e2e_postfix_start_socketmap
+e2e_start_socketmap "$bin" "$E2E_TMP/mailswitch.conf"
 echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, mailswitch socketmap on" \
     "$E2E_SOCKETMAP_PORT, smtp-sink on $E2E_SINK_PORT (connectors) and" \
     "$E2E_INET_PORT (internet)"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t/e2e/test-tables-ldap.sh -- the tables mode with the replica (SPEC
-# section 9): a private slapd (t/ldap/slapd.sh, contrib/ldap/contacts.ldif),
+# section 9): a private slapd (t/lib/slapd.sh, contrib/ldap/contacts.ldif),
 # mailswitch on the ldap back-end with the replica polling every second
 # (max_age 4 s) and writing the lmdb tables, a private Postfix deciding
 # from them (contrib/postfix/main-tables.cf, master-tables.cf):
@@ -70,13 +70,7 @@ echo "private Postfix on 127.0.0.1:$E2E_SMTP_PORT, tables in $tables," \
 # rcpt_reply ADDR: the reply to RCPT TO:<ADDR> (the session then quits)
 rcpt_reply()
 {
-	smtp_open
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "MAIL FROM:<someone@example.org>"
-	smtp_cmd "RCPT TO:<$1>"
-	RCPT_REPLY=$SMTP_REPLY
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_rcpt_from "" "$1"
 	echo "$RCPT_REPLY"
 }
 # reply_is ADDR PREFIX: true when RCPT TO:<ADDR> is answered PREFIX...

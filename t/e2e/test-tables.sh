@@ -9,7 +9,7 @@
 # a copy of it here) with no milter, no socketmap and tables = { path =
 # DIR; } -- less the wildcard outbound rule, which Postfix's generic table
 # cannot hold; Postfix with contrib/postfix/main-tables.cf, master-tables.cf
-# and transport (t/e2e/lib.sh: e2e_postfix_start_tables).
+# and transport (t/lib/postfix.sh: e2e_postfix_start_tables).
 #
 #   0. Postfix before the tables exist: RCPT is deferred (451 4.3.5), and
 #      stays so in the processes that saw no table until they restart
@@ -29,12 +29,8 @@
 # Postfix's lmdb table (Debian: postfix-lmdb).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 
 e2e_init postmap
 tables=$E2E_TMP/tables

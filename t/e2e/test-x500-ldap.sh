@@ -1,7 +1,7 @@
 #!/bin/bash
 # t/e2e/test-x500-ldap.sh -- replies to old Exchange addresses (SPEC
 # section 11) end to end on the ldap back-end: a private slapd
-# (t/ldap/slapd.sh, contrib/ldap/contacts.ldif and the two long contacts
+# (t/lib/slapd.sh, contrib/ldap/contacts.ldif and the two long contacts
 # of t/e2e/x500-checks.sh), without and with the replica, each through the
 # private Postfix in milter mode and in socketmap mode:
 #

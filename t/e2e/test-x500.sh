@@ -11,12 +11,8 @@
 # Prints PASS/FAIL lines; exits non-zero on any failure.  Needs root.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
+mailswitch_binary "$@"
 . "$E2E_LIB_DIR/x500-checks.sh"
 
 e2e_init

@@ -108,25 +108,16 @@ x500_send()
 
 	A reply from Outlook's remembered recipients.
 	EOF
-	assert "$name: end of data 250" e2e_reply_starts "250 2.0.0 Ok: queued as "
-	X5_QID=${SMTP_REPLY##* }
-	smtp_cmd "QUIT"
-	smtp_close
+	smtp_end_queued "$name: end of data 250"
+	X5_QID=$SMTP_QID
 }
 
 # x500_refused RCPT REPLY -- RCPT TO:<RCPT> is answered exactly REPLY.
 x500_refused()
 {
-	smtp_open
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "XCLIENT ADDR=203.0.113.7 NAME=[UNAVAILABLE]"
-	smtp_cmd "EHLO client.example.net"
-	smtp_cmd "MAIL FROM:<someone@example.org>"
-	smtp_cmd "RCPT TO:<$1>"
+	smtp_rcpt_from 203.0.113.7 "$1"
 	assert "RCPT TO:<${1:0:60}...> refused: ${2:0:9} and the address whole" \
-	    e2e_reply_is "$2"
-	smtp_cmd "QUIT"
-	smtp_close
+	    e2e_same "$RCPT_REPLY" "$2"
 }
 
 # x500_rcpts NAME -- the envelope recipients of the dump(s) of message

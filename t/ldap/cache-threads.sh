@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t/ldap/cache-threads.sh CACHE_THREADS_PROGRAM -- the cache and the ldap
-# back-end's pool under 16 threads against a private slapd (t/ldap/slapd.sh)
+# back-end's pool under 16 threads against a private slapd (t/lib/slapd.sh)
 # holding CACHE_T_USERS (default 200) generated contacts
 # (t/ldap/gen-contacts.sh): see t/ldap/cache_threads.c.  Every wait is
 # bounded; the slapd is stopped on exit.
@@ -11,7 +11,7 @@ if [ $# -ne 1 ]; then
 fi
 prog=$1
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/slapd.sh"
+. "$here/../lib/slapd.sh"
 slapd_init
 
 users=${CACHE_T_USERS:-200}

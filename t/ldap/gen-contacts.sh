@@ -1,6 +1,6 @@
 #!/bin/sh
 # t/ldap/gen-contacts.sh N -- writes on stdout an LDIF for slapd_start
-# --ldif (t/ldap/slapd.sh): the base entries of dc=contoso,dc=com and N
+# --ldif (t/lib/slapd.sh): the base entries of dc=contoso,dc=com and N
 # generated contacts, I = 0 .. N-1:
 #
 #	dn: cn=User I,ou=contacts,dc=contoso,dc=com

@@ -1,6 +1,7 @@
 # t/ldap/lib.sh -- what the t/ldap/test-*.sh scripts share: private slapd
-# servers (t/ldap/slapd.sh) plus the private Postfix, smtp-sink and
-# mailswitch of t/e2e/lib.sh, one EXIT trap that stops them all by PID.
+# servers (t/lib/slapd.sh) plus the private Postfix, smtp-sink and
+# mailswitch of t/lib/ (by t/e2e/lib.sh), one EXIT trap that stops them
+# all by PID.
 #
 #	. "$(dirname "$0")/lib.sh"
 #	ldap_test_init MAILSWITCH_BINARY     # sets $MS, $T (a scratch folder)
@@ -12,6 +13,7 @@
 #	smap_query, smap_is, smap_wait, smap_steady  # the socketmap (t/lib/socketmap.sh)
 #	log_mark; log_wait_since MARK SECONDS STRING   # the daemon's log
 #	replica_conf FILE NAME BODY; replica_start FILE  # the replica tests
+#	replica_changes_aside NAME LOCAL TARGET    # changes slapd "one" hides
 #
 # Needs root (Postfix), slapd, slapadd, openssl.
 
@@ -19,9 +21,11 @@
 LDAP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$LDAP_LIB_DIR/../e2e/lib.sh"
 SLAPD_OWNER=1
-. "$LDAP_LIB_DIR/slapd.sh"
+. "$LDAP_LIB_DIR/../lib/slapd.sh"
 # shellcheck source=t/lib/socketmap.sh
 . "$LDAP_LIB_DIR/../lib/socketmap.sh"
+# shellcheck source=t/metrics.sh
+. "$LDAP_LIB_DIR/../metrics.sh"
 
 MS=""
 T=""
@@ -55,7 +59,7 @@ sanitizer_free()
 }
 
 # ldap_metrics_init -- for a test that reads the metrics (t/metrics.sh,
-# sourced by the test): dies unless curl is installed; METRICS_TMP is $T.
+# sourced above): dies unless curl is installed; METRICS_TMP is $T.
 ldap_metrics_init()
 {
 	command -v curl >/dev/null 2>&1 || e2e_die "curl is not installed"
@@ -303,6 +307,33 @@ contact_ldif()
 	    "objectClass: inetOrgPerson" "objectClass: mailswitchRecipient" \
 	    "cn: $1" "sn: $1" "proxyAddresses: SMTP:$2@sales.contoso.com" \
 	    "targetAddress: SMTP:$3" ""
+}
+
+# replica_changes NAME LOCAL TARGET: on slapd "one", add the contact
+# NAME (contact_ldif), delete the mailbox user Gina Ho and give Bob Lee
+# the target bob.new@fourthcoffee.com; slapd_modify's status.
+replica_changes()
+{
+	{
+		contact_ldif "$1" "$2" "$3"
+		printf '%s\n' "dn: cn=Gina Ho,ou=users,$SLAPD_BASE" \
+		    "changetype: delete" ""
+		printf '%s\n' "dn: cn=Bob Lee,ou=contacts,$SLAPD_BASE" \
+		    "changetype: modify" "replace: targetAddress" \
+		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
+	} | slapd_modify one
+}
+
+# replica_changes_aside NAME LOCAL TARGET: assert that Gina is still a
+# mailbox (the socketmap's access says NOTFOUND), then make
+# replica_changes with slapd "one" set aside (slapd_aside: stopped, its
+# clients cannot see them until it is back); dies when ldapmodify fails.
+replica_changes_aside()
+{
+	assert "gina@sales.contoso.com before: a mailbox (kept)" \
+	    smap_is access gina@sales.contoso.com "NOTFOUND "
+	slapd_aside one replica_changes "$@" ||
+	    e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
 }
 
 # The number of entries of LDIF file $1 that have a proxyAddresses or a

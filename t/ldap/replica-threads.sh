@@ -2,7 +2,7 @@
 # t/ldap/replica-threads.sh REPLICA_THREADS_PROGRAM -- the directory
 # replica under 8 threads of lookups while the directory changes and
 # full reloads are swapped in: see t/ldap/replica_threads.c.  A private
-# slapd (t/ldap/slapd.sh) holds REPLICA_T_USERS (default 2000) generated
+# slapd (t/lib/slapd.sh) holds REPLICA_T_USERS (default 2000) generated
 # contacts (t/ldap/gen-contacts.sh); the replica polls every second and
 # reloads every second.  While the program's threads run, this script
 # adds and deletes the contacts "cn=Churn K" and rewrites the
@@ -19,7 +19,7 @@ if [ $# -ne 1 ]; then
 fi
 prog=$1
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/slapd.sh"
+. "$here/../lib/slapd.sh"
 slapd_init
 command -v ldapmodify >/dev/null 2>&1 || slapd_die "ldapmodify is not installed"
 

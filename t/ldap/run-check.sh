@@ -3,7 +3,7 @@
 #
 #	run-check.sh CHECK_BINARY
 #
-# Starts one slapd (t/ldap/slapd.sh: the example directory of
+# Starts one slapd (t/lib/slapd.sh: the example directory of
 # contrib/ldap/contacts.ldif, plus twelve entries holding
 # many@contoso.com and the broken entries of check_ldap's entry rows) and
 # runs CHECK_BINARY with
@@ -26,7 +26,7 @@ if [ $# -ne 1 ]; then
 	exit 64
 fi
 bin=$1
-. "$(dirname "$0")/slapd.sh"
+. "$(dirname "$0")/../lib/slapd.sh"
 
 slapd_init
 slapd_certs

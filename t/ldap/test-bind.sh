@@ -82,9 +82,7 @@ assert "anonymous: says so" has "$N_ERR" "No such object"
 
 echo "== the milter, as nobody, behind Postfix"
 cp "$good" "$T/milter.conf"
-e2e_sink_start
-e2e_mailswitch_start "$MS" "$T/milter.conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$MS" "$T/milter.conf"
 smtp_rcpt bob@contoso.com
 assert "RCPT bob@contoso.com: 250 (bound)" starts "$RCPT_REPLY" 250
 smtp_rcpt nobody@sales.contoso.com

@@ -22,10 +22,8 @@ slapd_start one
 conf=$T/mailswitch.conf
 slapd_mailswitch_conf "$conf" "\"${SLAPD_URI[one]}\"" timeout=1.0 \
     connections=1
-e2e_sink_start
-e2e_mailswitch_start "$MS" "$conf"
+e2e_start_milter "$MS" "$conf"
 pid=$E2E_MAILSWITCH_PID
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 
 echo "== slapd up: the pooled connection is made"
 smtp_rcpt bob@contoso.com

@@ -49,9 +49,7 @@ write_conf()
 }
 write_conf 4
 grep -q 'entries = 10000' "$conf" || e2e_die "the cache is not on in $conf"
-e2e_sink_start
-e2e_mailswitch_start "$MS" "$conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$MS" "$conf"
 
 LOAD_PID=""
 # Starts the load of scenario number $1 (recipients from $1 * 1000 on).

@@ -13,17 +13,14 @@
 # the hits and misses go on from where they were.  Needs root.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
 ldap_metrics_init
 METRICS_PORT=$(free_port "$E2E_MILTER_PORT") || e2e_die "no free port"
 
 slapd_start one
 ldap_metrics_conf "entries = 100; ttl = 300; negative_ttl = 60;"
-e2e_sink_start
-e2e_mailswitch_start "$MS" "$conf"
+e2e_start_milter "$MS" "$conf"
 pid=$E2E_MAILSWITCH_PID
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 
 v() { metrics_value "$1"; }
 L='mailswitch_directory_lookups_total{outcome='

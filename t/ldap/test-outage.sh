@@ -20,10 +20,8 @@ slapd_start one
 conf=$T/mailswitch.conf
 slapd_mailswitch_conf "$conf" "\"${SLAPD_URI[one]}\"" timeout=1.0 \
     connections=2
-e2e_sink_start
-e2e_mailswitch_start "$MS" "$conf"
+e2e_start_milter "$MS" "$conf"
 pid=$E2E_MAILSWITCH_PID
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
 tf="451 4.3.0 <bob@contoso.com>: Temporary lookup failure"
 
 echo "== slapd up"

@@ -30,7 +30,6 @@
 # Needs root, slapd with syncprov, ldap-utils, curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
 command -v ldapmodify >/dev/null 2>&1 || e2e_die "ldapmodify is not installed"
 ldap_metrics_init
@@ -140,21 +139,7 @@ assert "down: RCPT nobody@sales.contoso.com still 550 (max_age 3600)" \
     is "$RCPT_REPLY" "$unknown_550"
 metrics_get "$METRICS_PORT"
 assert "$failed_push > 0" gt "$(metrics_value "$failed_push")" 0
-aside_changes()
-{
-	{
-		contact_ldif "Late Comer" late late@fourthcoffee.com
-		printf '%s\n' "dn: cn=Gina Ho,ou=users,$SLAPD_BASE" \
-		    "changetype: delete" ""
-		printf '%s\n' "dn: cn=Bob Lee,ou=contacts,$SLAPD_BASE" \
-		    "changetype: modify" "replace: targetAddress" \
-		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
-	} | slapd_modify one
-}
-assert "gina@sales.contoso.com before: a mailbox (kept)" \
-    smap_is access gina@sales.contoso.com "NOTFOUND "
-slapd_aside one aside_changes ||
-    e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+replica_changes_aside "Late Comer" late late@fourthcoffee.com
 assert "the changes are not seen yet (late@sales.contoso.com unknown)" \
     smap_is access late@sales.contoso.com "OK 550 5.1.1 User unknown"
 

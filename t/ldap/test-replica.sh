@@ -40,7 +40,6 @@
 # Needs root, slapd, ldap-utils, curl.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$LDAP_LIB_DIR/../metrics.sh"
 ldap_test_init "$@"
 command -v ldapmodify >/dev/null 2>&1 || e2e_die "ldapmodify is not installed"
 ldap_metrics_init
@@ -331,21 +330,7 @@ assert "the replica still holds $want entries" \
     is "$(metrics_value mailswitch_replica_entries)" "$want"
 
 echo "== changes while mailswitch cannot reach slapd; slapd back"
-outage_changes()
-{
-	{
-		contact_ldif "Outage Add" outage outage@fourthcoffee.com
-		printf '%s\n' "dn: cn=Gina Ho,ou=users,$SLAPD_BASE" \
-		    "changetype: delete" ""
-		printf '%s\n' "dn: cn=Bob Lee,ou=contacts,$SLAPD_BASE" \
-		    "changetype: modify" "replace: targetAddress" \
-		    "targetAddress: SMTP:bob.new@fourthcoffee.com"
-	} | slapd_modify one
-}
-assert "gina@sales.contoso.com before: a mailbox (kept)" \
-    smap_is access gina@sales.contoso.com "NOTFOUND "
-slapd_aside one outage_changes ||
-    e2e_die "ldapmodify (aside) failed: $(cat "$SLAPD_TMP/one/modify.log")"
+replica_changes_aside "Outage Add" outage outage@fourthcoffee.com
 mark=$(log_mark)
 t0=$(ms_now)
 slapd_run one

@@ -99,9 +99,7 @@ assert "unreadable tls_ca_file: named" has "$N_ERR" \
     "directory.ldap.tls_ca_file $T/certs/missing.pem: cannot read"
 
 echo "== the milter on StartTLS, behind Postfix"
-e2e_sink_start
-e2e_mailswitch_start "$MS" "$T/st-good.conf"
-e2e_postfix_start "inet:127.0.0.1:$E2E_MILTER_PORT"
+e2e_start_milter "$MS" "$T/st-good.conf"
 for a in bob@contoso.com alice@contoso.com dan@contoso.com; do
 	smtp_rcpt "$a"
 	assert "RCPT $a over StartTLS: 250" starts "$RCPT_REPLY" 250

@@ -1,6 +1,6 @@
 # t/lib/process.sh -- the processes a test starts, waited for and stopped
 # by their own PID.  Sourced by every harness file (t/e2e/lib.sh,
-# t/ldap/slapd.sh, t/lib/samba.sh, ...) and by the tests that start a
+# t/lib/slapd.sh, t/lib/samba.sh, ...) and by the tests that start a
 # daemon themselves.  Every wait is bounded.
 #
 #	cmd ... & pid=$!

@@ -22,6 +22,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 name=$(basename "$script" .lua)
 # shellcheck source=t/lib/process.sh
 . "$here/../lib/process.sh"
+# shellcheck source=t/lib/tmpdir.sh
+. "$here/../lib/tmpdir.sh"
 case $script in /*) ;; *) script=$PWD/$script ;; esac
 
 conf=$here/$name.conf
@@ -36,8 +38,7 @@ command -v miltertest >/dev/null 2>&1 || {
 	exit 2
 }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-mt.XXXXXX")
-chmod 755 "$tmp"		# the socket's folder must be reachable by nobody
+tmp=$(tmpdir_make mt)
 pid=""
 
 # Stop the daemon (if still running) and remove the temp dir.
@@ -46,7 +47,7 @@ cleanup()
 	local rc=$?
 	set +e
 	proc_stop "$pid" 5 mailswitch
-	rm -rf "$tmp"
+	tmpdir_remove "$tmp"
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -27,20 +27,19 @@
 # the daemon by its PID and removes the temp dir (T_KEEP=1 keeps it).
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$1
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/t/ports.sh"
 . "$top/t/metrics.sh"
 # shellcheck source=t/lib/process.sh
 . "$top/t/lib/process.sh"
+# shellcheck source=t/lib/tmpdir.sh
+. "$top/t/lib/tmpdir.sh"
 # shellcheck source=t/lib/assert.sh
 . "$top/t/lib/assert.sh"
+# shellcheck source=t/lib/mailswitch.sh
+. "$top/t/lib/mailswitch.sh"
+mailswitch_binary "$@"
 
 for c in miltertest curl; do
 	command -v "$c" >/dev/null 2>&1 || {
@@ -49,8 +48,7 @@ for c in miltertest curl; do
 	}
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-metrics.XXXXXX")
-chmod 755 "$tmp"
+tmp=$(tmpdir_make metrics)
 METRICS_TMP=$tmp
 pid=""
 idle_pid=""
@@ -66,11 +64,7 @@ cleanup()
 		echo "--- daemon log:" >&2
 		cat "$tmp/log" >&2
 	fi
-	if [ "${T_KEEP:-0}" = 1 ]; then
-		echo "kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	tmpdir_remove "$tmp" "${T_KEEP:-0}"
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -32,20 +32,19 @@
 # T_KEEP=1 to keep it).  Exit status 0 only when every check passed.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$1
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # shellcheck source=t/ports.sh
 . "$top/t/ports.sh"
 # shellcheck source=t/lib/process.sh
 . "$top/t/lib/process.sh"
+# shellcheck source=t/lib/tmpdir.sh
+. "$top/t/lib/tmpdir.sh"
 # shellcheck source=t/lib/assert.sh
 . "$top/t/lib/assert.sh"
+# shellcheck source=t/lib/mailswitch.sh
+. "$top/t/lib/mailswitch.sh"
+mailswitch_binary "$@"
 
 command -v miltertest >/dev/null 2>&1 || {
 	echo "FATAL: miltertest is not installed" >&2
@@ -56,8 +55,7 @@ command -v miltertest >/dev/null 2>&1 || {
 	exit 2
 }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-sig.XXXXXX")
-chmod 755 "$tmp"	# socket, config and LDIF must be reachable by nobody
+tmp=$(tmpdir_make sig)
 conf=$tmp/mailswitch.conf
 # The socket and the pidfile live in a run directory owned by the daemon's
 # user (as /run/mailswitch would be), so that it may remove them at stop.
@@ -84,11 +82,7 @@ cleanup()
 			cat "$p" >&2
 		done
 	fi
-	if [ "${T_KEEP:-0}" = 1 ]; then
-		echo "kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	tmpdir_remove "$tmp" "${T_KEEP:-0}"
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t/sendmail/in-ns.sh -- run a command with its own host name and its own
-# /dev/log, for a private Sendmail (t/sendmail/lib.sh):
+# /dev/log, for a private Sendmail (t/lib/sendmail.sh):
 #
 #	unshare --uts --mount --propagation private \
 #	    in-ns.sh HOSTNAME LOG-SOCKET SCRATCH-DIR COMMAND [ARG...]

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# t/sendmail/syslogd.pl -- the private Sendmail's maillog (t/sendmail/lib.sh).
+# t/sendmail/syslogd.pl -- the private Sendmail's maillog (t/lib/sendmail.sh).
 #
 #	syslogd.pl SOCKET LOGFILE
 #

@@ -3,7 +3,7 @@
 #
 #	test-sendmail.sh MAILSWITCH_BINARY
 #
-# Two private Sendmail instances (t/sendmail/lib.sh) use the milter as
+# Two private Sendmail instances (t/lib/sendmail.sh) use the milter as
 # contrib/sendmail/mailswitch.mc attaches it, relay to smtp-sink and share
 # one mailswitch (t/milter/mailswitch-test.conf: the example LDIF, plus
 # outbound.daemons = [ "subsidiary" ]; no `mta' key, so "auto"):
@@ -19,17 +19,14 @@
 # mailer, logged no milter error and delivered everything (its queue is
 # empty), and mailswitch stopped without a sanitizer report.  Prints
 # PASS/FAIL lines; exits non-zero on any failure.  Needs root and, the
-# first time, apt-get download (lib.sh).  E2E_KEEP=1 keeps the temp dir;
+# first time, apt-get download (t/lib/sendmail.sh).  E2E_KEEP=1 keeps the
+# temp dir;
 # SENDMAIL_CONFIGS="documented" runs one configuration only;
 # MAILSWITCH_SENDMAIL_CACHE moves the package cache.
 set -eu
 
-if [ $# -ne 1 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/sendmail.sh"
+mailswitch_binary "$@"
 
 # ---- the cases ----
 
@@ -86,12 +83,7 @@ declare -A DISPLAY_NAME=([bob@fourthcoffee.com]="Bob Lee" [Alice.Wong@fourthcoff
 
 sendmail_init
 conf=$E2E_TMP/mailswitch.conf
-sed -e "s|\"\\.\\./\\.\\./etc/contacts.ldif\"|\"$E2E_TOP/etc/contacts.ldif\"|" \
-    -e 's|^\( *daemons *=\).*|\1 [ "subsidiary" ];|' \
-    "$E2E_TOP/t/milter/mailswitch-test.conf" >"$conf"
-grep -q '"subsidiary"' "$conf" || e2e_die "cannot set outbound.daemons"
-grep -qF "$E2E_TOP/etc/contacts.ldif" "$conf" ||
-    e2e_die "cannot set the LDIF path"
+mailswitch_conf_subsidiary "$conf"
 ! grep -qE '^[[:space:]]*mta[[:space:]]*=' "$conf" ||
     e2e_die "the test configuration must not set mta"
 

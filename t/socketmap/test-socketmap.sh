@@ -35,6 +35,8 @@ top=$(cd "$here/../.." && pwd)
 . "$top/t/ports.sh"
 # shellcheck source=t/lib/process.sh
 . "$top/t/lib/process.sh"
+# shellcheck source=t/lib/tmpdir.sh
+. "$top/t/lib/tmpdir.sh"
 # shellcheck source=t/lib/assert.sh
 . "$top/t/lib/assert.sh"
 
@@ -45,8 +47,7 @@ for b in "$bin" "$client"; do
 	}
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailswitch-sm.XXXXXX")
-chmod 755 "$tmp"	# config, LDIF and socket must be reachable by nobody
+tmp=$(tmpdir_make sm)
 rundir=$tmp/run
 mkdir "$rundir"
 chmod 755 "$rundir"
@@ -67,11 +68,7 @@ cleanup()
 			tail -n 60 "$p" >&2
 		done
 	fi
-	if [ "${T_KEEP:-0}" = 1 ]; then
-		echo "kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	tmpdir_remove "$tmp" "${T_KEEP:-0}"
 	exit "$rc"
 }
 trap cleanup EXIT
