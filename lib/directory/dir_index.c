@@ -289,7 +289,7 @@ dir_index_edit_take(dir_index_edit_t *ed, int t, const char *key,
 int
 dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e)
 {
-	if (!dir_index_entry_has_keys(e))
+	if (dir_index_entry_keys(e) == 0)
 		return 0;
 	for (unsigned i = 0; i < e->nkeys; i++)
 		if (dir_index_edit_put(ed, DIR_INDEX_PROXY, e->keys[i], e) == -1)
@@ -304,7 +304,7 @@ dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e)
 int
 dir_index_edit_del(dir_index_edit_t *ed, dir_index_entry_t *e)
 {
-	if (!dir_index_entry_has_keys(e))
+	if (dir_index_entry_keys(e) == 0)
 		return 0;
 	for (unsigned i = 0; i < e->nkeys; i++)
 		if (dir_index_edit_take(ed, DIR_INDEX_PROXY, e->keys[i], e) == -1)

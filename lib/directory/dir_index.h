@@ -130,8 +130,8 @@ int	dir_index_diff(const dir_index_t *a, const dir_index_t *b,
  */
 dir_index_entry_t *dir_index_entry_new(const dir_index_record_t *rec);
 
-/* 1 when e has at least one key (an entry without one is never indexed). */
-int	dir_index_entry_has_keys(const dir_index_entry_t *e);
+/* The number of e's keys, proxy and target (0: e is never indexed). */
+size_t	dir_index_entry_keys(const dir_index_entry_t *e);
 
 /*
  * Returns 1 when e holds exactly rec (the same strings, the same keys in

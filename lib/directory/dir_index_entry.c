@@ -141,10 +141,10 @@ dir_index_entry_new(const dir_index_record_t *rec)
 	return e;
 }
 
-int
-dir_index_entry_has_keys(const dir_index_entry_t *e)
+size_t
+dir_index_entry_keys(const dir_index_entry_t *e)
 {
-	return e->nkeys > 0 || e->target_key != NULL;
+	return (size_t)e->nkeys + (e->target_key != NULL);
 }
 
 /* 1 when both strings are NULL or equal. */

@@ -1,7 +1,14 @@
 /*
  * replica_store.c - see replica_store.h.  A chained hash table of
- * records by identity; each record is one allocation that holds its
- * strings, so replacing or deleting one is one free().
+ * records by identity; a record is its identity and the index's own
+ * entry (dir_index_entry_t, one reference): the store and every
+ * generation of the index share that entry, no string is copied twice.
+ *
+ * What changed since the last index is kept as a list of (old entry, new
+ * entry) pairs; replica_store_index() applies them to that index as one
+ * edit (dir_index_edit_new()), so a sync costs what it changed.  The
+ * first index, and one whose shards have grown too full for the store's
+ * size, is built whole from the records instead.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -12,23 +19,34 @@
 #include "replica_store.h"
 
 #define STORE_BUCKETS_MIN	1024
+#define STORE_KEYS_PER_SHARD	8	/* a whole build's aim */
+#define STORE_KEYS_REBUILD	64	/* a shard's average that rebuilds */
 
 struct store_rec {
 	struct store_rec	*next;
-	unsigned long		 hash;
+	uint64_t		 hash;
 	unsigned		 round;		/* last seen in this round */
-	const char		*id, *dn, *primary, *target, *target_key, *bad;
-	const char		*secondary;	/* joined (dir_entry.h) */
-	const char		**keys;
-	size_t			 nkeys;
+	dir_index_entry_t	*entry;		/* one reference */
+	char			 id[];
+};
+
+/* One change since the last index; each entry one reference, or NULL. */
+struct store_change {
+	dir_index_entry_t	*old, *new;
 };
 
 struct replica_store {
 	struct store_rec	**buckets;
 	size_t			  nbuckets;
 	size_t			  count;
+	size_t			  nkeys;	/* of every record */
 	unsigned		  round;
 	int			  dirty;	/* changed since the last index */
+	int			  rebuild;	/* changes not noted: build whole */
+	dir_index_t		 *ix;		/* the last index; one reference */
+	size_t			  nshards;	/* its shards a table */
+	struct store_change	 *changes;	/* since ix (none without ix) */
+	size_t			  nchanges, maxchanges;
 };
 
 replica_store_t *
@@ -47,6 +65,25 @@ replica_store_new(void)
 	return st;
 }
 
+/* Forgets the changes since the last index. */
+static void
+store_changes_clear(replica_store_t *st)
+{
+	for (size_t i = 0; i < st->nchanges; i++) {
+		dir_index_entry_release(st->changes[i].old);
+		dir_index_entry_release(st->changes[i].new);
+	}
+	st->nchanges = 0;
+}
+
+/* Frees one record and its reference to the entry. */
+static void
+store_rec_free(struct store_rec *r)
+{
+	dir_index_entry_release(r->entry);
+	free(r);
+}
+
 void
 replica_store_free(replica_store_t *st)
 {
@@ -57,8 +94,11 @@ replica_store_free(replica_store_t *st)
 	for (size_t i = 0; i < st->nbuckets; i++)
 		for (r = st->buckets[i]; r != NULL; r = next) {
 			next = r->next;
-			free(r);
+			store_rec_free(r);
 		}
+	store_changes_clear(st);
+	free(st->changes);
+	dir_index_release(st->ix);
 	free(st->buckets);
 	free(st);
 }
@@ -71,7 +111,7 @@ replica_store_count(const replica_store_t *st)
 
 /* Returns the link that points at the record of id (or at NULL). */
 static struct store_rec **
-store_link(const replica_store_t *st, const char *id, unsigned long hash)
+store_link(const replica_store_t *st, const char *id, uint64_t hash)
 {
 	struct store_rec	**link = &st->buckets[hash % st->nbuckets];
 
@@ -102,115 +142,78 @@ store_grow(replica_store_t *st)
 	st->nbuckets = n;
 }
 
-/* 1 when both strings are NULL or equal. */
-static int
-store_same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* 1 when the record already holds exactly rec. */
-static int
-store_same(const struct store_rec *r, const dir_index_record_t *rec)
-{
-	if (!store_same_str(r->dn, rec->dn) ||
-	    !store_same_str(r->primary, rec->primary) ||
-	    !store_same_str(r->target, rec->target) ||
-	    !store_same_str(r->target_key, rec->target_key) ||
-	    !store_same_str(r->secondary, rec->secondary) ||
-	    !store_same_str(r->bad, rec->bad) ||
-	    r->nkeys != rec->nproxy_keys)
-		return 0;
-	for (size_t i = 0; i < r->nkeys; i++)
-		if (strcmp(r->keys[i], rec->proxy_keys[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* Copies s (may be NULL) to *p and moves *p on; returns the copy. */
-static const char *
-store_copy(char **p, const char *s)
-{
-	char	*d = *p;
-	size_t	 len;
-
-	if (s == NULL)
-		return NULL;
-	len = strlen(s) + 1;
-	memcpy(d, s, len);
-	*p += len;
-	return d;
-}
-
-/* Returns the length of s plus its NUL, 0 for NULL. */
+/* The number of keys of the entry e (NULL: 0). */
 static size_t
-store_len(const char *s)
+store_keys(const dir_index_entry_t *e)
 {
-	return s == NULL ? 0 : strlen(s) + 1;
+	return e == NULL ? 0 : dir_index_entry_keys(e);
 }
 
-/* Makes one record of id and rec, in one allocation; NULL: no memory. */
-static struct store_rec *
-store_make(const char *id, unsigned long hash, const dir_index_record_t *rec)
+/*
+ * Notes that old became new (either may be NULL), taking a reference to
+ * each, so that the next index applies it.  When there is no memory to
+ * note it, the next index is built whole instead.
+ */
+static void
+store_note(replica_store_t *st, dir_index_entry_t *old, dir_index_entry_t *new)
 {
-	struct store_rec	*r;
-	size_t			 size = sizeof(*r), n = rec->nproxy_keys;
-	char			*p;
+	st->nkeys = st->nkeys - store_keys(old) + store_keys(new);
+	st->dirty = 1;
+	if (st->ix == NULL || st->rebuild)
+		return;			/* the next index is built whole */
+	if (st->nchanges == st->maxchanges) {
+		size_t			 max = st->maxchanges ?
+					    st->maxchanges * 2 : 64;
+		struct store_change	*v;
 
-	if (n > (SIZE_MAX - size) / sizeof(char *) / 2)
-		return NULL;
-	size += n * sizeof(char *);
-	size += store_len(id) + store_len(rec->dn) + store_len(rec->primary) +
-	    store_len(rec->target) + store_len(rec->target_key) +
-	    store_len(rec->secondary) + store_len(rec->bad);
-	for (size_t i = 0; i < n; i++)
-		size += store_len(rec->proxy_keys[i]);
-	if ((r = malloc(size)) == NULL)
-		return NULL;
-	r->next = NULL;
-	r->hash = hash;
-	r->round = 0;
-	r->keys = (const char **)(void *)(r + 1);
-	r->nkeys = n;
-	p = (char *)(r->keys + n);
-	r->id = store_copy(&p, id);
-	r->dn = store_copy(&p, rec->dn);
-	r->primary = store_copy(&p, rec->primary);
-	r->target = store_copy(&p, rec->target);
-	r->target_key = store_copy(&p, rec->target_key);
-	r->secondary = store_copy(&p, rec->secondary);
-	r->bad = store_copy(&p, rec->bad);
-	for (size_t i = 0; i < n; i++)
-		r->keys[i] = store_copy(&p, rec->proxy_keys[i]);
-	return r;
+		if (max > SIZE_MAX / sizeof(*v) ||
+		    (v = realloc(st->changes, max * sizeof(*v))) == NULL) {
+			store_changes_clear(st);
+			st->rebuild = 1;
+			return;
+		}
+		st->changes = v;
+		st->maxchanges = max;
+	}
+	st->changes[st->nchanges++] = (struct store_change){
+	    dir_index_entry_hold(old), dir_index_entry_hold(new) };
 }
 
 int
 replica_store_put(replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	unsigned long		  hash = hash_string(id, 0);
+	uint64_t		  hash = hash_string(id, 0);
 	struct store_rec	**link, *r;
+	dir_index_entry_t	 *e;
+	size_t			  len = strlen(id) + 1;
 
 	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
 		return replica_store_del(st, id);
 	link = store_link(st, id, hash);
-	if (*link != NULL && store_same(*link, rec)) {
+	if (*link != NULL && dir_index_entry_is((*link)->entry, rec)) {
 		(*link)->round = st->round;
 		return 0;
 	}
-	if ((r = store_make(id, hash, rec)) == NULL)
+	if ((e = dir_index_entry_new(rec)) == NULL)
 		return -1;
-	r->round = st->round;
-	st->dirty = 1;
 	if (*link != NULL) {
-		r->next = (*link)->next;
-		free(*link);
-		*link = r;
+		store_note(st, (*link)->entry, e);
+		dir_index_entry_release((*link)->entry);
+		(*link)->entry = e;
+		(*link)->round = st->round;
 		return 1;
 	}
+	if ((r = malloc(sizeof(*r) + len)) == NULL) {
+		dir_index_entry_release(e);
+		return -1;
+	}
+	store_note(st, NULL, e);
+	r->next = NULL;
+	r->hash = hash;
+	r->round = st->round;
+	r->entry = e;
+	memcpy(r->id, id, len);
 	*link = r;
 	st->count++;
 	store_grow(st);
@@ -223,21 +226,30 @@ replica_store_holds(const replica_store_t *st, const char *id,
 {
 	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
 
-	return *link != NULL && store_same(*link, rec);
+	return *link != NULL && dir_index_entry_is((*link)->entry, rec);
+}
+
+/* Unlinks and frees the record at link, noting the deletion; returns 1. */
+static int
+store_unlink(replica_store_t *st, struct store_rec **link)
+{
+	struct store_rec	*r = *link;
+
+	store_note(st, r->entry, NULL);
+	*link = r->next;
+	store_rec_free(r);
+	st->count--;
+	return 1;
 }
 
 int
 replica_store_del(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0)), *r;
+	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
 
-	if ((r = *link) == NULL)
+	if (*link == NULL)
 		return 0;
-	*link = r->next;
-	free(r);
-	st->count--;
-	st->dirty = 1;
-	return 1;
+	return store_unlink(st, link);
 }
 
 int
@@ -269,43 +281,74 @@ replica_store_sweep(replica_store_t *st)
 				link = &r->next;
 				continue;
 			}
-			*link = r->next;
-			free(r);
-			st->count--;
-			n++;
+			n += (size_t)store_unlink(st, link);
 		}
-	if (n > 0)
-		st->dirty = 1;
 	return n;
+}
+
+/* An index of every record, of shards for the store's size; NULL: no memory. */
+static dir_index_t *
+store_build(replica_store_t *st, size_t *nshards)
+{
+	dir_index_edit_t	*ed;
+	const struct store_rec	*r;
+
+	*nshards = 1;
+	while (*nshards < DIR_INDEX_SHARDS_MAX &&
+	    *nshards * STORE_KEYS_PER_SHARD < st->nkeys)
+		*nshards *= 2;
+	if ((ed = dir_index_edit_new(NULL, *nshards)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < st->nbuckets; i++)
+		for (r = st->buckets[i]; r != NULL; r = r->next)
+			if (dir_index_edit_add(ed, r->entry) == -1) {
+				dir_index_edit_free(ed);
+				return NULL;
+			}
+	return dir_index_edit_done(ed);
+}
+
+/* The last index with the changes since applied; NULL: no memory. */
+static dir_index_t *
+store_apply(replica_store_t *st)
+{
+	dir_index_edit_t	*ed;
+
+	if ((ed = dir_index_edit_new(st->ix, 0)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < st->nchanges; i++) {
+		const struct store_change *c = &st->changes[i];
+
+		if ((c->old != NULL && dir_index_edit_del(ed, c->old) == -1) ||
+		    (c->new != NULL && dir_index_edit_add(ed, c->new) == -1)) {
+			dir_index_edit_free(ed);
+			return NULL;
+		}
+	}
+	return dir_index_edit_done(ed);
 }
 
 dir_index_t *
 replica_store_index(replica_store_t *st)
 {
-	dir_index_t		*ix;
-	dir_index_builder_t	*b;
-	dir_index_record_t	 rec;
-	const struct store_rec	*r;
+	dir_index_t	*ix;
+	size_t		 nshards = st->nshards;
 
-	if ((b = dir_index_builder_new()) == NULL)
+	if (st->ix != NULL && !st->dirty)
+		return dir_index_hold(st->ix);
+	if (st->ix == NULL || st->rebuild || (st->nshards < DIR_INDEX_SHARDS_MAX &&
+	    st->nkeys > st->nshards * STORE_KEYS_REBUILD))
+		ix = store_build(st, &nshards);
+	else
+		ix = store_apply(st);
+	if (ix == NULL)
 		return NULL;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = r->next) {
-			rec.dn = r->dn;
-			rec.primary = r->primary;
-			rec.target = r->target;
-			rec.proxy_keys = r->keys;
-			rec.nproxy_keys = r->nkeys;
-			rec.target_key = r->target_key;
-			rec.secondary = r->secondary;
-			rec.bad = r->bad;
-			if (dir_index_add(b, &rec) == -1) {
-				dir_index_builder_free(b);
-				return NULL;
-			}
-		}
-	if ((ix = dir_index_build(b)) != NULL)
-		st->dirty = 0;
+	store_changes_clear(st);
+	dir_index_release(st->ix);
+	st->ix = dir_index_hold(ix);
+	st->nshards = nshards;
+	st->dirty = 0;
+	st->rebuild = 0;
 	return ix;
 }
 
