@@ -202,6 +202,9 @@ replica_load_full(replica_sync_t *y)
 		replica_state_good(y->st);
 	y->loaded = 1;
 	y->last_full_ms = clock_ms();
+	/* a full load saw every entry: it was a sweep too */
+	y->next_sweep_ms = y->last_full_ms + (y->last_full_ms - start) *
+	    REPLICA_LOAD_SWEEP_FACTOR;
 	/*
 	 * On Active Directory every change committed before the load began
 	 * (the highestCommittedUSN read right before it) is in it: the polls
@@ -269,7 +272,7 @@ replica_load_poll_tombstones(replica_sync_t *y)
 /*
  * Any other server: the entries of base changed since the highest value
  * seen, then (when due) a sweep of every entry's identity, which finds
- * the deletions.
+ * the deletions.  A full load counts as a sweep.
  */
 static int
 replica_load_poll_sweep(replica_sync_t *y)
