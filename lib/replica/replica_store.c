@@ -43,6 +43,7 @@ struct replica_store {
 	unsigned		  round;
 	int			  dirty;	/* changed since the last index */
 	int			  rebuild;	/* changes not noted: build whole */
+	int			  whole;	/* the last index was built whole */
 	dir_index_t		 *ix;		/* the last index; one reference */
 	size_t			  nshards;	/* its shards a table */
 	struct store_change	 *changes;	/* since ix (none without ix) */
@@ -333,14 +334,14 @@ replica_store_index(replica_store_t *st)
 {
 	dir_index_t	*ix;
 	size_t		 nshards = st->nshards;
+	int		 whole;
 
 	if (st->ix != NULL && !st->dirty)
 		return dir_index_hold(st->ix);
-	if (st->ix == NULL || st->rebuild || (st->nshards < DIR_INDEX_SHARDS_MAX &&
-	    st->nkeys > st->nshards * STORE_KEYS_REBUILD))
-		ix = store_build(st, &nshards);
-	else
-		ix = store_apply(st);
+	whole = st->ix == NULL || st->rebuild ||
+	    (st->nshards < DIR_INDEX_SHARDS_MAX &&
+	    st->nkeys > st->nshards * STORE_KEYS_REBUILD);
+	ix = whole ? store_build(st, &nshards) : store_apply(st);
 	if (ix == NULL)
 		return NULL;
 	store_changes_clear(st);
@@ -349,7 +350,14 @@ replica_store_index(replica_store_t *st)
 	st->nshards = nshards;
 	st->dirty = 0;
 	st->rebuild = 0;
+	st->whole = whole;
 	return ix;
+}
+
+int
+replica_store_last_whole(const replica_store_t *st)
+{
+	return st->whole;
 }
 
 int

@@ -75,6 +75,13 @@ size_t	replica_store_sweep(replica_store_t *st);
 dir_index_t *replica_store_index(replica_store_t *st);
 
 /*
+ * Returns 1 when the last index replica_store_index() made was built
+ * whole rather than edited from the one before (which then goes whole
+ * once released: worth a malloc_trim()), else 0.
+ */
+int	replica_store_last_whole(const replica_store_t *st);
+
+/*
  * Returns 1 when the store changed (a put, delete or sweep that changed
  * it) since its last index was built, else 0.  A sync publishes when
  * this says so, not when its own count of changes does: a sync that

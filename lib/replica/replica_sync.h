@@ -88,7 +88,7 @@ int	replica_sync_error(replica_sync_t *y, LDAP *ld, int rc,
 	    const char *what);
 
 /*
- * Builds an index of the store and swaps it in (replica_state_swap()).
+ * Makes the store's next index and swaps it in (replica_state_swap()).
  * Returns 0, or -1 with y->err set when out of memory.
  */
 int	replica_sync_publish(replica_sync_t *y);
