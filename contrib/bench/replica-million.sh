@@ -10,7 +10,8 @@
 # (socketmap only, log_level info) with replica { poll = 5; page_size =
 # 1000; syncrepl = "off"; }.  It prints:
 #
-#   load      the full load's duration, from the "full sync ok" line
+#   load      the full load's duration, from the "full sync ok" line, and
+#             the CPU time mailswitch and slapd spent until then
 #   after load  VmRSS and VmHWM of the daemon
 #   change    one contact's targetAddress changed with ldapmodify, and the
 #             time until the socketmap (virtual) answers the new target
@@ -89,15 +90,6 @@ slapd_pid=${SLAPD_PID[one]}
 printf 'slapd: %d contacts + %d users, %s, %.1f s\n' "$count" "$users" \
     "$how" "$(echo "$(date +%s.%N) - $t0" | bc)"
 
-port=$(slapd_free_port)
-conf=$SLAPD_TMP/ms.conf
-slapd_mailswitch_conf "$conf" "\"${SLAPD_URI[one]}\"" timeout=30.0 \
-    "replica={ enabled = true; poll = $poll; refresh = 86400; page_size = 1000; syncrepl = \"off\"; }"
-sed -i "s|^socket = .*|socket = \"\";\nsocketmap = \"inet:$port@127.0.0.1\";|;
-    s|log_level = \"debug\"|log_level = \"info\"|" "$conf"
-"$bin" -c "$conf" -f >"$SLAPD_TMP/ms.log" 2>&1 &
-mspid=$!
-
 # status field of the daemon, in MiB
 mib()
 {
@@ -110,6 +102,16 @@ ticks()
 {
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+
+port=$(slapd_free_port)
+conf=$SLAPD_TMP/ms.conf
+slapd_mailswitch_conf "$conf" "\"${SLAPD_URI[one]}\"" timeout=30.0 \
+    "replica={ enabled = true; poll = $poll; refresh = 86400; page_size = 1000; syncrepl = \"off\"; }"
+sed -i "s|^socket = .*|socket = \"\";\nsocketmap = \"inet:$port@127.0.0.1\";|;
+    s|log_level = \"debug\"|log_level = \"info\"|" "$conf"
+s_start=$(ticks "$slapd_pid")
+"$bin" -c "$conf" -f >"$SLAPD_TMP/ms.log" 2>&1 &
+mspid=$!
 
 # The socketmap's reply to "virtual KEY" (without its netstring frame).
 smap()
@@ -131,6 +133,10 @@ done
 line=$(grep 'full sync ok' "$SLAPD_TMP/ms.log" | head -n 1)
 [ -n "$line" ] || { echo "no full load in 600 s" >&2; exit 1; }
 echo "load: ${line#*replica: }"
+hz=$(getconf CLK_TCK)
+printf 'load CPU: mailswitch %.1f s, slapd %.1f s\n' \
+    "$(echo "$(ticks "$mspid") / $hz" | bc -l)" \
+    "$(echo "($(ticks "$slapd_pid") - $s_start) / $hz" | bc -l)"
 sleep 1
 echo "after load: VmRSS $(mib VmRSS) MiB, VmHWM $(mib VmHWM) MiB"
 
@@ -158,7 +164,6 @@ echo "after change: VmRSS $(mib VmRSS) MiB, VmHWM $(mib VmHWM) MiB"
 grep 'sync ok' "$SLAPD_TMP/ms.log" | tail -n 2 | sed 's/^.*replica: /  /'
 
 # idle polls: 3 intervals with no change
-hz=$(getconf CLK_TCK)
 s0=$(ticks "$slapd_pid")
 m0=$(ticks "$mspid")
 sleep $((3 * poll))
