@@ -368,7 +368,7 @@ dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
 		b->v = v;
 		b->max = max;
 	}
-	if ((e = dir_index_entry_new(rec)) == NULL)
+	if ((e = dir_index_entry_new(rec, NULL)) == NULL)
 		return -1;
 	b->v[b->n++] = e;
 	b->nkeys += e->nkeys + (e->target_key != NULL);

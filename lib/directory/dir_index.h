@@ -125,10 +125,16 @@ int	dir_index_diff(const dir_index_t *a, const dir_index_t *b,
 
 /*
  * Makes one immutable entry of rec, with one reference: every string
- * copied, the keys folded, the same proxy key twice kept once.  Returns
- * NULL when out of memory.  Thread-safe.
+ * copied, the keys folded, the same proxy key twice kept once; id (may be
+ * NULL) is kept with it for its owner (dir_index_entry_id(): the
+ * replica's store keeps its identity there).  Returns NULL when out of
+ * memory.  Thread-safe.
  */
-dir_index_entry_t *dir_index_entry_new(const dir_index_record_t *rec);
+dir_index_entry_t *dir_index_entry_new(const dir_index_record_t *rec,
+	    const char *id);
+
+/* The id e was made with (NULL: none); valid while e is held. */
+const char *dir_index_entry_id(const dir_index_entry_t *e);
 
 /* The number of e's keys, proxy and target (0: e is never indexed). */
 size_t	dir_index_entry_keys(const dir_index_entry_t *e);

@@ -91,7 +91,7 @@ entry_has_key(const dir_index_entry_t *e, unsigned n, const char *key)
 }
 
 dir_index_entry_t *
-dir_index_entry_new(const dir_index_record_t *rec)
+dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 {
 	dir_index_entry_t	*e;
 	const char		*primary_key, *target_key;
@@ -106,7 +106,7 @@ dir_index_entry_new(const dir_index_record_t *rec)
 	target_key = rec->target != NULL && entry_is_folded(rec->target) ?
 	    rec->target : NULL;
 	size += n * sizeof(char *);
-	size += entry_len(rec->dn) + entry_len(rec->primary) +
+	size += entry_len(id) + entry_len(rec->dn) + entry_len(rec->primary) +
 	    entry_len(rec->target) + entry_len(rec->bad) +
 	    entry_len(rec->target != NULL ? rec->secondary : NULL);
 	if (rec->target_key != NULL)
@@ -117,6 +117,7 @@ dir_index_entry_new(const dir_index_record_t *rec)
 		return NULL;
 	atomic_init(&e->refs, 1);
 	p = (char *)(e->keys + n);
+	e->id = entry_copy(&p, id);
 	e->dn = entry_copy(&p, rec->dn);
 	e->primary = entry_copy(&p, rec->primary);
 	e->target = entry_copy(&p, rec->target);
@@ -139,6 +140,12 @@ dir_index_entry_new(const dir_index_record_t *rec)
 		e->nkeys++;
 	}
 	return e;
+}
+
+const char *
+dir_index_entry_id(const dir_index_entry_t *e)
+{
+	return e->id;
 }
 
 size_t

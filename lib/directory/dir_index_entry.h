@@ -20,6 +20,7 @@
 struct dir_index_entry {
 	atomic_uint	 refs;
 	unsigned	 nkeys;		/* proxy keys, folded, each once */
+	const char	*id;		/* its owner's name for it; NULL: none */
 	const char	*dn;
 	const char	*primary;	/* NULL: none */
 	const char	*target;	/* NULL: a user */

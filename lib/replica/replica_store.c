@@ -1,8 +1,9 @@
 /*
- * replica_store.c - see replica_store.h.  A chained hash table of
- * records by identity; a record is its identity and the index's own
- * entry (dir_index_entry_t, one reference): the store and every
- * generation of the index share that entry, no string is copied twice.
+ * replica_store.c - see replica_store.h.  An open-addressing hash table
+ * of the index's own entries (dir_index_entry_t, one reference each) by
+ * the identity each keeps: the store and every generation of the index
+ * share one entry, no string is copied twice, and a record costs one
+ * slot of 16 octets beside it.
  *
  * What changed since the last index is kept as a list of (old entry, new
  * entry) pairs; replica_store_index() applies them to that index as one
@@ -18,16 +19,19 @@
 #include "hash.h"
 #include "replica_store.h"
 
-#define STORE_BUCKETS_MIN	1024
+#define STORE_SLOTS_MIN		1024	/* a power of two */
 #define STORE_KEYS_PER_SHARD	8	/* a whole build's aim */
 #define STORE_KEYS_REBUILD	64	/* a shard's average that rebuilds */
 
-struct store_rec {
-	struct store_rec	*next;
-	uint64_t		 hash;
-	unsigned		 round;		/* last seen in this round */
-	dir_index_entry_t	*entry;		/* one reference */
-	char			 id[];
+/*
+ * One slot of the table (open addressing, linear probing): the index's
+ * own entry, which keeps the identity (dir_index_entry_id()), one
+ * reference; NULL: empty.
+ */
+struct store_slot {
+	dir_index_entry_t	*entry;
+	uint32_t		 hash;		/* of the identity */
+	uint32_t		 round;		/* last seen in this round */
 };
 
 /* One change since the last index; each entry one reference, or NULL. */
@@ -36,18 +40,18 @@ struct store_change {
 };
 
 struct replica_store {
-	struct store_rec	**buckets;
-	size_t			  nbuckets;
-	size_t			  count;
-	size_t			  nkeys;	/* of every record */
-	unsigned		  round;
-	int			  dirty;	/* changed since the last index */
-	int			  rebuild;	/* changes not noted: build whole */
-	int			  whole;	/* the last index was built whole */
-	dir_index_t		 *ix;		/* the last index; one reference */
-	size_t			  nshards;	/* its shards a table */
-	struct store_change	 *changes;	/* since ix (none without ix) */
-	size_t			  nchanges, maxchanges;
+	struct store_slot	*slots;
+	size_t			 nslots;	/* a power of two */
+	size_t			 count;		/* at most 3/4 of nslots */
+	size_t			 nkeys;		/* of every record */
+	uint32_t		 round;
+	int			 dirty;		/* changed since the last index */
+	int			 rebuild;	/* changes not noted: build whole */
+	int			 whole;		/* the last index was built whole */
+	dir_index_t		*ix;		/* the last index; one reference */
+	size_t			 nshards;	/* its shards a table */
+	struct store_change	*changes;	/* since ix (none without ix) */
+	size_t			 nchanges, maxchanges;
 };
 
 replica_store_t *
@@ -57,9 +61,8 @@ replica_store_new(void)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
-	st->nbuckets = STORE_BUCKETS_MIN;
-	if ((st->buckets = calloc(st->nbuckets, sizeof(*st->buckets))) ==
-	    NULL) {
+	st->nslots = STORE_SLOTS_MIN;
+	if ((st->slots = calloc(st->nslots, sizeof(*st->slots))) == NULL) {
 		free(st);
 		return NULL;
 	}
@@ -77,30 +80,17 @@ store_changes_clear(replica_store_t *st)
 	st->nchanges = 0;
 }
 
-/* Frees one record and its reference to the entry. */
-static void
-store_rec_free(struct store_rec *r)
-{
-	dir_index_entry_release(r->entry);
-	free(r);
-}
-
 void
 replica_store_free(replica_store_t *st)
 {
-	struct store_rec	*r, *next;
-
 	if (st == NULL)
 		return;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = next) {
-			next = r->next;
-			store_rec_free(r);
-		}
+	for (size_t i = 0; i < st->nslots; i++)
+		dir_index_entry_release(st->slots[i].entry);
 	store_changes_clear(st);
 	free(st->changes);
 	dir_index_release(st->ix);
-	free(st->buckets);
+	free(st->slots);
 	free(st);
 }
 
@@ -110,37 +100,73 @@ replica_store_count(const replica_store_t *st)
 	return st->count;
 }
 
-/* Returns the link that points at the record of id (or at NULL). */
-static struct store_rec **
-store_link(const replica_store_t *st, const char *id, uint64_t hash)
+/* The identity's hash, as the slots keep it. */
+static uint32_t
+store_hash(const char *id)
 {
-	struct store_rec	**link = &st->buckets[hash % st->nbuckets];
-
-	while (*link != NULL && ((*link)->hash != hash ||
-	    strcmp((*link)->id, id) != 0))
-		link = &(*link)->next;
-	return link;
+	return (uint32_t)hash_string(id, 0);
 }
 
-/* Doubles the table when it is full; a failure leaves it as it is. */
+/* The slot of id, or the empty slot where it would go. */
+static size_t
+store_find(const replica_store_t *st, const char *id, uint32_t hash)
+{
+	size_t	mask = st->nslots - 1, i = hash & mask;
+
+	while (st->slots[i].entry != NULL && (st->slots[i].hash != hash ||
+	    strcmp(dir_index_entry_id(st->slots[i].entry), id) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Doubles the table when it is 3/4 full; a failure leaves it as it is. */
 static void
 store_grow(replica_store_t *st)
 {
-	struct store_rec	**nb, *r, *next;
-	size_t			  n = st->nbuckets * 2;
+	struct store_slot	*ns;
+	size_t			 n = st->nslots * 2, mask = n - 1;
 
-	if (st->count < st->nbuckets || n > SIZE_MAX / sizeof(*nb) ||
-	    (nb = calloc(n, sizeof(*nb))) == NULL)
+	if (st->count < st->nslots / 4 * 3 || n > SIZE_MAX / sizeof(*ns) ||
+	    (ns = calloc(n, sizeof(*ns))) == NULL)
 		return;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = next) {
-			next = r->next;
-			r->next = nb[r->hash % n];
-			nb[r->hash % n] = r;
-		}
-	free(st->buckets);
-	st->buckets = nb;
-	st->nbuckets = n;
+	for (size_t i = 0; i < st->nslots; i++) {
+		size_t	j;
+
+		if (st->slots[i].entry == NULL)
+			continue;
+		for (j = st->slots[i].hash & mask; ns[j].entry != NULL;
+		    j = (j + 1) & mask)
+			;
+		ns[j] = st->slots[i];
+	}
+	free(st->slots);
+	st->slots = ns;
+	st->nslots = n;
+}
+
+/*
+ * Empties slot i and moves the slots after it that belong before it
+ * back (linear probing's deletion: no tombstones).  The entry's
+ * reference is the caller's.
+ */
+static void
+store_vacate(replica_store_t *st, size_t i)
+{
+	size_t	mask = st->nslots - 1, j = i, home;
+
+	st->slots[i].entry = NULL;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (st->slots[j].entry == NULL)
+			return;
+		home = st->slots[j].hash & mask;
+		/* j's entry stays when its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		st->slots[i] = st->slots[j];
+		st->slots[j].entry = NULL;
+		i = j;
+	}
 }
 
 /* The number of keys of the entry e (NULL: 0). */
@@ -184,39 +210,27 @@ int
 replica_store_put(replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	uint64_t		  hash = hash_string(id, 0);
-	struct store_rec	**link, *r;
-	dir_index_entry_t	 *e;
-	size_t			  len = strlen(id) + 1;
+	uint32_t		 hash = store_hash(id);
+	struct store_slot	*slot;
+	dir_index_entry_t	*e;
 
 	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
 		return replica_store_del(st, id);
-	link = store_link(st, id, hash);
-	if (*link != NULL && dir_index_entry_is((*link)->entry, rec)) {
-		(*link)->round = st->round;
+	slot = &st->slots[store_find(st, id, hash)];
+	if (slot->entry != NULL && dir_index_entry_is(slot->entry, rec)) {
+		slot->round = st->round;
 		return 0;
 	}
-	if ((e = dir_index_entry_new(rec)) == NULL)
+	if ((e = dir_index_entry_new(rec, id)) == NULL)
 		return -1;
-	if (*link != NULL) {
-		store_note(st, (*link)->entry, e);
-		dir_index_entry_release((*link)->entry);
-		(*link)->entry = e;
-		(*link)->round = st->round;
-		return 1;
-	}
-	if ((r = malloc(sizeof(*r) + len)) == NULL) {
-		dir_index_entry_release(e);
-		return -1;
-	}
-	store_note(st, NULL, e);
-	r->next = NULL;
-	r->hash = hash;
-	r->round = st->round;
-	r->entry = e;
-	memcpy(r->id, id, len);
-	*link = r;
-	st->count++;
+	store_note(st, slot->entry, e);
+	if (slot->entry != NULL)
+		dir_index_entry_release(slot->entry);
+	else
+		st->count++;
+	slot->entry = e;
+	slot->hash = hash;
+	slot->round = st->round;
 	store_grow(st);
 	return 1;
 }
@@ -225,42 +239,44 @@ int
 replica_store_holds(const replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
+	const struct store_slot	*slot = &st->slots[store_find(st, id,
+				    store_hash(id))];
 
-	return *link != NULL && dir_index_entry_is((*link)->entry, rec);
+	return slot->entry != NULL && dir_index_entry_is(slot->entry, rec);
 }
 
-/* Unlinks and frees the record at link, noting the deletion; returns 1. */
-static int
-store_unlink(replica_store_t *st, struct store_rec **link)
+/* Deletes the record of slot i, noting the deletion. */
+static void
+store_remove(replica_store_t *st, size_t i)
 {
-	struct store_rec	*r = *link;
+	dir_index_entry_t	*e = st->slots[i].entry;
 
-	store_note(st, r->entry, NULL);
-	*link = r->next;
-	store_rec_free(r);
+	store_note(st, e, NULL);
+	store_vacate(st, i);
+	dir_index_entry_release(e);
 	st->count--;
-	return 1;
 }
 
 int
 replica_store_del(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
+	size_t	i = store_find(st, id, store_hash(id));
 
-	if (*link == NULL)
+	if (st->slots[i].entry == NULL)
 		return 0;
-	return store_unlink(st, link);
+	store_remove(st, i);
+	return 1;
 }
 
 int
 replica_store_seen(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
+	struct store_slot	*slot = &st->slots[store_find(st, id,
+				    store_hash(id))];
 
-	if (*link == NULL)
+	if (slot->entry == NULL)
 		return 0;
-	(*link)->round = st->round;
+	slot->round = st->round;
 	return 1;
 }
 
@@ -273,17 +289,22 @@ replica_store_round(replica_store_t *st)
 size_t
 replica_store_sweep(replica_store_t *st)
 {
-	struct store_rec	**link, *r;
-	size_t			  n = 0;
+	size_t	n = 0;
 
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (link = &st->buckets[i]; (r = *link) != NULL; ) {
-			if (r->round == st->round) {
-				link = &r->next;
-				continue;
-			}
-			n += (size_t)store_unlink(st, link);
+	/*
+	 * A deletion moves a later slot into i: look at i again.  One that
+	 * wraps round moves a slot already seen (kept) to the end: looked
+	 * at twice, kept twice.
+	 */
+	for (size_t i = 0; i < st->nslots; ) {
+		if (st->slots[i].entry == NULL ||
+		    st->slots[i].round == st->round) {
+			i++;
+			continue;
 		}
+		store_remove(st, i);
+		n++;
+	}
 	return n;
 }
 
@@ -292,7 +313,6 @@ static dir_index_t *
 store_build(replica_store_t *st, size_t *nshards)
 {
 	dir_index_edit_t	*ed;
-	const struct store_rec	*r;
 
 	*nshards = 1;
 	while (*nshards < DIR_INDEX_SHARDS_MAX &&
@@ -300,12 +320,12 @@ store_build(replica_store_t *st, size_t *nshards)
 		*nshards *= 2;
 	if ((ed = dir_index_edit_new(NULL, *nshards)) == NULL)
 		return NULL;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = r->next)
-			if (dir_index_edit_add(ed, r->entry) == -1) {
-				dir_index_edit_free(ed);
-				return NULL;
-			}
+	for (size_t i = 0; i < st->nslots; i++)
+		if (st->slots[i].entry != NULL &&
+		    dir_index_edit_add(ed, st->slots[i].entry) == -1) {
+			dir_index_edit_free(ed);
+			return NULL;
+		}
 	return dir_index_edit_done(ed);
 }
 

@@ -642,7 +642,8 @@ START_TEST(test_edit)
 	char			 got[256];
 
 	for (size_t i = 0; i < NELEM(edit_recs); i++)
-		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&edit_recs[i]));
+		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&edit_recs[i],
+		    NULL));
 	for (size_t r = 0; r < NELEM(edit_rows); r++) {
 		const struct edit_row	*row = &edit_rows[r];
 		dir_index_edit_t	*ed = dir_index_edit_new(prev, 4);
@@ -709,7 +710,7 @@ START_TEST(test_edit_many)
 		snprintf(dn, sizeof(dn), "cn=user%d", i);
 		snprintf(pri, sizeof(pri), "user%d@contoso.com", i);
 		snprintf(tgt, sizeof(tgt), "user%d@fourthcoffee.com", i);
-		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&rec));
+		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&rec, NULL));
 		ck_assert(dir_index_entry_is(e[i], &rec));
 		ck_assert_int_eq(dir_index_edit_add(ed, e[i]), 0);
 		if (i != K)
@@ -720,7 +721,7 @@ START_TEST(test_edit_many)
 	snprintf(pri, sizeof(pri), "user%d@contoso.com", K);
 	snprintf(tgt, sizeof(tgt), "moved%d@fourthcoffee.com", K);
 	ck_assert(!dir_index_entry_is(e[K], &rec));
-	ck_assert_ptr_nonnull(moved = dir_index_entry_new(&rec));
+	ck_assert_ptr_nonnull(moved = dir_index_entry_new(&rec, NULL));
 	ck_assert_int_eq(dir_index_add(b, &rec), 0);
 	ck_assert_ptr_nonnull(built = dir_index_build(b));
 	ck_assert_ptr_nonnull(ed = dir_index_edit_new(ix, 0));

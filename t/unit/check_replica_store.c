@@ -331,6 +331,42 @@ START_TEST(test_outgrow)
 }
 END_TEST
 
+/*
+ * A sweep of many records, every third one seen: the others go, the seen
+ * ones stay and are found, across the table's collisions and its wrap.
+ */
+START_TEST(test_sweep_many)
+{
+	replica_store_t	*st = replica_store_new();
+	char		 id[32];
+
+	ck_assert_ptr_nonnull(st);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_put(st, id, &ann), 1);
+	}
+	replica_store_round(st);
+	for (int i = 0; i < 3000; i += 3) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_seen(st, id), 1);
+	}
+	ck_assert_uint_eq(replica_store_sweep(st), 2000);
+	ck_assert_uint_eq(replica_store_count(st), 1000);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_msg(replica_store_holds(st, id, &ann) == (i % 3 == 0),
+		    "%s after the sweep", id);
+	}
+	/* and deleted one by one, the table empties */
+	for (int i = 0; i < 3000; i += 3) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_del(st, id), 1);
+	}
+	ck_assert_uint_eq(replica_store_count(st), 0);
+	replica_store_free(st);
+}
+END_TEST
+
 START_TEST(test_dn_id)
 {
 	char	*id = replica_store_dn_id("CN=Bob Lee,OU=Contacts,DC=contoso");
@@ -352,6 +388,7 @@ replica_store_suite(void)
 	tcase_add_test(tc, test_dirty);
 	tcase_add_test(tc, test_generations);
 	tcase_add_test(tc, test_outgrow);
+	tcase_add_test(tc, test_sweep_many);
 	tcase_add_test(tc, test_dn_id);
 	suite_add_tcase(s, tc);
 	return s;
