@@ -38,12 +38,30 @@ enum { DIR_INDEX_PROXY, DIR_INDEX_TARGET, DIR_INDEX_TABLES };
 
 #define DIR_INDEX_PER_SHARD	8	/* the builder's keys a shard */
 
-/* One key of one entry. */
+/* One key of one entry: 16 octets. */
 struct dir_index_pair {
-	uint64_t		 hash;
-	const char		*key;		/* the entry's own string */
+	uint32_t		 hash;		/* of the key */
+	uint32_t		 keyno;		/* entry->keys[keyno], or
+						   DIR_INDEX_TARGET_KEY */
 	dir_index_entry_t	*entry;		/* one reference */
 };
+
+#define DIR_INDEX_TARGET_KEY	UINT32_MAX	/* keyno: entry->target_key */
+
+/* The key of the pair p (the entry's own string). */
+static const char *
+dir_index_key(const struct dir_index_pair *p)
+{
+	return p->keyno == DIR_INDEX_TARGET_KEY ? p->entry->target_key :
+	    p->entry->keys[p->keyno];
+}
+
+/* The hash of a folded key, as the pairs keep it. */
+static uint32_t
+dir_index_hash(const char *key)
+{
+	return (uint32_t)hash_string(key, 0);
+}
 
 /* One shard: pairs v[0..n) sorted by (hash, key), room for max. */
 struct dir_index_shard {
@@ -113,7 +131,7 @@ dir_index_free(dir_index_t *ix)
 
 /* (hash, key) order */
 static int
-dir_index_cmp(uint64_t ha, const char *ka, uint64_t hb, const char *kb)
+dir_index_cmp(uint32_t ha, const char *ka, uint32_t hb, const char *kb)
 {
 	if (ha != hb)
 		return ha < hb ? -1 : 1;
@@ -122,7 +140,7 @@ dir_index_cmp(uint64_t ha, const char *ka, uint64_t hb, const char *kb)
 
 /* The first pair of sh not below (hash, key): 0..n. */
 static uint32_t
-dir_index_lower(const struct dir_index_shard *sh, uint64_t hash,
+dir_index_lower(const struct dir_index_shard *sh, uint32_t hash,
     const char *key)
 {
 	uint32_t	lo = 0, hi = sh->n;
@@ -130,8 +148,11 @@ dir_index_lower(const struct dir_index_shard *sh, uint64_t hash,
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (dir_index_cmp(sh->v[mid].hash, sh->v[mid].key, hash,
-		    key) < 0)
+		const struct dir_index_pair *p = &sh->v[mid];
+
+		/* the key (through its entry) only when the hashes tie */
+		if (p->hash < hash || (p->hash == hash &&
+		    strcmp(dir_index_key(p), key) < 0))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -146,7 +167,7 @@ dir_index_run(const struct dir_index_shard *sh, uint32_t i)
 	uint32_t	j = i + 1;
 
 	while (j < sh->n && sh->v[j].hash == sh->v[i].hash &&
-	    strcmp(sh->v[j].key, sh->v[i].key) == 0)
+	    strcmp(dir_index_key(&sh->v[j]), dir_index_key(&sh->v[i])) == 0)
 		j++;
 	return j - i;
 }
@@ -235,12 +256,17 @@ dir_index_edit_own(dir_index_edit_t *ed, int t, size_t s, uint32_t more)
 	return ed->ix->shard[t][s] = c;
 }
 
-/* Puts (key, e) after the pairs of key in table t.  0, or -1: no memory. */
+/*
+ * Puts e's key keyno after the pairs of that key in table t.  0, or -1:
+ * no memory.
+ */
 static int
-dir_index_edit_put(dir_index_edit_t *ed, int t, const char *key,
+dir_index_edit_put(dir_index_edit_t *ed, int t, uint32_t keyno,
     dir_index_entry_t *e)
 {
-	uint64_t		 hash = hash_string(key, 0);
+	struct dir_index_pair	 p = { 0, keyno, e };
+	const char		*key = dir_index_key(&p);
+	uint32_t		 hash = dir_index_hash(key);
 	size_t			 s = hash & (ed->ix->nshards - 1);
 	struct dir_index_shard	*sh;
 	uint32_t		 i;
@@ -248,11 +274,11 @@ dir_index_edit_put(dir_index_edit_t *ed, int t, const char *key,
 	if ((sh = dir_index_edit_own(ed, t, s, 1)) == NULL)
 		return -1;
 	i = dir_index_lower(sh, hash, key);
-	if (i < sh->n && sh->v[i].hash == hash && strcmp(sh->v[i].key,
-	    key) == 0)
+	if (i < sh->n && sh->v[i].hash == hash &&
+	    strcmp(dir_index_key(&sh->v[i]), key) == 0)
 		i += dir_index_run(sh, i);
 	memmove(&sh->v[i + 1], &sh->v[i], (sh->n - i) * sizeof(sh->v[0]));
-	sh->v[i] = (struct dir_index_pair){ hash, key,
+	sh->v[i] = (struct dir_index_pair){ hash, keyno,
 	    dir_index_entry_hold(e) };
 	sh->n++;
 	return 0;
@@ -263,7 +289,7 @@ static int
 dir_index_edit_take(dir_index_edit_t *ed, int t, const char *key,
     dir_index_entry_t *e)
 {
-	uint64_t		 hash = hash_string(key, 0);
+	uint32_t		 hash = dir_index_hash(key);
 	size_t			 s = hash & (ed->ix->nshards - 1);
 	struct dir_index_shard	*sh = ed->ix->shard[t][s];
 	uint32_t		 i, n;
@@ -276,7 +302,8 @@ dir_index_edit_take(dir_index_edit_t *ed, int t, const char *key,
 		i++;
 		n--;
 	}
-	if (n == 0 || sh->v[i].hash != hash || strcmp(sh->v[i].key, key) != 0)
+	if (n == 0 || sh->v[i].hash != hash ||
+	    strcmp(dir_index_key(&sh->v[i]), key) != 0)
 		return 0;
 	if ((sh = dir_index_edit_own(ed, t, s, 0)) == NULL)
 		return -1;
@@ -292,10 +319,10 @@ dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e)
 	if (dir_index_entry_keys(e) == 0)
 		return 0;
 	for (unsigned i = 0; i < e->nkeys; i++)
-		if (dir_index_edit_put(ed, DIR_INDEX_PROXY, e->keys[i], e) == -1)
+		if (dir_index_edit_put(ed, DIR_INDEX_PROXY, i, e) == -1)
 			return -1;
 	if (e->target_key != NULL && dir_index_edit_put(ed, DIR_INDEX_TARGET,
-	    e->target_key, e) == -1)
+	    DIR_INDEX_TARGET_KEY, e) == -1)
 		return -1;
 	ed->ix->nentries++;
 	return 0;
@@ -419,7 +446,7 @@ static const struct dir_index_shard *
 dir_index_find(const dir_index_t *ix, int t, const char *key,
     uint32_t *first, uint32_t *n)
 {
-	uint64_t			 hash = hash_string(key, 0);
+	uint32_t			 hash = dir_index_hash(key);
 	const struct dir_index_shard	*sh;
 	uint32_t			 i;
 
@@ -429,7 +456,7 @@ dir_index_find(const dir_index_t *ix, int t, const char *key,
 		return NULL;
 	i = dir_index_lower(sh, hash, key);
 	if (i == sh->n || sh->v[i].hash != hash ||
-	    strcmp(sh->v[i].key, key) != 0)
+	    strcmp(dir_index_key(&sh->v[i]), key) != 0)
 		return NULL;
 	*first = i;
 	*n = dir_index_run(sh, i);
@@ -517,7 +544,7 @@ dir_index_each(const dir_index_t *ix, int by_target, dir_index_each_fn fn,
 					.target = (char *)(uintptr_t)e->target,
 				};
 			}
-			rc = fn(arg, sh->v[i].key, v, n);
+			rc = fn(arg, dir_index_key(&sh->v[i]), v, n);
 			i += n;
 		}
 	}
@@ -568,17 +595,18 @@ dir_index_diff_shard(const struct dir_index_shard *sa,
 		else if (j == nb)
 			c = -1;
 		else
-			c = dir_index_cmp(sa->v[i].hash, sa->v[i].key,
-			    sb->v[j].hash, sb->v[j].key);
+			c = dir_index_cmp(sa->v[i].hash,
+			    dir_index_key(&sa->v[i]), sb->v[j].hash,
+			    dir_index_key(&sb->v[j]));
 		ra = c <= 0 ? dir_index_run(sa, i) : 0;
 		rb = c >= 0 ? dir_index_run(sb, j) : 0;
 		if (c < 0)
-			r = fn(sa->v[i].key, arg);
+			r = fn(dir_index_key(&sa->v[i]), arg);
 		else if (c > 0)
-			r = fn(sb->v[j].key, arg);
+			r = fn(dir_index_key(&sb->v[j]), arg);
 		else
 			r = dir_index_same_row(&sa->v[i], ra, &sb->v[j], rb) ?
-			    0 : fn(sa->v[i].key, arg);
+			    0 : fn(dir_index_key(&sa->v[i]), arg);
 		i += ra;
 		j += rb;
 		if (r != 0)
@@ -603,13 +631,14 @@ dir_index_diff_keys(const dir_index_t *a, const dir_index_t *b, int t,
 			uint32_t ra = dir_index_run(sa, i), first = 0, rb = 0;
 			int r = 0;
 
-			sb = b != NULL ? dir_index_find(b, t, sa->v[i].key,
+			sb = b != NULL ? dir_index_find(b, t,
+			    dir_index_key(&sa->v[i]),
 			    &first, &rb) : NULL;
 			if (sb == NULL)
-				r = fn(sa->v[i].key, arg);
+				r = fn(dir_index_key(&sa->v[i]), arg);
 			else if (!only_missing &&
 			    !dir_index_same_row(&sa->v[i], ra, &sb->v[first], rb))
-				r = fn(sa->v[i].key, arg);
+				r = fn(dir_index_key(&sa->v[i]), arg);
 			if (r != 0)
 				return r;
 			i += ra;
