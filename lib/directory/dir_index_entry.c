@@ -59,15 +59,19 @@ entry_is_folded(const char *s)
 }
 
 /*
- * Sets *out to key folded: the string same (already folded, may be NULL)
- * when key folds to it, else a copy at *p (moved on).  With p NULL only
- * counts.  Returns the octets a copy takes (0 when same serves).
+ * Sets *out to key folded: the string same or same2 (already folded, may
+ * be NULL) when key folds to it, else a copy at *p (moved on).  With p
+ * NULL only counts.  Returns the octets a copy takes (0 when one of the
+ * two serves).
  */
 static size_t
-entry_key(char **p, const char *key, const char *same, const char **out)
+entry_key(char **p, const char *key, const char *same, const char *same2,
+    const char **out)
 {
 	char	*d;
 
+	if (same2 != NULL && entry_fold_eq(same2, key))
+		same = same2;
 	if (same != NULL && entry_fold_eq(same, key)) {
 		if (out != NULL)
 			*out = same;
@@ -94,7 +98,7 @@ dir_index_entry_t *
 dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 {
 	dir_index_entry_t	*e;
-	const char		*primary_key, *target_key;
+	const char		*primary_key, *target_key, *secondary_key;
 	size_t			 size = sizeof(*e), n = rec->nproxy_keys;
 	char			*p;
 
@@ -105,14 +109,20 @@ dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 	    rec->primary : NULL;
 	target_key = rec->target != NULL && entry_is_folded(rec->target) ?
 	    rec->target : NULL;
+	/* a contact's one secondary address, too (a user keeps none) */
+	secondary_key = rec->target != NULL && rec->secondary != NULL &&
+	    strchr(rec->secondary, '\n') == NULL &&
+	    entry_is_folded(rec->secondary) ? rec->secondary : NULL;
 	size += n * sizeof(char *);
 	size += entry_len(id) + entry_len(rec->dn) + entry_len(rec->primary) +
 	    entry_len(rec->target) + entry_len(rec->bad) +
 	    entry_len(rec->target != NULL ? rec->secondary : NULL);
 	if (rec->target_key != NULL)
-		size += entry_key(NULL, rec->target_key, target_key, NULL);
+		size += entry_key(NULL, rec->target_key, target_key, NULL,
+		    NULL);
 	for (size_t i = 0; i < n; i++)
-		size += entry_key(NULL, rec->proxy_keys[i], primary_key, NULL);
+		size += entry_key(NULL, rec->proxy_keys[i], primary_key,
+		    secondary_key, NULL);
 	if ((e = malloc(size)) == NULL)
 		return NULL;
 	atomic_init(&e->refs, 1);
@@ -128,15 +138,18 @@ dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 		primary_key = e->primary;
 	if (target_key != NULL)
 		target_key = e->target;
+	if (secondary_key != NULL)
+		secondary_key = e->secondary;
 	e->target_key = NULL;
 	if (rec->target_key != NULL)
-		(void)entry_key(&p, rec->target_key, target_key, &e->target_key);
+		(void)entry_key(&p, rec->target_key, target_key, NULL,
+		    &e->target_key);
 	e->nkeys = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (entry_has_key(e, e->nkeys, rec->proxy_keys[i]))
 			continue;	/* the same key twice counts once */
 		(void)entry_key(&p, rec->proxy_keys[i], primary_key,
-		    &e->keys[e->nkeys]);
+		    secondary_key, &e->keys[e->nkeys]);
 		e->nkeys++;
 	}
 	return e;

@@ -15,7 +15,8 @@
 /*
  * One allocation: this struct, the key pointers, then the strings.  A
  * folded key equal to a string the entry keeps anyway (the primary, the
- * target) points at that string instead of a copy.
+ * target, a contact's one secondary address) points at that string
+ * instead of a copy.
  */
 struct dir_index_entry {
 	atomic_uint	 refs;
