@@ -52,8 +52,9 @@ struct dir_index_pair {
 static const char *
 dir_index_key(const struct dir_index_pair *p)
 {
-	return p->keyno == DIR_INDEX_TARGET_KEY ? p->entry->target_key :
-	    p->entry->keys[p->keyno];
+	return p->keyno == DIR_INDEX_TARGET_KEY ?
+	    DIR_INDEX_STR(p->entry, target_key) :
+	    DIR_INDEX_STR(p->entry, keys[p->keyno]);
 }
 
 /* The hash of a folded key, as the pairs keep it. */
@@ -321,7 +322,7 @@ dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e)
 	for (unsigned i = 0; i < e->nkeys; i++)
 		if (dir_index_edit_put(ed, DIR_INDEX_PROXY, i, e) == -1)
 			return -1;
-	if (e->target_key != NULL && dir_index_edit_put(ed, DIR_INDEX_TARGET,
+	if (e->target_key != 0 && dir_index_edit_put(ed, DIR_INDEX_TARGET,
 	    DIR_INDEX_TARGET_KEY, e) == -1)
 		return -1;
 	ed->ix->nentries++;
@@ -334,10 +335,11 @@ dir_index_edit_del(dir_index_edit_t *ed, dir_index_entry_t *e)
 	if (dir_index_entry_keys(e) == 0)
 		return 0;
 	for (unsigned i = 0; i < e->nkeys; i++)
-		if (dir_index_edit_take(ed, DIR_INDEX_PROXY, e->keys[i], e) == -1)
+		if (dir_index_edit_take(ed, DIR_INDEX_PROXY,
+		    DIR_INDEX_STR(e, keys[i]), e) == -1)
 			return -1;
-	if (e->target_key != NULL && dir_index_edit_take(ed, DIR_INDEX_TARGET,
-	    e->target_key, e) == -1)
+	if (e->target_key != 0 && dir_index_edit_take(ed, DIR_INDEX_TARGET,
+	    DIR_INDEX_STR(e, target_key), e) == -1)
 		return -1;
 	ed->ix->nentries--;
 	return 0;
@@ -398,7 +400,7 @@ dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
 	if ((e = dir_index_entry_new(rec, NULL)) == NULL)
 		return -1;
 	b->v[b->n++] = e;
-	b->nkeys += e->nkeys + (e->target_key != NULL);
+	b->nkeys += e->nkeys + (e->target_key != 0);
 	return 0;
 }
 
@@ -485,9 +487,9 @@ dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
 	/* one bad entry spoils the whole answer: look before copying */
 	for (uint32_t i = first; i < first + n; i++) {
 		e = sh->v[i].entry;
-		if (e->bad != NULL) {
+		if (e->bad != 0) {
 			dir_result_free(res);
-			snprintf(err, errlen, "%s", e->bad);
+			snprintf(err, errlen, "%s", DIR_INDEX_STR(e, bad));
 			return DIR_TRYAGAIN;
 		}
 	}
@@ -495,11 +497,11 @@ dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
 		dir_entry_t	 found;
 
 		e = sh->v[i].entry;
-		found.dn = (char *)(uintptr_t)e->dn;
-		found.primary = (char *)(uintptr_t)e->primary;
-		found.target = (char *)(uintptr_t)e->target;
+		found.dn = (char *)(uintptr_t)DIR_INDEX_STR(e, dn);
+		found.primary = (char *)(uintptr_t)DIR_INDEX_STR(e, primary);
+		found.target = (char *)(uintptr_t)DIR_INDEX_STR(e, target);
 		found.secondary = by_target ?
-		    (char *)(uintptr_t)e->secondary : NULL;
+		    (char *)(uintptr_t)DIR_INDEX_STR(e, secondary) : NULL;
 		if (dir_result_add_entry(res, &found) == -1) {
 			dir_result_free(res);
 			snprintf(err, errlen, "directory index: out of memory");
@@ -539,9 +541,12 @@ dir_index_each(const dir_index_t *ix, int by_target, dir_index_each_fn fn,
 
 				/* read-only views, nothing else set */
 				v[j] = (dir_entry_t){
-					.dn = (char *)(uintptr_t)e->dn,
-					.primary = (char *)(uintptr_t)e->primary,
-					.target = (char *)(uintptr_t)e->target,
+					.dn = (char *)(uintptr_t)
+					    DIR_INDEX_STR(e, dn),
+					.primary = (char *)(uintptr_t)
+					    DIR_INDEX_STR(e, primary),
+					.target = (char *)(uintptr_t)
+					    DIR_INDEX_STR(e, target),
 				};
 			}
 			rc = fn(arg, dir_index_key(&sh->v[i]), v, n);
@@ -561,6 +566,9 @@ dir_index_strcmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+/* dir_index_strcmp() of one string of ea and eb */
+#define SAME(f)	dir_index_strcmp(DIR_INDEX_STR(ea, f), DIR_INDEX_STR(eb, f))
+
 /* 1 when the n pairs from a[0] and the m from b[0] hold the same entries. */
 static int
 dir_index_same_row(const struct dir_index_pair *a, uint32_t n,
@@ -571,14 +579,13 @@ dir_index_same_row(const struct dir_index_pair *a, uint32_t n,
 	for (uint32_t i = 0; i < n; i++) {
 		const dir_index_entry_t *ea = a[i].entry, *eb = b[i].entry;
 
-		if (ea != eb && (dir_index_strcmp(ea->dn, eb->dn) != 0 ||
-		    dir_index_strcmp(ea->primary, eb->primary) != 0 ||
-		    dir_index_strcmp(ea->target, eb->target) != 0 ||
-		    dir_index_strcmp(ea->bad, eb->bad) != 0))
+		if (ea != eb && (SAME(dn) != 0 || SAME(primary) != 0 ||
+		    SAME(target) != 0 || SAME(bad) != 0))
 			return 0;
 	}
 	return 1;
 }
+#undef SAME
 
 /* Walks two shards (either may be NULL) side by side; see dir_index_diff. */
 static int

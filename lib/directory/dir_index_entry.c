@@ -84,12 +84,19 @@ entry_key(char **p, const char *key, const char *same, const char *same2,
 	return strlen(d) + 1;
 }
 
+/* The offset of s (within e's allocation, or NULL: 0) from e. */
+static uint32_t
+entry_off(const dir_index_entry_t *e, const char *s)
+{
+	return s == NULL ? 0 : (uint32_t)(s - (const char *)e);
+}
+
 /* 1 when key, folded, is one of the first n keys of e (folded). */
 static int
 entry_has_key(const dir_index_entry_t *e, unsigned n, const char *key)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (entry_fold_eq(e->keys[i], key))
+		if (entry_fold_eq(DIR_INDEX_STR(e, keys[i]), key))
 			return 1;
 	return 0;
 }
@@ -99,10 +106,11 @@ dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 {
 	dir_index_entry_t	*e;
 	const char		*primary_key, *target_key, *secondary_key;
+	const char		*key;
 	size_t			 size = sizeof(*e), n = rec->nproxy_keys;
 	char			*p;
 
-	if (n > UINT32_MAX || n > (SIZE_MAX - size) / sizeof(char *) / 2)
+	if (n > UINT32_MAX / 2 / sizeof(e->keys[0]))
 		return NULL;
 	/* the primary and the target serve as their own keys when folded */
 	primary_key = rec->primary != NULL && entry_is_folded(rec->primary) ?
@@ -113,7 +121,7 @@ dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 	secondary_key = rec->target != NULL && rec->secondary != NULL &&
 	    strchr(rec->secondary, '\n') == NULL &&
 	    entry_is_folded(rec->secondary) ? rec->secondary : NULL;
-	size += n * sizeof(char *);
+	size += n * sizeof(e->keys[0]);
 	size += entry_len(id) + entry_len(rec->dn) + entry_len(rec->primary) +
 	    entry_len(rec->target) + entry_len(rec->bad) +
 	    entry_len(rec->target != NULL ? rec->secondary : NULL);
@@ -123,34 +131,35 @@ dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 	for (size_t i = 0; i < n; i++)
 		size += entry_key(NULL, rec->proxy_keys[i], primary_key,
 		    secondary_key, NULL);
-	if ((e = malloc(size)) == NULL)
+	if (size > UINT32_MAX || (e = malloc(size)) == NULL)
 		return NULL;
 	atomic_init(&e->refs, 1);
 	p = (char *)(e->keys + n);
-	e->id = entry_copy(&p, id);
-	e->dn = entry_copy(&p, rec->dn);
-	e->primary = entry_copy(&p, rec->primary);
-	e->target = entry_copy(&p, rec->target);
-	e->secondary = entry_copy(&p, rec->target != NULL ? rec->secondary :
-	    NULL);
-	e->bad = entry_copy(&p, rec->bad);
+	e->id = entry_off(e, entry_copy(&p, id));
+	e->dn = entry_off(e, entry_copy(&p, rec->dn));
+	e->primary = entry_off(e, entry_copy(&p, rec->primary));
+	e->target = entry_off(e, entry_copy(&p, rec->target));
+	e->secondary = entry_off(e, entry_copy(&p, rec->target != NULL ?
+	    rec->secondary : NULL));
+	e->bad = entry_off(e, entry_copy(&p, rec->bad));
 	if (primary_key != NULL)
-		primary_key = e->primary;
+		primary_key = DIR_INDEX_STR(e, primary);
 	if (target_key != NULL)
-		target_key = e->target;
+		target_key = DIR_INDEX_STR(e, target);
 	if (secondary_key != NULL)
-		secondary_key = e->secondary;
-	e->target_key = NULL;
-	if (rec->target_key != NULL)
-		(void)entry_key(&p, rec->target_key, target_key, NULL,
-		    &e->target_key);
+		secondary_key = DIR_INDEX_STR(e, secondary);
+	e->target_key = 0;
+	if (rec->target_key != NULL) {
+		(void)entry_key(&p, rec->target_key, target_key, NULL, &key);
+		e->target_key = entry_off(e, key);
+	}
 	e->nkeys = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (entry_has_key(e, e->nkeys, rec->proxy_keys[i]))
 			continue;	/* the same key twice counts once */
 		(void)entry_key(&p, rec->proxy_keys[i], primary_key,
-		    secondary_key, &e->keys[e->nkeys]);
-		e->nkeys++;
+		    secondary_key, &key);
+		e->keys[e->nkeys++] = entry_off(e, key);
 	}
 	return e;
 }
@@ -158,13 +167,13 @@ dir_index_entry_new(const dir_index_record_t *rec, const char *id)
 const char *
 dir_index_entry_id(const dir_index_entry_t *e)
 {
-	return e->id;
+	return DIR_INDEX_STR(e, id);
 }
 
 size_t
 dir_index_entry_keys(const dir_index_entry_t *e)
 {
-	return (size_t)e->nkeys + (e->target_key != NULL);
+	return (size_t)e->nkeys + (e->target_key != 0);
 }
 
 /* 1 when both strings are NULL or equal. */
@@ -181,21 +190,21 @@ dir_index_entry_is(const dir_index_entry_t *e, const dir_index_record_t *rec)
 {
 	unsigned	n = 0;
 
-	if (!entry_same_str(e->dn, rec->dn) ||
-	    !entry_same_str(e->primary, rec->primary) ||
-	    !entry_same_str(e->target, rec->target) ||
-	    !entry_same_str(e->secondary, rec->target != NULL ?
+	if (!entry_same_str(DIR_INDEX_STR(e, dn), rec->dn) ||
+	    !entry_same_str(DIR_INDEX_STR(e, primary), rec->primary) ||
+	    !entry_same_str(DIR_INDEX_STR(e, target), rec->target) ||
+	    !entry_same_str(DIR_INDEX_STR(e, secondary), rec->target != NULL ?
 	    rec->secondary : NULL) ||
-	    !entry_same_str(e->bad, rec->bad) ||
-	    (e->target_key == NULL) != (rec->target_key == NULL) ||
-	    (e->target_key != NULL &&
-	    !entry_fold_eq(e->target_key, rec->target_key)))
+	    !entry_same_str(DIR_INDEX_STR(e, bad), rec->bad) ||
+	    (e->target_key == 0) != (rec->target_key == NULL) ||
+	    (e->target_key != 0 &&
+	    !entry_fold_eq(DIR_INDEX_STR(e, target_key), rec->target_key)))
 		return 0;
 	/* the record's keys, once each, in order, are the entry's */
 	for (size_t i = 0; i < rec->nproxy_keys; i++) {
 		if (entry_has_key(e, n, rec->proxy_keys[i]))
 			continue;
-		if (n == e->nkeys || !entry_fold_eq(e->keys[n],
+		if (n == e->nkeys || !entry_fold_eq(DIR_INDEX_STR(e, keys[n]),
 		    rec->proxy_keys[i]))
 			return 0;
 		n++;
