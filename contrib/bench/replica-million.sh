@@ -4,7 +4,7 @@
 #
 #	replica-million.sh MAILSWITCH_BINARY [CONTACTS]
 #
-# A private slapd (t/ldap/slapd.sh, database limit raised) holding CONTACTS
+# A private slapd (t/lib/slapd.sh, database limit raised) holding CONTACTS
 # (default 1000000) generated contacts (t/ldap/gen-contacts.sh) and
 # CONTACTS/10 mailbox users (proxy addresses, no target), and mailswitch
 # (socketmap only, log_level info) with replica { poll = 5; page_size =
@@ -35,8 +35,13 @@ users=$((count / 10))
 poll=5
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${REPLICA_MILLION_CACHE:-/var/cache/mailswitch-tests/replica-million}/$count
-# shellcheck disable=SC1091  # the tree's test library, not followed
-. "$here/../../t/ldap/slapd.sh"
+# the tree's test library: t/lib/slapd.sh, t/ldap/slapd.sh before it
+# shellcheck disable=SC1091  # not followed
+if [ -f "$here/../../t/lib/slapd.sh" ]; then
+	. "$here/../../t/lib/slapd.sh"
+else
+	. "$here/../../t/ldap/slapd.sh"
+fi
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_MAXSIZE=8589934592
 mspid=""
@@ -86,6 +91,7 @@ else
 	slapd_run one
 	how="slapadd, kept in the cache"
 fi
+# shellcheck disable=SC2153  # set by slapd.sh
 slapd_pid=${SLAPD_PID[one]}
 printf 'slapd: %d contacts + %d users, %s, %.1f s\n' "$count" "$users" \
     "$how" "$(echo "$(date +%s.%N) - $t0" | bc)"
