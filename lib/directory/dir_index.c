@@ -4,8 +4,9 @@
  *
  * Each key table (proxy, target) is cut by the keys' hash into a fixed
  * number of shards (a power of two); a shard is an immutable,
- * reference-counted array of (hash, key, entry) pairs sorted by (hash,
- * key), the entries of one key side by side in the order they were added.
+ * reference-counted array of (hash, key number, entry) pairs sorted by
+ * (hash, key), the entries of one key side by side in the order they were
+ * added.
  * An index is a reference-counted root: the two arrays of shard pointers
  * (NULL: an empty shard).  Each pair holds a reference to its entry
  * (dir_index_entry.h), each root one to each of its shards.

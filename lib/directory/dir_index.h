@@ -118,7 +118,8 @@ typedef int (*dir_index_key_fn)(const char *key, void *arg);
  * entries (another dn, primary, target or bad).  Two generations of one
  * index (dir_index_edit_new()) are compared shard by shard, reading only
  * the shards that differ: time proportional to the change; any other two
- * in one pass over both.  Returns 0, or fn's value that stopped it.  Thread-safe.
+ * in one pass over both.  Returns 0, or fn's value that stopped it.
+ * Thread-safe.
  */
 int	dir_index_diff(const dir_index_t *a, const dir_index_t *b,
 	    int by_target, dir_index_key_fn fn, void *arg);
@@ -180,8 +181,8 @@ int	dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e);
 int	dir_index_edit_del(dir_index_edit_t *ed, dir_index_entry_t *e);
 
 /*
- * Ends the edit (freed, whatever the outcome) and returns the new index
- * with one reference, or NULL when out of memory.
+ * Ends the edit (freed) and returns the new index with one reference
+ * (NULL only for a NULL ed: nothing is allocated here).
  */
 dir_index_t *dir_index_edit_done(dir_index_edit_t *ed);
 
