@@ -2,17 +2,23 @@
  * dir_index.c - the in-memory index of directory entries by folded
  * address (dir_index.h).
  *
- * A builder copies every string once into an arena of 64 KiB blocks,
- * keeps the entries in one growing array and, for each of the two tables
- * (proxy, target), one (key, entry number) pair per key.  Building sorts
- * each table's pairs by (hash, key, entry) and turns every run of one key
- * into one row of the key table, whose entries are idx[first..+count): the
- * same key twice in one entry is then two neighbours, and counts once.
- * The arena and the entries move to the index as they are; the pairs go.
+ * Each key table (proxy, target) is cut by the keys' hash into a fixed
+ * number of shards (a power of two); a shard is an immutable,
+ * reference-counted array of (hash, key number, entry) pairs sorted by
+ * (hash, key), the entries of one key side by side in the order they were
+ * added.
+ * An index is a reference-counted root: the two arrays of shard pointers
+ * (NULL: an empty shard).  Each pair holds a reference to its entry
+ * (dir_index_entry.h), each root one to each of its shards.
  *
- * Keys are ordered by their hash first, then by the key itself: most
- * comparisons are then one integer compare instead of a strcmp() through
- * a pointer.  The order means nothing else.
+ * An edit copies the root's pointers, and a shard only when a change
+ * touches it (from then on the edit changes its own copy in place);
+ * every other shard is shared with the generation before.  So a change
+ * costs one shard's copy and one root's pointers, and a reader of any
+ * generation never sees a half-made one: nothing it can reach changes.
+ *
+ * The builder is an edit on an empty index, its shard count chosen from
+ * the number of keys it was given.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -22,290 +28,95 @@
 
 #include "addr.h"
 #include "dir_index.h"
+#include "dir_index_entry.h"
 #include "hash.h"
 #include "x500.h"
 
 _Static_assert(X500_KEY_MAX <= ADDR_TEXT_MAX,
     "a lookup key, an X500 one too, fits an address's buffer");
 
-#define DIR_INDEX_BLOCK	(64 * 1024)	/* string arena block */
-
 enum { DIR_INDEX_PROXY, DIR_INDEX_TARGET, DIR_INDEX_TABLES };
 
-/* One block of the string arena; strings are never freed one by one. */
-struct dir_index_block {
-	struct dir_index_block	*next;
-	size_t			 used, size;
-	char			 data[];
-};
+#define DIR_INDEX_PER_SHARD	8	/* the builder's keys a shard */
 
-/*
- * One entry kept; the strings live in the arena, and no lookup changes
- * them (they are not const only so that a dir_entry_t can point at them).
- */
-struct dir_index_entry {
-	char	*dn;
-	char	*primary;	/* NULL: none */
-	char	*target;	/* NULL: a user */
-	char	*secondary;	/* joined; NULL: none, or a user */
-	char	*bad;		/* NULL, or its keys answer DIR_TRYAGAIN */
-};
-
-/* One (folded key, entry number) pair, gathered while building. */
+/* One key of one entry: 16 octets. */
 struct dir_index_pair {
-	unsigned long	 hash;
-	const char	*key;
-	size_t		 entry;
+	uint32_t		 hash;		/* of the key */
+	uint32_t		 keyno;		/* entry->keys[keyno], or
+						   DIR_INDEX_TARGET_KEY */
+	dir_index_entry_t	*entry;		/* one reference */
 };
 
-/* The pairs of one table while building. */
-struct dir_index_pairs {
-	struct dir_index_pair	*v;
-	size_t			 n, max;
-};
+#define DIR_INDEX_TARGET_KEY	UINT32_MAX	/* keyno: entry->target_key */
 
-/* One distinct key of a table: its entries are idx[first..+count). */
-struct dir_index_key {
-	unsigned long	 hash;
-	const char	*key;
-	size_t		 first, count;
-};
+/* The key of the pair p (the entry's own string). */
+static const char *
+dir_index_key(const struct dir_index_pair *p)
+{
+	return p->keyno == DIR_INDEX_TARGET_KEY ?
+	    DIR_INDEX_STR(p->entry, target_key) :
+	    DIR_INDEX_STR(p->entry, keys[p->keyno]);
+}
 
-/* One table, built: keys sorted by (hash, key). */
-struct dir_index_table {
-	struct dir_index_key	*keys;
-	size_t			 nkeys;
-	size_t			*idx;		/* entry numbers */
-};
+/* The hash of a folded key, as the pairs keep it. */
+static uint32_t
+dir_index_hash(const char *key)
+{
+	return (uint32_t)hash_string(key, 0);
+}
 
-struct dir_index_builder {
-	struct dir_index_block	*blocks;
-	struct dir_index_entry	*entries;
-	size_t			 nentries, maxentries;
-	struct dir_index_pairs	 pairs[DIR_INDEX_TABLES];
+/* One shard: pairs v[0..n) sorted by (hash, key), room for max. */
+struct dir_index_shard {
+	atomic_uint		 refs;
+	uint32_t		 n, max;
+	struct dir_index_pair	 v[];
 };
 
 struct dir_index {
-	atomic_size_t		 refs;
-	struct dir_index_block	*blocks;
-	struct dir_index_entry	*entries;
-	size_t			 nentries;
-	struct dir_index_table	 table[DIR_INDEX_TABLES];
+	atomic_size_t		  refs;
+	size_t			  nentries;
+	size_t			  nshards;	/* a table; a power of two */
+	struct dir_index_shard	**shard[DIR_INDEX_TABLES];
 };
 
-/* Frees a list of arena blocks. */
+struct dir_index_edit {
+	dir_index_t		 *ix;		/* the generation in the making */
+	unsigned char		 *own[DIR_INDEX_TABLES]; /* 1: the edit's copy */
+};
+
+struct dir_index_builder {
+	dir_index_entry_t	**v;
+	size_t			  n, max, nkeys;
+};
+
+/* Drops a reference to sh; the last one releases its entries. */
 static void
-dir_index_blocks_free(struct dir_index_block *b)
+dir_index_shard_release(struct dir_index_shard *sh)
 {
-	struct dir_index_block	*next;
-
-	for (; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	if (sh == NULL || atomic_fetch_sub_explicit(&sh->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	for (uint32_t i = 0; i < sh->n; i++)
+		dir_index_entry_release(sh->v[i].entry);
+	free(sh);
 }
 
-/*
- * Copies s, NUL included, into the builder's arena and sets *out to the
- * copy (NULL for a NULL s).  Returns 0, or -1: no memory.
- */
-static int
-dir_index_store(dir_index_builder_t *bl, const char *s, char **out)
+/* A root of nshards empty shards a table, one reference; NULL: no memory. */
+static dir_index_t *
+dir_index_root_new(size_t nshards)
 {
-	struct dir_index_block	*b = bl->blocks;
-	size_t			 len;
+	dir_index_t	*ix;
 
-	*out = NULL;
-	if (s == NULL)
-		return 0;
-	len = strlen(s);
-	if (b == NULL || b->size - b->used < len + 1) {
-		size_t	size = len + 1 > DIR_INDEX_BLOCK ? len + 1 :
-			    DIR_INDEX_BLOCK;
-
-		if (size > SIZE_MAX - sizeof(*b) ||
-		    (b = malloc(sizeof(*b) + size)) == NULL)
-			return -1;
-		b->size = size;
-		b->used = 0;
-		b->next = bl->blocks;
-		bl->blocks = b;
-	}
-	*out = b->data + b->used;
-	memcpy(*out, s, len + 1);
-	b->used += len + 1;
-	return 0;
-}
-
-/*
- * Returns the array v of *max elements of size bytes grown to hold need
- * (doubling, from 1024), or NULL when out of memory (v is kept).  need
- * must be more than 0.
- */
-static void *
-dir_index_grow(void *v, size_t *max, size_t need, size_t size)
-{
-	size_t	 n = *max ? *max : 1024;
-	void	*p;
-
-	if (need <= *max)
-		return v;
-	while (n < need) {
-		if (n > SIZE_MAX / 2)
-			return NULL;
-		n *= 2;
-	}
-	if (n > SIZE_MAX / size || (p = realloc(v, n * size)) == NULL)
+	if (nshards > SIZE_MAX / DIR_INDEX_TABLES / sizeof(void *) - 1 ||
+	    (ix = calloc(1, sizeof(*ix) + DIR_INDEX_TABLES * nshards *
+	    sizeof(void *))) == NULL)
 		return NULL;
-	*max = n;
-	return p;
-}
-
-/*
- * Makes room in b for one more entry, nproxy more proxy pairs and ntarget
- * more target pairs.  Returns 0, or -1: no memory (b is as it was, some
- * arrays larger).
- */
-static int
-dir_index_room(dir_index_builder_t *b, size_t nproxy, size_t ntarget)
-{
-	struct dir_index_pairs	*ps;
-	size_t			 more[DIR_INDEX_TABLES];
-	void			*p;
-
-	if ((p = dir_index_grow(b->entries, &b->maxentries, b->nentries + 1,
-	    sizeof(*b->entries))) == NULL)
-		return -1;
-	b->entries = p;
-	more[DIR_INDEX_PROXY] = nproxy;
-	more[DIR_INDEX_TARGET] = ntarget;
-	for (int t = 0; t < DIR_INDEX_TABLES; t++) {
-		ps = &b->pairs[t];
-		if (more[t] == 0)
-			continue;
-		if (more[t] > SIZE_MAX - ps->n || (p = dir_index_grow(ps->v,
-		    &ps->max, ps->n + more[t], sizeof(*ps->v))) == NULL)
-			return -1;
-		ps->v = p;
-	}
-	return 0;
-}
-
-dir_index_builder_t *
-dir_index_builder_new(void)
-{
-	return calloc(1, sizeof(dir_index_builder_t));
-}
-
-/* Adds (key, entry) to a table whose room is reserved.  0, or -1: no memory. */
-static int
-dir_index_pair_add(dir_index_builder_t *b, struct dir_index_pairs *ps,
-    const char *key, size_t entry)
-{
-	struct dir_index_pair	*p = &ps->v[ps->n];
-	char			*k;
-
-	if (dir_index_store(b, key, &k) == -1)
-		return -1;
-	addr_fold(k);
-	p->hash = hash_string(k, 0);
-	p->key = k;
-	p->entry = entry;
-	ps->n++;
-	return 0;
-}
-
-int
-dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
-{
-	struct dir_index_pairs	*proxy = &b->pairs[DIR_INDEX_PROXY];
-	struct dir_index_pairs	*target = &b->pairs[DIR_INDEX_TARGET];
-	struct dir_index_entry	*e;
-	size_t			 nproxy = proxy->n, ntarget = target->n;
-	size_t			 n = b->nentries;
-	char			*dn, *primary, *tgt, *secondary, *bad;
-
-	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
-		return 0;		/* nothing to find it by */
-
-	/* room first, then the strings: a failure adds nothing */
-	if (dir_index_room(b, rec->nproxy_keys, rec->target_key != NULL) == -1)
-		return -1;
-	if (dir_index_store(b, rec->dn, &dn) == -1 ||
-	    dir_index_store(b, rec->primary, &primary) == -1 ||
-	    dir_index_store(b, rec->target, &tgt) == -1 ||
-	    dir_index_store(b, rec->target != NULL ? rec->secondary : NULL,
-	    &secondary) == -1 ||
-	    dir_index_store(b, rec->bad, &bad) == -1)
-		return -1;
-	for (size_t i = 0; i < rec->nproxy_keys; i++)
-		if (dir_index_pair_add(b, proxy, rec->proxy_keys[i], n) == -1)
-			goto nomem;
-	if (rec->target_key != NULL &&
-	    dir_index_pair_add(b, target, rec->target_key, n) == -1)
-		goto nomem;
-	e = &b->entries[b->nentries++];
-	e->dn = dn;
-	e->primary = primary;
-	e->target = tgt;
-	e->secondary = secondary;
-	e->bad = bad;
-	return 0;
-
-nomem:
-	/* what went into the arena stays there until the builder goes */
-	proxy->n = nproxy;
-	target->n = ntarget;
-	return -1;
-}
-
-static int
-dir_index_pair_cmp(const void *a, const void *b)
-{
-	const struct dir_index_pair	*pa = a, *pb = b;
-	int				 c;
-
-	if (pa->hash != pb->hash)
-		return pa->hash < pb->hash ? -1 : 1;
-	if ((c = strcmp(pa->key, pb->key)) != 0)
-		return c;
-	return (pa->entry > pb->entry) - (pa->entry < pb->entry);
-}
-
-/*
- * Sorts the pairs ps and turns them into the key table t: one row per
- * distinct key, the same key twice in one entry once.  Returns 0, or -1:
- * no memory.
- */
-static int
-dir_index_table_build(struct dir_index_table *t, struct dir_index_pairs *ps)
-{
-	size_t	 nidx = 0;
-
-	if (ps->n == 0)
-		return 0;
-	qsort(ps->v, ps->n, sizeof(*ps->v), dir_index_pair_cmp);
-	if ((t->keys = calloc(ps->n, sizeof(*t->keys))) == NULL ||
-	    (t->idx = calloc(ps->n, sizeof(*t->idx))) == NULL)
-		return -1;
-	for (size_t i = 0; i < ps->n; i++) {
-		const struct dir_index_pair	*p = &ps->v[i];
-		struct dir_index_key		*k = t->nkeys == 0 ? NULL :
-						    &t->keys[t->nkeys - 1];
-
-		if (k == NULL || k->hash != p->hash ||
-		    strcmp(k->key, p->key) != 0) {
-			k = &t->keys[t->nkeys++];
-			k->hash = p->hash;
-			k->key = p->key;
-			k->first = nidx;
-			k->count = 0;
-		} else if (t->idx[nidx - 1] == p->entry)
-			continue;	/* the same key twice in one entry */
-		t->idx[nidx++] = p->entry;
-		k->count++;
-	}
-	return 0;
+	atomic_init(&ix->refs, 1);
+	ix->nshards = nshards;
+	for (int t = 0; t < DIR_INDEX_TABLES; t++)
+		ix->shard[t] = (struct dir_index_shard **)(void *)(ix + 1) +
+		    (size_t)t * nshards;
+	return ix;
 }
 
 /* Frees an index whatever its reference count; NULL is a no-op. */
@@ -314,38 +125,307 @@ dir_index_free(dir_index_t *ix)
 {
 	if (ix == NULL)
 		return;
-	for (int t = 0; t < DIR_INDEX_TABLES; t++) {
-		free(ix->table[t].keys);
-		free(ix->table[t].idx);
-	}
-	dir_index_blocks_free(ix->blocks);
-	free(ix->entries);
+	for (int t = 0; t < DIR_INDEX_TABLES; t++)
+		for (size_t s = 0; s < ix->nshards; s++)
+			dir_index_shard_release(ix->shard[t][s]);
 	free(ix);
+}
+
+/* (hash, key) order */
+static int
+dir_index_cmp(uint32_t ha, const char *ka, uint32_t hb, const char *kb)
+{
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	return strcmp(ka, kb);
+}
+
+/* The first pair of sh not below (hash, key): 0..n. */
+static uint32_t
+dir_index_lower(const struct dir_index_shard *sh, uint32_t hash,
+    const char *key)
+{
+	uint32_t	lo = 0, hi = sh->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		const struct dir_index_pair *p = &sh->v[mid];
+
+		/* the key (through its entry) only when the hashes tie */
+		if (p->hash < hash || (p->hash == hash &&
+		    strcmp(dir_index_key(p), key) < 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The number of pairs from v[i] on that hold the key of v[i]. */
+static uint32_t
+dir_index_run(const struct dir_index_shard *sh, uint32_t i)
+{
+	uint32_t	j = i + 1;
+
+	while (j < sh->n && sh->v[j].hash == sh->v[i].hash &&
+	    strcmp(dir_index_key(&sh->v[j]), dir_index_key(&sh->v[i])) == 0)
+		j++;
+	return j - i;
+}
+
+dir_index_edit_t *
+dir_index_edit_new(const dir_index_t *base, size_t nshards)
+{
+	dir_index_edit_t	*ed;
+
+	if (base != NULL)
+		nshards = base->nshards;
+	if (nshards == 0 || (nshards & (nshards - 1)) != 0 ||
+	    nshards > DIR_INDEX_SHARDS_MAX ||
+	    (ed = calloc(1, sizeof(*ed))) == NULL)
+		return NULL;
+	if ((ed->ix = dir_index_root_new(nshards)) == NULL)
+		goto fail;
+	for (int t = 0; t < DIR_INDEX_TABLES; t++)
+		if ((ed->own[t] = calloc(nshards, 1)) == NULL)
+			goto fail;
+	if (base != NULL) {
+		ed->ix->nentries = base->nentries;
+		for (int t = 0; t < DIR_INDEX_TABLES; t++)
+			for (size_t s = 0; s < nshards; s++) {
+				struct dir_index_shard *sh = base->shard[t][s];
+
+				if (sh != NULL)
+					atomic_fetch_add_explicit(&sh->refs, 1,
+					    memory_order_relaxed);
+				ed->ix->shard[t][s] = sh;
+			}
+	}
+	return ed;
+
+fail:
+	dir_index_edit_free(ed);
+	return NULL;
+}
+
+void
+dir_index_edit_free(dir_index_edit_t *ed)
+{
+	if (ed == NULL)
+		return;
+	dir_index_free(ed->ix);
+	for (int t = 0; t < DIR_INDEX_TABLES; t++)
+		free(ed->own[t]);
+	free(ed);
+}
+
+/*
+ * Returns shard s of table t as the edit's own copy with room for more
+ * pairs more, or NULL when out of memory (the shard as it was).
+ */
+static struct dir_index_shard *
+dir_index_edit_own(dir_index_edit_t *ed, int t, size_t s, uint32_t more)
+{
+	struct dir_index_shard	*sh = ed->ix->shard[t][s], *c;
+	uint32_t		 n = sh != NULL ? sh->n : 0, max;
+
+	if (n > UINT32_MAX - more - 4)
+		return NULL;
+	if (ed->own[t][s] && sh->max >= n + more)
+		return sh;
+	max = n + more < 4 ? 4 : n + more;
+	if (ed->own[t][s] && max < n * 2 && n <= UINT32_MAX / 2)
+		max = n * 2;
+	if (ed->own[t][s]) {
+		if ((c = realloc(sh, sizeof(*c) + max * sizeof(c->v[0]))) ==
+		    NULL)
+			return NULL;
+		c->max = max;
+		return ed->ix->shard[t][s] = c;
+	}
+	if ((c = malloc(sizeof(*c) + max * sizeof(c->v[0]))) == NULL)
+		return NULL;
+	atomic_init(&c->refs, 1);
+	c->n = n;
+	c->max = max;
+	for (uint32_t i = 0; i < n; i++) {
+		c->v[i] = sh->v[i];
+		(void)dir_index_entry_hold(c->v[i].entry);
+	}
+	dir_index_shard_release(sh);
+	ed->own[t][s] = 1;
+	return ed->ix->shard[t][s] = c;
+}
+
+/*
+ * Puts e's key keyno after the pairs of that key in table t.  0, or -1:
+ * no memory.
+ */
+static int
+dir_index_edit_put(dir_index_edit_t *ed, int t, uint32_t keyno,
+    dir_index_entry_t *e)
+{
+	struct dir_index_pair	 p = { 0, keyno, e };
+	const char		*key = dir_index_key(&p);
+	uint32_t		 hash = dir_index_hash(key);
+	size_t			 s = hash & (ed->ix->nshards - 1);
+	struct dir_index_shard	*sh;
+	uint32_t		 i;
+
+	if ((sh = dir_index_edit_own(ed, t, s, 1)) == NULL)
+		return -1;
+	i = dir_index_lower(sh, hash, key);
+	if (i < sh->n && sh->v[i].hash == hash &&
+	    strcmp(dir_index_key(&sh->v[i]), key) == 0)
+		i += dir_index_run(sh, i);
+	memmove(&sh->v[i + 1], &sh->v[i], (sh->n - i) * sizeof(sh->v[0]));
+	sh->v[i] = (struct dir_index_pair){ hash, keyno,
+	    dir_index_entry_hold(e) };
+	sh->n++;
+	return 0;
+}
+
+/* Takes (key, e) out of table t, if there.  0, or -1: no memory. */
+static int
+dir_index_edit_take(dir_index_edit_t *ed, int t, const char *key,
+    dir_index_entry_t *e)
+{
+	uint32_t		 hash = dir_index_hash(key);
+	size_t			 s = hash & (ed->ix->nshards - 1);
+	struct dir_index_shard	*sh = ed->ix->shard[t][s];
+	uint32_t		 i, n;
+
+	if (sh == NULL)
+		return 0;
+	i = dir_index_lower(sh, hash, key);
+	n = i < sh->n ? dir_index_run(sh, i) : 0;
+	while (n > 0 && sh->v[i].entry != e) {
+		i++;
+		n--;
+	}
+	if (n == 0 || sh->v[i].hash != hash ||
+	    strcmp(dir_index_key(&sh->v[i]), key) != 0)
+		return 0;
+	if ((sh = dir_index_edit_own(ed, t, s, 0)) == NULL)
+		return -1;
+	dir_index_entry_release(sh->v[i].entry);
+	memmove(&sh->v[i], &sh->v[i + 1], (sh->n - i - 1) * sizeof(sh->v[0]));
+	sh->n--;
+	return 0;
+}
+
+int
+dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e)
+{
+	if (dir_index_entry_keys(e) == 0)
+		return 0;
+	for (unsigned i = 0; i < e->nkeys; i++)
+		if (dir_index_edit_put(ed, DIR_INDEX_PROXY, i, e) == -1)
+			return -1;
+	if (e->target_key != 0 && dir_index_edit_put(ed, DIR_INDEX_TARGET,
+	    DIR_INDEX_TARGET_KEY, e) == -1)
+		return -1;
+	ed->ix->nentries++;
+	return 0;
+}
+
+int
+dir_index_edit_del(dir_index_edit_t *ed, dir_index_entry_t *e)
+{
+	if (dir_index_entry_keys(e) == 0)
+		return 0;
+	for (unsigned i = 0; i < e->nkeys; i++)
+		if (dir_index_edit_take(ed, DIR_INDEX_PROXY,
+		    DIR_INDEX_STR(e, keys[i]), e) == -1)
+			return -1;
+	if (e->target_key != 0 && dir_index_edit_take(ed, DIR_INDEX_TARGET,
+	    DIR_INDEX_STR(e, target_key), e) == -1)
+		return -1;
+	ed->ix->nentries--;
+	return 0;
+}
+
+dir_index_t *
+dir_index_edit_done(dir_index_edit_t *ed)
+{
+	dir_index_t	*ix;
+
+	if (ed == NULL)
+		return NULL;
+	/* the edit's own shards: an empty one goes, the others fit */
+	for (int t = 0; t < DIR_INDEX_TABLES; t++)
+		for (size_t s = 0; s < ed->ix->nshards; s++) {
+			struct dir_index_shard *sh = ed->ix->shard[t][s], *c;
+
+			if (!ed->own[t][s])
+				continue;
+			if (sh->n == 0) {
+				dir_index_shard_release(sh);
+				ed->ix->shard[t][s] = NULL;
+			} else if (sh->max > sh->n && (c = realloc(sh,
+			    sizeof(*c) + sh->n * sizeof(c->v[0]))) != NULL) {
+				c->max = c->n;
+				ed->ix->shard[t][s] = c;
+			}
+		}
+	ix = ed->ix;
+	ed->ix = NULL;
+	dir_index_edit_free(ed);
+	return ix;
+}
+
+dir_index_builder_t *
+dir_index_builder_new(void)
+{
+	return calloc(1, sizeof(dir_index_builder_t));
+}
+
+int
+dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
+{
+	dir_index_entry_t	*e;
+
+	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
+		return 0;		/* nothing to find it by */
+	if (b->n == b->max) {
+		size_t			 max = b->max ? b->max * 2 : 1024;
+		dir_index_entry_t	**v;
+
+		if (max > SIZE_MAX / sizeof(*v) ||
+		    (v = realloc(b->v, max * sizeof(*v))) == NULL)
+			return -1;
+		b->v = v;
+		b->max = max;
+	}
+	if ((e = dir_index_entry_new(rec, NULL)) == NULL)
+		return -1;
+	b->v[b->n++] = e;
+	b->nkeys += e->nkeys + (e->target_key != 0);
+	return 0;
 }
 
 dir_index_t *
 dir_index_build(dir_index_builder_t *b)
 {
-	dir_index_t	*ix;
+	dir_index_edit_t	*ed;
+	size_t			 nshards = 1;
 
 	if (b == NULL)
 		return NULL;
-	if ((ix = calloc(1, sizeof(*ix))) == NULL)
+	while (nshards < DIR_INDEX_SHARDS_MAX &&
+	    nshards * DIR_INDEX_PER_SHARD < b->nkeys)
+		nshards *= 2;
+	if ((ed = dir_index_edit_new(NULL, nshards)) == NULL)
 		goto fail;
-	for (int t = 0; t < DIR_INDEX_TABLES; t++)
-		if (dir_index_table_build(&ix->table[t], &b->pairs[t]) == -1)
+	for (size_t i = 0; i < b->n; i++)
+		if (dir_index_edit_add(ed, b->v[i]) == -1)
 			goto fail;
-	ix->blocks = b->blocks;
-	ix->entries = b->entries;
-	ix->nentries = b->nentries;
-	b->blocks = NULL;
-	b->entries = NULL;
-	atomic_init(&ix->refs, 1);
 	dir_index_builder_free(b);
-	return ix;
+	return dir_index_edit_done(ed);
 
 fail:
-	dir_index_free(ix);
+	dir_index_edit_free(ed);
 	dir_index_builder_free(b);
 	return NULL;
 }
@@ -355,72 +435,74 @@ dir_index_builder_free(dir_index_builder_t *b)
 {
 	if (b == NULL)
 		return;
-	dir_index_blocks_free(b->blocks);
-	free(b->entries);
-	for (int t = 0; t < DIR_INDEX_TABLES; t++)
-		free(b->pairs[t].v);
+	for (size_t i = 0; i < b->n; i++)
+		dir_index_entry_release(b->v[i]);
+	free(b->v);
 	free(b);
 }
 
-static int
-dir_index_key_cmp(const void *a, const void *b)
+/*
+ * Finds the pairs of a folded key in table t of ix: returns their shard
+ * and sets *first and *n (NULL, n 0: none).
+ */
+static const struct dir_index_shard *
+dir_index_find(const dir_index_t *ix, int t, const char *key,
+    uint32_t *first, uint32_t *n)
 {
-	const struct dir_index_key	*ka = a, *kb = b;
+	uint32_t			 hash = dir_index_hash(key);
+	const struct dir_index_shard	*sh;
+	uint32_t			 i;
 
-	if (ka->hash != kb->hash)
-		return ka->hash < kb->hash ? -1 : 1;
-	return strcmp(ka->key, kb->key);
-}
-
-/* Returns the row of a folded key in t, or NULL. */
-static const struct dir_index_key *
-dir_index_find(const struct dir_index_table *t, const char *key)
-{
-	struct dir_index_key	 k;
-
-	if (t->nkeys == 0)
+	*n = 0;
+	sh = ix->shard[t][hash & (ix->nshards - 1)];
+	if (sh == NULL)
 		return NULL;
-	k.hash = hash_string(key, 0);
-	k.key = key;
-	return bsearch(&k, t->keys, t->nkeys, sizeof(*t->keys),
-	    dir_index_key_cmp);
+	i = dir_index_lower(sh, hash, key);
+	if (i == sh->n || sh->v[i].hash != hash ||
+	    strcmp(dir_index_key(&sh->v[i]), key) != 0)
+		return NULL;
+	*first = i;
+	*n = dir_index_run(sh, i);
+	return sh;
 }
 
 int
 dir_index_lookup(const dir_index_t *ix, int by_target, const char *key,
     dir_result_t *res, char *err, size_t errlen)
 {
-	const struct dir_index_table	*t;
-	const struct dir_index_key	*k;
-	const struct dir_index_entry	*e;
+	const struct dir_index_shard	*sh;
+	const dir_index_entry_t		*e;
 	char				 folded[ADDR_TEXT_MAX + 1];
 	size_t				 len = strlen(key);
+	uint32_t			 first = 0, n;
 
 	if (ix == NULL || len >= sizeof(folded))
 		return DIR_NOTFOUND;	/* no address is that long */
 	memcpy(folded, key, len + 1);
 	addr_fold(folded);
-	t = &ix->table[by_target ? DIR_INDEX_TARGET : DIR_INDEX_PROXY];
-	if ((k = dir_index_find(t, folded)) == NULL)
+	sh = dir_index_find(ix, by_target ? DIR_INDEX_TARGET : DIR_INDEX_PROXY,
+	    folded, &first, &n);
+	if (sh == NULL)
 		return DIR_NOTFOUND;
 
 	/* one bad entry spoils the whole answer: look before copying */
-	for (size_t i = k->first; i < k->first + k->count; i++) {
-		e = &ix->entries[t->idx[i]];
-		if (e->bad != NULL) {
+	for (uint32_t i = first; i < first + n; i++) {
+		e = sh->v[i].entry;
+		if (e->bad != 0) {
 			dir_result_free(res);
-			snprintf(err, errlen, "%s", e->bad);
+			snprintf(err, errlen, "%s", DIR_INDEX_STR(e, bad));
 			return DIR_TRYAGAIN;
 		}
 	}
-	for (size_t i = k->first; i < k->first + k->count; i++) {
+	for (uint32_t i = first; i < first + n; i++) {
 		dir_entry_t	 found;
 
-		e = &ix->entries[t->idx[i]];
-		found.dn = e->dn;
-		found.primary = e->primary;
-		found.target = e->target;
-		found.secondary = by_target ? e->secondary : NULL;
+		e = sh->v[i].entry;
+		found.dn = (char *)(uintptr_t)DIR_INDEX_STR(e, dn);
+		found.primary = (char *)(uintptr_t)DIR_INDEX_STR(e, primary);
+		found.target = (char *)(uintptr_t)DIR_INDEX_STR(e, target);
+		found.secondary = by_target ?
+		    (char *)(uintptr_t)DIR_INDEX_STR(e, secondary) : NULL;
 		if (dir_result_add_entry(res, &found) == -1) {
 			dir_result_free(res);
 			snprintf(err, errlen, "directory index: out of memory");
@@ -434,38 +516,43 @@ int
 dir_index_each(const dir_index_t *ix, int by_target, dir_index_each_fn fn,
     void *arg)
 {
-	const struct dir_index_table	*t;
-	dir_entry_t			*v = NULL, *p;
-	size_t				 max = 0;
-	int				 rc = 0;
+	const int	 t = by_target ? DIR_INDEX_TARGET : DIR_INDEX_PROXY;
+	dir_entry_t	*v = NULL, *p;
+	size_t		 max = 0;
+	int		 rc = 0;
 
 	if (ix == NULL)
 		return 0;
-	t = &ix->table[by_target ? DIR_INDEX_TARGET : DIR_INDEX_PROXY];
-	for (size_t k = 0; rc == 0 && k < t->nkeys; k++) {
-		const struct dir_index_key *key = &t->keys[k];
+	for (size_t s = 0; rc == 0 && s < ix->nshards; s++) {
+		const struct dir_index_shard *sh = ix->shard[t][s];
 
-		if (key->count > max) {
-			if (key->count > SIZE_MAX / sizeof(*v) ||
-			    (p = realloc(v, key->count * sizeof(*v))) == NULL) {
-				rc = -1;
-				break;
+		for (uint32_t i = 0; rc == 0 && sh != NULL && i < sh->n; ) {
+			uint32_t n = dir_index_run(sh, i);
+
+			if (n > max) {
+				if ((p = realloc(v, n * sizeof(*v))) == NULL) {
+					rc = -1;
+					break;
+				}
+				v = p;
+				max = n;
 			}
-			v = p;
-			max = key->count;
-		}
-		for (size_t i = 0; i < key->count; i++) {
-			const struct dir_index_entry *e =
-			    &ix->entries[t->idx[key->first + i]];
+			for (uint32_t j = 0; j < n; j++) {
+				const dir_index_entry_t *e = sh->v[i + j].entry;
 
-			/* read-only views into the arena, nothing else set */
-			v[i] = (dir_entry_t){
-				.dn = (char *)(uintptr_t)e->dn,
-				.primary = (char *)(uintptr_t)e->primary,
-				.target = (char *)(uintptr_t)e->target,
-			};
+				/* read-only views, nothing else set */
+				v[j] = (dir_entry_t){
+					.dn = (char *)(uintptr_t)
+					    DIR_INDEX_STR(e, dn),
+					.primary = (char *)(uintptr_t)
+					    DIR_INDEX_STR(e, primary),
+					.target = (char *)(uintptr_t)
+					    DIR_INDEX_STR(e, target),
+				};
+			}
+			rc = fn(arg, dir_index_key(&sh->v[i]), v, n);
+			i += n;
 		}
-		rc = fn(arg, key->key, v, key->count);
 	}
 	free(v);
 	return rc;
@@ -480,61 +567,112 @@ dir_index_strcmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-/* Returns 1 when the rows ka of a and kb of b hold the same entries. */
-static int
-dir_index_same_row(const dir_index_t *a, const struct dir_index_table *ta,
-    const struct dir_index_key *ka, const dir_index_t *b,
-    const struct dir_index_table *tb, const struct dir_index_key *kb)
-{
-	if (ka->count != kb->count)
-		return 0;
-	for (size_t i = 0; i < ka->count; i++) {
-		const struct dir_index_entry *ea = &a->entries[ta->idx[ka->first + i]];
-		const struct dir_index_entry *eb = &b->entries[tb->idx[kb->first + i]];
+/* dir_index_strcmp() of one string of ea and eb */
+#define SAME(f)	dir_index_strcmp(DIR_INDEX_STR(ea, f), DIR_INDEX_STR(eb, f))
 
-		if (dir_index_strcmp(ea->dn, eb->dn) != 0 ||
-		    dir_index_strcmp(ea->primary, eb->primary) != 0 ||
-		    dir_index_strcmp(ea->target, eb->target) != 0 ||
-		    dir_index_strcmp(ea->bad, eb->bad) != 0)
+/* 1 when the n pairs from a[0] and the m from b[0] hold the same entries. */
+static int
+dir_index_same_row(const struct dir_index_pair *a, uint32_t n,
+    const struct dir_index_pair *b, uint32_t m)
+{
+	if (n != m)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const dir_index_entry_t *ea = a[i].entry, *eb = b[i].entry;
+
+		if (ea != eb && (SAME(dn) != 0 || SAME(primary) != 0 ||
+		    SAME(target) != 0 || SAME(bad) != 0))
 			return 0;
 	}
 	return 1;
+}
+#undef SAME
+
+/* Walks two shards (either may be NULL) side by side; see dir_index_diff. */
+static int
+dir_index_diff_shard(const struct dir_index_shard *sa,
+    const struct dir_index_shard *sb, dir_index_key_fn fn, void *arg)
+{
+	uint32_t	 na = sa != NULL ? sa->n : 0, nb = sb != NULL ? sb->n : 0;
+	uint32_t	 i = 0, j = 0, ra, rb;
+	int		 c, r;
+
+	while (i < na || j < nb) {
+		if (i == na)
+			c = 1;
+		else if (j == nb)
+			c = -1;
+		else
+			c = dir_index_cmp(sa->v[i].hash,
+			    dir_index_key(&sa->v[i]), sb->v[j].hash,
+			    dir_index_key(&sb->v[j]));
+		ra = c <= 0 ? dir_index_run(sa, i) : 0;
+		rb = c >= 0 ? dir_index_run(sb, j) : 0;
+		if (c < 0)
+			r = fn(dir_index_key(&sa->v[i]), arg);
+		else if (c > 0)
+			r = fn(dir_index_key(&sb->v[j]), arg);
+		else
+			r = dir_index_same_row(&sa->v[i], ra, &sb->v[j], rb) ?
+			    0 : fn(dir_index_key(&sa->v[i]), arg);
+		i += ra;
+		j += rb;
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Calls fn for each key of table t of a that b does not hold, and, with
+ * only_missing 0, each that b holds with other entries: a diff of indexes
+ * of different shard counts, key by key.
+ */
+static int
+dir_index_diff_keys(const dir_index_t *a, const dir_index_t *b, int t,
+    int only_missing, dir_index_key_fn fn, void *arg)
+{
+	for (size_t s = 0; a != NULL && s < a->nshards; s++) {
+		const struct dir_index_shard *sa = a->shard[t][s], *sb;
+
+		for (uint32_t i = 0; sa != NULL && i < sa->n; ) {
+			uint32_t ra = dir_index_run(sa, i), first = 0, rb = 0;
+			int r = 0;
+
+			sb = b != NULL ? dir_index_find(b, t,
+			    dir_index_key(&sa->v[i]),
+			    &first, &rb) : NULL;
+			if (sb == NULL)
+				r = fn(dir_index_key(&sa->v[i]), arg);
+			else if (!only_missing &&
+			    !dir_index_same_row(&sa->v[i], ra, &sb->v[first], rb))
+				r = fn(dir_index_key(&sa->v[i]), arg);
+			if (r != 0)
+				return r;
+			i += ra;
+		}
+	}
+	return 0;
 }
 
 int
 dir_index_diff(const dir_index_t *a, const dir_index_t *b, int by_target,
     dir_index_key_fn fn, void *arg)
 {
-	static const struct dir_index_table	 none;
-	const int				 w = by_target ?
-						    DIR_INDEX_TARGET :
-						    DIR_INDEX_PROXY;
-	const struct dir_index_table		*ta = a ? &a->table[w] : &none;
-	const struct dir_index_table		*tb = b ? &b->table[w] : &none;
-	size_t					 i = 0, j = 0;
-	int					 c, r;
+	const int	 t = by_target ? DIR_INDEX_TARGET : DIR_INDEX_PROXY;
+	int		 r;
 
-	/* both tables are sorted by (hash, key): walk them side by side */
-	while (i < ta->nkeys || j < tb->nkeys) {
-		if (i == ta->nkeys)
-			c = 1;
-		else if (j == tb->nkeys)
-			c = -1;
-		else
-			c = dir_index_key_cmp(&ta->keys[i], &tb->keys[j]);
-		if (c < 0)
-			r = fn(ta->keys[i++].key, arg);
-		else if (c > 0)
-			r = fn(tb->keys[j++].key, arg);
-		else {
-			r = dir_index_same_row(a, ta, &ta->keys[i], b, tb,
-			    &tb->keys[j]) ? 0 : fn(ta->keys[i].key, arg);
-			i++;
-			j++;
-		}
-		if (r != 0)
+	if (a == NULL || b == NULL || a->nshards != b->nshards) {
+		if ((r = dir_index_diff_keys(a, b, t, 0, fn, arg)) != 0)
 			return r;
+		return dir_index_diff_keys(b, a, t, 1, fn, arg);
 	}
+	/* two generations of one index: only the shards that differ */
+	for (size_t s = 0; s < a->nshards; s++)
+		if (a->shard[t][s] != b->shard[t][s] &&
+		    (r = dir_index_diff_shard(a->shard[t][s], b->shard[t][s],
+		    fn, arg)) != 0)
+			return r;
 	return 0;
 }
 

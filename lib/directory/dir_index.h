@@ -3,11 +3,14 @@
  * address: the one the LDIF back-end loads an export into and the replica
  * (dir_replica.h) loads a directory into.
  *
- * An index is built once by a builder and never changed after: lookups
- * only read, so any number of threads may run them without a lock.  A
- * change is a new index, built whole and swapped in by its owner.  The
- * strings live in one arena; the two key tables (proxy, target) are
- * sorted once, O(n log n), and a lookup is a binary search.
+ * An index, once made, is never changed: lookups only read, so any number
+ * of threads may run them without a lock.  A builder makes one from a
+ * whole export; an edit (dir_index_edit_new()) makes the next generation
+ * of one from a few changes, in time proportional to the changes: the two
+ * share every part the changes did not touch, and the owner swaps the new
+ * one in.  Entries (dir_index_entry_t) are immutable and reference
+ * counted, so that the replica's store and every generation of its index
+ * hold the same one, not copies.
  *
  * An entry may be marked bad (its primary or target breaks the entry
  * rules, dir_entry.h): a lookup that finds it answers DIR_TRYAGAIN with
@@ -23,6 +26,8 @@
 
 typedef struct dir_index dir_index_t;
 typedef struct dir_index_builder dir_index_builder_t;
+typedef struct dir_index_entry dir_index_entry_t;
+typedef struct dir_index_edit dir_index_edit_t;
 
 /* One entry as the builder takes it; every string is copied. */
 typedef struct dir_index_record {
@@ -110,11 +115,79 @@ typedef int (*dir_index_key_fn)(const char *key, void *arg);
  * Calls fn(key, arg) for every key of the proxy (by_target 0) or target
  * (1) table whose lookup would answer differently in a and in b (either
  * may be NULL: empty): a key in one of them only, or held by other
- * entries (another dn, primary, target or bad).  One pass over both
- * tables.  Returns 0, or fn's value that stopped it.  Thread-safe.
+ * entries (another dn, primary, target or bad).  Two generations of one
+ * index (dir_index_edit_new()) are compared shard by shard, reading only
+ * the shards that differ: time proportional to the change; any other two
+ * in one pass over both.  Returns 0, or fn's value that stopped it.
+ * Thread-safe.
  */
 int	dir_index_diff(const dir_index_t *a, const dir_index_t *b,
 	    int by_target, dir_index_key_fn fn, void *arg);
+
+/*
+ * Makes one immutable entry of rec, with one reference: every string
+ * copied, the keys folded, the same proxy key twice kept once; id (may be
+ * NULL) is kept with it for its owner (dir_index_entry_id(): the
+ * replica's store keeps its identity there).  Returns NULL when out of
+ * memory.  Thread-safe.
+ */
+dir_index_entry_t *dir_index_entry_new(const dir_index_record_t *rec,
+	    const char *id);
+
+/* The id e was made with (NULL: none); valid while e is held. */
+const char *dir_index_entry_id(const dir_index_entry_t *e);
+
+/* The number of e's keys, proxy and target (0: e is never indexed). */
+size_t	dir_index_entry_keys(const dir_index_entry_t *e);
+
+/*
+ * Returns 1 when e holds exactly rec (the same strings, the same keys in
+ * the same order once folded), else 0.
+ */
+int	dir_index_entry_is(const dir_index_entry_t *e,
+	    const dir_index_record_t *rec);
+
+/* Adds a reference to e and returns it (NULL for NULL).  Thread-safe. */
+dir_index_entry_t *dir_index_entry_hold(dir_index_entry_t *e);
+
+/* Drops a reference; the last one frees e.  NULL is a no-op. Thread-safe. */
+void	dir_index_entry_release(dir_index_entry_t *e);
+
+/* The largest number of shards of a key table (dir_index_edit_new()). */
+#define DIR_INDEX_SHARDS_MAX	65536
+
+/*
+ * Starts the next generation of base (NULL: an empty index of nshards
+ * shards a table, a power of two up to DIR_INDEX_SHARDS_MAX; base's own
+ * count otherwise).  base is not changed and stays the caller's; the edit
+ * copies only the shards its changes touch.  Returns NULL when out of
+ * memory.  One thread uses an edit.
+ */
+dir_index_edit_t *dir_index_edit_new(const dir_index_t *base, size_t nshards);
+
+/*
+ * Indexes e (holding a reference of its own) under each of its keys,
+ * after the entries that already hold them.  An entry without a key is
+ * not indexed.  Returns 0, or -1 when out of memory (the edit then may
+ * only be freed).
+ */
+int	dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e);
+
+/*
+ * Takes e (the very entry added before, not an equal one) out from under
+ * each of its keys.  Returns 0, or -1 when out of memory (the edit then
+ * may only be freed).
+ */
+int	dir_index_edit_del(dir_index_edit_t *ed, dir_index_entry_t *e);
+
+/*
+ * Ends the edit (freed) and returns the new index with one reference
+ * (NULL only for a NULL ed: nothing is allocated here).
+ */
+dir_index_t *dir_index_edit_done(dir_index_edit_t *ed);
+
+/* Frees an edit that will not be done; NULL is a no-op. */
+void	dir_index_edit_free(dir_index_edit_t *ed);
 
 /* Returns the number of entries kept (bad ones included); 0 for NULL. */
 size_t	dir_index_entries(const dir_index_t *ix);

@@ -14,6 +14,8 @@
 
 /* Above the socket (the provider), below TLS (the transport). */
 #define LDAPIO_LEVEL	(LBER_SBIOD_LEVEL_PROVIDER + 5)
+/* The read-ahead: above the deadline, below TLS. */
+#define LDAPIO_READAHEAD_LEVEL	(LBER_SBIOD_LEVEL_PROVIDER + 6)
 
 static int
 ldapio_setup(Sockbuf_IO_Desc *sbiod, void *arg)
@@ -101,6 +103,11 @@ static Sockbuf_IO ldapio_layer = {
 int
 ldapio_push(Sockbuf *sb, const int64_t *deadline)
 {
-	return ber_sockbuf_add_io(sb, &ldapio_layer, LDAPIO_LEVEL,
-	    (void *)(uintptr_t)deadline) == 0 ? 0 : -1;
+	int	size = LDAPIO_READAHEAD;	/* liblber reads an int */
+
+	if (ber_sockbuf_add_io(sb, &ldapio_layer, LDAPIO_LEVEL,
+	    (void *)(uintptr_t)deadline) != 0)
+		return -1;
+	return ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
+	    LDAPIO_READAHEAD_LEVEL, &size) == 0 ? 0 : -1;
 }

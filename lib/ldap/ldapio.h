@@ -1,6 +1,6 @@
 /*
  * ldapio.h - a liblber I/O layer that bounds every read and write of an
- * LDAP connection by a deadline.
+ * LDAP connection by a deadline, and liblber's own read-ahead above it.
  *
  * libldap bounds connect, operations and StartTLS by its own timeouts, but
  * not the TLS handshake itself: without LDAP_USE_NON_BLOCKING_TLS at its
@@ -15,13 +15,17 @@
 
 #include <lber.h>
 
+/* The read-ahead buffer of a connection, in octets. */
+#define LDAPIO_READAHEAD	(64 * 1024)
+
 /*
- * Adds the layer to the Sockbuf of a new connection (call it from a
- * struct ldap_conncb's lc_add): from then on each read or write first
- * waits for the socket to be ready until *deadline (a clock_ms() value,
- * clock.h, read at each wait: the owner moves it for each lookup),
- * and fails with ETIMEDOUT when it is not.  deadline must outlive the
- * connection.  Returns 0, or -1 when liblber refuses the layer.
+ * Adds the layer, and the read-ahead above it, to the Sockbuf of a new
+ * connection (call it from a struct ldap_conncb's lc_add): from then on
+ * each read of the socket or write first waits for the socket to be ready
+ * until *deadline (a clock_ms() value, clock.h, read at each wait: the
+ * owner moves it for each lookup), and fails with ETIMEDOUT when it is
+ * not.  deadline must outlive the
+ * connection.  Returns 0, or -1 when liblber refuses a layer.
  */
 int	ldapio_push(Sockbuf *sb, const int64_t *deadline);
 

@@ -203,6 +203,16 @@ replica_load_full(replica_sync_t *y)
 	y->loaded = 1;
 	y->last_full_ms = clock_ms();
 	/*
+	 * A load longer than a poll stands for a sweep (it saw every entry):
+	 * the polls right after it do not sweep, and hold no change back
+	 * for as long.  A shorter one leaves the next poll's sweep due.
+	 */
+	if (y->sweep_ms == 0)
+		y->sweep_ms = y->last_full_ms - start;	/* a first estimate */
+	if (y->last_full_ms - start > (int64_t)set->poll * 1000)
+		y->next_sweep_ms = y->last_full_ms + (y->last_full_ms -
+		    start) * REPLICA_LOAD_SWEEP_FACTOR;
+	/*
 	 * On Active Directory every change committed before the load began
 	 * (the highestCommittedUSN read right before it) is in it: the polls
 	 * go on from there, not from the highest uSNChanged of the entries
@@ -269,7 +279,8 @@ replica_load_poll_tombstones(replica_sync_t *y)
 /*
  * Any other server: the entries of base changed since the highest value
  * seen, then (when due) a sweep of every entry's identity, which finds
- * the deletions.
+ * the deletions.  A sweep longer than a poll that would hold changes back
+ * is put off to the next poll, once, so that they are published now.
  */
 static int
 replica_load_poll_sweep(replica_sync_t *y)
@@ -281,6 +292,7 @@ replica_load_poll_sweep(replica_sync_t *y)
 			    sizeof(ask)), set->target_attr, set->change_attr,
 			    NULL, NULL };
 	char		*ids_only[] = { noattrs, NULL };
+	size_t		 changes = y->changes;
 	int		 rc;
 
 	if (replica_entry_id_attr(y->ids) != NULL) {
@@ -299,6 +311,13 @@ replica_load_poll_sweep(replica_sync_t *y)
 	if (clock_ms() >= y->next_sweep_ms) {
 		int64_t	 t0 = clock_ms(), spent;
 
+		if (y->changes > changes && !y->sweep_put_off &&
+		    y->sweep_ms > (int64_t)set->poll * 1000) {
+			y->sweep_put_off = 1;
+			return 0;
+		}
+		y->sweep_put_off = 0;
+
 		replica_search_filter(set, filter, sizeof(filter));
 		replica_store_round(y->store);
 		if ((rc = replica_search_paged(y, set->base, set->scope, filter,
@@ -306,6 +325,7 @@ replica_load_poll_sweep(replica_sync_t *y)
 			return rc;
 		y->changes += replica_store_sweep(y->store);
 		spent = clock_ms() - t0;
+		y->sweep_ms = spent;
 		y->next_sweep_ms = clock_ms() + spent *
 		    REPLICA_LOAD_SWEEP_FACTOR;
 	}

@@ -199,7 +199,7 @@ replica_state_wait(replica_state_t *st, int64_t ms)
 }
 
 void
-replica_state_swap(replica_state_t *st, dir_index_t *ix)
+replica_state_swap(replica_state_t *st, dir_index_t *ix, int trim)
 {
 	dir_index_t	*old;
 
@@ -210,10 +210,14 @@ replica_state_swap(replica_state_t *st, dir_index_t *ix)
 	dir_index_release(old);		/* no lookup holds it any more */
 #ifdef __GLIBC__
 	/*
-	 * The old index's blocks lie between the new ones: without a trim,
-	 * glibc keeps their pages and the resident size grows a copy a swap.
+	 * A whole old index's blocks lie between the new ones: without a
+	 * trim, glibc keeps their pages and the resident size grows a copy a
+	 * swap.  An edit frees a few shards: no trim, which walks the heap.
 	 */
-	(void)malloc_trim(0);
+	if (trim)
+		(void)malloc_trim(0);
+#else
+	(void)trim;
 #endif
 	atomic_store(&st->entries, (unsigned long long)dir_index_entries(ix));
 	atomic_store(&st->last_ok_ms, (long long)clock_ms());

@@ -112,9 +112,12 @@ int	replica_state_wait(replica_state_t *st, int64_t ms);
 /*
  * Swaps ix in (taking over the caller's reference) as st's own index,
  * marks a good sync now and wakes replica_state_wait().  The old index is
- * released; the lookups that hold it finish first.  For the thread.
+ * released; the lookups that hold it finish first.  With trim, what it
+ * freed is given back to the system (malloc_trim(): for an index built
+ * whole, whose predecessor goes whole; it walks the heap).  For the
+ * thread.
  */
-void	replica_state_swap(replica_state_t *st, dir_index_t *ix);
+void	replica_state_swap(replica_state_t *st, dir_index_t *ix, int trim);
 
 /* Marks a good sync now (one that changed nothing).  For the thread. */
 void	replica_state_good(replica_state_t *st);

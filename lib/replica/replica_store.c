@@ -1,7 +1,15 @@
 /*
- * replica_store.c - see replica_store.h.  A chained hash table of
- * records by identity; each record is one allocation that holds its
- * strings, so replacing or deleting one is one free().
+ * replica_store.c - see replica_store.h.  An open-addressing hash table
+ * of the index's own entries (dir_index_entry_t, one reference each) by
+ * the identity each keeps: the store and every generation of the index
+ * share one entry, no string is copied twice, and a record costs one
+ * slot of 16 octets beside it.
+ *
+ * What changed since the last index is kept as a list of (old entry, new
+ * entry) pairs; replica_store_index() applies them to that index as one
+ * edit (dir_index_edit_new()), so a sync costs what it changed.  The
+ * first index, and one whose shards have grown too full for the store's
+ * size, is built whole from the records instead.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -11,24 +19,39 @@
 #include "hash.h"
 #include "replica_store.h"
 
-#define STORE_BUCKETS_MIN	1024
+#define STORE_SLOTS_MIN		1024	/* a power of two */
+#define STORE_KEYS_PER_SHARD	8	/* a whole build's aim */
+#define STORE_KEYS_REBUILD	64	/* a shard's average that rebuilds */
 
-struct store_rec {
-	struct store_rec	*next;
-	unsigned long		 hash;
-	unsigned		 round;		/* last seen in this round */
-	const char		*id, *dn, *primary, *target, *target_key, *bad;
-	const char		*secondary;	/* joined (dir_entry.h) */
-	const char		**keys;
-	size_t			 nkeys;
+/*
+ * One slot of the table (open addressing, linear probing): the index's
+ * own entry, which keeps the identity (dir_index_entry_id()), one
+ * reference; NULL: empty.
+ */
+struct store_slot {
+	dir_index_entry_t	*entry;
+	uint32_t		 hash;		/* of the identity */
+	uint32_t		 round;		/* last seen in this round */
+};
+
+/* One change since the last index; each entry one reference, or NULL. */
+struct store_change {
+	dir_index_entry_t	*old, *new;
 };
 
 struct replica_store {
-	struct store_rec	**buckets;
-	size_t			  nbuckets;
-	size_t			  count;
-	unsigned		  round;
-	int			  dirty;	/* changed since the last index */
+	struct store_slot	*slots;
+	size_t			 nslots;	/* a power of two */
+	size_t			 count;		/* at most 3/4 of nslots */
+	size_t			 nkeys;		/* of every record */
+	uint32_t		 round;
+	int			 dirty;		/* changed since the last index */
+	int			 rebuild;	/* changes not noted: build whole */
+	int			 whole;		/* the last index was built whole */
+	dir_index_t		*ix;		/* the last index; one reference */
+	size_t			 nshards;	/* its shards a table */
+	struct store_change	*changes;	/* since ix (none without ix) */
+	size_t			 nchanges, maxchanges;
 };
 
 replica_store_t *
@@ -38,28 +61,36 @@ replica_store_new(void)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
-	st->nbuckets = STORE_BUCKETS_MIN;
-	if ((st->buckets = calloc(st->nbuckets, sizeof(*st->buckets))) ==
-	    NULL) {
+	st->nslots = STORE_SLOTS_MIN;
+	if ((st->slots = calloc(st->nslots, sizeof(*st->slots))) == NULL) {
 		free(st);
 		return NULL;
 	}
 	return st;
 }
 
+/* Forgets the changes since the last index. */
+static void
+store_changes_clear(replica_store_t *st)
+{
+	for (size_t i = 0; i < st->nchanges; i++) {
+		dir_index_entry_release(st->changes[i].old);
+		dir_index_entry_release(st->changes[i].new);
+	}
+	st->nchanges = 0;
+}
+
 void
 replica_store_free(replica_store_t *st)
 {
-	struct store_rec	*r, *next;
-
 	if (st == NULL)
 		return;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = next) {
-			next = r->next;
-			free(r);
-		}
-	free(st->buckets);
+	for (size_t i = 0; i < st->nslots; i++)
+		dir_index_entry_release(st->slots[i].entry);
+	store_changes_clear(st);
+	free(st->changes);
+	dir_index_release(st->ix);
+	free(st->slots);
 	free(st);
 }
 
@@ -69,150 +100,137 @@ replica_store_count(const replica_store_t *st)
 	return st->count;
 }
 
-/* Returns the link that points at the record of id (or at NULL). */
-static struct store_rec **
-store_link(const replica_store_t *st, const char *id, unsigned long hash)
+/* The identity's hash, as the slots keep it. */
+static uint32_t
+store_hash(const char *id)
 {
-	struct store_rec	**link = &st->buckets[hash % st->nbuckets];
-
-	while (*link != NULL && ((*link)->hash != hash ||
-	    strcmp((*link)->id, id) != 0))
-		link = &(*link)->next;
-	return link;
+	return (uint32_t)hash_string(id, 0);
 }
 
-/* Doubles the table when it is full; a failure leaves it as it is. */
+/* The slot of id, or the empty slot where it would go. */
+static size_t
+store_find(const replica_store_t *st, const char *id, uint32_t hash)
+{
+	size_t	mask = st->nslots - 1, i = hash & mask;
+
+	while (st->slots[i].entry != NULL && (st->slots[i].hash != hash ||
+	    strcmp(dir_index_entry_id(st->slots[i].entry), id) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Doubles the table when it is 3/4 full; a failure leaves it as it is. */
 static void
 store_grow(replica_store_t *st)
 {
-	struct store_rec	**nb, *r, *next;
-	size_t			  n = st->nbuckets * 2;
+	struct store_slot	*ns;
+	size_t			 n = st->nslots * 2, mask = n - 1;
 
-	if (st->count < st->nbuckets || n > SIZE_MAX / sizeof(*nb) ||
-	    (nb = calloc(n, sizeof(*nb))) == NULL)
+	if (st->count < st->nslots / 4 * 3 || n > SIZE_MAX / sizeof(*ns) ||
+	    (ns = calloc(n, sizeof(*ns))) == NULL)
 		return;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = next) {
-			next = r->next;
-			r->next = nb[r->hash % n];
-			nb[r->hash % n] = r;
-		}
-	free(st->buckets);
-	st->buckets = nb;
-	st->nbuckets = n;
+	for (size_t i = 0; i < st->nslots; i++) {
+		size_t	j;
+
+		if (st->slots[i].entry == NULL)
+			continue;
+		for (j = st->slots[i].hash & mask; ns[j].entry != NULL;
+		    j = (j + 1) & mask)
+			;
+		ns[j] = st->slots[i];
+	}
+	free(st->slots);
+	st->slots = ns;
+	st->nslots = n;
 }
 
-/* 1 when both strings are NULL or equal. */
-static int
-store_same_str(const char *a, const char *b)
+/*
+ * Empties slot i and moves the slots after it that belong before it
+ * back (linear probing's deletion: no tombstones).  The entry's
+ * reference is the caller's.
+ */
+static void
+store_vacate(replica_store_t *st, size_t i)
 {
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
+	size_t	mask = st->nslots - 1, j = i, home;
+
+	st->slots[i].entry = NULL;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (st->slots[j].entry == NULL)
+			return;
+		home = st->slots[j].hash & mask;
+		/* j's entry stays when its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		st->slots[i] = st->slots[j];
+		st->slots[j].entry = NULL;
+		i = j;
+	}
 }
 
-/* 1 when the record already holds exactly rec. */
-static int
-store_same(const struct store_rec *r, const dir_index_record_t *rec)
-{
-	if (!store_same_str(r->dn, rec->dn) ||
-	    !store_same_str(r->primary, rec->primary) ||
-	    !store_same_str(r->target, rec->target) ||
-	    !store_same_str(r->target_key, rec->target_key) ||
-	    !store_same_str(r->secondary, rec->secondary) ||
-	    !store_same_str(r->bad, rec->bad) ||
-	    r->nkeys != rec->nproxy_keys)
-		return 0;
-	for (size_t i = 0; i < r->nkeys; i++)
-		if (strcmp(r->keys[i], rec->proxy_keys[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* Copies s (may be NULL) to *p and moves *p on; returns the copy. */
-static const char *
-store_copy(char **p, const char *s)
-{
-	char	*d = *p;
-	size_t	 len;
-
-	if (s == NULL)
-		return NULL;
-	len = strlen(s) + 1;
-	memcpy(d, s, len);
-	*p += len;
-	return d;
-}
-
-/* Returns the length of s plus its NUL, 0 for NULL. */
+/* The number of keys of the entry e (NULL: 0). */
 static size_t
-store_len(const char *s)
+store_keys(const dir_index_entry_t *e)
 {
-	return s == NULL ? 0 : strlen(s) + 1;
+	return e == NULL ? 0 : dir_index_entry_keys(e);
 }
 
-/* Makes one record of id and rec, in one allocation; NULL: no memory. */
-static struct store_rec *
-store_make(const char *id, unsigned long hash, const dir_index_record_t *rec)
+/*
+ * Notes that old became new (either may be NULL), taking a reference to
+ * each, so that the next index applies it.  When there is no memory to
+ * note it, the next index is built whole instead.
+ */
+static void
+store_note(replica_store_t *st, dir_index_entry_t *old, dir_index_entry_t *new)
 {
-	struct store_rec	*r;
-	size_t			 size = sizeof(*r), n = rec->nproxy_keys;
-	char			*p;
+	st->nkeys = st->nkeys - store_keys(old) + store_keys(new);
+	st->dirty = 1;
+	if (st->ix == NULL || st->rebuild)
+		return;			/* the next index is built whole */
+	if (st->nchanges == st->maxchanges) {
+		size_t			 max = st->maxchanges ?
+					    st->maxchanges * 2 : 64;
+		struct store_change	*v;
 
-	if (n > (SIZE_MAX - size) / sizeof(char *) / 2)
-		return NULL;
-	size += n * sizeof(char *);
-	size += store_len(id) + store_len(rec->dn) + store_len(rec->primary) +
-	    store_len(rec->target) + store_len(rec->target_key) +
-	    store_len(rec->secondary) + store_len(rec->bad);
-	for (size_t i = 0; i < n; i++)
-		size += store_len(rec->proxy_keys[i]);
-	if ((r = malloc(size)) == NULL)
-		return NULL;
-	r->next = NULL;
-	r->hash = hash;
-	r->round = 0;
-	r->keys = (const char **)(void *)(r + 1);
-	r->nkeys = n;
-	p = (char *)(r->keys + n);
-	r->id = store_copy(&p, id);
-	r->dn = store_copy(&p, rec->dn);
-	r->primary = store_copy(&p, rec->primary);
-	r->target = store_copy(&p, rec->target);
-	r->target_key = store_copy(&p, rec->target_key);
-	r->secondary = store_copy(&p, rec->secondary);
-	r->bad = store_copy(&p, rec->bad);
-	for (size_t i = 0; i < n; i++)
-		r->keys[i] = store_copy(&p, rec->proxy_keys[i]);
-	return r;
+		if (max > SIZE_MAX / sizeof(*v) ||
+		    (v = realloc(st->changes, max * sizeof(*v))) == NULL) {
+			store_changes_clear(st);
+			st->rebuild = 1;
+			return;
+		}
+		st->changes = v;
+		st->maxchanges = max;
+	}
+	st->changes[st->nchanges++] = (struct store_change){
+	    dir_index_entry_hold(old), dir_index_entry_hold(new) };
 }
 
 int
 replica_store_put(replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	unsigned long		  hash = hash_string(id, 0);
-	struct store_rec	**link, *r;
+	uint32_t		 hash = store_hash(id);
+	struct store_slot	*slot;
+	dir_index_entry_t	*e;
 
 	if (rec->nproxy_keys == 0 && rec->target_key == NULL)
 		return replica_store_del(st, id);
-	link = store_link(st, id, hash);
-	if (*link != NULL && store_same(*link, rec)) {
-		(*link)->round = st->round;
+	slot = &st->slots[store_find(st, id, hash)];
+	if (slot->entry != NULL && dir_index_entry_is(slot->entry, rec)) {
+		slot->round = st->round;
 		return 0;
 	}
-	if ((r = store_make(id, hash, rec)) == NULL)
+	if ((e = dir_index_entry_new(rec, id)) == NULL)
 		return -1;
-	r->round = st->round;
-	st->dirty = 1;
-	if (*link != NULL) {
-		r->next = (*link)->next;
-		free(*link);
-		*link = r;
-		return 1;
-	}
-	*link = r;
-	st->count++;
+	store_note(st, slot->entry, e);
+	if (slot->entry != NULL)
+		dir_index_entry_release(slot->entry);
+	else
+		st->count++;
+	slot->entry = e;
+	slot->hash = hash;
+	slot->round = st->round;
 	store_grow(st);
 	return 1;
 }
@@ -221,33 +239,44 @@ int
 replica_store_holds(const replica_store_t *st, const char *id,
     const dir_index_record_t *rec)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
+	const struct store_slot	*slot = &st->slots[store_find(st, id,
+				    store_hash(id))];
 
-	return *link != NULL && store_same(*link, rec);
+	return slot->entry != NULL && dir_index_entry_is(slot->entry, rec);
+}
+
+/* Deletes the record of slot i, noting the deletion. */
+static void
+store_remove(replica_store_t *st, size_t i)
+{
+	dir_index_entry_t	*e = st->slots[i].entry;
+
+	store_note(st, e, NULL);
+	store_vacate(st, i);
+	dir_index_entry_release(e);
+	st->count--;
 }
 
 int
 replica_store_del(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0)), *r;
+	size_t	i = store_find(st, id, store_hash(id));
 
-	if ((r = *link) == NULL)
+	if (st->slots[i].entry == NULL)
 		return 0;
-	*link = r->next;
-	free(r);
-	st->count--;
-	st->dirty = 1;
+	store_remove(st, i);
 	return 1;
 }
 
 int
 replica_store_seen(replica_store_t *st, const char *id)
 {
-	struct store_rec	**link = store_link(st, id, hash_string(id, 0));
+	struct store_slot	*slot = &st->slots[store_find(st, id,
+				    store_hash(id))];
 
-	if (*link == NULL)
+	if (slot->entry == NULL)
 		return 0;
-	(*link)->round = st->round;
+	slot->round = st->round;
 	return 1;
 }
 
@@ -260,53 +289,95 @@ replica_store_round(replica_store_t *st)
 size_t
 replica_store_sweep(replica_store_t *st)
 {
-	struct store_rec	**link, *r;
-	size_t			  n = 0;
+	size_t	n = 0;
 
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (link = &st->buckets[i]; (r = *link) != NULL; ) {
-			if (r->round == st->round) {
-				link = &r->next;
-				continue;
-			}
-			*link = r->next;
-			free(r);
-			st->count--;
-			n++;
+	/*
+	 * A deletion moves a later slot into i: look at i again.  One that
+	 * wraps round moves a slot already seen (kept) to the end: looked
+	 * at twice, kept twice.
+	 */
+	for (size_t i = 0; i < st->nslots; ) {
+		if (st->slots[i].entry == NULL ||
+		    st->slots[i].round == st->round) {
+			i++;
+			continue;
 		}
-	if (n > 0)
-		st->dirty = 1;
+		store_remove(st, i);
+		n++;
+	}
 	return n;
+}
+
+/* An index of every record, of shards for the store's size; NULL: no memory. */
+static dir_index_t *
+store_build(replica_store_t *st, size_t *nshards)
+{
+	dir_index_edit_t	*ed;
+
+	*nshards = 1;
+	while (*nshards < DIR_INDEX_SHARDS_MAX &&
+	    *nshards * STORE_KEYS_PER_SHARD < st->nkeys)
+		*nshards *= 2;
+	if ((ed = dir_index_edit_new(NULL, *nshards)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < st->nslots; i++)
+		if (st->slots[i].entry != NULL &&
+		    dir_index_edit_add(ed, st->slots[i].entry) == -1) {
+			dir_index_edit_free(ed);
+			return NULL;
+		}
+	return dir_index_edit_done(ed);
+}
+
+/* The last index with the changes since applied; NULL: no memory. */
+static dir_index_t *
+store_apply(replica_store_t *st)
+{
+	dir_index_edit_t	*ed;
+
+	if ((ed = dir_index_edit_new(st->ix, 0)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < st->nchanges; i++) {
+		const struct store_change *c = &st->changes[i];
+
+		if ((c->old != NULL && dir_index_edit_del(ed, c->old) == -1) ||
+		    (c->new != NULL && dir_index_edit_add(ed, c->new) == -1)) {
+			dir_index_edit_free(ed);
+			return NULL;
+		}
+	}
+	return dir_index_edit_done(ed);
 }
 
 dir_index_t *
 replica_store_index(replica_store_t *st)
 {
-	dir_index_t		*ix;
-	dir_index_builder_t	*b;
-	dir_index_record_t	 rec;
-	const struct store_rec	*r;
+	dir_index_t	*ix;
+	size_t		 nshards = st->nshards;
+	int		 whole;
 
-	if ((b = dir_index_builder_new()) == NULL)
+	if (st->ix != NULL && !st->dirty)
+		return dir_index_hold(st->ix);
+	whole = st->ix == NULL || st->rebuild ||
+	    (st->nshards < DIR_INDEX_SHARDS_MAX &&
+	    st->nkeys > st->nshards * STORE_KEYS_REBUILD);
+	ix = whole ? store_build(st, &nshards) : store_apply(st);
+	if (ix == NULL)
 		return NULL;
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (r = st->buckets[i]; r != NULL; r = r->next) {
-			rec.dn = r->dn;
-			rec.primary = r->primary;
-			rec.target = r->target;
-			rec.proxy_keys = r->keys;
-			rec.nproxy_keys = r->nkeys;
-			rec.target_key = r->target_key;
-			rec.secondary = r->secondary;
-			rec.bad = r->bad;
-			if (dir_index_add(b, &rec) == -1) {
-				dir_index_builder_free(b);
-				return NULL;
-			}
-		}
-	if ((ix = dir_index_build(b)) != NULL)
-		st->dirty = 0;
+	store_changes_clear(st);
+	dir_index_release(st->ix);
+	st->ix = dir_index_hold(ix);
+	st->nshards = nshards;
+	st->dirty = 0;
+	st->rebuild = 0;
+	st->whole = whole;
 	return ix;
+}
+
+int
+replica_store_last_whole(const replica_store_t *st)
+{
+	return st->whole;
 }
 
 int

@@ -5,8 +5,11 @@
  * thread applies adds, changes and deletions to it.
  *
  * The store is what changes; lookups never read it.  After each sync the
- * thread makes a new index of it (replica_store_index(), dir_index.h) and
- * swaps that in whole.  One thread owns a store: no locking here.
+ * thread makes the next index of it (replica_store_index(), dir_index.h)
+ * and swaps that in: the index before with the sync's changes applied, in
+ * time proportional to them, sharing the rest with the one before.  Each
+ * record is an entry of the index itself (dir_index_entry_t), not a copy.
+ * One thread owns a store: no locking here.
  */
 #ifndef MAILSWITCH_REPLICA_STORE_H
 #define MAILSWITCH_REPLICA_STORE_H
@@ -30,8 +33,9 @@ size_t	replica_store_count(const replica_store_t *st);
  * Puts the entry rec under id (replacing the record of that id, if any),
  * and marks it seen in the current round (replica_store_round()).  An
  * entry without any key is not kept: putting one deletes the id.  Every
- * string is copied.  Returns 1 when the store changed, 0 when it held the
- * same already, -1 when out of memory (the store is as it was).
+ * string is copied once (the index shares that copy).  Returns 1 when the
+ * store changed, 0 when it held the same already, -1 when out of memory
+ * (the store is as it was).
  */
 int	replica_store_put(replica_store_t *st, const char *id,
 	    const dir_index_record_t *rec);
@@ -59,12 +63,23 @@ void	replica_store_round(replica_store_t *st);
 size_t	replica_store_sweep(replica_store_t *st);
 
 /*
- * Builds an index of every record (dir_index_build()), the one to publish:
- * from then on the store counts as unchanged (replica_store_dirty()).
- * Returns it with one reference, or NULL when out of memory (the store
+ * Returns the index of every record, the one to publish: the last one
+ * made (with a new reference) when nothing changed since, else the last
+ * one with the changes since applied as one edit (dir_index_edit_new();
+ * built whole the first time, or when the store has outgrown its
+ * shards).  From then on the store counts as unchanged
+ * (replica_store_dirty()).  Returns it with one reference for the caller
+ * (the store keeps one of its own), or NULL when out of memory (the store
  * still counts as changed).
  */
 dir_index_t *replica_store_index(replica_store_t *st);
+
+/*
+ * Returns 1 when the last index replica_store_index() made was built
+ * whole rather than edited from the one before (which then goes whole
+ * once released: worth a malloc_trim()), else 0.
+ */
+int	replica_store_last_whole(const replica_store_t *st);
 
 /*
  * Returns 1 when the store changed (a put, delete or sweep that changed

@@ -67,7 +67,7 @@ replica_sync_publish(replica_sync_t *y)
 		snprintf(y->err, sizeof(y->err), "out of memory");
 		return -1;
 	}
-	replica_state_swap(y->st, ix);
+	replica_state_swap(y->st, ix, replica_store_last_whole(y->store));
 	return 0;
 }
 

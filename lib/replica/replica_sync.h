@@ -41,6 +41,10 @@ typedef struct replica_sync {
 	int64_t			 last_full_ms;	/* clock_ms(); 0: one is due */
 	char			 last_change[REPLICA_ENTRY_CHANGE_MAX];
 	int64_t			 next_sweep_ms;	/* no sweep before then */
+	int64_t			 sweep_ms;	/* the last sweep's duration
+						   (the full load's before
+						   the first) */
+	int			 sweep_put_off;	/* the last poll's sweep was */
 
 	/* what the session's server says of itself (replica_server.c) */
 	char			 server_id[REPLICA_SYNC_DN_MAX + 512];
@@ -88,7 +92,7 @@ int	replica_sync_error(replica_sync_t *y, LDAP *ld, int rc,
 	    const char *what);
 
 /*
- * Builds an index of the store and swaps it in (replica_state_swap()).
+ * Makes the store's next index and swaps it in (replica_state_swap()).
  * Returns 0, or -1 with y->err set when out of memory.
  */
 int	replica_sync_publish(replica_sync_t *y);

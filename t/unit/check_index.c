@@ -2,8 +2,11 @@
  * check_index.c - the in-memory address index (dir_index.h): lookups by
  * proxy and by target in a table of entries, folding, a key twice in one
  * entry, shared keys, entries without keys, bad entries, NULL and empty
- * indexes, the reference count, a builder freed unbuilt, and 100,000
- * entries.
+ * indexes, the reference count, a builder freed unbuilt, 100,000
+ * entries, and edits: the next generation of an index from a few changes
+ * (add, change, delete, a key moving between entries), what
+ * dir_index_diff() says between two generations, and the one before left
+ * as it was.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -514,6 +517,245 @@ START_TEST(test_many)
 }
 END_TEST
 
+/* The entries of the edit rows, by number. */
+static const dir_index_record_t edit_recs[] = {
+	/* 0: a contact */
+	{ "cn=bob", "bob@contoso.com", "bob@fourthcoffee.com",
+	  PROXY("bob@contoso.com", "b@contoso.com"), "bob@fourthcoffee.com",
+	  NULL, "b@contoso.com" },
+	/* 1: 0 with another target */
+	{ "cn=bob", "bob@contoso.com", "bob@northwind.example",
+	  PROXY("bob@contoso.com", "b@contoso.com"), "bob@northwind.example",
+	  NULL, "b@contoso.com" },
+	/* 2: a user */
+	{ "cn=ann", "ann@contoso.com", NULL, PROXY("ann@contoso.com"), NULL,
+	  NULL, NULL },
+	/* 3: 2 taking "b@contoso.com" over from 4 (keys folded here) */
+	{ "cn=ann", "ann@contoso.com", NULL,
+	  PROXY("Ann@Contoso.com", "B@contoso.com"), NULL, NULL, NULL },
+	/* 4: 1 without "b@contoso.com" */
+	{ "cn=bob", "bob@contoso.com", "bob@northwind.example",
+	  PROXY("bob@contoso.com"), "bob@northwind.example", NULL, NULL },
+};
+
+/*
+ * Each row makes the next generation of the index before (the first, of
+ * an empty one) by taking the entries del out and putting add in (-1:
+ * none); then the keys dir_index_diff() reports between the two (sorted,
+ * joined by ' '), a lookup by proxy in the new one (dn NULL: not found),
+ * the count of entries, and the previous row's lookup still answered by
+ * the generation before.
+ */
+static const struct edit_row {
+	int		 del[2], add[2];
+	const char	*proxy_diff, *target_diff;
+	const char	*key, *dn, *target;
+	size_t		 entries;
+} edit_rows[] = {
+	{ { -1, -1 }, { 0, 2 },
+	  "ann@contoso.com b@contoso.com bob@contoso.com",
+	  "bob@fourthcoffee.com",
+	  "B@Contoso.com", "cn=bob", "bob@fourthcoffee.com", 2 },
+	/* a change of target: both its keys answer otherwise */
+	{ { 0, -1 }, { 1, -1 }, "b@contoso.com bob@contoso.com",
+	  "bob@fourthcoffee.com bob@northwind.example",
+	  "b@contoso.com", "cn=bob", "bob@northwind.example", 2 },
+	/* a key moves from one entry to another, in one edit */
+	{ { 1, 2 }, { 4, 3 }, "b@contoso.com", "",
+	  "b@contoso.com", "cn=ann", NULL, 2 },
+	/* nothing changed: nothing to tell */
+	{ { -1, -1 }, { -1, -1 }, "", "",
+	  "ann@contoso.com", "cn=ann", NULL, 2 },
+	/* a deletion */
+	{ { 4, -1 }, { -1, -1 }, "bob@contoso.com", "bob@northwind.example",
+	  "bob@contoso.com", NULL, NULL, 1 },
+	{ { 3, -1 }, { -1, -1 }, "ann@contoso.com b@contoso.com", "",
+	  "b@contoso.com", NULL, NULL, 0 },
+};
+
+/* The keys dir_index_diff() reports, gathered. */
+struct edit_keys {
+	char	*v[16];
+	size_t	 n;
+};
+
+static int
+edit_collect(const char *key, void *arg)
+{
+	struct edit_keys	*k = arg;
+
+	ck_assert_uint_lt(k->n, NELEM(k->v));
+	k->v[k->n++] = strdup(key);
+	return 0;
+}
+
+static int
+edit_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* dir_index_diff(a, b, by) as sorted keys joined by ' ', into out. */
+static void
+edit_diff(const dir_index_t *a, const dir_index_t *b, int by, char *out,
+    size_t len)
+{
+	struct edit_keys	 k = { .n = 0 };
+
+	ck_assert_int_eq(dir_index_diff(a, b, by, edit_collect, &k), 0);
+	qsort(k.v, k.n, sizeof(k.v[0]), edit_strcmp);
+	out[0] = '\0';
+	for (size_t i = 0; i < k.n; i++) {
+		snprintf(out + strlen(out), len - strlen(out), "%s%s",
+		    i > 0 ? " " : "", k.v[i]);
+		free(k.v[i]);
+	}
+}
+
+/* A lookup by proxy of key in ix: its dn and target as a row has them. */
+static void
+edit_lookup(const dir_index_t *ix, const char *key, const char *dn,
+    const char *target, const char *what)
+{
+	dir_result_t	 res = { .entries = NULL };
+	char		 err[ERRLEN];
+	int		 rc = dir_index_lookup(ix, P, key, &res, err,
+			    sizeof(err));
+
+	if (dn == NULL) {
+		ck_assert_msg(rc == DIR_NOTFOUND, "%s: %s found", what, key);
+		return;
+	}
+	ck_assert_msg(rc == DIR_FOUND && res.count == 1 &&
+	    strcmp(res.entries[0].dn, dn) == 0 &&
+	    strcmp(S(res.entries[0].target), S(target)) == 0,
+	    "%s: %s: got %d, %zu entries, %s -> %s; want %s -> %s", what, key,
+	    rc, res.count, res.count ? res.entries[0].dn : "-",
+	    res.count ? S(res.entries[0].target) : "-", dn, S(target));
+	dir_result_free(&res);
+}
+
+START_TEST(test_edit)
+{
+	dir_index_entry_t	*e[NELEM(edit_recs)];
+	dir_index_t		*prev = NULL, *ix;
+	char			 got[256];
+
+	for (size_t i = 0; i < NELEM(edit_recs); i++)
+		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&edit_recs[i],
+		    NULL));
+	for (size_t r = 0; r < NELEM(edit_rows); r++) {
+		const struct edit_row	*row = &edit_rows[r];
+		dir_index_edit_t	*ed = dir_index_edit_new(prev, 4);
+		char			 what[32];
+
+		snprintf(what, sizeof(what), "row %zu", r);
+		ck_assert_ptr_nonnull(ed);
+		for (int i = 0; i < 2; i++)
+			if (row->del[i] >= 0)
+				ck_assert_int_eq(dir_index_edit_del(ed,
+				    e[row->del[i]]), 0);
+		for (int i = 0; i < 2; i++)
+			if (row->add[i] >= 0)
+				ck_assert_int_eq(dir_index_edit_add(ed,
+				    e[row->add[i]]), 0);
+		ck_assert_ptr_nonnull(ix = dir_index_edit_done(ed));
+		edit_diff(prev, ix, P, got, sizeof(got));
+		ck_assert_msg(strcmp(got, row->proxy_diff) == 0,
+		    "%s: proxy diff '%s', want '%s'", what, got, row->proxy_diff);
+		edit_diff(prev, ix, T, got, sizeof(got));
+		ck_assert_msg(strcmp(got, row->target_diff) == 0,
+		    "%s: target diff '%s', want '%s'", what, got,
+		    row->target_diff);
+		/* the same both ways round */
+		edit_diff(ix, prev, P, got, sizeof(got));
+		ck_assert_str_eq(got, row->proxy_diff);
+		edit_lookup(ix, row->key, row->dn, row->target, what);
+		ck_assert_uint_eq(dir_index_entries(ix), row->entries);
+		if (r > 0) {
+			const struct edit_row *before = &edit_rows[r - 1];
+
+			edit_lookup(prev, before->key, before->dn,
+			    before->target, "the generation before");
+		}
+		dir_index_release(prev);
+		prev = ix;
+	}
+	dir_index_release(prev);
+	/* the entries outlive every index that held them, and go with e[] */
+	for (size_t i = 0; i < NELEM(edit_recs); i++)
+		dir_index_entry_release(e[i]);
+}
+END_TEST
+
+/*
+ * 20,000 entries in 4,096 shards, then one target changed: the diff
+ * reports that entry's keys only, and both generations answer as they
+ * should; the diff against a built index (another shard count) finds
+ * nothing but the change either.
+ */
+START_TEST(test_edit_many)
+{
+	enum { N = 20000, K = 12345 };
+	dir_index_builder_t	*b = dir_index_builder_new();
+	dir_index_entry_t	*e[N], *moved;
+	dir_index_edit_t	*ed = dir_index_edit_new(NULL, 4096);
+	dir_index_t		*ix, *ix2, *built;
+	char			 dn[64], pri[64], tgt[64], want[256], got[256];
+	const char		*keys[] = { pri };
+	dir_index_record_t	 rec = { dn, pri, tgt, keys, 1, tgt, NULL, NULL };
+
+	ck_assert_ptr_nonnull(ed);
+	for (int i = 0; i < N; i++) {
+		snprintf(dn, sizeof(dn), "cn=user%d", i);
+		snprintf(pri, sizeof(pri), "user%d@contoso.com", i);
+		snprintf(tgt, sizeof(tgt), "user%d@fourthcoffee.com", i);
+		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&rec, NULL));
+		ck_assert(dir_index_entry_is(e[i], &rec));
+		ck_assert_int_eq(dir_index_edit_add(ed, e[i]), 0);
+		if (i != K)
+			ck_assert_int_eq(dir_index_add(b, &rec), 0);
+	}
+	ck_assert_ptr_nonnull(ix = dir_index_edit_done(ed));
+	snprintf(dn, sizeof(dn), "cn=user%d", K);
+	snprintf(pri, sizeof(pri), "user%d@contoso.com", K);
+	snprintf(tgt, sizeof(tgt), "moved%d@fourthcoffee.com", K);
+	ck_assert(!dir_index_entry_is(e[K], &rec));
+	ck_assert_ptr_nonnull(moved = dir_index_entry_new(&rec, NULL));
+	ck_assert_int_eq(dir_index_add(b, &rec), 0);
+	ck_assert_ptr_nonnull(built = dir_index_build(b));
+	ck_assert_ptr_nonnull(ed = dir_index_edit_new(ix, 0));
+	ck_assert_int_eq(dir_index_edit_del(ed, e[K]), 0);
+	ck_assert_int_eq(dir_index_edit_add(ed, moved), 0);
+	ck_assert_ptr_nonnull(ix2 = dir_index_edit_done(ed));
+
+	edit_diff(ix, ix2, P, got, sizeof(got));
+	snprintf(want, sizeof(want), "user%d@contoso.com", K);
+	ck_assert_str_eq(got, want);
+	edit_diff(ix, ix2, T, got, sizeof(got));
+	snprintf(want, sizeof(want), "moved%d@fourthcoffee.com "
+	    "user%d@fourthcoffee.com", K, K);
+	ck_assert_str_eq(got, want);
+	edit_diff(ix2, built, P, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	edit_diff(ix2, built, T, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	snprintf(want, sizeof(want), "moved%d@fourthcoffee.com", K);
+	edit_lookup(ix2, pri, dn, want, "after");
+	snprintf(want, sizeof(want), "user%d@fourthcoffee.com", K);
+	edit_lookup(ix, pri, dn, want, "before");
+	edit_lookup(ix2, "user17@contoso.com", "cn=user17",
+	    "user17@fourthcoffee.com", "untouched");
+	ck_assert_uint_eq(dir_index_entries(ix2), N);
+	dir_index_release(ix);
+	dir_index_release(ix2);
+	dir_index_release(built);
+	for (int i = 0; i < N; i++)
+		dir_index_entry_release(e[i]);
+	dir_index_entry_release(moved);
+}
+END_TEST
+
 static Suite *
 index_suite(void)
 {
@@ -531,6 +773,8 @@ index_suite(void)
 	tcase_add_test(tc, test_hold_threads);
 	tcase_add_test(tc, test_builder_free);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_edit);
+	tcase_add_test(tc, test_edit_many);
 	suite_add_tcase(s, tc);
 	return s;
 }

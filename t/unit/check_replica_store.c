@@ -2,7 +2,9 @@
  * check_replica_store.c - the replica's own copy (lib/replica/replica_store.c):
  * what put, delete, the seen marks and the sweep do to it and report,
  * that its index answers what it holds, and when it has changes that no
- * index has published yet.
+ * index has published yet; that an index is the one before with the
+ * changes applied, leaves the one before as it was, and outlives the
+ * store.
  */
 #include "directory.h"
 #include "replica_store.h"
@@ -222,6 +224,149 @@ START_TEST(test_dirty)
 }
 END_TEST
 
+/* The keys dir_index_diff() reports, joined by ' ' in the order given. */
+static int
+store_diff_key(const char *key, void *arg)
+{
+	char	*out = arg;
+	size_t	 len = strlen(out);
+
+	snprintf(out + len, 256 - len, "%s%s", len > 0 ? " " : "", key);
+	return 0;
+}
+
+/* Looks key up by proxy in ix: the target ("" for a user, "-": none). */
+static const char *
+store_target(const dir_index_t *ix, const char *key, char *buf, size_t len)
+{
+	dir_result_t	 res = { NULL, 0, 0, 0 };
+	char		 err[256];
+
+	if (dir_index_lookup(ix, 0, key, &res, err, sizeof(err)) != DIR_FOUND)
+		return "-";
+	snprintf(buf, len, "%s", res.entries[0].target ?
+	    res.entries[0].target : "");
+	dir_result_free(&res);
+	return buf;
+}
+
+/*
+ * Two generations: the second is the first with a change and a deletion
+ * applied; the first still answers as it did, the diff names the changed
+ * keys only, and both outlive the store.
+ */
+START_TEST(test_generations)
+{
+	replica_store_t	*st = replica_store_new();
+	dir_index_t	*ix1, *ix2, *ix3;
+	char		 diff[256] = "", buf[256];
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(replica_store_put(st, "uuid-bob", &bob), 1);
+	ck_assert_int_eq(replica_store_put(st, "uuid-ann", &ann), 1);
+	ck_assert_ptr_nonnull(ix1 = replica_store_index(st));
+	ck_assert_int_eq(replica_store_put(st, "uuid-bob", &bob_moved), 1);
+	ck_assert_int_eq(replica_store_del(st, "uuid-ann"), 1);
+	ck_assert_ptr_nonnull(ix2 = replica_store_index(st));
+	ck_assert_ptr_ne(ix1, ix2);
+	/* nothing changed since: the same index again */
+	ck_assert_ptr_nonnull(ix3 = replica_store_index(st));
+	ck_assert_ptr_eq(ix2, ix3);
+	dir_index_release(ix3);
+	replica_store_free(st);
+
+	ck_assert_str_eq(store_target(ix1, "bob.lee@contoso.com", buf,
+	    sizeof(buf)), "bob@fourthcoffee.com");
+	ck_assert_str_eq(store_target(ix1, "ann@contoso.com", buf,
+	    sizeof(buf)), "");
+	ck_assert_str_eq(store_target(ix2, "bob.lee@contoso.com", buf,
+	    sizeof(buf)), "bob@northwind.example");
+	ck_assert_str_eq(store_target(ix2, "ann@contoso.com", buf,
+	    sizeof(buf)), "-");
+	ck_assert_uint_eq(dir_index_entries(ix1), 2);
+	ck_assert_uint_eq(dir_index_entries(ix2), 1);
+	ck_assert_int_eq(dir_index_diff(ix1, ix2, 1, store_diff_key, diff), 0);
+	ck_assert_msg(strcmp(diff, "bob@fourthcoffee.com "
+	    "bob@northwind.example") == 0 || strcmp(diff,
+	    "bob@northwind.example bob@fourthcoffee.com") == 0,
+	    "target diff '%s'", diff);
+	dir_index_release(ix1);
+	dir_index_release(ix2);
+}
+END_TEST
+
+/*
+ * Growing from a few records to many: the index is built again with more
+ * shards when the old ones are too full, and answers for every record.
+ */
+START_TEST(test_outgrow)
+{
+	replica_store_t	*st = replica_store_new();
+	dir_index_t	*ix;
+	char		 id[32], key[64], tgt[64], buf[256];
+	const char	*keys[] = { key };
+	dir_index_record_t rec = { id, key, tgt, keys, 1, tgt, NULL, NULL };
+
+	ck_assert_ptr_nonnull(st);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		snprintf(key, sizeof(key), "user%d@contoso.com", i);
+		snprintf(tgt, sizeof(tgt), "user%d@fourthcoffee.com", i);
+		ck_assert_int_eq(replica_store_put(st, id, &rec), 1);
+		/* an index after the first, the tenth, the 100th... put */
+		if (i == 0 || i == 9 || i == 99 || i == 999 || i == 9999) {
+			ck_assert_ptr_nonnull(ix = replica_store_index(st));
+			dir_index_release(ix);
+		}
+	}
+	ck_assert_ptr_nonnull(ix = replica_store_index(st));
+	ck_assert_uint_eq(dir_index_entries(ix), 20000);
+	for (int i = 0; i < 20000; i += 97) {
+		snprintf(key, sizeof(key), "user%d@contoso.com", i);
+		snprintf(tgt, sizeof(tgt), "user%d@fourthcoffee.com", i);
+		ck_assert_str_eq(store_target(ix, key, buf, sizeof(buf)), tgt);
+	}
+	dir_index_release(ix);
+	replica_store_free(st);
+}
+END_TEST
+
+/*
+ * A sweep of many records, every third one seen: the others go, the seen
+ * ones stay and are found, across the table's collisions and its wrap.
+ */
+START_TEST(test_sweep_many)
+{
+	replica_store_t	*st = replica_store_new();
+	char		 id[32];
+
+	ck_assert_ptr_nonnull(st);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_put(st, id, &ann), 1);
+	}
+	replica_store_round(st);
+	for (int i = 0; i < 3000; i += 3) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_seen(st, id), 1);
+	}
+	ck_assert_uint_eq(replica_store_sweep(st), 2000);
+	ck_assert_uint_eq(replica_store_count(st), 1000);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_msg(replica_store_holds(st, id, &ann) == (i % 3 == 0),
+		    "%s after the sweep", id);
+	}
+	/* and deleted one by one, the table empties */
+	for (int i = 0; i < 3000; i += 3) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		ck_assert_int_eq(replica_store_del(st, id), 1);
+	}
+	ck_assert_uint_eq(replica_store_count(st), 0);
+	replica_store_free(st);
+}
+END_TEST
+
 START_TEST(test_dn_id)
 {
 	char	*id = replica_store_dn_id("CN=Bob Lee,OU=Contacts,DC=contoso");
@@ -241,6 +386,9 @@ replica_store_suite(void)
 	tcase_add_test(tc, test_round_sweep);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_dirty);
+	tcase_add_test(tc, test_generations);
+	tcase_add_test(tc, test_outgrow);
+	tcase_add_test(tc, test_sweep_many);
 	tcase_add_test(tc, test_dn_id);
 	suite_add_tcase(s, tc);
 	return s;
