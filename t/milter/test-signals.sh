@@ -34,14 +34,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=t/ports.sh
-. "$top/t/ports.sh"
-# shellcheck source=t/lib/process.sh
-. "$top/t/lib/process.sh"
-# shellcheck source=t/lib/tmpdir.sh
-. "$top/t/lib/tmpdir.sh"
-# shellcheck source=t/lib/assert.sh
-. "$top/t/lib/assert.sh"
+# shellcheck source=t/lib/base.sh
+. "$top/t/lib/base.sh"
 # shellcheck source=t/lib/mailswitch.sh
 . "$top/t/lib/mailswitch.sh"
 mailswitch_binary "$@"

@@ -31,14 +31,8 @@ bin=$1
 client=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=t/ports.sh
-. "$top/t/ports.sh"
-# shellcheck source=t/lib/process.sh
-. "$top/t/lib/process.sh"
-# shellcheck source=t/lib/tmpdir.sh
-. "$top/t/lib/tmpdir.sh"
-# shellcheck source=t/lib/assert.sh
-. "$top/t/lib/assert.sh"
+# shellcheck source=t/lib/base.sh
+. "$top/t/lib/base.sh"
 
 for b in "$bin" "$client"; do
 	[ -x "$b" ] || {
