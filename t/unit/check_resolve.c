@@ -219,6 +219,23 @@ static const struct rcpt_row strict_rows[] = {
 };
 
 /*
+ * Loads the configuration at path into *cfg and opens its directory; the
+ * caller closes the directory and frees *cfg.
+ */
+static directory_t *
+open_directory(const char *path, config_t **cfg)
+{
+	char		 err[CONFIG_ERR_MAX];
+	directory_t	*dir;
+
+	*cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(*cfg != NULL, "%s", err);
+	dir = directory_open(*cfg, err, sizeof(err));
+	ck_assert_msg(dir != NULL, "%s", err);
+	return dir;
+}
+
+/*
  * The example configuration over a fresh fake directory (*dir, *fake):
  * on_error is its on_directory_error, or -1 to keep the example's.  The
  * caller closes *dir and frees the configuration.
@@ -284,13 +301,9 @@ check_sender_rows(const config_t *cfg, directory_t *dir,
 
 START_TEST(test_example_table)
 {
-	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
-	directory_t	*dir;
+	config_t	*cfg;
+	directory_t	*dir = open_directory(tcheck_example_conf(), &cfg);
 
-	ck_assert_msg(cfg != NULL, "%s", err);
-	dir = directory_open(cfg, err, sizeof(err));
-	ck_assert_msg(dir != NULL, "%s", err);
 	check_rows(cfg, dir, example_rows, NELEM(example_rows));
 	check_sender_rows(cfg, dir, sender_rows, NELEM(sender_rows));
 	directory_close(dir);
@@ -306,26 +319,19 @@ END_TEST
  */
 START_TEST(test_replica_table)
 {
-	char		 err[CONFIG_ERR_MAX];
 	const char	*path = getenv("T_REPLICA_CONF");
 	config_t	*cfg, *plain_cfg;
 	directory_t	*dir, *plain;
 
 	ck_assert_msg(path != NULL, "T_REPLICA_CONF is not set");
-	plain_cfg = config_load(tcheck_example_conf(), err, sizeof(err));
-	ck_assert_msg(plain_cfg != NULL, "%s", err);
-	plain = directory_open(plain_cfg, err, sizeof(err));
-	ck_assert_msg(plain != NULL, "%s", err);
+	plain = open_directory(tcheck_example_conf(), &plain_cfg);
 	ck_assert_msg(dir_replica_wait(plain, 0.2) == -1,
 	    "dir_replica_wait on %s (no replica) did not say -1",
 	    tcheck_example_conf());
 	directory_close(plain);
 	config_free(plain_cfg);
 
-	cfg = config_load(path, err, sizeof(err));
-	ck_assert_msg(cfg != NULL, "%s", err);
-	dir = directory_open(cfg, err, sizeof(err));
-	ck_assert_msg(dir != NULL, "%s", err);
+	dir = open_directory(path, &cfg);
 	ck_assert_msg(dir_replica_wait(dir, 20) == 0,
 	    "the replica of %s did not load within 20 s", path);
 	check_rows(cfg, dir, example_rows, NELEM(example_rows));
@@ -338,7 +344,7 @@ END_TEST
 START_TEST(test_strict_table)
 {
 	char		 path[] = "/tmp/check_resolve.XXXXXX";
-	char		 ldif[4096], err[CONFIG_ERR_MAX];
+	char		 ldif[4096];
 	config_t	*cfg;
 	directory_t	*dir;
 	FILE		*fp;
@@ -349,11 +355,8 @@ START_TEST(test_strict_table)
 	fp = fdopen(fd, "w");
 	fprintf(fp, strict_conf, ldif);
 	fclose(fp);
-	cfg = config_load(path, err, sizeof(err));
+	dir = open_directory(path, &cfg);
 	unlink(path);
-	ck_assert_msg(cfg != NULL, "%s", err);
-	dir = directory_open(cfg, err, sizeof(err));
-	ck_assert_msg(dir != NULL, "%s", err);
 	check_rows(cfg, dir, strict_rows, NELEM(strict_rows));
 	directory_close(dir);
 	config_free(cfg);
@@ -539,13 +542,10 @@ END_TEST
 /* The hop count a chain reports, and that a verdict keeps the original. */
 START_TEST(test_chain_hops)
 {
-	char		 err[CONFIG_ERR_MAX];
-	config_t	*cfg = config_load(tcheck_example_conf(), err, sizeof(err));
-	directory_t	*dir;
+	config_t	*cfg;
+	directory_t	*dir = open_directory(tcheck_example_conf(), &cfg);
 	rcpt_verdict_t	 v;
 
-	ck_assert_msg(cfg != NULL, "%s", err);
-	ck_assert((dir = directory_open(cfg, err, sizeof(err))) != NULL);
 	resolve_rcpt(cfg, dir, "<Erin@Contoso.com>", &v);
 	ck_assert_int_eq(v.hops, 2);
 	ck_assert_str_eq(v.original.text, "Erin@Contoso.com");
