@@ -54,26 +54,8 @@ stop_all()
 }
 trap stop_all EXIT
 
-# CONTACTS contacts, then CONTACTS/10 users under ou=users
-# (replica-million.sh's directory)
-gen_ldif()
-{
-	sh "$top/t/ldap/gen-contacts.sh" "$count"
-	awk -v n="$users" -v base="dc=contoso,dc=com" 'BEGIN {
-		printf "dn: ou=users,%s\nobjectClass: organizationalUnit\n", base
-		print "ou: users\n"
-		for (i = 0; i < n; i++) {
-			printf "dn: cn=Mailbox %d,ou=users,%s\n", i, base
-			print "objectClass: inetOrgPerson"
-			print "objectClass: mailswitchRecipient"
-			printf "cn: Mailbox %d\nsn: Mailbox\n", i
-			printf "proxyAddresses: SMTP:mbx%d@contoso.com\n\n", i
-		}
-	}'
-}
-
 t0=$(date +%s.%N)
-gen_ldif >"$tmp/contacts.ldif"
+bench_million_ldif "$count" "dc=contoso,dc=com" >"$tmp/contacts.ldif"
 chmod 644 "$tmp/contacts.ldif"
 printf 'ldif: %d contacts + %d users, %d MiB, generated in %.1f s\n' \
     "$count" "$users" $(($(stat -c %s "$tmp/contacts.ldif") / 1048576)) \

@@ -8,6 +8,7 @@
 #	bench_numbers WHAT VALUE...        # exit 64 unless whole numbers
 #	load=$(bench_load_gen BIN)         # the build's load_gen (or
 #	                                   # $LOAD_GEN); exit 64 when none
+#	bench_million_ldif N BASE >FILE    # the million benchmarks' directory
 #
 # shellcheck shell=bash
 
@@ -60,4 +61,25 @@ bench_load_gen()
 		exit 64
 	fi
 	echo "$gen"
+}
+
+# bench_million_ldif N BASE: prints the directory of replica-million.sh
+# and ldif-million.sh as LDIF: N generated contacts (t/ldap/gen-contacts.sh)
+# under BASE, then N/10 mailbox users under ou=users (a proxy address
+# mbxI@contoso.com each, no target).
+bench_million_ldif()
+{
+	local n=$1 base=$2
+	sh "$(dirname "${BASH_SOURCE[0]}")/../../t/ldap/gen-contacts.sh" "$n"
+	awk -v n=$((n / 10)) -v base="$base" 'BEGIN {
+		printf "dn: ou=users,%s\nobjectClass: organizationalUnit\n", base
+		print "ou: users\n"
+		for (i = 0; i < n; i++) {
+			printf "dn: cn=Mailbox %d,ou=users,%s\n", i, base
+			print "objectClass: inetOrgPerson"
+			print "objectClass: mailswitchRecipient"
+			printf "cn: Mailbox %d\nsn: Mailbox\n", i
+			printf "proxyAddresses: SMTP:mbx%d@contoso.com\n\n", i
+		}
+	}'
 }

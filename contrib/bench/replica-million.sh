@@ -25,23 +25,19 @@
 # next run.  Everything listens on 127.0.0.1 and is stopped by its own PID;
 # every wait is bounded.  Needs root, slapd, ldapmodify.
 set -eu
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 MAILSWITCH_BINARY [CONTACTS]" >&2
-	exit 64
-fi
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contrib/bench/lib.sh
+. "$here/lib.sh"
+
+bench_usage 1 2 "MAILSWITCH_BINARY [CONTACTS]" "$@"
+bin=$(bench_binary "$1")
 count=${2:-1000000}
+bench_numbers CONTACTS "$count"
 users=$((count / 10))
 poll=5
-here=$(cd "$(dirname "$0")" && pwd)
 cache=${REPLICA_MILLION_CACHE:-/var/cache/mailswitch-tests/replica-million}/$count
-# the tree's test library: t/lib/slapd.sh, t/ldap/slapd.sh before it
-# shellcheck disable=SC1091  # not followed
-if [ -f "$here/../../t/lib/slapd.sh" ]; then
-	. "$here/../../t/lib/slapd.sh"
-else
-	. "$here/../../t/ldap/slapd.sh"
-fi
+# shellcheck disable=SC1091  # the tree's test library, not followed
+. "$here/../../t/lib/slapd.sh"
 # shellcheck disable=SC2034  # read by slapd.sh
 SLAPD_MAXSIZE=8589934592
 mspid=""
@@ -54,23 +50,6 @@ export SLAPD_OWNER=1		# slapd_init: our trap, not its own
 slapd_init
 trap stop_all EXIT
 
-# CONTACTS contacts, then CONTACTS/10 users under ou=users
-gen_ldif()
-{
-	sh "$here/../../t/ldap/gen-contacts.sh" "$count"
-	awk -v n="$users" -v base="$SLAPD_BASE" 'BEGIN {
-		printf "dn: ou=users,%s\nobjectClass: organizationalUnit\n", base
-		print "ou: users\n"
-		for (i = 0; i < n; i++) {
-			printf "dn: cn=Mailbox %d,ou=users,%s\n", i, base
-			print "objectClass: inetOrgPerson"
-			print "objectClass: mailswitchRecipient"
-			printf "cn: Mailbox %d\nsn: Mailbox\n", i
-			printf "proxyAddresses: SMTP:mbx%d@contoso.com\n\n", i
-		}
-	}'
-}
-
 t0=$(date +%s.%N)
 if [ -s "$cache/db/data.mdb" ]; then
 	# any small directory to start with, then the cached one in its place
@@ -81,7 +60,7 @@ if [ -s "$cache/db/data.mdb" ]; then
 	slapd_run one
 	how="copied from the cache"
 else
-	gen_ldif >"$SLAPD_TMP/c.ldif"
+	bench_million_ldif "$count" "$SLAPD_BASE" >"$SLAPD_TMP/c.ldif"
 	slapd_start one --ldif "$SLAPD_TMP/c.ldif"
 	rm -f "$SLAPD_TMP/c.ldif"
 	slapd_stop one
