@@ -1,8 +1,12 @@
 /*
- * ldapio.c - see ldapio.h.  libldap itself reads only what poll() said is
- * there, so the wait costs nothing then; ETIMEDOUT is a hard error for
- * GnuTLS and liblber alike.
+ * ldapio.c - see ldapio.h.  A read first takes what the socket holds
+ * without waiting, and polls only when it holds nothing: libldap itself
+ * polls before it reads, and a bulk load reads a socket that is rarely
+ * empty.  ETIMEDOUT is a hard error for GnuTLS and liblber alike.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -37,18 +41,28 @@ ldapio_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
 	return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
 }
 
+/* The connection's socket, or -1 when it has none (yet). */
+static ber_socket_t
+ldapio_fd(Sockbuf_IO_Desc *sbiod)
+{
+	ber_socket_t	 fd = -1;
+
+	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1)
+		return -1;
+	return fd;
+}
+
 /* Waits until the socket is ready for events; -1 (errno set) if not. */
 static int
 ldapio_wait(Sockbuf_IO_Desc *sbiod, short events)
 {
 	const int64_t		*deadline = sbiod->sbiod_pvt;
 	struct pollfd		 pfd;
-	ber_socket_t		 fd = -1;
+	ber_socket_t		 fd = ldapio_fd(sbiod);
 	int64_t			 left;
 	int			 r;
 
-	if (ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd) != 1 ||
-	    fd < 0)
+	if (fd < 0)
 		return 0;		/* nothing to wait on: let the layer below say */
 	pfd.fd = fd;
 	pfd.events = events;
@@ -71,6 +85,17 @@ ldapio_wait(Sockbuf_IO_Desc *sbiod, short events)
 static ber_slen_t
 ldapio_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
 {
+	ber_socket_t	 fd = ldapio_fd(sbiod);
+	ssize_t		 n;
+
+	/* what is there already, without a poll() (the provider's read) */
+	if (fd >= 0) {
+		if ((n = recv(fd, buf, len, MSG_DONTWAIT)) >= 0)
+			return n;
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ENOTSOCK)
+			return -1;
+	}
 	if (ldapio_wait(sbiod, POLLIN) == -1)
 		return -1;
 	return LBER_SBIOD_READ_NEXT(sbiod, buf, len);

@@ -21,10 +21,10 @@
 /*
  * Adds the layer, and the read-ahead above it, to the Sockbuf of a new
  * connection (call it from a struct ldap_conncb's lc_add): from then on
- * each read of the socket or write first waits for the socket to be ready
- * until *deadline (a clock_ms() value, clock.h, read at each wait: the
- * owner moves it for each lookup), and fails with ETIMEDOUT when it is
- * not.  deadline must outlive the
+ * a read takes what the socket holds, and one that finds it empty, or a
+ * write, first waits for the socket to be ready until *deadline (a
+ * clock_ms() value, clock.h, read at each wait: the owner moves it for
+ * each lookup), and fails with ETIMEDOUT when it is not.  deadline must outlive the
  * connection.  Returns 0, or -1 when liblber refuses a layer.
  */
 int	ldapio_push(Sockbuf *sb, const int64_t *deadline);

@@ -20,8 +20,9 @@
 #include "replica_sync.h"
 
 /*
- * What a search does with one entry (msg, on ld): 0, or -1 with y->err
- * set, which fails the search once its last page has come.
+ * What a search does with one entry (msg, on ld; freed after the call):
+ * 0, or -1 with y->err set, which fails the search after that entry's
+ * page (fn sees no other entry of the search).
  */
 typedef int	(*replica_search_fn)(replica_sync_t *y, LDAP *ld,
 		    LDAPMessage *msg);
@@ -34,9 +35,12 @@ typedef int	(*replica_search_fn)(replica_sync_t *y, LDAP *ld,
  * entries a page, with the server control extra too when not NULL, and
  * hands each entry to fn.  Each page is sent with a server time limit
  * that never ends it before the client's wait (ldap_op_timelimit()).
- * Continuation references are skipped, never chased.  Returns 0 when
- * every page came, -1 with y->err set, or 1 when the replica is being
- * stopped.
+ * Continuation references are skipped, never chased.  A page's entries
+ * are handed to fn once the request for the next page is out, so that
+ * the server makes the next page while fn works on this one: the next
+ * page's messages wait in libldap's queue while fn's own requests on the
+ * session (ranged values) are answered.  Returns 0 when every page came,
+ * -1 with y->err set, or 1 when the replica is being stopped.
  */
 int	replica_search_paged(replica_sync_t *y, const char *base, int scope,
 	    const char *filter, char **attrs, LDAPControl *extra,
