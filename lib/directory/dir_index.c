@@ -1,24 +1,9 @@
 /*
  * dir_index.c - the in-memory index of directory entries by folded
- * address (dir_index.h).
- *
- * Each key table (proxy, target) is cut by the keys' hash into a fixed
- * number of shards (a power of two); a shard is an immutable,
- * reference-counted array of (hash, key number, entry) pairs sorted by
- * (hash, key), the entries of one key side by side in the order they were
- * added.
- * An index is a reference-counted root: the two arrays of shard pointers
- * (NULL: an empty shard).  Each pair holds a reference to its entry
- * (dir_index_entry.h), each root one to each of its shards.
- *
- * An edit copies the root's pointers, and a shard only when a change
- * touches it (from then on the edit changes its own copy in place);
- * every other shard is shared with the generation before.  So a change
- * costs one shard's copy and one root's pointers, and a reader of any
- * generation never sees a half-made one: nothing it can reach changes.
- *
- * The builder is an edit on an empty index, its shard count chosen from
- * the number of keys it was given.
+ * address (dir_index.h): its root, lookups, walks and diffs, and the
+ * builder.  The parts are described in dir_index_shard.h; an edit is in
+ * dir_index_edit.c, an index made whole in dir_index_make.c (the builder
+ * makes its index there).
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -29,68 +14,18 @@
 #include "addr.h"
 #include "dir_index.h"
 #include "dir_index_entry.h"
-#include "hash.h"
+#include "dir_index_shard.h"
 #include "x500.h"
 
 _Static_assert(X500_KEY_MAX <= ADDR_TEXT_MAX,
     "a lookup key, an X500 one too, fits an address's buffer");
-
-enum { DIR_INDEX_PROXY, DIR_INDEX_TARGET, DIR_INDEX_TABLES };
-
-#define DIR_INDEX_PER_SHARD	8	/* the builder's keys a shard */
-
-/* One key of one entry: 16 octets. */
-struct dir_index_pair {
-	uint32_t		 hash;		/* of the key */
-	uint32_t		 keyno;		/* entry->keys[keyno], or
-						   DIR_INDEX_TARGET_KEY */
-	dir_index_entry_t	*entry;		/* one reference */
-};
-
-#define DIR_INDEX_TARGET_KEY	UINT32_MAX	/* keyno: entry->target_key */
-
-/* The key of the pair p (the entry's own string). */
-static const char *
-dir_index_key(const struct dir_index_pair *p)
-{
-	return p->keyno == DIR_INDEX_TARGET_KEY ?
-	    DIR_INDEX_STR(p->entry, target_key) :
-	    DIR_INDEX_STR(p->entry, keys[p->keyno]);
-}
-
-/* The hash of a folded key, as the pairs keep it. */
-static uint32_t
-dir_index_hash(const char *key)
-{
-	return (uint32_t)hash_string(key, 0);
-}
-
-/* One shard: pairs v[0..n) sorted by (hash, key), room for max. */
-struct dir_index_shard {
-	atomic_uint		 refs;
-	uint32_t		 n, max;
-	struct dir_index_pair	 v[];
-};
-
-struct dir_index {
-	atomic_size_t		  refs;
-	size_t			  nentries;
-	size_t			  nshards;	/* a table; a power of two */
-	struct dir_index_shard	**shard[DIR_INDEX_TABLES];
-};
-
-struct dir_index_edit {
-	dir_index_t		 *ix;		/* the generation in the making */
-	unsigned char		 *own[DIR_INDEX_TABLES]; /* 1: the edit's copy */
-};
 
 struct dir_index_builder {
 	dir_index_entry_t	**v;
 	size_t			  n, max, nkeys;
 };
 
-/* Drops a reference to sh; the last one releases its entries. */
-static void
+void
 dir_index_shard_release(struct dir_index_shard *sh)
 {
 	if (sh == NULL || atomic_fetch_sub_explicit(&sh->refs, 1,
@@ -101,8 +36,7 @@ dir_index_shard_release(struct dir_index_shard *sh)
 	free(sh);
 }
 
-/* A root of nshards empty shards a table, one reference; NULL: no memory. */
-static dir_index_t *
+dir_index_t *
 dir_index_root_new(size_t nshards)
 {
 	dir_index_t	*ix;
@@ -119,9 +53,8 @@ dir_index_root_new(size_t nshards)
 	return ix;
 }
 
-/* Frees an index whatever its reference count; NULL is a no-op. */
-static void
-dir_index_free(dir_index_t *ix)
+void
+dir_index_root_free(dir_index_t *ix)
 {
 	if (ix == NULL)
 		return;
@@ -131,17 +64,18 @@ dir_index_free(dir_index_t *ix)
 	free(ix);
 }
 
-/* (hash, key) order */
-static int
-dir_index_cmp(uint32_t ha, const char *ka, uint32_t hb, const char *kb)
+size_t
+dir_index_shards_for(size_t nkeys)
 {
-	if (ha != hb)
-		return ha < hb ? -1 : 1;
-	return strcmp(ka, kb);
+	size_t	nshards = 1;
+
+	while (nshards < DIR_INDEX_SHARDS_MAX &&
+	    nshards * DIR_INDEX_PER_SHARD < nkeys)
+		nshards *= 2;
+	return nshards;
 }
 
-/* The first pair of sh not below (hash, key): 0..n. */
-static uint32_t
+uint32_t
 dir_index_lower(const struct dir_index_shard *sh, uint32_t hash,
     const char *key)
 {
@@ -162,8 +96,7 @@ dir_index_lower(const struct dir_index_shard *sh, uint32_t hash,
 	return lo;
 }
 
-/* The number of pairs from v[i] on that hold the key of v[i]. */
-static uint32_t
+uint32_t
 dir_index_run(const struct dir_index_shard *sh, uint32_t i)
 {
 	uint32_t	j = i + 1;
@@ -172,207 +105,6 @@ dir_index_run(const struct dir_index_shard *sh, uint32_t i)
 	    strcmp(dir_index_key(&sh->v[j]), dir_index_key(&sh->v[i])) == 0)
 		j++;
 	return j - i;
-}
-
-dir_index_edit_t *
-dir_index_edit_new(const dir_index_t *base, size_t nshards)
-{
-	dir_index_edit_t	*ed;
-
-	if (base != NULL)
-		nshards = base->nshards;
-	if (nshards == 0 || (nshards & (nshards - 1)) != 0 ||
-	    nshards > DIR_INDEX_SHARDS_MAX ||
-	    (ed = calloc(1, sizeof(*ed))) == NULL)
-		return NULL;
-	if ((ed->ix = dir_index_root_new(nshards)) == NULL)
-		goto fail;
-	for (int t = 0; t < DIR_INDEX_TABLES; t++)
-		if ((ed->own[t] = calloc(nshards, 1)) == NULL)
-			goto fail;
-	if (base != NULL) {
-		ed->ix->nentries = base->nentries;
-		for (int t = 0; t < DIR_INDEX_TABLES; t++)
-			for (size_t s = 0; s < nshards; s++) {
-				struct dir_index_shard *sh = base->shard[t][s];
-
-				if (sh != NULL)
-					atomic_fetch_add_explicit(&sh->refs, 1,
-					    memory_order_relaxed);
-				ed->ix->shard[t][s] = sh;
-			}
-	}
-	return ed;
-
-fail:
-	dir_index_edit_free(ed);
-	return NULL;
-}
-
-void
-dir_index_edit_free(dir_index_edit_t *ed)
-{
-	if (ed == NULL)
-		return;
-	dir_index_free(ed->ix);
-	for (int t = 0; t < DIR_INDEX_TABLES; t++)
-		free(ed->own[t]);
-	free(ed);
-}
-
-/*
- * Returns shard s of table t as the edit's own copy with room for more
- * pairs more, or NULL when out of memory (the shard as it was).
- */
-static struct dir_index_shard *
-dir_index_edit_own(dir_index_edit_t *ed, int t, size_t s, uint32_t more)
-{
-	struct dir_index_shard	*sh = ed->ix->shard[t][s], *c;
-	uint32_t		 n = sh != NULL ? sh->n : 0, max;
-
-	if (n > UINT32_MAX - more - 4)
-		return NULL;
-	if (ed->own[t][s] && sh->max >= n + more)
-		return sh;
-	max = n + more < 4 ? 4 : n + more;
-	if (ed->own[t][s] && max < n * 2 && n <= UINT32_MAX / 2)
-		max = n * 2;
-	if (ed->own[t][s]) {
-		if ((c = realloc(sh, sizeof(*c) + max * sizeof(c->v[0]))) ==
-		    NULL)
-			return NULL;
-		c->max = max;
-		return ed->ix->shard[t][s] = c;
-	}
-	if ((c = malloc(sizeof(*c) + max * sizeof(c->v[0]))) == NULL)
-		return NULL;
-	atomic_init(&c->refs, 1);
-	c->n = n;
-	c->max = max;
-	for (uint32_t i = 0; i < n; i++) {
-		c->v[i] = sh->v[i];
-		(void)dir_index_entry_hold(c->v[i].entry);
-	}
-	dir_index_shard_release(sh);
-	ed->own[t][s] = 1;
-	return ed->ix->shard[t][s] = c;
-}
-
-/*
- * Puts e's key keyno after the pairs of that key in table t.  0, or -1:
- * no memory.
- */
-static int
-dir_index_edit_put(dir_index_edit_t *ed, int t, uint32_t keyno,
-    dir_index_entry_t *e)
-{
-	struct dir_index_pair	 p = { 0, keyno, e };
-	const char		*key = dir_index_key(&p);
-	uint32_t		 hash = dir_index_hash(key);
-	size_t			 s = hash & (ed->ix->nshards - 1);
-	struct dir_index_shard	*sh;
-	uint32_t		 i;
-
-	if ((sh = dir_index_edit_own(ed, t, s, 1)) == NULL)
-		return -1;
-	i = dir_index_lower(sh, hash, key);
-	if (i < sh->n && sh->v[i].hash == hash &&
-	    strcmp(dir_index_key(&sh->v[i]), key) == 0)
-		i += dir_index_run(sh, i);
-	memmove(&sh->v[i + 1], &sh->v[i], (sh->n - i) * sizeof(sh->v[0]));
-	sh->v[i] = (struct dir_index_pair){ hash, keyno,
-	    dir_index_entry_hold(e) };
-	sh->n++;
-	return 0;
-}
-
-/* Takes (key, e) out of table t, if there.  0, or -1: no memory. */
-static int
-dir_index_edit_take(dir_index_edit_t *ed, int t, const char *key,
-    dir_index_entry_t *e)
-{
-	uint32_t		 hash = dir_index_hash(key);
-	size_t			 s = hash & (ed->ix->nshards - 1);
-	struct dir_index_shard	*sh = ed->ix->shard[t][s];
-	uint32_t		 i, n;
-
-	if (sh == NULL)
-		return 0;
-	i = dir_index_lower(sh, hash, key);
-	n = i < sh->n ? dir_index_run(sh, i) : 0;
-	while (n > 0 && sh->v[i].entry != e) {
-		i++;
-		n--;
-	}
-	if (n == 0 || sh->v[i].hash != hash ||
-	    strcmp(dir_index_key(&sh->v[i]), key) != 0)
-		return 0;
-	if ((sh = dir_index_edit_own(ed, t, s, 0)) == NULL)
-		return -1;
-	dir_index_entry_release(sh->v[i].entry);
-	memmove(&sh->v[i], &sh->v[i + 1], (sh->n - i - 1) * sizeof(sh->v[0]));
-	sh->n--;
-	return 0;
-}
-
-int
-dir_index_edit_add(dir_index_edit_t *ed, dir_index_entry_t *e)
-{
-	if (dir_index_entry_keys(e) == 0)
-		return 0;
-	for (unsigned i = 0; i < e->nkeys; i++)
-		if (dir_index_edit_put(ed, DIR_INDEX_PROXY, i, e) == -1)
-			return -1;
-	if (e->target_key != 0 && dir_index_edit_put(ed, DIR_INDEX_TARGET,
-	    DIR_INDEX_TARGET_KEY, e) == -1)
-		return -1;
-	ed->ix->nentries++;
-	return 0;
-}
-
-int
-dir_index_edit_del(dir_index_edit_t *ed, dir_index_entry_t *e)
-{
-	if (dir_index_entry_keys(e) == 0)
-		return 0;
-	for (unsigned i = 0; i < e->nkeys; i++)
-		if (dir_index_edit_take(ed, DIR_INDEX_PROXY,
-		    DIR_INDEX_STR(e, keys[i]), e) == -1)
-			return -1;
-	if (e->target_key != 0 && dir_index_edit_take(ed, DIR_INDEX_TARGET,
-	    DIR_INDEX_STR(e, target_key), e) == -1)
-		return -1;
-	ed->ix->nentries--;
-	return 0;
-}
-
-dir_index_t *
-dir_index_edit_done(dir_index_edit_t *ed)
-{
-	dir_index_t	*ix;
-
-	if (ed == NULL)
-		return NULL;
-	/* the edit's own shards: an empty one goes, the others fit */
-	for (int t = 0; t < DIR_INDEX_TABLES; t++)
-		for (size_t s = 0; s < ed->ix->nshards; s++) {
-			struct dir_index_shard *sh = ed->ix->shard[t][s], *c;
-
-			if (!ed->own[t][s])
-				continue;
-			if (sh->n == 0) {
-				dir_index_shard_release(sh);
-				ed->ix->shard[t][s] = NULL;
-			} else if (sh->max > sh->n && (c = realloc(sh,
-			    sizeof(*c) + sh->n * sizeof(c->v[0]))) != NULL) {
-				c->max = c->n;
-				ed->ix->shard[t][s] = c;
-			}
-		}
-	ix = ed->ix;
-	ed->ix = NULL;
-	dir_index_edit_free(ed);
-	return ix;
 }
 
 dir_index_builder_t *
@@ -405,29 +137,26 @@ dir_index_add(dir_index_builder_t *b, const dir_index_record_t *rec)
 	return 0;
 }
 
+/* dir_index_walk_fn over a builder's entries */
+static dir_index_entry_t *
+dir_index_builder_walk(void *arg, size_t *cursor)
+{
+	const dir_index_builder_t *b = arg;
+
+	return *cursor < b->n ? b->v[(*cursor)++] : NULL;
+}
+
 dir_index_t *
 dir_index_build(dir_index_builder_t *b)
 {
-	dir_index_edit_t	*ed;
-	size_t			 nshards = 1;
+	dir_index_t	*ix;
 
 	if (b == NULL)
 		return NULL;
-	while (nshards < DIR_INDEX_SHARDS_MAX &&
-	    nshards * DIR_INDEX_PER_SHARD < b->nkeys)
-		nshards *= 2;
-	if ((ed = dir_index_edit_new(NULL, nshards)) == NULL)
-		goto fail;
-	for (size_t i = 0; i < b->n; i++)
-		if (dir_index_edit_add(ed, b->v[i]) == -1)
-			goto fail;
-	dir_index_builder_free(b);
-	return dir_index_edit_done(ed);
-
-fail:
-	dir_index_edit_free(ed);
-	dir_index_builder_free(b);
-	return NULL;
+	ix = dir_index_make(dir_index_shards_for(b->nkeys),
+	    dir_index_builder_walk, b);
+	dir_index_builder_free(b);	/* the index holds its own references */
+	return ix;
 }
 
 void
@@ -698,5 +427,5 @@ dir_index_release(dir_index_t *ix)
 	/* acq_rel: every owner's reads happen before the last one frees */
 	if (atomic_fetch_sub_explicit(&ix->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	dir_index_free(ix);
+	dir_index_root_free(ix);
 }

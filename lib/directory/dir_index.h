@@ -189,6 +189,29 @@ dir_index_t *dir_index_edit_done(dir_index_edit_t *ed);
 /* Frees an edit that will not be done; NULL is a no-op. */
 void	dir_index_edit_free(dir_index_edit_t *ed);
 
+/*
+ * What dir_index_make() walks a set of entries with: the entry at *cursor
+ * or after it (*cursor moved past it; it starts at 0), or NULL after the
+ * last.  The entries stay the caller's.
+ */
+typedef dir_index_entry_t *(*dir_index_walk_fn)(void *arg, size_t *cursor);
+
+/*
+ * Makes an index of nshards shards a table (a power of two up to
+ * DIR_INDEX_SHARDS_MAX; dir_index_shards_for()) from every entry walk
+ * yields, an entry without a key left out, each key's entries in the
+ * order walked: as dir_index_edit_add() of each into an empty edit, but
+ * each shard allocated once and sorted once.  Walks the set twice: both
+ * walks must yield the same entries (an index that does not find them is
+ * freed: NULL).  The index holds references of its own.  Returns it with
+ * one reference, or NULL when out of memory.
+ */
+dir_index_t *dir_index_make(size_t nshards, dir_index_walk_fn walk,
+	    void *arg);
+
+/* The shard count a table of nkeys keys is made whole with. */
+size_t	dir_index_shards_for(size_t nkeys);
+
 /* Returns the number of entries kept (bad ones included); 0 for NULL. */
 size_t	dir_index_entries(const dir_index_t *ix);
 

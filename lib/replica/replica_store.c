@@ -20,7 +20,6 @@
 #include "replica_store.h"
 
 #define STORE_SLOTS_MIN		1024	/* a power of two */
-#define STORE_KEYS_PER_SHARD	8	/* a whole build's aim */
 #define STORE_KEYS_REBUILD	64	/* a shard's average that rebuilds */
 
 /*
@@ -308,25 +307,24 @@ replica_store_sweep(replica_store_t *st)
 	return n;
 }
 
+/* dir_index_walk_fn over the store's records, in slot order */
+static dir_index_entry_t *
+store_walk(void *arg, size_t *cursor)
+{
+	const replica_store_t *st = arg;
+
+	while (*cursor < st->nslots)
+		if (st->slots[(*cursor)++].entry != NULL)
+			return st->slots[*cursor - 1].entry;
+	return NULL;
+}
+
 /* An index of every record, of shards for the store's size; NULL: no memory. */
 static dir_index_t *
 store_build(replica_store_t *st, size_t *nshards)
 {
-	dir_index_edit_t	*ed;
-
-	*nshards = 1;
-	while (*nshards < DIR_INDEX_SHARDS_MAX &&
-	    *nshards * STORE_KEYS_PER_SHARD < st->nkeys)
-		*nshards *= 2;
-	if ((ed = dir_index_edit_new(NULL, *nshards)) == NULL)
-		return NULL;
-	for (size_t i = 0; i < st->nslots; i++)
-		if (st->slots[i].entry != NULL &&
-		    dir_index_edit_add(ed, st->slots[i].entry) == -1) {
-			dir_index_edit_free(ed);
-			return NULL;
-		}
-	return dir_index_edit_done(ed);
+	*nshards = dir_index_shards_for(st->nkeys);
+	return dir_index_make(*nshards, store_walk, st);
 }
 
 /* The last index with the changes since applied; NULL: no memory. */

@@ -9,12 +9,14 @@
  * as it was.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "dir_index.h"
+#include "dir_index_entry.h"
 #include "directory.h"
 #include "tcheck.h"
 
@@ -756,6 +758,107 @@ START_TEST(test_edit_many)
 }
 END_TEST
 
+/* The entries a walk yields; walk number skip_walk leaves out v[skip]. */
+struct make_set {
+	dir_index_entry_t	**v;
+	size_t			  n, skip;
+	int			  walks, skip_walk;
+};
+
+/* dir_index_walk_fn over a make_set */
+static dir_index_entry_t *
+make_walk(void *arg, size_t *cursor)
+{
+	struct make_set	*set = arg;
+
+	if (*cursor == 0)
+		set->walks++;
+	if (set->walks == set->skip_walk && *cursor == set->skip)
+		(*cursor)++;
+	return *cursor < set->n ? set->v[(*cursor)++] : NULL;
+}
+
+/*
+ * An index made whole holds what an edit of the same entries in the same
+ * order holds, row by row in the same order (shards long enough to be
+ * merged, keys held by many entries), and a walk that changes between its
+ * two passes makes no index.
+ */
+START_TEST(test_make)
+{
+	enum { N = 3000, SHARED = 50 };
+	static const size_t	 shards[] = { 1, 4, 64, 4096 };
+	dir_index_entry_t	*e[N + 1];
+	struct make_set		 set = { e, N + 1, SIZE_MAX, 0, 0 };
+	dir_index_t		*made, *edited;
+	dir_index_edit_t	*ed;
+	dir_result_t		 res = { .entries = NULL };
+	char			 dn[64], key[64], own[64], tgt[64], got[256];
+	char			 err[ERRLEN];
+	const char		*keys[] = { key, own };
+	dir_index_record_t	 rec = { dn, own, tgt, keys, 2, tgt, NULL,
+				    NULL };
+
+	for (int i = 0; i < N; i++) {
+		snprintf(dn, sizeof(dn), "cn=e%d", i);
+		snprintf(key, sizeof(key), "k%d@contoso.com", i % SHARED);
+		snprintf(own, sizeof(own), "own%d@contoso.com", i);
+		snprintf(tgt, sizeof(tgt), "t%d@fourthcoffee.com", i % 7);
+		ck_assert_ptr_nonnull(e[i] = dir_index_entry_new(&rec, NULL));
+	}
+	/* nothing to find it by: left out, as an edit leaves it */
+	rec.nproxy_keys = 0;
+	rec.target_key = NULL;
+	ck_assert_ptr_nonnull(e[N] = dir_index_entry_new(&rec, NULL));
+
+	for (size_t k = 0; k < NELEM(shards); k++) {
+		ck_assert_ptr_nonnull(ed = dir_index_edit_new(NULL, shards[k]));
+		for (int i = 0; i <= N; i++)
+			ck_assert_int_eq(dir_index_edit_add(ed, e[i]), 0);
+		ck_assert_ptr_nonnull(edited = dir_index_edit_done(ed));
+		set.walks = 0;
+		ck_assert_ptr_nonnull(made = dir_index_make(shards[k],
+		    make_walk, &set));
+		ck_assert_int_eq(set.walks, 2);
+		ck_assert_uint_eq(dir_index_entries(made), N);
+		edit_diff(edited, made, P, got, sizeof(got));
+		ck_assert_msg(got[0] == '\0', "%zu shards: %s", shards[k], got);
+		edit_diff(edited, made, T, got, sizeof(got));
+		ck_assert_msg(got[0] == '\0', "%zu shards: %s", shards[k], got);
+		/* one key's entries in the order walked */
+		ck_assert_int_eq(dir_index_lookup(made, P, "K7@contoso.com",
+		    &res, err, sizeof(err)), DIR_FOUND);
+		ck_assert_uint_eq(res.count, N / SHARED);
+		for (size_t i = 0; i < res.count; i++) {
+			snprintf(dn, sizeof(dn), "cn=e%zu", 7 + i * SHARED);
+			ck_assert_str_eq(res.entries[i].dn, dn);
+		}
+		dir_result_free(&res);
+		dir_index_release(made);
+		dir_index_release(edited);
+	}
+
+	/* the second walk one entry short, or one entry more: no index */
+	for (int w = 1; w <= 2; w++) {
+		set.walks = 0;
+		set.skip_walk = w;
+		set.skip = N / 2;
+		ck_assert_ptr_null(dir_index_make(64, make_walk, &set));
+	}
+	set.skip_walk = 0;
+	/* not a power of two, none, too many */
+	ck_assert_ptr_null(dir_index_make(3, make_walk, &set));
+	ck_assert_ptr_null(dir_index_make(0, make_walk, &set));
+	ck_assert_ptr_null(dir_index_make(DIR_INDEX_SHARDS_MAX * 2, make_walk,
+	    &set));
+	/* the index held references of its own: the entries are still ours */
+	for (int i = 0; i <= N; i++) {
+		ck_assert_uint_eq(atomic_load(&e[i]->refs), 1);
+		dir_index_entry_release(e[i]);
+	}
+}
+END_TEST
+
 static Suite *
 index_suite(void)
 {
@@ -775,6 +878,7 @@ index_suite(void)
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_edit);
 	tcase_add_test(tc, test_edit_many);
+	tcase_add_test(tc, test_make);
 	suite_add_tcase(s, tc);
 	return s;
 }
