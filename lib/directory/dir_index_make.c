@@ -88,7 +88,7 @@ make_pair(dir_index_entry_t *e, uint32_t k, int *t)
 	return p;
 }
 
-/* -1, 0 or 1: pair a against b in a shard's order. */
+/* < 0, 0 or > 0 as pair a sorts before, with or after b in a shard. */
 static int
 make_cmp(const struct dir_index_pair *a, const struct dir_index_pair *b)
 {
