@@ -180,6 +180,7 @@ replica_entry_read(replica_entry_t *e, const replica_settings_t *set,
 		ldap_value_free_len(pv);
 		goto fail;
 	}
+	e->has_values = pv != NULL || tv != NULL;
 	dir_entry_begin(&rules, e->dn, set->target_attr);
 	for (size_t i = 0; rc == 0 && pv != NULL && pv[i] != NULL; i++) {
 		kind = dir_entry_proxy(&rules, pv[i]->bv_val, pv[i]->bv_len, &a,

@@ -84,6 +84,8 @@ typedef struct replica_entry {
 	dir_entry_list_t	 secondary;	/* its secondary addresses */
 	char			 bad[REPLICA_ENTRY_BAD_MAX];
 	char			 change[REPLICA_ENTRY_CHANGE_MAX];
+	int			 has_values;	/* 1: a value of the proxy or
+						   target attribute came */
 } replica_entry_t;
 
 /*
@@ -93,7 +95,8 @@ typedef struct replica_entry {
  * when it has one, else its DN in lower case (replica_store_dn_id());
  * its proxy and target keys, their values read whole when the server
  * sends them in ranges (ldap_range.h, further requests made as range
- * says); and its change_attribute value.  Returns 0 (free what e holds
+ * says); and its change_attribute value (e->has_values: 1 when any value
+ * of the proxy or target attribute came).  Returns 0 (free what e holds
  * with replica_entry_clear()), or -1 with a message in err ("an entry
  * without a DN", "out of memory", a ranged read that failed: never an
  * entry with part of its values; e then holds nothing).

@@ -57,11 +57,16 @@ replica_load_note_change(replica_sync_t *y, const char *change)
 }
 
 /*
- * A full load's or an incremental search's entry: put into the store
- * (deleted when it holds no address any more), counted when it changed it.
+ * An entry put into the store (deleted when it holds no address any
+ * more), counted when it changed it.  whole: the search asked for
+ * entries with a proxy or target value (the full load's filter), so one
+ * that comes with none is one whose values the server dropped (a ranged
+ * request it does not know): the search fails rather than take the entry
+ * without its addresses.  An incremental search's entry may have lost
+ * every address.
  */
 static int
-replica_load_put(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
+replica_load_entry(replica_sync_t *y, LDAP *ld, LDAPMessage *msg, int whole)
 {
 	replica_entry_t	 e;
 	ldap_range_t	 range;
@@ -71,6 +76,15 @@ replica_load_put(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 	if (replica_entry_read(&e, y->set, ld, msg, NULL, y->ids, &range,
 	    y->err, sizeof(y->err)) == -1)
 		return -1;
+	if (whole && !e.has_values) {
+		snprintf(y->err, sizeof(y->err), "entry '%s': the server found "
+		    "it by %s or %s but sent none of their values%s", e.dn,
+		    y->set->proxy_attr, y->set->target_attr, range.size > 0 ?
+		    " (directory.ldap.range_size is set: does the server know "
+		    "ranged values?)" : "");
+		replica_entry_clear(&e);
+		return -1;
+	}
 	replica_load_note_change(y, e.change);
 	rc = replica_store_put(y->store, replica_entry_id(&e), &e.rec);
 	replica_entry_clear(&e);
@@ -80,6 +94,20 @@ replica_load_put(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
 	}
 	y->changes += (size_t)rc;
 	return 0;
+}
+
+/* A full load's entry (replica_load_entry(), whole). */
+static int
+replica_load_put(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
+{
+	return replica_load_entry(y, ld, msg, 1);
+}
+
+/* An incremental search's entry (replica_load_entry()). */
+static int
+replica_load_put_changed(replica_sync_t *y, LDAP *ld, LDAPMessage *msg)
+{
+	return replica_load_entry(y, ld, msg, 0);
 }
 
 /*
@@ -305,7 +333,7 @@ replica_load_poll_sweep(replica_sync_t *y)
 		if (replica_load_changed_filter(y, filter, sizeof(filter)) == -1)
 			return -1;
 		if ((rc = replica_search_paged(y, set->base, set->scope, filter,
-		    attrs, NULL, replica_load_put)) != 0)
+		    attrs, NULL, replica_load_put_changed)) != 0)
 			return rc;
 	}
 	if (clock_ms() >= y->next_sweep_ms) {

@@ -14,6 +14,11 @@
 #    entry fails as a directory error naming range_size (-q 75, the 451
 #    line), never "not found" (which an authoritative domain would answer
 #    550); an address no entry holds is still 550.
+# 3. The replica with range_size 100 there: its full load gets every
+#    entry without its addresses, and fails, naming range_size, rather
+#    than take them so (an empty copy would answer 5.1.1 for every
+#    contact); meanwhile the socketmap answers as the lookups above do:
+#    TEMP, never NOTFOUND.
 # Needs root (t/e2e helpers).
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -77,6 +82,27 @@ assert "... naming range_size" has "$Q_ERR" \
     "the server found it by proxyAddresses but sent none of its values (directory.ldap.range_size is set"
 q_run "$c" nobody@sales.contoso.com
 assert "-q nobody@sales.contoso.com: still 550" is "$Q_RC $Q_OUT" "67 $u550"
+
+echo "== 3. range_size 100 on it, the replica: no copy without addresses"
+replica_conf "$T/replica-ranged.conf" one \
+    "enabled = true; poll = 1; syncrepl = \"off\";"
+sed -i 's/^    connections = 2;$/&\n    range_size = 100;/' "$T/replica-ranged.conf"
+grep -q '^    range_size = 100;$' "$T/replica-ranged.conf" ||
+    e2e_die "no range_size in $T/replica-ranged.conf"
+replica_start "$T/replica-ranged.conf"
+assert "replica: the full sync fails, naming range_size (within 20 s)" \
+    log_wait_since 0 20 "but sent none of their values (directory.ldap.range_size is set"
+if log_has_since 0 "full sync ok"; then
+	assert_fail "replica: no full sync ok"
+else
+	assert_pass "replica: no full sync ok"
+fi
+smap_query virtual bob@contoso.com
+assert_is "replica: socketmap virtual bob@contoso.com: TEMP, not NOTFOUND" \
+    "${SMAP_REPLY%% *}" TEMP
+assert "... naming range_size" has "$SMAP_REPLY" \
+    "(directory.ldap.range_size is set"
+assert "no sanitizer report in the replica's log" e2e_mailswitch_sane
 
 if ! assert_summary; then
 	e2e_show_logs
