@@ -221,6 +221,7 @@ replica_search_paged(replica_sync_t *y, const char *base, int scope,
 		msgid = next;
 	}
 	replica_page_free(&pg);
+	ber_memfree(cookie.bv_val);	/* a page that failed may leave one */
 	return rc;
 }
 
